@@ -1,0 +1,1 @@
+"""Tupa: moderated online peer groups for family-support organisations."""

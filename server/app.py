@@ -1,0 +1,97 @@
+"""create_app(): the FastAPI application with its middleware, routes and background work."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+
+from server.background import BackgroundWork, utc_now
+from server.i18n import Translator, parse_language
+from server.notify.mailer import mailer_for
+from server.notify.outbox import Mailer
+from server.organisation import Organisation
+from server.settings import Settings, get_settings
+from server.storage.db import Database
+from server.web.errors import install_error_handlers
+from server.web.routes import api, calendar, parent, public, staff_auth, staff_people, staff_series
+from server.web.security import BodySizeLimit, SecurityHeaders
+from web import STATIC_DIR
+
+LANGUAGE_COOKIE = "tupa_lang"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    mailer: Mailer | None = None,
+    background: bool = True,
+) -> FastAPI:
+    """The Tupa application. Tests pass their own database, clock and mailer."""
+    settings = settings or get_settings()
+    database = database or Database(settings.database_url)
+    mailer = mailer or mailer_for(settings)
+    work = BackgroundWork(database, settings, mailer, clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if background:
+            work.start()
+        try:
+            yield
+        finally:
+            await work.stop()
+            await database.dispose()
+
+    app = FastAPI(title="Tupa", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.database = database
+    app.state.clock = clock
+    app.state.organisation = Organisation.from_settings(settings)
+    app.state.background = work
+
+    @app.middleware("http")
+    async def choose_language(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """?lang= switches the language and remembers it in a cookie; Finnish otherwise."""
+        asked = parse_language(request.query_params.get("lang"))
+        language = asked or parse_language(request.cookies.get(LANGUAGE_COOKIE))
+        request.state.translator = Translator(language or settings.default_language, settings.zone)
+        request.state.staff = None
+        response = await call_next(request)
+        if asked:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                asked,
+                max_age=365 * 24 * 3600,
+                httponly=True,
+                samesite="lax",
+                secure=settings.secure_cookies,
+            )
+        return response
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.effective_secret_key(),
+        session_cookie="tupa_session",
+        max_age=12 * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    install_error_handlers(app)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (public, parent, calendar, staff_auth, staff_series, staff_people, api):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,73 @@
+"""The periodic work every instance runs: reminders, deadline flags, the outbox.
+
+Each step is idempotent across instances (dedupe keys, conditional claims), so running this loop in
+two app instances against one database sends every message once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from server.notify.outbox import Mailer, OutboxDispatcher
+from server.notify.reminders import enqueue_decision_requests, enqueue_due_reminders
+from server.organisation import Organisation
+from server.scheduling.service import series_needing_decision
+from server.settings import Settings
+from server.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BackgroundWork:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        mailer: Mailer,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.org = Organisation.from_settings(settings)
+        self.clock = clock
+        self.dispatcher = OutboxDispatcher(database, mailer, instance_id=secrets.token_hex(8))
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self) -> int:
+        """One pass: queue what is due, then send it. Returns the number of messages sent."""
+        now = self.clock()
+        async with self.database.unit_of_work() as db:
+            await enqueue_due_reminders(db, self.org, self.settings.reminder_offsets_minutes, now)
+        async with self.database.unit_of_work() as db:
+            flagged = [s.id for s in await series_needing_decision(db, now)]
+            await enqueue_decision_requests(
+                db, self.org, flagged, now, self.settings.default_language
+            )
+        return await self.dispatcher.dispatch_due(now)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="tupa-background")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:  # a bad pass must not end the loop: log and try again later
+                log.exception("background pass failed")
+            await asyncio.sleep(self.settings.background_interval_seconds)

@@ -1,0 +1,97 @@
+"""Building iCalendar files with the icalendar library.
+
+Each session is one VEVENT with a stable UID and a SEQUENCE that grows on every change, so calendar
+apps update a moved session in place and show a cancelled one as cancelled rather than twice.
+A discreet variant leaves out the group's name: on a calendar shared with an ex-partner, "Separation
+support group" can be a safety risk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event
+
+from server.i18n import Translator
+from server.organisation import Organisation
+from server.scheduling.series import SessionStatus
+from server.storage.tables import SeriesRow, SessionRow
+
+PRODID = "-//Tupa//Tupa peer groups//FI"
+
+
+def session_uid(session: SessionRow, host: str) -> str:
+    return f"tupa-session-{session.id}@{host}"
+
+
+def build_calendar(
+    name: str,
+    sessions: Iterable[SessionRow],
+    public_url: str,
+    now: datetime,
+    *,
+    summary_for: dict[int, str],
+    url: str | None = None,
+    description: str = "",
+) -> bytes:
+    """An iCalendar file of ``sessions``; ``summary_for`` maps a session id to its event title."""
+    host = urlsplit(public_url).hostname or "tupa.local"
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    for session in sessions:
+        event = Event()
+        event.add("uid", session_uid(session, host))
+        event.add("dtstamp", now)
+        event.add("dtstart", session.starts_at)
+        event.add("dtend", session.starts_at + timedelta(minutes=session.duration_minutes))
+        event.add("summary", summary_for[session.id])
+        event.add("sequence", session.calendar_sequence)
+        cancelled = session.status == SessionStatus.CANCELLED.value
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        if description:
+            event.add("description", description)
+        if url:
+            event.add("url", url)
+        cal.add_component(event)
+    ical: bytes = cal.to_ical()
+    return ical
+
+
+def session_summary(series: SeriesRow, theme: str, t: Translator, discreet: bool) -> str:
+    """The event title; a discreet one says nothing about the group's subject."""
+    if discreet:
+        return t.gettext("Group meeting")
+    return f"{series.title}: {theme}" if theme else series.title
+
+
+def series_calendar(
+    series: SeriesRow, org: Organisation, now: datetime, t: Translator, *, discreet: bool
+) -> bytes:
+    """Every session of ``series``; cancelled ones stay in as CANCELLED so apps remove them."""
+    return build_calendar(
+        t.gettext("Group meeting") if discreet else series.title,
+        series.sessions,
+        org.public_url,
+        now,
+        summary_for={s.id: session_summary(series, s.theme, t, discreet) for s in series.sessions},
+        url=None if discreet else org.url(f"/series/{series.id}"),
+    )
+
+
+def staff_calendar(
+    staff_name: str, sessions: list[SessionRow], org: Organisation, now: datetime, t: Translator
+) -> bytes:
+    """A staff member's own sessions across all their series (their private webcal feed)."""
+    return build_calendar(
+        t.gettext("Tupa: my sessions (%(name)s)", name=staff_name),
+        sessions,
+        org.public_url,
+        now,
+        summary_for={s.id: session_summary(s.series, s.theme, t, False) for s in sessions},
+    )

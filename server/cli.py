@@ -1,0 +1,150 @@
+"""The ``tupa`` command: serve, db upgrade, demo, staff add."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from datetime import UTC, datetime
+
+from server.settings import get_settings
+
+
+def _upgrade() -> None:
+    from server.storage.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+
+
+async def _ensure_templates() -> None:
+    from server.scheduling.service import ensure_program_templates
+    from server.storage.db import Database
+
+    database = Database(get_settings().database_url)
+    try:
+        async with database.unit_of_work() as db:
+            await ensure_program_templates(db)
+    finally:
+        await database.dispose()
+
+
+async def _load_demo() -> bool:
+    from server.demo import load_demo
+    from server.organisation import Organisation
+    from server.storage.db import Database
+
+    settings = get_settings()
+    database = Database(settings.database_url)
+    try:
+        async with database.unit_of_work() as db:
+            return await load_demo(db, Organisation.from_settings(settings), datetime.now(UTC))
+    finally:
+        await database.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = get_settings()
+    _upgrade()
+    asyncio.run(_ensure_templates())
+    if args.demo and asyncio.run(_load_demo()):
+        print("Demo data loaded. Staff logins are in the README (demo only).")
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"Tupa is running at http://{host}:{port}")
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+    return 0
+
+
+def cmd_db_upgrade(_: argparse.Namespace) -> int:
+    _upgrade()
+    print("Database schema is up to date.")
+    return 0
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    _upgrade()
+    if asyncio.run(_load_demo()):
+        print("Demo data loaded.")
+        return 0
+    print("The database already has series; demo data was not loaded.")
+    return 1
+
+
+async def _add_staff(args: argparse.Namespace, password: str) -> None:
+    from server.people.roles import Role
+    from server.people.service import NewStaff, create_staff
+    from server.storage.db import Database
+
+    database = Database(get_settings().database_url)
+    try:
+        async with database.unit_of_work() as db:
+            new = NewStaff(args.email, args.name, Role(args.role), password, args.alias)
+            await create_staff(db, new, datetime.now(UTC))
+    finally:
+        await database.dispose()
+
+
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    from server.errors import TupaError
+
+    _upgrade()
+    password = getpass.getpass("Password (10+ characters): ")
+    try:
+        asyncio.run(_add_staff(args, password))
+    except TupaError as error:
+        print(f"Not added: {error.code.value} {error.params}", file=sys.stderr)
+        return 2
+    print(f"Added {args.role} {args.email}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tupa", description="Tupa: moderated online peer groups.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="apply migrations and run the web server")
+    serve.add_argument("--host", help="address to listen on (default TUPA_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default TUPA_PORT or 8000)")
+    serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    serve.set_defaults(func=cmd_serve)
+
+    db = commands.add_parser("db", help="database schema commands")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply all Alembic migrations")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
+    demo = commands.add_parser(
+        "demo", help="load demo data (programs, series, staff) into an empty database"
+    )
+    demo.set_defaults(func=cmd_demo)
+
+    staff = commands.add_parser("staff", help="staff accounts")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_commands.add_parser("add", help="add a staff account (asks for the password)")
+    add.add_argument("--email", required=True)
+    add.add_argument(
+        "--name", required=True, help="real name (seen only by coordinators for volunteers)"
+    )
+    add.add_argument("--role", required=True, choices=["coordinator", "facilitator", "volunteer"])
+    add.add_argument("--alias", help="the name others see (required for volunteers)")
+    add.set_defaults(func=cmd_staff_add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Enrolment: parents take a seat in a series under a pseudonym, or wait for one."""

@@ -1,0 +1,82 @@
+"""Who gets a seat and who waits (pure)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from server.errors import ErrorCode, TupaError
+from server.scheduling.series import Occupancy, SeriesStatus, enrolment_is_open
+
+PSEUDONYM_MIN = 2
+PSEUDONYM_MAX = 40
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
+
+
+class EnrolmentStatus(StrEnum):
+    ENROLLED = "enrolled"
+    WAITLISTED = "waitlisted"
+    WITHDRAWN = "withdrawn"  # the parent cancelled
+    REMOVED = "removed"  # a coordinator removed the enrolment
+    CANCELLED = "cancelled"  # the whole series was cancelled
+
+
+ACTIVE_STATUSES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)
+
+
+@dataclass(frozen=True)
+class Seat:
+    pass
+
+
+@dataclass(frozen=True)
+class WaitlistPlace:
+    position: int
+
+
+Decision = Seat | WaitlistPlace
+
+
+def decide(
+    status: SeriesStatus, deadline: datetime, occupancy: Occupancy, now: datetime
+) -> Decision:
+    """A seat while there is one, otherwise the next place on the waiting list.
+
+    Raises SERIES_CANCELLED for a cancelled series and ENROLMENT_CLOSED after the deadline.
+    The caller must hold the series lock so ``occupancy`` cannot change underneath.
+    """
+    if status is SeriesStatus.CANCELLED:
+        raise TupaError(ErrorCode.SERIES_CANCELLED)
+    if not enrolment_is_open(status, deadline, now):
+        raise TupaError(ErrorCode.ENROLMENT_CLOSED)
+    if occupancy.seats_left > 0:
+        return Seat()
+    return WaitlistPlace(position=occupancy.waitlisted + 1)
+
+
+def clean_pseudonym(raw: str) -> str:
+    """A pseudonym with whitespace collapsed; INVALID_INPUT if too short, long or unprintable."""
+    text = " ".join(unicodedata.normalize("NFC", raw).split())
+    if not PSEUDONYM_MIN <= len(text) <= PSEUDONYM_MAX:
+        raise TupaError(ErrorCode.INVALID_INPUT, field="pseudonym")
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        raise TupaError(ErrorCode.INVALID_INPUT, field="pseudonym")
+    return text
+
+
+def pseudonym_key(pseudonym: str) -> str:
+    """The form two pseudonyms are compared in: one series must not show two "Mira"s."""
+    return pseudonym.casefold()
+
+
+def clean_email(raw: str | None) -> str | None:
+    """An optional e-mail address, stripped; INVALID_INPUT when present but malformed."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    if len(text) > 254 or not _EMAIL.match(text):
+        raise TupaError(ErrorCode.INVALID_INPUT, field="email")
+    return text

@@ -1,0 +1,41 @@
+"""Stable error codes. Never rename a code: clients and translations depend on it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    INVALID_INPUT = "invalid_input"
+    REQUEST_TOO_LARGE = "request_too_large"
+    NOT_FOUND = "not_found"
+    CSRF_FAILED = "csrf_failed"
+    LOGIN_REQUIRED = "login_required"
+    FORBIDDEN = "forbidden"
+    LOGIN_FAILED = "login_failed"
+    ACCOUNT_LOCKED = "account_locked"
+    TOTP_REQUIRED = "totp_required"
+    TOTP_INVALID = "totp_invalid"
+    SERIES_NOT_OPEN = "series_not_open"
+    ENROLMENT_CLOSED = "enrolment_closed"
+    ALREADY_WITHDRAWN = "already_withdrawn"
+    LINK_REVOKED = "link_revoked"
+    SESSION_CANCELLED = "session_cancelled"
+    SESSION_IN_PAST = "session_in_past"
+    SERIES_CANCELLED = "series_cancelled"
+    EMAIL_TAKEN = "email_taken"
+    PSEUDONYM_TAKEN = "pseudonym_taken"
+
+
+class TupaError(Exception):
+    """A failure a client can act on, identified by a stable code.
+
+    Only ``server/web/errors.py`` decides how a code becomes an HTTP status; the message shown to a
+    person is looked up in the translation catalogue by code.
+    """
+
+    def __init__(self, code: ErrorCode, **params: Any) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.params = params

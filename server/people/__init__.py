@@ -1,0 +1,1 @@
+"""People: staff accounts, roles and the names others may see."""

@@ -1,0 +1,1 @@
+"""Scheduling: program templates, series of themed sessions and their recurrence."""

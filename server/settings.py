@@ -1,0 +1,96 @@
+"""Settings: the only place that reads the environment.
+
+Every variable is prefixed ``TUPA_`` and documented in the README. The defaults are the embedded
+setup a visitor gets from ``tupa serve``: SQLite under ``./var``, in-process bus, mail to the log.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Language = Literal["fi", "sv", "en"]
+LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
+
+
+class Settings(BaseSettings):
+    """Configuration of one Tupa instance."""
+
+    model_config = SettingsConfigDict(env_prefix="TUPA_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/tupa.db"
+    redis_url: str | None = None
+    secret_key: str = Field(default="", repr=False)
+    data_dir: Path = Path("var")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    secure_cookies: bool = False
+
+    organisation_name: str = "Tupa"
+    time_zone: str = "Europe/Helsinki"
+    default_language: Language = "fi"
+    quick_exit_url: str = "https://www.yle.fi/saa"
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_starttls: bool = True
+    mail_from: str = "tupa@localhost"
+
+    reminder_offsets_minutes: list[int] = [24 * 60, 60]
+    background_interval_seconds: float = 30.0
+
+    login_failures_before_lock: int = 5
+    login_lock_minutes: int = 15
+    login_delay_seconds: float = 0.5
+
+    max_request_bytes: int = 64 * 1024
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone, at start-up rather than on first use
+        return value
+
+    @field_validator("reminder_offsets_minutes")
+    @classmethod
+    def _sane_offsets(cls, value: list[int]) -> list[int]:
+        if any(m <= 0 or m > 14 * 24 * 60 for m in value):
+            raise ValueError("reminder offsets must be between 1 minute and 14 days")
+        return sorted(set(value), reverse=True)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def effective_secret_key(self) -> str:
+        """The configured secret, or one kept in the data directory for the embedded setup.
+
+        A generated key is stored under ``data_dir`` so sessions survive a restart without the
+        visitor having to configure anything; production sets ``TUPA_SECRET_KEY``.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

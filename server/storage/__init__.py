@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy rows, the database engine and schema migrations."""

@@ -1,0 +1,176 @@
+"""SQLAlchemy 2 rows. These are storage shapes; the rules live in the domain modules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from server.storage.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class StaffRow(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    real_name: Mapped[str] = mapped_column(String(120))
+    alias: Mapped[str | None] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    calendar_token: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class ProgramRow(Base):
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text)
+    life_situation: Mapped[str] = mapped_column(String(40))
+    media_mode: Mapped[str] = mapped_column(String(10))
+    session_count: Mapped[int]
+    duration_minutes: Mapped[int]
+    cadence: Mapped[str] = mapped_column(String(10))
+    capacity: Mapped[int]
+    min_size: Mapped[int]
+    themes: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class SeriesRow(Base):
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    title: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text, default="")
+    life_situation: Mapped[str] = mapped_column(String(40))
+    capacity: Mapped[int]
+    min_size: Mapped[int]
+    enrolment_deadline: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    cadence: Mapped[str] = mapped_column(String(10))
+    weekday: Mapped[int]
+    nth: Mapped[int] = mapped_column(default=1)
+    interval: Mapped[int] = mapped_column(default=1)
+    local_time: Mapped[str] = mapped_column(String(5))
+    duration_minutes: Mapped[int]
+    questions: Mapped[list[Any]] = mapped_column(default=list)
+    calendar_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    # Bumped by every enrolment change: the UPDATE takes the row lock on PostgreSQL and the write
+    # lock on SQLite, so seat counting is serialised per series on both.
+    lock_version: Mapped[int] = mapped_column(default=0)
+
+    program: Mapped[ProgramRow] = relationship(lazy="joined")
+    sessions: Mapped[list[SessionRow]] = relationship(
+        back_populates="series", order_by="SessionRow.starts_at", lazy="selectin"
+    )
+    staff: Mapped[list[SeriesStaffRow]] = relationship(lazy="selectin", back_populates="series")
+
+
+class SessionRow(Base):
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    theme: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    duration_minutes: Mapped[int]
+    media_mode: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
+
+    series: Mapped[SeriesRow] = relationship(back_populates="sessions")
+
+
+class SeriesStaffRow(Base):
+    __tablename__ = "series_staff"
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+
+    series: Mapped[SeriesRow] = relationship(back_populates="staff")
+    member: Mapped[StaffRow] = relationship(lazy="joined")
+
+
+class EnrolmentRow(Base):
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        # One series never shows the same pseudonym twice among the people still in it.
+        Index(
+            "uq_enrolment_active_pseudonym",
+            "series_id",
+            "pseudonym_key",
+            unique=True,
+            sqlite_where=text("status IN ('enrolled', 'waitlisted')"),
+            postgresql_where=text("status IN ('enrolled', 'waitlisted')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(40))
+    pseudonym_key: Mapped[str] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2), default="fi")
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    link_revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    series: Mapped[SeriesRow] = relationship(lazy="joined")
+
+
+class NoticeRow(Base):
+    """Something a parent must be told (a session moved, a seat freed), shown on their page."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """An e-mail waiting to be sent. ``dedupe_key`` makes enqueueing idempotent across instances."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    send_after: Mapped[datetime] = mapped_column(index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,1 @@
+"""HTTP transport: pages, the JSON API, and the pieces they share (templating, CSRF, errors)."""

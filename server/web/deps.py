@@ -1,0 +1,77 @@
+"""Dependencies the routes share: the unit of work, the clock, the signed-in staff member."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.errors import ErrorCode, TupaError
+from server.i18n import Translator
+from server.organisation import Organisation
+from server.people.roles import Role
+from server.people.service import staff_by_id
+from server.storage.tables import StaffRow
+from server.web.csrf import verify_csrf
+
+
+async def _unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.database.unit_of_work() as session:
+        yield session
+
+
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock()
+    return now
+
+
+def _org(request: Request) -> Organisation:
+    org: Organisation = request.app.state.organisation
+    return org
+
+
+def _translator(request: Request) -> Translator:
+    t: Translator = request.state.translator
+    return t
+
+
+# The transaction commits before the response leaves, so a redirect never outruns its write.
+Db = Annotated[AsyncSession, Depends(_unit_of_work, scope="function")]
+Now = Annotated[datetime, Depends(_now)]
+Org = Annotated[Organisation, Depends(_org)]
+T = Annotated[Translator, Depends(_translator)]
+Csrf = Depends(verify_csrf)
+
+
+async def _optional_staff(request: Request, db: Db) -> StaffRow | None:
+    staff_id = request.session.get("staff_id")
+    if not isinstance(staff_id, int):
+        return None
+    staff = await staff_by_id(db, staff_id)
+    request.state.staff = staff
+    return staff
+
+
+MaybeStaff = Annotated[StaffRow | None, Depends(_optional_staff)]
+
+
+async def _any_staff(staff: MaybeStaff) -> StaffRow:
+    if staff is None:
+        raise TupaError(ErrorCode.LOGIN_REQUIRED)
+    return staff
+
+
+async def _coordinator(staff: Annotated[StaffRow, Depends(_any_staff)]) -> StaffRow:
+    if staff.role != Role.COORDINATOR.value:
+        raise TupaError(ErrorCode.FORBIDDEN)
+    return staff
+
+
+StaffMember = Annotated[StaffRow, Depends(_any_staff)]
+Coordinator = Annotated[StaffRow, Depends(_coordinator)]
+
+# Path ids are bounded so an absurd number is a 404/422, not a database overflow.
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]

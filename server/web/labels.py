@@ -1,0 +1,38 @@
+"""Translatable labels for the domain's enumerations, as people read them."""
+
+from __future__ import annotations
+
+from server.i18n import N_
+from server.scheduling.series import LifeSituation, MediaMode
+
+LIFE_SITUATION_LABELS: dict[LifeSituation, str] = {
+    LifeSituation.SEPARATION: N_("Separation and parenting after it"),
+    LifeSituation.BABY: N_("Expecting a baby or a baby in the family"),
+    LifeSituation.UNDER_SCHOOL_AGE: N_("Family with a child under school age"),
+    LifeSituation.SCHOOL_AGE: N_("Family with a school-age child"),
+    LifeSituation.CHILD_PROTECTION: N_("Child-protection client families"),
+    LifeSituation.WELLBEING: N_("Emotions, coping and everyday life"),
+}
+
+MEDIA_MODE_LABELS: dict[MediaMode, str] = {
+    MediaMode.CHAT: N_("Group chat (text only)"),
+    MediaMode.GROUP: N_("Video group (everyone may use camera and microphone)"),
+    MediaMode.STAGE: N_("Live session (speakers on video, audience asks in chat)"),
+}
+
+ROLE_LABELS: dict[str, str] = {
+    "coordinator": N_("Coordinator"),
+    "facilitator": N_("Facilitator"),
+    "volunteer": N_("Volunteer"),
+}
+
+STATUS_LABELS: dict[str, str] = {
+    "open": N_("Enrolment open"),
+    "confirmed": N_("Confirmed"),
+    "cancelled": N_("Cancelled"),
+    "planned": N_("Planned"),
+    "enrolled": N_("Enrolled"),
+    "waitlisted": N_("On the waiting list"),
+    "withdrawn": N_("Cancelled by the parent"),
+    "removed": N_("Removed by the organiser"),
+}

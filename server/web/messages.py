@@ -1,0 +1,77 @@
+"""Human messages for error codes and form fields, in the reader's language."""
+
+from __future__ import annotations
+
+from server.errors import ErrorCode
+from server.i18n import N_, Translator
+
+ERROR_MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.INVALID_INPUT: N_("Please check the highlighted fields."),
+    ErrorCode.REQUEST_TOO_LARGE: N_("The request was too large."),
+    ErrorCode.NOT_FOUND: N_("We could not find that page."),
+    ErrorCode.CSRF_FAILED: N_("The form had expired. Please try again."),
+    ErrorCode.LOGIN_REQUIRED: N_("Please log in first."),
+    ErrorCode.FORBIDDEN: N_("You do not have access to this page."),
+    ErrorCode.LOGIN_FAILED: N_("Wrong e-mail address or password."),
+    ErrorCode.ACCOUNT_LOCKED: N_(
+        "Too many failed attempts. The account is locked for a while; try again later."
+    ),
+    ErrorCode.TOTP_REQUIRED: N_("Enter the code from your authenticator app."),
+    ErrorCode.TOTP_INVALID: N_("The code was not correct."),
+    ErrorCode.SERIES_NOT_OPEN: N_("This group is not open for enrolment."),
+    ErrorCode.ENROLMENT_CLOSED: N_("Enrolment for this group has closed."),
+    ErrorCode.ALREADY_WITHDRAWN: N_("This enrolment has already ended."),
+    ErrorCode.LINK_REVOKED: N_(
+        "This personal link no longer works. Contact the organiser for a new one."
+    ),
+    ErrorCode.SESSION_CANCELLED: N_("This session is cancelled."),
+    ErrorCode.SESSION_IN_PAST: N_("A session cannot be moved into the past."),
+    ErrorCode.SERIES_CANCELLED: N_("This group has been cancelled."),
+    ErrorCode.EMAIL_TAKEN: N_("An account with this e-mail address already exists."),
+    ErrorCode.PSEUDONYM_TAKEN: N_(
+        "Someone in this group already uses that name. Please choose another pseudonym."
+    ),
+}
+
+FIELD_MESSAGES: dict[str, str] = {
+    "pseudonym": N_("Use 2–40 characters. Do not use your real name."),
+    "email": N_("Enter a valid e-mail address, or leave the field empty."),
+    "title": N_("Use 3–160 characters."),
+    "description": N_("The description is too long."),
+    "program_id": N_("Choose a program."),
+    "life_situation": N_("Choose a life situation."),
+    "cadence": N_("Choose how often the group meets."),
+    "weekday": N_("Choose a weekday."),
+    "nth": N_("Choose which week of the month."),
+    "local_time": N_("Enter a time such as 18:00."),
+    "first_on": N_("Enter a date in the future (the first session must be ahead)."),
+    "session_count": N_("Enter a number of sessions between 1 and 52."),
+    "duration_minutes": N_("Enter a duration between 15 and 240 minutes."),
+    "media_mode": N_("Choose how the sessions meet."),
+    "themes": N_("At most 52 themes of at most 200 characters each."),
+    "capacity": N_("Enter a capacity between 1 and 200."),
+    "min_size": N_("The minimum must be at least 1 and at most the capacity."),
+    "enrolment_deadline": N_(
+        "The enrolment deadline must be in the future and before the first session."
+    ),
+    "questions": N_("At most 5 questions, each with at most 10 options."),
+    "staff_ids": N_("Choose facilitators and volunteers from the list."),
+    "theme": N_("At most 200 characters."),
+    "date": N_("Enter a valid date."),
+    "real_name": N_("Use 1–120 characters."),
+    "alias": N_("A volunteer needs an alias of 2–60 characters."),
+    "password": N_("Use 10–256 characters."),
+    "role": N_("Choose a role."),
+    "code": N_("Enter the six-digit code."),
+    "answer": N_("Please answer this question."),
+}
+
+
+def error_message(t: Translator, code: ErrorCode) -> str:
+    return t.gettext(ERROR_MESSAGES[code])
+
+
+def field_message(t: Translator, field: str) -> str:
+    """Question keys (q1, q2 …) share one message; other fields have their own."""
+    key = "answer" if field.startswith("q") and field[1:].isdigit() else field
+    return t.gettext(FIELD_MESSAGES.get(key, ERROR_MESSAGES[ErrorCode.INVALID_INPUT]))

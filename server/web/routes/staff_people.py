@@ -1,0 +1,67 @@
+"""The coordinator's page of staff accounts: who exists, and adding a new one."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from server.errors import ErrorCode, TupaError
+from server.people import service as people
+from server.people.roles import Role
+from server.web.deps import Coordinator, Csrf, Db, Now
+from server.web.forms import FormReader, invalid_fields
+from server.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/staff/people")
+async def people_page(request: Request, _: Coordinator, db: Db) -> Response:
+    return render(
+        request,
+        "staff/people.html",
+        {
+            "people": await people.list_staff(db),
+            "roles": list(Role),
+            "values": {},
+            "errors": [],
+            "done": request.query_params.get("done", ""),
+        },
+    )
+
+
+@router.post("/staff/people", dependencies=[Csrf])
+async def add_person(request: Request, _: Coordinator, db: Db, now: Now) -> Response:
+    form = FormReader(await request.form())
+    values = {k: form.raw(k)[:300] for k in ("email", "real_name", "alias", "role")}
+    try:
+        role = form.choice("role", Role)
+        form.check()
+        await people.create_staff(
+            db,
+            people.NewStaff(
+                email=values["email"],
+                real_name=values["real_name"],
+                role=role,
+                password=form.raw("password")[:300],
+                alias=values["alias"],
+            ),
+            now,
+        )
+    except TupaError as error:
+        if error.code not in (ErrorCode.INVALID_INPUT, ErrorCode.EMAIL_TAKEN):
+            raise
+        return render(
+            request,
+            "staff/people.html",
+            {
+                "people": await people.list_staff(db),
+                "roles": list(Role),
+                "values": values,
+                "errors": invalid_fields(error) or ["email"],
+                "error_code": error.code,
+                "done": "",
+            },
+            status_code=409 if error.code is ErrorCode.EMAIL_TAKEN else 422,
+        )
+    return RedirectResponse("/staff/people?done=added", status_code=303)

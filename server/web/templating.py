@@ -1,0 +1,61 @@
+"""Rendering pages: one Jinja2 environment, a translator and the page's shared context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from server.i18n import Translator
+from server.scheduling.series import LifeSituation, MediaMode
+from server.settings import LANGUAGES
+from server.web.csrf import FIELD as CSRF_FIELD
+from server.web.csrf import csrf_token
+from server.web.labels import LIFE_SITUATION_LABELS, MEDIA_MODE_LABELS, ROLE_LABELS, STATUS_LABELS
+from server.web.messages import error_message, field_message
+from web import TEMPLATES_DIR
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(["html", "xml"]),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+# The i18n extension wants callables installed; the real, per-request ones come in the context.
+environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Render ``template`` in the reader's language with the context every page needs."""
+    t: Translator = request.state.translator
+    settings = request.app.state.settings
+    page = {
+        "request": request,
+        "t": t,
+        "gettext": t.gettext,
+        "_": t.gettext,
+        "ngettext": t.ngettext,
+        "language": t.language,
+        "languages": LANGUAGES,
+        "organisation": settings.organisation_name,
+        "quick_exit_url": settings.quick_exit_url,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_token(request),
+        "staff": getattr(request.state, "staff", None),
+        "life_situations": list(LifeSituation),
+        "media_modes": list(MediaMode),
+        "life_situation_label": lambda v: t.gettext(LIFE_SITUATION_LABELS[LifeSituation(v)]),
+        "media_mode_label": lambda v: t.gettext(MEDIA_MODE_LABELS[MediaMode(v)]),
+        "role_label": lambda v: t.gettext(ROLE_LABELS[v]),
+        "status_label": lambda v: t.gettext(STATUS_LABELS[v]),
+        "error_message": lambda code: error_message(t, code),
+        "field_message": lambda field: field_message(t, field),
+        **(context or {}),
+    }
+    html = environment.get_template(template).render(page)
+    return HTMLResponse(html, status_code=status_code)
