@@ -72,7 +72,7 @@ async def occupancy(db: AsyncSession, series: SeriesRow) -> Occupancy:
         .where(EnrolmentRow.series_id == series.id)
         .group_by(EnrolmentRow.status)
     )
-    counts = {status: count for status, count in result.tuples()}
+    counts: dict[str, int] = {status: count for status, count in result}
     return Occupancy(
         capacity=series.capacity,
         min_size=series.min_size,

@@ -97,7 +97,7 @@ class SessionRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="planned")
     calendar_sequence: Mapped[int] = mapped_column(default=0)
 
-    series: Mapped[SeriesRow] = relationship(back_populates="sessions")
+    series: Mapped[SeriesRow] = relationship(back_populates="sessions", lazy="joined")
 
 
 class SeriesStaffRow(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -46,12 +47,22 @@ T = Annotated[Translator, Depends(_translator)]
 Csrf = Depends(verify_csrf)
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """What pages show of the signed-in staff member; a plain value that outlives the session."""
+
+    id: int
+    role: str
+    name: str
+
+
 async def _optional_staff(request: Request, db: Db) -> StaffRow | None:
     staff_id = request.session.get("staff_id")
     if not isinstance(staff_id, int):
         return None
     staff = await staff_by_id(db, staff_id)
-    request.state.staff = staff
+    if staff is not None:
+        request.state.staff = SignedIn(staff.id, staff.role, staff.alias or staff.real_name)
     return staff
 
 

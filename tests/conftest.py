@@ -1,0 +1,254 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL through one parametrised fixture), a clock,
+a recording mailer, and an HTTP client on the real application.
+
+Tests that need PostgreSQL, Redis or Chromium skip when it is missing, unless
+``TUPA_REQUIRE_SERVICES=1`` (CI sets it), which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from server.app import create_app
+from server.notify.outbox import Mail
+from server.organisation import Organisation
+from server.scheduling.service import ensure_program_templates
+from server.settings import Settings
+from server.storage.db import Database, create_engine
+from server.storage.migrate import upgrade
+from server.storage.tables import Base
+
+POSTGRES_URL = os.environ.get(
+    "TUPA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_SERVICES = os.environ.get("TUPA_REQUIRE_SERVICES") == "1"
+T = TypeVar("T")
+
+# A fixed "now" for tests: a Monday in October, before summer time ends in Helsinki.
+T0 = datetime(2026, 10, 12, 9, 0, tzinfo=UTC)
+
+
+def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking set-up (Alembic, asyncio.run) away from the test's event loop, if any."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def service_unavailable(reason: str) -> NoReturn:
+    """Skip, or fail when CI demands that every service-backed test really runs."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service unavailable: {reason}")
+    pytest.skip(reason)
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@dataclass
+class RecordingMailer:
+    sent: list[Mail] = field(default_factory=list)
+
+    async def send(self, mail: Mail) -> None:
+        self.sent.append(mail)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def mailer() -> RecordingMailer:
+    return RecordingMailer()
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+async def _postgres_scratch_database() -> tuple[str | None, str]:
+    """Create a scratch database for this run: (its URL, "") or (None, why it could not)."""
+    admin = create_engine(POSTGRES_URL)
+    name = f"tupa_test_{secrets.token_hex(4)}"
+    try:
+        async with admin.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # refused, authentication, no CREATEDB right: all mean "not here"
+        return None, f"{type(exc).__name__}: {exc}"
+    finally:
+        await admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), ""
+
+
+async def _drop_database(url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(POSTGRES_URL)
+    try:
+        async with admin.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+POSTGRES_PROBLEM: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A migrated scratch PostgreSQL database for the whole run, or None if unreachable."""
+    url, problem = in_thread(asyncio.run, _postgres_scratch_database())
+    if url is None:
+        POSTGRES_PROBLEM.append(problem)
+        yield None
+        return
+    in_thread(upgrade, url)
+    yield url
+    in_thread(asyncio.run, _drop_database(url))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    in_thread(upgrade, url)
+    in_thread(asyncio.run, _with_program_templates(url))  # as `tupa serve` does on start
+    return path
+
+
+async def _with_program_templates(url: str) -> None:
+    database = Database(url)
+    async with database.unit_of_work() as db:
+        await ensure_program_templates(db)
+    await database.dispose()
+
+
+async def _truncate(database: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with database.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, postgres_url: str | None
+) -> AsyncIterator[Database]:
+    """The same tests against SQLite and against the real PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "tupa.db"
+        shutil.copy(sqlite_template, path)
+        db = Database(f"sqlite+aiosqlite:///{path}")
+    else:
+        if postgres_url is None:
+            service_unavailable(f"PostgreSQL not usable at {POSTGRES_URL}: {POSTGRES_PROBLEM}")
+        db = Database(postgres_url)
+        await _truncate(db)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+async def sqlite_database(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Database]:
+    """SQLite only: for web tests whose subject is not the storage backend."""
+    path = tmp_path / "tupa.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+async def postgres_database(postgres_url: str | None) -> AsyncIterator[Database]:
+    """PostgreSQL only: for behaviour that only a server database can show (real concurrency)."""
+    if postgres_url is None:
+        service_unavailable(f"PostgreSQL not usable at {POSTGRES_URL}: {POSTGRES_PROBLEM}")
+    db = Database(postgres_url)
+    await _truncate(db)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+# --- the application -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url="sqlite+aiosqlite:///unused.db",
+        secret_key="test-secret-key-not-for-production",
+        data_dir=tmp_path / "var",
+        public_url="http://testserver",
+        login_delay_seconds=0,
+        organisation_name="Testijärjestö",
+    )
+
+
+@pytest.fixture
+def org(settings: Settings) -> Organisation:
+    return Organisation.from_settings(settings)
+
+
+@pytest.fixture
+async def client(
+    settings: Settings, sqlite_database: Database, clock: Clock, mailer: RecordingMailer
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the real application (SQLite, fake clock, recorded mail)."""
+    app = create_app(
+        settings, database=sqlite_database, clock=clock, mailer=mailer, background=False
+    )
+    app.state.test_database = sqlite_database
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        c.app = app  # type: ignore[attr-defined]
+        yield c
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token embedded in a page's forms."""
+    match = CSRF_PATTERN.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+async def post_form(
+    client: httpx.AsyncClient, page: str, action: str, data: Mapping[str, Any]
+) -> httpx.Response:
+    """Open ``page`` like a browser, then submit ``data`` to ``action`` with the page's token."""
+    html = (await client.get(page)).text
+    return await client.post(action, data={"csrf_token": csrf_of(html), **data})
