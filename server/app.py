@@ -19,7 +19,16 @@ from server.organisation import Organisation
 from server.settings import Settings, get_settings
 from server.storage.db import Database
 from server.web.errors import install_error_handlers
-from server.web.routes import api, calendar, parent, public, staff_auth, staff_people, staff_series
+from server.web.routes import (
+    api,
+    calendar,
+    health,
+    parent,
+    public,
+    staff_auth,
+    staff_people,
+    staff_series,
+)
 from server.web.security import BodySizeLimit, SecurityHeaders
 from web import STATIC_DIR
 
@@ -92,6 +101,6 @@ def create_app(
     install_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (public, parent, calendar, staff_auth, staff_series, staff_people, api):
+    for module in (public, parent, calendar, staff_auth, staff_series, staff_people, api, health):
         app.include_router(module.router)
     return app

@@ -13,9 +13,11 @@ from server.settings import get_settings
 
 
 def _upgrade() -> None:
+    """Apply migrations, then add any program templates this version ships that are missing."""
     from server.storage.migrate import upgrade
 
     upgrade(get_settings().database_url)
+    asyncio.run(_ensure_templates())
 
 
 async def _ensure_templates() -> None:
@@ -51,7 +53,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     _upgrade()
-    asyncio.run(_ensure_templates())
     if args.demo and asyncio.run(_load_demo()):
         print("Demo data loaded. Staff logins are in the README (demo only).")
     host = args.host or settings.host

@@ -17,9 +17,14 @@ from server.organisation import Organisation
 from server.people.roles import Role
 from server.people.service import NewStaff, create_staff
 from server.scheduling.programs import template_by_slug
-from server.scheduling.recurrence import Cadence, RecurrenceRule
+from server.scheduling.recurrence import Cadence, RecurrenceRule, session_starts
 from server.scheduling.series import LifeSituation, MediaMode
-from server.scheduling.service import SeriesPlan, ensure_program_templates, plan_series
+from server.scheduling.service import (
+    SeriesPlan,
+    default_deadline,
+    ensure_program_templates,
+    plan_series,
+)
 from server.storage.tables import ProgramRow, SeriesRow
 
 DEMO_PASSWORD = "tupa-demo-2026"  # noqa: S105 - public on purpose, named in the README
@@ -78,7 +83,7 @@ async def load_demo(db: AsyncSession, org: Organisation, now: datetime) -> bool:
             "themes": list(template.themes),
             "capacity": template.capacity,
             "min_size": template.min_size,
-            "enrolment_deadline": now + timedelta(days=5),
+            "enrolment_deadline": default_deadline(session_starts(rule, first_on, 1, org.zone)[0]),
             "staff_ids": [staff[Role.FACILITATOR].id, staff[Role.VOLUNTEER].id],
             **overrides,
         }

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.db import Database
+from server.storage.idempotent import insert_unless_exists
 from server.storage.tables import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -44,19 +44,17 @@ async def enqueue(
     db: AsyncSession, dedupe_key: str, mail: Mail, now: datetime, send_after: datetime | None = None
 ) -> None:
     """Queue ``mail`` unless a message with ``dedupe_key`` was queued before."""
-    values = {
-        "dedupe_key": dedupe_key,
-        "recipient": mail.recipient,
-        "subject": mail.subject[:200],
-        "body": mail.body,
-        "created_at": now,
-        "send_after": send_after or now,
-        "attempts": 0,
-    }
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await db.execute(
-        insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    await insert_unless_exists(
+        db,
+        OutboxRow,
+        ["dedupe_key"],
+        dedupe_key=dedupe_key,
+        recipient=mail.recipient,
+        subject=mail.subject[:200],
+        body=mail.body,
+        created_at=now,
+        send_after=send_after or now,
+        attempts=0,
     )
 
 

@@ -29,6 +29,7 @@ from server.scheduling.series import (
     needs_decision,
     validate_sizes,
 )
+from server.storage.idempotent import insert_unless_exists
 from server.storage.tables import (
     EnrolmentRow,
     ProgramRow,
@@ -67,27 +68,28 @@ class SeriesPlan:
 
 
 async def ensure_program_templates(db: AsyncSession) -> None:
-    """Insert the shipped program templates that are missing (idempotent, by slug)."""
-    existing = set(await db.scalars(select(ProgramRow.slug)))
+    """Insert the shipped program templates that are missing.
+
+    Safe when several instances start at once: each template is keyed by its slug, and a
+    template a coordinator already has is never overwritten.
+    """
     for t in PROGRAM_TEMPLATES:
-        if t.slug in existing:
-            continue
-        db.add(
-            ProgramRow(
-                slug=t.slug,
-                name=t.name,
-                description=t.description,
-                life_situation=t.life_situation.value,
-                media_mode=t.media_mode.value,
-                session_count=t.session_count,
-                duration_minutes=t.duration_minutes,
-                cadence=t.cadence.value,
-                capacity=t.capacity,
-                min_size=t.min_size,
-                themes=list(t.themes),
-            )
+        await insert_unless_exists(
+            db,
+            ProgramRow,
+            ["slug"],
+            slug=t.slug,
+            name=t.name,
+            description=t.description,
+            life_situation=t.life_situation.value,
+            media_mode=t.media_mode.value,
+            session_count=t.session_count,
+            duration_minutes=t.duration_minutes,
+            cadence=t.cadence.value,
+            capacity=t.capacity,
+            min_size=t.min_size,
+            themes=list(t.themes),
         )
-    await db.flush()
 
 
 async def list_programs(db: AsyncSession) -> list[ProgramRow]:

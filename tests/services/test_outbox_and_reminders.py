@@ -71,17 +71,21 @@ async def test_reminders_go_out_a_day_and_an_hour_before_once_each(database, org
         first_start = (await scheduling.get_series(db, series_id)).sessions[0].starts_at
     mailer = RecordingMailer()
     other_instance = RecordingMailer()
+    elsewhere = Database(database.url)  # a second instance has its own connection pool
     work = BackgroundWork(database, settings, mailer, clock)
-    work_elsewhere = BackgroundWork(database, settings, other_instance, clock)
-    await work.run_once()  # the enrolment confirmation
-    mailer.sent.clear()
+    work_elsewhere = BackgroundWork(elsewhere, settings, other_instance, clock)
+    try:
+        await work.run_once()  # the enrolment confirmation
+        mailer.sent.clear()
 
-    clock.now = first_start - timedelta(hours=23)
-    await asyncio.gather(work.run_once(), work_elsewhere.run_once())
-    clock.now = first_start - timedelta(hours=22)
-    await work.run_once()
-    clock.now = first_start - timedelta(minutes=50)
-    await asyncio.gather(work.run_once(), work_elsewhere.run_once())
+        clock.now = first_start - timedelta(hours=23)
+        await asyncio.gather(work.run_once(), work_elsewhere.run_once())
+        clock.now = first_start - timedelta(hours=22)
+        await work.run_once()
+        clock.now = first_start - timedelta(minutes=50)
+        await asyncio.gather(work.run_once(), work_elsewhere.run_once())
+    finally:
+        await elsewhere.dispose()
 
     reminders = mailer.sent + other_instance.sent  # nothing else is due in between
     assert [m.recipient for m in reminders] == ["m@example.org", "m@example.org"]

@@ -159,3 +159,8 @@ async def test_csrf_token_changes_per_browser(client, settings, sqlite_database,
     client.cookies.clear()
     second = csrf_of((await client.get("/staff/login")).text)
     assert first != second
+
+
+async def test_health_check_answers_when_the_database_does(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}

@@ -1,0 +1,75 @@
+"""Every message in the code and templates is translated into Finnish and Swedish."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from server.i18n import Translator
+from web import TRANSLATIONS_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def source_messages() -> set[str]:
+    """Message ids extracted from the code and templates right now (not from the .pot file)."""
+    method_map = [
+        ("server/**.py", "python"),
+        ("web/templates/**.html", "jinja2"),
+    ]
+    options = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    ids: set[str] = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options_map=options
+    ):
+        ids.add(message[0] if isinstance(message, tuple) else message)
+    return ids
+
+
+def catalogue(language: str):
+    with (TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po)
+
+
+@pytest.fixture(scope="module")
+def messages() -> set[str]:
+    found = source_messages()
+    assert len(found) > 100, "extraction found the application's messages"
+    return found
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_every_message_is_in_the_catalogue_and_translated(messages, language):
+    translated = {
+        m.id[0] if isinstance(m.id, tuple) else m.id: m.string for m in catalogue(language) if m.id
+    }
+    missing = sorted(m for m in messages if not translated.get(m))
+    assert not missing, f"missing from the {language} catalogue: {missing[:10]}"
+    untranslated = sorted(k for k, v in translated.items() if isinstance(v, tuple) and not all(v))
+    assert not untranslated, f"plural forms missing in {language}: {untranslated}"
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_translations_keep_every_placeholder(language):
+    for message in catalogue(language):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(PLACEHOLDER.findall(ids[-1])) - {"num"}
+        for text in strings:
+            assert set(PLACEHOLDER.findall(text)) - {"num"} == wanted, (language, message.id)
+
+
+def test_finnish_is_the_default_and_dates_are_formatted_in_helsinki_time():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    t = Translator("fi", ZoneInfo("Europe/Helsinki"))
+    assert t.datetime(datetime(2026, 12, 3, 16, 0, tzinfo=UTC), "long") == "to 3.12.2026 18.00"
+    assert t.gettext("Open groups") != "Open groups"
+    sv = Translator("sv", ZoneInfo("Europe/Helsinki"))
+    assert sv.gettext("Open groups") not in {"Open groups", t.gettext("Open groups")}
