@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
@@ -16,6 +16,8 @@ from server.i18n import Translator, parse_language
 from server.notify.mailer import mailer_for
 from server.notify.outbox import Mailer
 from server.organisation import Organisation
+from server.rooms.bus import bus_for
+from server.rooms.hub import RoomHub
 from server.settings import Settings, get_settings
 from server.storage.db import Database
 from server.web.errors import install_error_handlers
@@ -25,6 +27,8 @@ from server.web.routes import (
     health,
     parent,
     public,
+    room_pages,
+    room_socket,
     staff_auth,
     staff_people,
     staff_series,
@@ -48,15 +52,23 @@ def create_app(
     database = database or Database(settings.database_url)
     mailer = mailer or mailer_for(settings)
     work = BackgroundWork(database, settings, mailer, clock)
+    hub = RoomHub(
+        database,
+        bus_for(settings.redis_url),
+        clock,
+        opens_before=timedelta(minutes=settings.room_opens_minutes_before),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await hub.start()
         if background:
             work.start()
         try:
             yield
         finally:
             await work.stop()
+            await hub.stop()
             await database.dispose()
 
     app = FastAPI(title="Tupa", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -65,6 +77,7 @@ def create_app(
     app.state.clock = clock
     app.state.organisation = Organisation.from_settings(settings)
     app.state.background = work
+    app.state.hub = hub
 
     @app.middleware("http")
     async def choose_language(
@@ -101,6 +114,7 @@ def create_app(
     install_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (public, parent, calendar, staff_auth, staff_series, staff_people, api, health):
+    routers = (public, parent, calendar, staff_auth, staff_series, staff_people, api, health)
+    for module in (*routers, room_pages, room_socket):
         app.include_router(module.router)
     return app

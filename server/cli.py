@@ -50,6 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.rooms.frames import MAX_FRAME_BYTES
 
     settings = get_settings()
     _upgrade()
@@ -58,7 +59,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Tupa is running at http://{host}:{port}")
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=True,
+        log_level="info",
+        ws_max_size=MAX_FRAME_BYTES,  # larger frames are closed with 1009 before we see them
+    )
     return 0
 
 

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
 
     max_request_bytes: int = 64 * 1024
 
+    room_opens_minutes_before: int = 30
+    chat_retention_days: int = 30
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -252,3 +252,62 @@ async def post_form(
     """Open ``page`` like a browser, then submit ``data`` to ``action`` with the page's token."""
     html = (await client.get(page)).text
     return await client.post(action, data={"csrf_token": csrf_of(html), **data})
+
+
+# --- a real server on a real port (for WebSockets) ---------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    """The real application served by uvicorn on a free loopback port, in the test's event loop."""
+
+    url: str
+    app: Any
+    database: Database
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def live_server(
+    settings: Settings, sqlite_database: Database, clock: Clock, mailer: RecordingMailer
+) -> AsyncIterator[LiveServer]:
+    import uvicorn
+
+    from server.rooms.frames import MAX_FRAME_BYTES
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = settings.model_copy(update={"public_url": url})
+    app = create_app(
+        settings, database=sqlite_database, clock=clock, mailer=mailer, background=False
+    )
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_max_size=MAX_FRAME_BYTES,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield LiveServer(url, app, sqlite_database)
+    finally:
+        server.should_exit = True
+        await task

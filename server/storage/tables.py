@@ -174,3 +174,109 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class RoomRow(Base):
+    """The live room of one session: its settings and the last sequence number handed out."""
+
+    __tablename__ = "rooms"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    locked: Mapped[bool] = mapped_column(default=False)
+    slow_mode: Mapped[int] = mapped_column(default=0)
+    lobby: Mapped[bool] = mapped_column(default=True)
+    volunteers_moderate: Mapped[bool] = mapped_column(default=False)
+    questions_premoderated: Mapped[bool] = mapped_column(default=True)
+    last_seq: Mapped[int] = mapped_column(default=0)
+    opened_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]
+
+
+class RoomMemberRow(Base):
+    """A person's membership of one room. ``peer`` is random, so it links nobody across series."""
+
+    __tablename__ = "room_members"
+    __table_args__ = (
+        UniqueConstraint("session_id", "enrolment_id"),
+        UniqueConstraint("session_id", "staff_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    peer: Mapped[str] = mapped_column(String(32), unique=True)
+    enrolment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE")
+    )
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))
+    muted_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    admitted_at: Mapped[datetime | None]
+
+
+class RoomEventRow(Base):
+    """A lasting room event. Chat text lives here and nowhere else, so retention purges it here."""
+
+    __tablename__ = "room_events"
+    __table_args__ = (
+        UniqueConstraint("session_id", "seq"),
+        Index(
+            "uq_room_event_cid",
+            "session_id",
+            "actor",
+            "cid",
+            unique=True,
+            sqlite_where=text("cid IS NOT NULL"),
+            postgresql_where=text("cid IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    type: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict[str, Any]]
+    audience: Mapped[dict[str, Any]]
+    actor: Mapped[str | None] = mapped_column(String(32))
+    cid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+
+class SeriesBanRow(Base):
+    """A parent removed from a whole series: they never get into its rooms again."""
+
+    __tablename__ = "series_bans"
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+
+
+class ModerationLogRow(Base):
+    """What moderators did, kept after chat text is purged; names only, never message text."""
+
+    __tablename__ = "moderation_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    actor_name: Mapped[str] = mapped_column(String(60))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(30))
+    target_name: Mapped[str | None] = mapped_column(String(60))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]

@@ -75,3 +75,24 @@ def field_message(t: Translator, field: str) -> str:
     """Question keys (q1, q2 …) share one message; other fields have their own."""
     key = "answer" if field.startswith("q") and field[1:].isdigit() else field
     return t.gettext(FIELD_MESSAGES.get(key, ERROR_MESSAGES[ErrorCode.INVALID_INPUT]))
+
+
+ROOM_ERROR_MESSAGES: dict[str, str] = {
+    "bad_frame": N_("The app sent something the room did not understand."),
+    "too_long": N_("The message is too long."),
+    "not_allowed": N_("You cannot do that here."),
+    "not_admitted": N_("Wait until a facilitator lets you in."),
+    "muted": N_("A facilitator has muted you for a while."),
+    "slow_mode": N_("Slow mode is on: wait a moment before your next message."),
+    "rate_limited": N_("Too many messages too quickly. Wait a moment."),
+    "unknown_peer": N_("That person is not in the room."),
+    "unknown_message": N_("That message is no longer there."),
+    "room_not_open": N_("The room is not open."),
+    "wrong_mode": N_("Questions are only asked in live sessions."),
+    "duplicate": N_("You have already done that."),
+}
+
+
+def room_error_message(t: Translator, code: str) -> str:
+    """The translated text of a room ``error`` frame."""
+    return t.gettext(ROOM_ERROR_MESSAGES.get(code, ROOM_ERROR_MESSAGES["bad_frame"]))

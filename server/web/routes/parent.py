@@ -15,7 +15,7 @@ from server.web.templating import render
 router = APIRouter()
 
 
-def _private(response: Response) -> Response:
+def private_page(response: Response) -> Response:
     # The page is reached through a secret link: no cache may keep it, no robot may index it.
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -26,7 +26,7 @@ def _private(response: Response) -> Response:
 async def personal_page(request: Request, token: str, db: Db, t: T) -> Response:
     enrolment = await enrolment_service.enrolment_by_token(db, token)
     notices = await enrolment_service.notices_for(db, enrolment)
-    return _private(
+    return private_page(
         render(
             request,
             "parent/me.html",

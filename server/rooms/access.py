@@ -1,0 +1,68 @@
+"""Who may enter a room: enrolled parents with a working link, assigned staff and coordinators.
+
+Each refusal carries the WebSocket close code of docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.enrolment.rules import EnrolmentStatus
+from server.enrolment.service import enrolment_by_token
+from server.errors import ErrorCode, TupaError
+from server.people.roles import Role
+from server.people.service import shown_name, staff_by_id
+from server.rooms.frames import CloseCode
+from server.rooms.state import ParticipantRole
+from server.rooms.store import Entrant, is_banned
+from server.scheduling.series import SeriesStatus, SessionStatus
+from server.storage.tables import SessionRow
+
+
+class AccessRefused(Exception):
+    def __init__(self, close_code: int) -> None:
+        super().__init__(str(close_code))
+        self.close_code = close_code
+
+
+async def room_session(db: AsyncSession, session_id: int) -> SessionRow:
+    """The session behind a room. Refuses NOT_FOUND for an unknown or cancelled session and
+    ENDED for a cancelled series."""
+    session = await db.get(SessionRow, session_id)
+    if session is None or session.status == SessionStatus.CANCELLED.value:
+        raise AccessRefused(CloseCode.NOT_FOUND)
+    if session.series.status == SeriesStatus.CANCELLED.value:
+        raise AccessRefused(CloseCode.ENDED)
+    return session
+
+
+async def parent_entrant(db: AsyncSession, token: str, session: SessionRow) -> Entrant:
+    """A parent arriving with their personal link. Refuses UNAUTHENTICATED for a bad or revoked
+    link, FORBIDDEN when not enrolled in this series or banned from it."""
+    try:
+        enrolment = await enrolment_by_token(db, token)
+    except TupaError as error:
+        assert error.code in (ErrorCode.NOT_FOUND, ErrorCode.LINK_REVOKED)
+        raise AccessRefused(CloseCode.UNAUTHENTICATED) from error
+    if enrolment.series_id != session.series_id:
+        raise AccessRefused(CloseCode.FORBIDDEN)
+    if enrolment.status != EnrolmentStatus.ENROLLED.value:
+        raise AccessRefused(CloseCode.FORBIDDEN)
+    if await is_banned(db, session.series_id, enrolment.id):
+        raise AccessRefused(CloseCode.FORBIDDEN)
+    return Entrant(
+        ParticipantRole.PARENT, enrolment.pseudonym, session.series_id, enrolment_id=enrolment.id
+    )
+
+
+async def staff_entrant(db: AsyncSession, staff_id: int, session: SessionRow) -> Entrant:
+    """A signed-in staff member: coordinators anywhere, others where they are assigned."""
+    staff = await staff_by_id(db, staff_id)
+    if staff is None:
+        raise AccessRefused(CloseCode.UNAUTHENTICATED)
+    assigned = any(s.staff_id == staff.id for s in session.series.staff)
+    if staff.role != Role.COORDINATOR.value and not assigned:
+        raise AccessRefused(CloseCode.FORBIDDEN)
+    return Entrant(
+        ParticipantRole(staff.role), shown_name(staff), session.series_id, staff_id=staff.id
+    )

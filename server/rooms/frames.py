@@ -1,0 +1,319 @@
+"""Client frames of room protocol v1 (docs/protocol.md), parsed into commands (pure).
+
+Parsing is strict: unknown types, missing or mistyped fields and oversized values are refused here,
+so the rest of the room only ever sees well-formed commands.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 8 * 1024
+MAX_TEXT = 2000
+MAX_QUESTION = 500
+MAX_REASON = 300
+MAX_MUTE_SECONDS = 3600
+MAX_SLOW_MODE_SECONDS = 300
+CID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+PEER = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
+
+
+class RoomError(StrEnum):
+    """Codes of ``error`` frames. Never rename one: clients and translations depend on them."""
+
+    BAD_FRAME = "bad_frame"
+    TOO_LONG = "too_long"
+    NOT_ALLOWED = "not_allowed"
+    NOT_ADMITTED = "not_admitted"
+    MUTED = "muted"
+    SLOW_MODE = "slow_mode"
+    RATE_LIMITED = "rate_limited"
+    UNKNOWN_PEER = "unknown_peer"
+    UNKNOWN_MESSAGE = "unknown_message"
+    ROOM_NOT_OPEN = "room_not_open"
+    WRONG_MODE = "wrong_mode"
+    DUPLICATE = "duplicate"
+
+
+class CloseCode:
+    """WebSocket close codes of the room protocol."""
+
+    NORMAL = 1000
+    TOO_BIG = 1009
+    PROTOCOL = 4000
+    UNAUTHENTICATED = 4001
+    FORBIDDEN = 4003
+    NOT_FOUND = 4004
+    RESYNC = 4008
+    TOO_MANY_CONNECTIONS = 4009
+    REMOVED = 4010
+    ENDED = 4011
+    LOCKED = 4023
+    ABUSE = 4029
+
+
+class FrameError(Exception):
+    def __init__(self, code: RoomError) -> None:
+        super().__init__(code.value)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Hello:
+    last_seq: int | None
+
+
+@dataclass(frozen=True)
+class Send:
+    cid: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Private:
+    cid: str
+    to: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Ask:
+    cid: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Upvote:
+    question: int
+
+
+@dataclass(frozen=True)
+class Hand:
+    raised: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ping:
+    pass
+
+
+@dataclass(frozen=True)
+class OpenRoom:
+    pass
+
+
+@dataclass(frozen=True)
+class EndRoom:
+    pass
+
+
+@dataclass(frozen=True)
+class Admit:
+    peer: str
+
+
+@dataclass(frozen=True)
+class AdmitAll:
+    pass
+
+
+@dataclass(frozen=True)
+class Deny:
+    peer: str
+
+
+@dataclass(frozen=True)
+class Delete:
+    seq: int
+
+
+@dataclass(frozen=True)
+class Mute:
+    peer: str
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Remove:
+    peer: str
+
+
+@dataclass(frozen=True)
+class Ban:
+    peer: str
+
+
+@dataclass(frozen=True)
+class Lock:
+    locked: bool
+
+
+@dataclass(frozen=True)
+class SlowMode:
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Lobby:
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class VolunteersModerate:
+    allowed: bool
+
+
+class QuestionAction(StrEnum):
+    APPROVE = "approve"
+    ANSWERED = "answered"
+    HIDE = "hide"
+
+
+@dataclass(frozen=True)
+class ModerateQuestion:
+    question: int
+    action: QuestionAction
+
+
+Command = (
+    Hello
+    | Send
+    | Private
+    | Ask
+    | Upvote
+    | Hand
+    | Report
+    | Ping
+    | OpenRoom
+    | EndRoom
+    | Admit
+    | AdmitAll
+    | Deny
+    | Delete
+    | Mute
+    | Remove
+    | Ban
+    | Lock
+    | SlowMode
+    | Lobby
+    | VolunteersModerate
+    | ModerateQuestion
+)
+
+
+def _field(frame: dict[str, Any], name: str, kind: type) -> Any:
+    value = frame.get(name)
+    # bool is an int in Python: a boolean is never accepted where a number is expected.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise FrameError(RoomError.BAD_FRAME)
+    return value
+
+
+def _text(frame: dict[str, Any], name: str, limit: int, required: bool = True) -> str:
+    value = frame.get(name, None if required else "")
+    if not isinstance(value, str):
+        raise FrameError(RoomError.BAD_FRAME)
+    # Control characters (except newline and tab) have no place in chat and can confuse screens.
+    value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    value = value.strip()
+    if len(value) > limit:
+        raise FrameError(RoomError.TOO_LONG)
+    if required and not value:
+        raise FrameError(RoomError.BAD_FRAME)
+    return value
+
+
+def _matching(frame: dict[str, Any], name: str, pattern: re.Pattern[str]) -> str:
+    value = _field(frame, name, str)
+    if not pattern.match(value):
+        raise FrameError(RoomError.BAD_FRAME)
+    return str(value)
+
+
+def _seq(frame: dict[str, Any], name: str) -> int:
+    value = _field(frame, name, int)
+    if not 1 <= value <= 2**53:
+        raise FrameError(RoomError.BAD_FRAME)
+    return int(value)
+
+
+def _bounded(frame: dict[str, Any], name: str, high: int) -> int:
+    value = _field(frame, name, int)
+    if not 0 <= value <= high:
+        raise FrameError(RoomError.BAD_FRAME)
+    return int(value)
+
+
+def _hello(f: dict[str, Any]) -> Hello:
+    if f.get("v") != PROTOCOL_VERSION:
+        raise FrameError(RoomError.BAD_FRAME)
+    if f.get("last_seq") is None:
+        return Hello(None)
+    value = _field(f, "last_seq", int)
+    if not 0 <= value <= 2**53:
+        raise FrameError(RoomError.BAD_FRAME)
+    return Hello(int(value))
+
+
+_PARSERS: dict[str, Any] = {
+    "hello": _hello,
+    "send": lambda f: Send(_matching(f, "cid", CID), _text(f, "text", MAX_TEXT)),
+    "private": lambda f: Private(
+        _matching(f, "cid", CID), _matching(f, "to", PEER), _text(f, "text", MAX_TEXT)
+    ),
+    "ask": lambda f: Ask(_matching(f, "cid", CID), _text(f, "text", MAX_QUESTION)),
+    "upvote": lambda f: Upvote(_seq(f, "question")),
+    "hand": lambda f: Hand(_field(f, "raised", bool)),
+    "report": lambda f: Report(_seq(f, "seq"), _text(f, "reason", MAX_REASON, required=False)),
+    "ping": lambda f: Ping(),
+    "open": lambda f: OpenRoom(),
+    "end": lambda f: EndRoom(),
+    "admit": lambda f: Admit(_matching(f, "peer", PEER)),
+    "admit_all": lambda f: AdmitAll(),
+    "deny": lambda f: Deny(_matching(f, "peer", PEER)),
+    "delete": lambda f: Delete(_seq(f, "seq")),
+    "mute": lambda f: Mute(_matching(f, "peer", PEER), _bounded(f, "seconds", MAX_MUTE_SECONDS)),
+    "remove": lambda f: Remove(_matching(f, "peer", PEER)),
+    "ban": lambda f: Ban(_matching(f, "peer", PEER)),
+    "lock": lambda f: Lock(_field(f, "locked", bool)),
+    "slow_mode": lambda f: SlowMode(_bounded(f, "seconds", MAX_SLOW_MODE_SECONDS)),
+    "lobby": lambda f: Lobby(_field(f, "enabled", bool)),
+    "volunteers_moderate": lambda f: VolunteersModerate(_field(f, "allowed", bool)),
+    "question": lambda f: ModerateQuestion(_seq(f, "question"), _question_action(f)),
+}
+
+
+def _question_action(f: dict[str, Any]) -> QuestionAction:
+    try:
+        return QuestionAction(_field(f, "action", str))
+    except ValueError as exc:
+        raise FrameError(RoomError.BAD_FRAME) from exc
+
+
+def parse_frame(raw: str | bytes) -> Command:
+    """One client frame as a command. Raises FrameError(BAD_FRAME or TOO_LONG)."""
+    if len(raw) > MAX_FRAME_BYTES:
+        raise FrameError(RoomError.TOO_LONG)
+    try:
+        frame = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FrameError(RoomError.BAD_FRAME) from exc
+    if not isinstance(frame, dict):
+        raise FrameError(RoomError.BAD_FRAME)
+    parser = _PARSERS.get(frame.get("type"))  # type: ignore[arg-type]
+    if parser is None:
+        raise FrameError(RoomError.BAD_FRAME)
+    command: Command = parser(frame)
+    return command

@@ -1,0 +1,519 @@
+"""The room hub: sockets of this instance ↔ room protocol ↔ storage and the bus.
+
+``enter`` decides where an arriving person goes (waiting, lobby or the room), ``receive`` turns a
+frame into a decision, stores its events and publishes them, and every instance's bus handler
+applies each event to its replica of the room and delivers it to its own connections. An event is
+serialised once per room; each connection has a bounded queue, and one that falls behind is closed
+with "resync" rather than slowing anyone else down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from server.rooms import protocol
+from server.rooms.bus import Bus
+from server.rooms.frames import CloseCode, FrameError, Ping, RoomError, parse_frame
+from server.rooms.limits import TokenBucket
+from server.rooms.state import (
+    Audience,
+    Event,
+    Member,
+    MemberStatus,
+    ParticipantRole,
+    RoomState,
+    RoomStatus,
+    apply,
+)
+from server.rooms.store import Entrant, load_state, member_by_peer, membership, replay
+from server.rooms.writer import EventWriter
+from server.storage.db import Database
+from server.storage.tables import SessionRow
+
+log = logging.getLogger(__name__)
+
+SEND_QUEUE_FRAMES = 256
+MAX_CONNECTIONS_PER_PERSON = 3
+GAP_WAIT_SECONDS = 0.5
+
+SendText = Callable[[str], Awaitable[None]]
+CloseSocket = Callable[[int], Awaitable[None]]
+Describe = Callable[[str], str]
+
+
+class Phase(StrEnum):
+    WAITING = "waiting"  # the room is not open yet
+    LOBBY = "lobby"
+    PENDING = "pending"  # welcome being prepared: live events are held back
+    READY = "ready"
+    CLOSED = "closed"
+
+
+class Connection:
+    """One WebSocket of one person, with its own bounded send queue and sender task."""
+
+    def __init__(
+        self, peer: str, send: SendText, close: CloseSocket, describe: Describe, queue_size: int
+    ) -> None:
+        self.peer = peer
+        self.phase = Phase.PENDING
+        self.last_seq = 0
+        self.held: list[tuple[Event, str]] = []
+        self.bucket = TokenBucket(updated=time.monotonic())
+        self.describe = describe
+        self._send = send
+        self._close = close
+        self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
+        self._pump = asyncio.create_task(self._run(), name=f"tupa-send-{peer}")
+        self._closing: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            text = await self._queue.get()
+            try:
+                await self._send(text)
+            finally:
+                self._queue.task_done()
+
+    def push(self, text: str) -> None:
+        """Queue a frame; a connection too far behind is closed with RESYNC, never waited for."""
+        if self.phase is Phase.CLOSED:
+            return
+        try:
+            self._queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self.terminate(CloseCode.RESYNC)
+
+    def push_frame(self, frame: dict[str, Any]) -> None:
+        self.push(json.dumps(frame, ensure_ascii=False))
+
+    def error(self, code: RoomError, retry_after: int | None = None) -> None:
+        frame: dict[str, Any] = {
+            "type": "error",
+            "code": code.value,
+            "message": self.describe(code),
+        }
+        if retry_after is not None:
+            frame["retry_after"] = retry_after
+        self.push_frame(frame)
+
+    def terminate(self, code: int) -> None:
+        """Close the socket with ``code`` after what is already queued (or at once, if stuck)."""
+        if self.phase is Phase.CLOSED:
+            return
+        self.phase = Phase.CLOSED
+
+        async def close() -> None:
+            if code != CloseCode.RESYNC:
+                # Let the queued frames (e.g. "you were removed") reach the client first.
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._drain(), timeout=2)
+            self._pump.cancel()
+            with contextlib.suppress(Exception):
+                await self._close(code)
+
+        self._closing = asyncio.create_task(close())
+
+    async def _drain(self) -> None:
+        await self._queue.join()
+
+    async def stopped(self) -> None:
+        """Stop sending (the socket is gone)."""
+        self.phase = Phase.CLOSED
+        self._pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._pump
+
+
+@dataclass
+class RoomRuntime:
+    """This instance's view of one room: the state replica and the local connections."""
+
+    state: RoomState
+    connections: dict[str, list[Connection]] = field(default_factory=lambda: defaultdict(list))
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    delivered_seq: int = 0
+    held: dict[int, list[Event]] = field(default_factory=dict)
+    gap_timer: asyncio.TimerHandle | None = None
+
+    def local(self) -> list[Connection]:
+        return [c for conns in self.connections.values() for c in conns]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: int
+
+
+class RoomHub:
+    def __init__(
+        self,
+        database: Database,
+        bus: Bus,
+        clock: Callable[[], datetime],
+        opens_before: timedelta,
+        queue_size: int = SEND_QUEUE_FRAMES,
+    ) -> None:
+        self.database = database
+        self.bus = bus
+        self.clock = clock
+        self.opens_before = opens_before
+        self.queue_size = queue_size
+        self.writer = EventWriter(database, clock)
+        self.rooms: dict[int, RoomRuntime] = {}
+        self._rooms_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run follow-up work without blocking delivery, keeping a reference until it ends."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def start(self) -> None:
+        self.writer.start()
+        await self.bus.start(self._on_payload)
+
+    async def stop(self) -> None:
+        for runtime in list(self.rooms.values()):
+            for conn in runtime.local():
+                conn.terminate(CloseCode.NORMAL)
+        await self.bus.stop()
+        await self.writer.stop()
+
+    # --- entering and leaving -------------------------------------------------------------
+
+    async def _runtime(self, session: SessionRow) -> RoomRuntime:
+        async with self._rooms_lock:
+            runtime = self.rooms.get(session.id)
+            if runtime is None:
+                async with self.database.unit_of_work() as db:
+                    state = await load_state(db, session, self.opens_before)
+                runtime = RoomRuntime(state, delivered_seq=state.last_seq)
+                self.rooms[session.id] = runtime
+            return runtime
+
+    async def enter(
+        self,
+        session: SessionRow,
+        entrant: Entrant,
+        last_seq: int | None,
+        send: SendText,
+        close: CloseSocket,
+        describe: Describe,
+    ) -> Connection | Refusal:
+        """Admit a new socket into the room, or say which close code refuses it."""
+        runtime = await self._runtime(session)
+        state = runtime.state
+        now = self.clock()
+        async with runtime.lock:
+            async with self.database.unit_of_work() as db:
+                row = await membership(db, state.session_id, entrant, now)
+            member = state.members.get(row.peer)
+            status = member.status if member else MemberStatus(row.status)
+            refusal = self._refusal(runtime, row.peer, status, entrant)
+            if refusal:
+                return refusal
+            conn = Connection(row.peer, send, close, describe, self.queue_size)
+            runtime.connections[row.peer].append(conn)
+            if state.status is RoomStatus.WAITING and entrant.role is ParticipantRole.PARENT:
+                conn.phase = Phase.WAITING
+                opens_at = state.opens_at.isoformat() if state.opens_at else None
+                conn.push_frame({"type": "waiting", "opens_at": opens_at, "room": state.settings()})
+                return conn
+            await self._arrive(runtime, conn, row.peer, row.name, entrant.role, last_seq)
+            return conn
+
+    def _refusal(
+        self, runtime: RoomRuntime, peer: str, status: MemberStatus, entrant: Entrant
+    ) -> Refusal | None:
+        state = runtime.state
+        if status is MemberStatus.BANNED:
+            return Refusal(CloseCode.FORBIDDEN)
+        if status in (MemberStatus.REMOVED, MemberStatus.DENIED):
+            return Refusal(CloseCode.REMOVED)
+        if state.status is RoomStatus.ENDED:
+            return Refusal(CloseCode.ENDED)
+        if len(runtime.connections.get(peer, [])) >= MAX_CONNECTIONS_PER_PERSON:
+            return Refusal(CloseCode.TOO_MANY_CONNECTIONS)
+        locked_out = state.locked and status is not MemberStatus.ADMITTED
+        if locked_out and entrant.role is ParticipantRole.PARENT:
+            return Refusal(CloseCode.LOCKED)
+        return None
+
+    async def _arrive(
+        self,
+        runtime: RoomRuntime,
+        conn: Connection,
+        peer: str,
+        name: str,
+        role: ParticipantRole,
+        last_seq: int | None,
+    ) -> None:
+        """Put a connection into the lobby or the room (the caller holds the room lock)."""
+        state = runtime.state
+        member = state.members.get(peer)
+        status = protocol.entry_status(state, member, role)
+        first_here = len(runtime.connections[peer]) == 1
+        if member is None or member.status is not status or first_here:
+            arriving = Member(peer, name, role, status)
+            await self._commit(runtime, protocol.arrive(state, arriving))
+        if status is MemberStatus.LOBBY:
+            conn.phase = Phase.LOBBY
+            position = [m.peer for m in state.lobby_members()].index(peer) + 1
+            conn.push_frame({"type": "lobby", "position": position, "room": state.settings()})
+            return
+        await self._welcome(runtime, conn, last_seq)
+
+    async def _welcome(self, runtime: RoomRuntime, conn: Connection, last_seq: int | None) -> None:
+        """Send the snapshot and what the person missed, then the live events held meanwhile."""
+        state = runtime.state
+        member = state.members[conn.peer]
+        conn.phase = Phase.PENDING
+        conn.held = []
+        async with self.database.unit_of_work() as db:
+            missed = await replay(db, state, member, last_seq or 0)
+        seen = max([last_seq or 0, *(e.seq or 0 for e in missed)])
+        moderator = state.is_moderator(member)
+        frame: dict[str, Any] = {
+            "type": "welcome",
+            "you": {**member.public(), "moderator": moderator},
+            "room": state.settings(),
+            "members": [
+                {**m.public(), "hand": m.hand, "online": m.online}
+                for m in state.members.values()
+                if m.status is MemberStatus.ADMITTED and m.online
+            ],
+            "lobby": [m.public() for m in state.lobby_members()] if moderator else [],
+            "events": [e.wire() for e in missed],
+            "seq": seen,
+        }
+        conn.last_seq = seen
+        conn.push_frame(frame)
+        conn.phase = Phase.READY
+        for event, text in conn.held:
+            self._deliver_to(runtime, conn, event, text)
+        conn.held = []
+
+    async def leave(self, session_id: int, conn: Connection) -> None:
+        """The socket closed: forget it, and tell the room if it was the person's last one."""
+        await conn.stopped()
+        runtime = self.rooms.get(session_id)
+        if runtime is None:
+            return
+        async with runtime.lock:
+            conns = runtime.connections.get(conn.peer, [])
+            if conn in conns:
+                conns.remove(conn)
+            member = runtime.state.members.get(conn.peer)
+            if not conns:
+                runtime.connections.pop(conn.peer, None)
+                if member is not None and member.online:
+                    await self._commit(runtime, protocol.depart(runtime.state, member))
+        async with self._rooms_lock:
+            if not runtime.connections and self.rooms.get(session_id) is runtime:
+                del self.rooms[session_id]
+
+    # --- commands ---------------------------------------------------------------------------
+
+    async def receive(self, session_id: int, conn: Connection, raw: str | bytes) -> None:
+        """One frame from a client. Nothing it contains can raise out of here."""
+        if conn.phase is Phase.CLOSED:
+            return
+        if not conn.bucket.take(time.monotonic()):
+            if conn.bucket.abusive:
+                conn.terminate(CloseCode.ABUSE)
+            else:
+                conn.error(RoomError.RATE_LIMITED)
+            return
+        try:
+            command = parse_frame(raw)
+        except FrameError as error:
+            conn.error(error.code)
+            return
+        runtime = self.rooms.get(session_id)
+        member = runtime.state.members.get(conn.peer) if runtime else None
+        if runtime is None or member is None or conn.phase is Phase.WAITING:
+            if isinstance(command, Ping):
+                conn.push_frame({"type": "pong"})
+            else:
+                conn.error(RoomError.ROOM_NOT_OPEN)
+            return
+        async with runtime.lock:
+            decision = protocol.decide(runtime.state, member, command, self.clock())
+            if decision.reply:
+                conn.push_frame({"type": decision.reply})
+            if decision.error:
+                conn.error(decision.error, decision.retry_after)
+            if decision.duplicate_of is not None:
+                cid = getattr(command, "cid", None)
+                conn.push_frame({"type": "ack", "cid": cid, "seq": decision.duplicate_of})
+            if decision.events:
+                stored = await self._commit(runtime, decision.events)
+                for event in stored:
+                    if event.cid is not None and event.actor == conn.peer:
+                        conn.push_frame({"type": "ack", "cid": event.cid, "seq": event.seq})
+
+    async def _commit(self, runtime: RoomRuntime, events: list[Event]) -> list[Event]:
+        """Store, apply locally at once (so the next decision sees it), and publish."""
+        needs_writing = any(e.lasting or e.type in _STORED_EFFECTS for e in events)
+        stored = (
+            await self.writer.write(runtime.state.session_id, events) if needs_writing else events
+        )
+        for event in stored:
+            apply(runtime.state, event)
+        await self.bus.publish(_encode(runtime.state.session_id, stored))
+        return stored
+
+    # --- delivery -----------------------------------------------------------------------------
+
+    async def _on_payload(self, payload: bytes) -> None:
+        session_id, events = _decode(payload)
+        runtime = self.rooms.get(session_id)
+        if runtime is None:
+            return  # nobody here is in that room
+        for event in events:
+            if event.seq is None:
+                self._handle(runtime, event)
+            elif event.seq <= runtime.delivered_seq:
+                continue  # already delivered (replayed or duplicate)
+            elif event.seq == runtime.delivered_seq + 1:
+                self._handle(runtime, event)
+                runtime.delivered_seq = event.seq
+                self._release_held(runtime)
+            else:
+                runtime.held.setdefault(event.seq, []).append(event)
+                self._arm_gap_timer(runtime)
+
+    def _release_held(self, runtime: RoomRuntime) -> None:
+        while runtime.delivered_seq + 1 in runtime.held:
+            runtime.delivered_seq += 1
+            for event in runtime.held.pop(runtime.delivered_seq):
+                self._handle(runtime, event)
+        if not runtime.held and runtime.gap_timer is not None:
+            runtime.gap_timer.cancel()
+            runtime.gap_timer = None
+
+    def _arm_gap_timer(self, runtime: RoomRuntime) -> None:
+        """An event that never arrives (its instance died before publishing) must not block the
+        room: after a short wait, skip the gap. The event is in the database for resumers."""
+        if runtime.gap_timer is not None:
+            return
+
+        def skip_gap() -> None:
+            runtime.gap_timer = None
+            if runtime.held:
+                runtime.delivered_seq = min(runtime.held) - 1
+                self._release_held(runtime)
+
+        runtime.gap_timer = asyncio.get_running_loop().call_later(GAP_WAIT_SECONDS, skip_gap)
+
+    def _handle(self, runtime: RoomRuntime, event: Event) -> None:
+        """Apply one event to this instance's replica and deliver it to local sockets."""
+        state = runtime.state
+        apply(state, event)
+        text = json.dumps(event.wire(), ensure_ascii=False)  # once per room, not per recipient
+        for conn in runtime.local():
+            self._deliver_to(runtime, conn, event, text)
+        self._follow_up(runtime, event)
+
+    def _deliver_to(self, runtime: RoomRuntime, conn: Connection, event: Event, text: str) -> None:
+        if conn.phase is Phase.PENDING:
+            conn.held.append((event, text))
+            return
+        if conn.phase in (Phase.WAITING, Phase.LOBBY):
+            if event.audience.connected:
+                conn.push(text)
+            return
+        if conn.phase is not Phase.READY:
+            return
+        member = runtime.state.members.get(conn.peer)
+        if member is None or not runtime.state.can_see(member, event.audience):
+            return
+        if event.seq is not None:
+            if event.seq <= conn.last_seq:
+                return
+            conn.last_seq = event.seq
+        conn.push(text)
+
+    def _follow_up(self, runtime: RoomRuntime, event: Event) -> None:
+        """What an event means for local sockets beyond delivering it."""
+        state = runtime.state
+        data = event.data
+        if event.type == "status":
+            for conn in runtime.connections.get(data["peer"], []):
+                if data["status"] == MemberStatus.ADMITTED.value and conn.phase is Phase.LOBBY:
+                    self._spawn(self._welcome_later(runtime, conn))
+                elif data["status"] == MemberStatus.DENIED.value:
+                    conn.terminate(CloseCode.REMOVED)
+        elif event.type == "moderation" and data["action"] in ("removed", "banned"):
+            for conn in runtime.connections.get(data["peer"], []):
+                conn.terminate(CloseCode.REMOVED)
+        elif event.type == "room" and state.status is RoomStatus.ENDED:
+            for conn in runtime.local():
+                conn.terminate(CloseCode.ENDED)
+        elif event.type == "room" and state.status is RoomStatus.OPEN:
+            for conns in runtime.connections.values():
+                for conn in conns:
+                    if conn.phase is Phase.WAITING:
+                        self._spawn(self._enter_opened(runtime, conn))
+
+    async def _welcome_later(self, runtime: RoomRuntime, conn: Connection) -> None:
+        async with runtime.lock:
+            if conn.phase is Phase.LOBBY:
+                await self._welcome(runtime, conn, None)
+
+    async def _enter_opened(self, runtime: RoomRuntime, conn: Connection) -> None:
+        """The room opened while this parent waited: move them on to the lobby or the room."""
+        async with runtime.lock:
+            if conn.phase is not Phase.WAITING:
+                return
+            async with self.database.unit_of_work() as db:
+                row = await member_by_peer(db, conn.peer)
+            if row is None:
+                return
+            await self._arrive(runtime, conn, row.peer, row.name, ParticipantRole(row.role), None)
+
+
+# Ephemeral events that still change the database (membership status).
+_STORED_EFFECTS = frozenset({"member", "status"})
+
+
+def _encode(session_id: int, events: list[Event]) -> bytes:
+    return json.dumps(
+        {
+            "s": session_id,
+            "e": [
+                {
+                    "t": e.type,
+                    "d": e.data,
+                    "a": e.audience.to_json(),
+                    "l": e.lasting,
+                    "ac": e.actor,
+                    "c": e.cid,
+                    "q": e.seq,
+                }
+                for e in events
+            ],
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+def _decode(payload: bytes) -> tuple[int, list[Event]]:
+    body = json.loads(payload)
+    events = [
+        Event(e["t"], e["d"], Audience.from_json(e["a"]), e["l"], e["ac"], e["c"], e["q"])
+        for e in body["e"]
+    ]
+    return int(body["s"]), events

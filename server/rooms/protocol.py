@@ -1,0 +1,376 @@
+"""The rules of a room: who may do what, and which events a command produces (pure).
+
+``decide`` never changes the state: it returns the events, and the hub persists and publishes
+them; every instance then applies them (``state.apply``). Time is passed in, so tests drive a room
+without sockets, a database or a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from server.rooms import frames as f
+from server.rooms.frames import RoomError
+from server.rooms.state import (
+    CONNECTED,
+    EVERYONE,
+    LEADER_ROLES,
+    MODERATORS,
+    Audience,
+    Event,
+    Member,
+    MemberStatus,
+    ParticipantRole,
+    RoomState,
+    RoomStatus,
+)
+from server.scheduling.series import MediaMode
+
+NOBODY = Audience()
+
+
+@dataclass
+class Decision:
+    events: list[Event] = field(default_factory=list)
+    error: RoomError | None = None
+    retry_after: int | None = None
+    duplicate_of: int | None = None  # a retried send: the seq it was stored under
+    reply: str | None = None  # a direct answer such as "pong"
+
+
+def refuse(code: RoomError, retry_after: int | None = None) -> Decision:
+    return Decision(error=code, retry_after=retry_after)
+
+
+def decide(state: RoomState, actor: Member, command: f.Command, now: datetime) -> Decision:
+    """The events ``command`` from ``actor`` produces, or the error that refuses it."""
+    if isinstance(command, f.Ping):
+        return Decision(reply="pong")
+    if isinstance(command, f.Hello):
+        return refuse(RoomError.BAD_FRAME)  # only as the first frame
+    if isinstance(command, f.OpenRoom | f.EndRoom | f.Lobby | f.VolunteersModerate):
+        return _leader_command(state, actor, command, now)
+    if actor.status is not MemberStatus.ADMITTED:
+        return refuse(RoomError.NOT_ADMITTED)
+    if state.status is not RoomStatus.OPEN:
+        return refuse(RoomError.ROOM_NOT_OPEN)
+    handler = _PARTICIPANT.get(type(command))
+    if handler is not None:
+        return handler(state, actor, command, now)
+    if not state.is_moderator(actor):
+        return refuse(RoomError.NOT_ALLOWED)
+    return _MODERATOR[type(command)](state, actor, command, now)
+
+
+# --- entering --------------------------------------------------------------------------------
+
+
+def arrive(state: RoomState, member: Member) -> list[Event]:
+    """Events for a person whose first connection just arrived (status already decided)."""
+    data = {**member.public(), "status": member.status.value}
+    events = [Event("member", data, NOBODY, lasting=False, actor=member.peer)]
+    if member.status is MemberStatus.LOBBY:
+        events.append(Event("lobby_joined", member.public(), MODERATORS, lasting=False))
+    else:
+        events.append(
+            Event("presence", {**member.public(), "online": True}, EVERYONE, lasting=False)
+        )
+    return events
+
+
+def depart(state: RoomState, member: Member) -> list[Event]:
+    """Events for a person whose last connection closed."""
+    if member.status is MemberStatus.LOBBY:
+        return [
+            Event("presence", {**member.public(), "online": False}, NOBODY, lasting=False),
+            Event("lobby_left", member.public(), MODERATORS, lasting=False),
+        ]
+    return [Event("presence", {**member.public(), "online": False}, EVERYONE, lasting=False)]
+
+
+def entry_status(state: RoomState, member: Member | None, role: ParticipantRole) -> MemberStatus:
+    """Where a person arriving goes: staff straight in, parents through the lobby if it is on."""
+    if member is not None and member.status is not MemberStatus.LOBBY:
+        return member.status
+    if role is not ParticipantRole.PARENT or not state.lobby:
+        return MemberStatus.ADMITTED
+    return MemberStatus.LOBBY
+
+
+# --- what participants do --------------------------------------------------------------------
+
+
+def _writing_blocked(state: RoomState, actor: Member, now: datetime) -> Decision | None:
+    if actor.muted_until is not None and actor.muted_until > now:
+        return refuse(RoomError.MUTED, _seconds_until(actor.muted_until, now))
+    if state.slow_mode and not actor.is_staff and actor.last_message_at is not None:
+        ready = actor.last_message_at + timedelta(seconds=state.slow_mode)
+        if ready > now:
+            return refuse(RoomError.SLOW_MODE, _seconds_until(ready, now))
+    return None
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, int((moment - now).total_seconds() + 0.999))
+
+
+def _authored(actor: Member, now: datetime, text: str) -> dict[str, object]:
+    return {**actor.public(), "text": text, "at": now.isoformat()}
+
+
+def _send(state: RoomState, actor: Member, command: f.Send, now: datetime) -> Decision:
+    stored = state.cids.get((actor.peer, command.cid))
+    if stored is not None:
+        return Decision(duplicate_of=stored)
+    blocked = _writing_blocked(state, actor, now)
+    if blocked:
+        return blocked
+    data = _authored(actor, now, command.text)
+    return Decision([Event("message", data, EVERYONE, True, actor.peer, command.cid)])
+
+
+def _private(state: RoomState, actor: Member, command: f.Private, now: datetime) -> Decision:
+    stored = state.cids.get((actor.peer, command.cid))
+    if stored is not None:
+        return Decision(duplicate_of=stored)
+    other = state.members.get(command.to)
+    if other is None or other.status is not MemberStatus.ADMITTED or other.peer == actor.peer:
+        return refuse(RoomError.UNKNOWN_PEER)
+    # A facilitator opens a thread with anyone; a participant may only answer a facilitator
+    # who already wrote to them. Volunteers never read private threads.
+    pair = frozenset({actor.peer, other.peer})
+    if actor.role not in LEADER_ROLES and not (
+        other.role in LEADER_ROLES and pair in state.threads
+    ):
+        return refuse(RoomError.NOT_ALLOWED)
+    if actor.role in LEADER_ROLES and other.role in LEADER_ROLES:
+        return refuse(RoomError.NOT_ALLOWED)
+    blocked = _writing_blocked(state, actor, now)
+    if blocked:
+        return blocked
+    data = {**_authored(actor, now, command.text), "to": other.peer}
+    return Decision([Event("private", data, Audience(peers=pair), True, actor.peer, command.cid)])
+
+
+def _question_audience(state: RoomState, author: str, status: str) -> Audience:
+    if status == "pending":
+        return Audience(moderators=True, peers=frozenset({author}))
+    return EVERYONE
+
+
+def _ask(state: RoomState, actor: Member, command: f.Ask, now: datetime) -> Decision:
+    if state.mode is not MediaMode.STAGE:
+        return refuse(RoomError.WRONG_MODE)
+    stored = state.cids.get((actor.peer, command.cid))
+    if stored is not None:
+        return Decision(duplicate_of=stored)
+    blocked = _writing_blocked(state, actor, now)
+    if blocked:
+        return blocked
+    status = "pending" if state.questions_premoderated and not actor.is_staff else "approved"
+    data = {**_authored(actor, now, command.text), "status": status, "votes": 0}
+    audience = _question_audience(state, actor.peer, status)
+    return Decision([Event("question", data, audience, True, actor.peer, command.cid)])
+
+
+def _upvote(state: RoomState, actor: Member, command: f.Upvote, now: datetime) -> Decision:
+    question = state.questions.get(command.question)
+    if question is None or question.status not in ("approved", "answered"):
+        return refuse(RoomError.UNKNOWN_MESSAGE)
+    if actor.peer in question.voters:
+        return refuse(RoomError.DUPLICATE)
+    data = {
+        "question": command.question,
+        "status": question.status,
+        "votes": len(question.voters) + 1,
+        "voter": actor.peer,
+    }
+    return Decision([Event("question_update", data, EVERYONE, True, actor.peer)])
+
+
+def _hand(state: RoomState, actor: Member, command: f.Hand, now: datetime) -> Decision:
+    if actor.hand == command.raised:
+        return Decision()
+    data = {"peer": actor.peer, "raised": command.raised}
+    return Decision([Event("hand", data, EVERYONE, False, actor.peer)])
+
+
+def _visible_message(state: RoomState, actor: Member, seq: int) -> bool:
+    info = state.messages.get(seq)
+    if info is None or info.deleted:
+        return False
+    return info.kind == "message" or actor.peer in info.peers or state.is_moderator(actor)
+
+
+def _report(state: RoomState, actor: Member, command: f.Report, now: datetime) -> Decision:
+    if not _visible_message(state, actor, command.seq):
+        return refuse(RoomError.UNKNOWN_MESSAGE)
+    data = {"message": command.seq, "by": actor.peer, "reason": command.reason}
+    return Decision([Event("report", data, MODERATORS, True, actor.peer)])
+
+
+Handler = Callable[[RoomState, Member, Any, datetime], Decision]
+
+_PARTICIPANT: dict[type, Handler] = {
+    f.Send: _send,
+    f.Private: _private,
+    f.Ask: _ask,
+    f.Upvote: _upvote,
+    f.Hand: _hand,
+    f.Report: _report,
+}
+
+
+# --- what moderators do ------------------------------------------------------------------------
+
+
+def _target(state: RoomState, peer: str) -> Member | None:
+    return state.members.get(peer)
+
+
+def _moderation(actor: Member, action: str, **data: object) -> Event:
+    return Event("moderation", {"action": action, **data}, EVERYONE, True, actor.peer)
+
+
+def _admit_one(state: RoomState, target: Member) -> list[Event]:
+    return [
+        Event("status", {"peer": target.peer, "status": "admitted"}, NOBODY, False, target.peer),
+        Event("lobby_left", target.public(), MODERATORS, False),
+        Event("presence", {**target.public(), "online": True}, EVERYONE, False),
+    ]
+
+
+def _admit(state: RoomState, actor: Member, command: f.Admit, now: datetime) -> Decision:
+    target = _target(state, command.peer)
+    if target is None or target.status is not MemberStatus.LOBBY:
+        return refuse(RoomError.UNKNOWN_PEER)
+    return Decision(_admit_one(state, target))
+
+
+def _admit_all(state: RoomState, actor: Member, command: f.AdmitAll, now: datetime) -> Decision:
+    events: list[Event] = []
+    for target in state.lobby_members():
+        events += _admit_one(state, target)
+    return Decision(events)
+
+
+def _deny(state: RoomState, actor: Member, command: f.Deny, now: datetime) -> Decision:
+    target = _target(state, command.peer)
+    if target is None or target.status is not MemberStatus.LOBBY:
+        return refuse(RoomError.UNKNOWN_PEER)
+    return Decision(
+        [
+            Event("status", {"peer": target.peer, "status": "denied"}, NOBODY, False, actor.peer),
+            Event("lobby_left", target.public(), MODERATORS, False),
+        ]
+    )
+
+
+def _delete(state: RoomState, actor: Member, command: f.Delete, now: datetime) -> Decision:
+    info = state.messages.get(command.seq)
+    if info is None or info.deleted:
+        return refuse(RoomError.UNKNOWN_MESSAGE)
+    if info.kind == "private" and actor.peer not in info.peers:
+        return refuse(RoomError.UNKNOWN_MESSAGE)  # a private thread is not a moderator's to see
+    audience = Audience(peers=info.peers) if info.kind == "private" else EVERYONE
+    return Decision([Event("deleted", {"message": command.seq}, audience, True, actor.peer)])
+
+
+def _removable(state: RoomState, actor: Member, peer: str) -> Member | Decision:
+    target = _target(state, peer)
+    if target is None or target.status in (MemberStatus.REMOVED, MemberStatus.BANNED):
+        return refuse(RoomError.UNKNOWN_PEER)
+    if target.is_staff:
+        return refuse(RoomError.NOT_ALLOWED)  # moderators act on participants, not on each other
+    return target
+
+
+def _mute(state: RoomState, actor: Member, command: f.Mute, now: datetime) -> Decision:
+    target = _removable(state, actor, command.peer)
+    if isinstance(target, Decision):
+        return target
+    until = (now + timedelta(seconds=command.seconds)).isoformat() if command.seconds else None
+    return Decision([_moderation(actor, "muted", peer=target.peer, name=target.name, until=until)])
+
+
+def _remove(state: RoomState, actor: Member, command: f.Remove, now: datetime) -> Decision:
+    target = _removable(state, actor, command.peer)
+    if isinstance(target, Decision):
+        return target
+    return Decision([_moderation(actor, "removed", peer=target.peer, name=target.name)])
+
+
+def _ban(state: RoomState, actor: Member, command: f.Ban, now: datetime) -> Decision:
+    target = _removable(state, actor, command.peer)
+    if isinstance(target, Decision):
+        return target
+    return Decision([_moderation(actor, "banned", peer=target.peer, name=target.name)])
+
+
+def _room_event(state: RoomState, actor: Member, **changes: object) -> Event:
+    return Event("room", {**state.settings(), **changes}, CONNECTED, True, actor.peer)
+
+
+def _lock(state: RoomState, actor: Member, command: f.Lock, now: datetime) -> Decision:
+    return Decision([_room_event(state, actor, locked=command.locked)])
+
+
+def _slow_mode(state: RoomState, actor: Member, command: f.SlowMode, now: datetime) -> Decision:
+    return Decision([_room_event(state, actor, slow_mode=command.seconds)])
+
+
+def _moderate_question(
+    state: RoomState, actor: Member, command: f.ModerateQuestion, now: datetime
+) -> Decision:
+    question = state.questions.get(command.question)
+    if question is None:
+        return refuse(RoomError.UNKNOWN_MESSAGE)
+    status = {"approve": "approved", "answered": "answered", "hide": "hidden"}[command.action]
+    data = {"question": command.question, "status": status, "votes": len(question.voters)}
+    # A question hidden before anyone but staff saw it stays between staff and its author.
+    stays_private = question.status == "pending" and status == "hidden"
+    audience = _question_audience(state, question.author, "pending" if stays_private else status)
+    return Decision([Event("question_update", data, audience, True, actor.peer)])
+
+
+_MODERATOR: dict[type, Handler] = {
+    f.Admit: _admit,
+    f.AdmitAll: _admit_all,
+    f.Deny: _deny,
+    f.Delete: _delete,
+    f.Mute: _mute,
+    f.Remove: _remove,
+    f.Ban: _ban,
+    f.Lock: _lock,
+    f.SlowMode: _slow_mode,
+    f.ModerateQuestion: _moderate_question,
+}
+
+
+# --- what only facilitators do ---------------------------------------------------------------
+
+
+def _leader_command(state: RoomState, actor: Member, command: f.Command, now: datetime) -> Decision:
+    if actor.role not in LEADER_ROLES:
+        return refuse(RoomError.NOT_ALLOWED)
+    if state.status is RoomStatus.ENDED:
+        return refuse(RoomError.ROOM_NOT_OPEN)
+    if isinstance(command, f.OpenRoom):
+        if state.status is RoomStatus.OPEN:
+            return Decision()
+        if state.opens_at is not None and now < state.opens_at:
+            return refuse(RoomError.ROOM_NOT_OPEN)
+        return Decision([_room_event(state, actor, status=RoomStatus.OPEN.value)])
+    if isinstance(command, f.EndRoom):
+        return Decision([_room_event(state, actor, status=RoomStatus.ENDED.value)])
+    if isinstance(command, f.Lobby):
+        events = [_room_event(state, actor, lobby=command.enabled)]
+        if not command.enabled:  # turning the lobby off lets everyone waiting in
+            for target in state.lobby_members():
+                events += _admit_one(state, target)
+        return Decision(events)
+    assert isinstance(command, f.VolunteersModerate)
+    return Decision([_room_event(state, actor, volunteers_moderate=command.allowed)])

@@ -1,0 +1,320 @@
+"""Room storage: rebuilding a room's state, memberships, and writing events with their effects."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.rooms.state import (
+    Audience,
+    Event,
+    Member,
+    MemberStatus,
+    MessageInfo,
+    ParticipantRole,
+    Question,
+    RoomState,
+    RoomStatus,
+)
+from server.scheduling.series import MediaMode
+from server.storage.idempotent import insert_unless_exists
+from server.storage.tables import (
+    ModerationLogRow,
+    RoomEventRow,
+    RoomMemberRow,
+    RoomRow,
+    SeriesBanRow,
+    SessionRow,
+)
+
+
+@dataclass(frozen=True)
+class Entrant:
+    """Who is arriving, as the access checks established it."""
+
+    role: ParticipantRole
+    name: str
+    series_id: int
+    enrolment_id: int | None = None
+    staff_id: int | None = None
+
+
+async def load_state(db: AsyncSession, session: SessionRow, opens_before: timedelta) -> RoomState:
+    """The room's state rebuilt from the database (its row is created on first use)."""
+    await insert_unless_exists(db, RoomRow, ["session_id"], session_id=session.id)
+    room = await db.get(RoomRow, session.id, populate_existing=True)
+    assert room is not None
+    state = RoomState(
+        session_id=session.id,
+        series_id=session.series_id,
+        mode=MediaMode(session.media_mode),
+        status=RoomStatus(room.status),
+        locked=room.locked,
+        slow_mode=room.slow_mode,
+        lobby=room.lobby,
+        volunteers_moderate=room.volunteers_moderate,
+        questions_premoderated=room.questions_premoderated,
+        last_seq=room.last_seq,
+        opens_at=session.starts_at - opens_before,
+    )
+    for row in await db.scalars(
+        select(RoomMemberRow).where(RoomMemberRow.session_id == session.id)
+    ):
+        state.members[row.peer] = Member(
+            row.peer, row.name, ParticipantRole(row.role), MemberStatus(row.status), row.muted_until
+        )
+    events = await db.execute(
+        select(
+            RoomEventRow.seq,
+            RoomEventRow.type,
+            RoomEventRow.data,
+            RoomEventRow.actor,
+            RoomEventRow.cid,
+            RoomEventRow.deleted_at,
+        )
+        .where(RoomEventRow.session_id == session.id)
+        .order_by(RoomEventRow.seq)
+    )
+    for seq, kind, data, actor, cid, deleted_at in events:
+        if kind in ("message", "private", "question"):
+            peers = frozenset({actor, data["to"]}) if kind == "private" else frozenset()
+            state.messages[seq] = MessageInfo(actor, kind, peers, deleted_at is not None)
+            if kind == "private":
+                state.threads.add(peers)
+            if kind == "message" and actor in state.members:
+                state.members[actor].last_message_at = datetime.fromisoformat(data["at"])
+        if kind == "question":
+            state.questions[seq] = Question(actor, data["status"])
+        elif kind == "question_update" and data["question"] in state.questions:
+            question = state.questions[data["question"]]
+            question.status = data["status"]
+            if data.get("voter"):
+                question.voters.add(data["voter"])
+        if cid is not None:
+            state.cids[(actor, cid)] = seq
+    return state
+
+
+async def membership(
+    db: AsyncSession, session_id: int, entrant: Entrant, now: datetime
+) -> RoomMemberRow:
+    """The entrant's membership of this room, created with a fresh random peer id if new."""
+    key = (
+        RoomMemberRow.enrolment_id == entrant.enrolment_id
+        if entrant.enrolment_id is not None
+        else RoomMemberRow.staff_id == entrant.staff_id
+    )
+    query = select(RoomMemberRow).where(RoomMemberRow.session_id == session_id, key)
+    row = await db.scalar(query)
+    if row is not None:
+        return row
+    await insert_unless_exists(
+        db,
+        RoomMemberRow,
+        ["session_id", "enrolment_id" if entrant.enrolment_id is not None else "staff_id"],
+        session_id=session_id,
+        peer=secrets.token_urlsafe(12),
+        enrolment_id=entrant.enrolment_id,
+        staff_id=entrant.staff_id,
+        name=entrant.name,
+        role=entrant.role.value,
+        status=MemberStatus.LOBBY.value,
+        created_at=now,
+    )
+    row = await db.scalar(query)  # ours, or the one another connection created at the same time
+    assert row is not None
+    return row
+
+
+async def write_events(
+    db: AsyncSession, session_id: int, events: list[Event], now: datetime
+) -> list[Event]:
+    """Store ``events`` (lasting ones get the next sequence numbers) and their effects.
+
+    The UPDATE that hands out sequence numbers also takes the room row's lock, so numbers are
+    gap-free per transaction and ordered across instances.
+    """
+    lasting = sum(1 for e in events if e.lasting)
+    first = 0
+    if lasting:
+        last = await db.scalar(
+            update(RoomRow)
+            .where(RoomRow.session_id == session_id)
+            .values(last_seq=RoomRow.last_seq + lasting)
+            .returning(RoomRow.last_seq)
+        )
+        assert last is not None
+        first = last - lasting + 1
+    stored: list[Event] = []
+    rows = []
+    for event in events:
+        if event.lasting:
+            event = event.with_seq(first)
+            first += 1
+            rows.append(
+                RoomEventRow(
+                    session_id=session_id,
+                    seq=event.seq,
+                    type=event.type,
+                    data=event.data,
+                    audience=event.audience.to_json(),
+                    actor=event.actor,
+                    cid=event.cid,
+                    created_at=now,
+                )
+            )
+        stored.append(event)
+        await _effects(db, session_id, event, now)
+    db.add_all(rows)
+    await db.flush()
+    return stored
+
+
+async def _effects(db: AsyncSession, session_id: int, event: Event, now: datetime) -> None:
+    """What an event changes beyond the event log: memberships, bans, settings, the log."""
+    data = event.data
+    if event.type in ("member", "status"):
+        values: dict[str, object] = {"status": data["status"]}
+        if data["status"] == MemberStatus.ADMITTED.value:
+            values["admitted_at"] = now
+        await db.execute(
+            update(RoomMemberRow).where(RoomMemberRow.peer == data["peer"]).values(**values)
+        )
+        if event.type == "status":
+            await _log(db, session_id, event, f"lobby_{data['status']}", data["peer"], now)
+    elif event.type == "deleted":
+        await db.execute(
+            update(RoomEventRow)
+            .where(RoomEventRow.session_id == session_id, RoomEventRow.seq == data["message"])
+            .values(deleted_at=now, data={"deleted": True})
+        )
+        await _log(db, session_id, event, "deleted_message", None, now)
+    elif event.type == "moderation":
+        await _moderation_effects(db, session_id, event, now)
+    elif event.type == "room":
+        await _room_effects(db, session_id, event, now)
+    elif event.type == "report":
+        await _log(db, session_id, event, "report", None, now, {"message": data["message"]})
+
+
+async def _moderation_effects(
+    db: AsyncSession, session_id: int, event: Event, now: datetime
+) -> None:
+    data = event.data
+    action = data["action"]
+    target = await db.scalar(select(RoomMemberRow).where(RoomMemberRow.peer == data["peer"]))
+    assert target is not None
+    if action == "muted":
+        target.muted_until = datetime.fromisoformat(data["until"]) if data["until"] else None
+    elif action == "removed":
+        target.status = MemberStatus.REMOVED.value
+    elif action == "banned":
+        target.status = MemberStatus.BANNED.value
+        session = await db.get(SessionRow, session_id)
+        assert session is not None and target.enrolment_id is not None
+        await insert_unless_exists(
+            db,
+            SeriesBanRow,
+            ["series_id", "enrolment_id"],
+            series_id=session.series_id,
+            enrolment_id=target.enrolment_id,
+            session_id=session_id,
+            created_at=now,
+        )
+    detail = {"until": data["until"]} if action == "muted" else {}
+    await _log(db, session_id, event, action, data["peer"], now, detail)
+
+
+async def _room_effects(db: AsyncSession, session_id: int, event: Event, now: datetime) -> None:
+    data = event.data
+    room = await db.get(RoomRow, session_id)
+    assert room is not None
+    changed = {
+        key: data[key]
+        for key in ("locked", "slow_mode", "lobby", "volunteers_moderate")
+        if getattr(room, key) != data[key]
+    }
+    if data["status"] != room.status:
+        changed["status"] = data["status"]
+        if data["status"] == RoomStatus.OPEN.value:
+            room.opened_at = now
+        elif data["status"] == RoomStatus.ENDED.value:
+            room.ended_at = now
+    for key, value in changed.items():
+        setattr(room, key, value)
+    for key, value in changed.items():
+        action = f"room_{data['status']}" if key == "status" else key
+        await _log(db, session_id, event, action, None, now, {"value": value})
+
+
+async def _log(
+    db: AsyncSession,
+    session_id: int,
+    event: Event,
+    action: str,
+    target_peer: str | None,
+    now: datetime,
+    detail: dict[str, object] | None = None,
+) -> None:
+    names = {}
+    peers = [p for p in (event.actor, target_peer) if p]
+    if peers:
+        rows = await db.execute(
+            select(RoomMemberRow.peer, RoomMemberRow.name, RoomMemberRow.role).where(
+                RoomMemberRow.peer.in_(peers)
+            )
+        )
+        names = {peer: (name, role) for peer, name, role in rows}
+    session = await db.get(SessionRow, session_id)
+    assert session is not None
+    actor_name, actor_role = names.get(event.actor or "", ("?", "?"))
+    db.add(
+        ModerationLogRow(
+            series_id=session.series_id,
+            session_id=session_id,
+            actor_name=actor_name,
+            actor_role=actor_role,
+            action=action,
+            target_name=names.get(target_peer or "", (None, None))[0],
+            detail=detail or {},
+            created_at=now,
+        )
+    )
+
+
+async def replay(
+    db: AsyncSession, state: RoomState, member: Member, after_seq: int, limit: int = 1000
+) -> list[Event]:
+    """The lasting events after ``after_seq`` that ``member`` may see, oldest first.
+
+    A deleted message comes back as a ``deleted`` event, never with its text.
+    """
+    rows = await db.scalars(
+        select(RoomEventRow)
+        .where(RoomEventRow.session_id == state.session_id, RoomEventRow.seq > after_seq)
+        .order_by(RoomEventRow.seq)
+    )
+    events: list[Event] = []
+    for row in rows:
+        audience = Audience.from_json(row.audience)
+        if not state.can_see(member, audience):
+            continue
+        if row.deleted_at is not None:
+            event = Event("deleted", {"message": row.seq}, audience, True, None, None, row.seq)
+        else:
+            event = Event(row.type, row.data, audience, True, row.actor, row.cid, row.seq)
+        events.append(event)
+    return events[-limit:]
+
+
+async def is_banned(db: AsyncSession, series_id: int, enrolment_id: int) -> bool:
+    row = await db.get(SeriesBanRow, (series_id, enrolment_id))
+    return row is not None
+
+
+async def member_by_peer(db: AsyncSession, peer: str) -> RoomMemberRow | None:
+    return await db.scalar(select(RoomMemberRow).where(RoomMemberRow.peer == peer))

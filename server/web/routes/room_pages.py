@@ -1,0 +1,57 @@
+"""The room page for parents (behind their personal link) and for staff (after login)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from server.enrolment import service as enrolment_service
+from server.enrolment.rules import EnrolmentStatus
+from server.errors import ErrorCode, TupaError
+from server.people.roles import Role
+from server.scheduling import service as scheduling
+from server.storage.tables import SessionRow
+from server.web.deps import Db, Id, StaffMember
+from server.web.routes.parent import private_page
+from server.web.templating import render
+
+router = APIRouter()
+
+
+def _room_page(
+    request: Request, session: SessionRow, ws_path: str, back_url: str, is_staff: bool
+) -> Response:
+    return private_page(
+        render(
+            request,
+            "room.html",
+            {
+                "session": session,
+                "series": session.series,
+                "ws_path": ws_path,
+                "back_url": back_url,
+                "is_staff": is_staff,
+            },
+        )
+    )
+
+
+@router.get("/me/{token}/sessions/{session_id}/room")
+async def parent_room(request: Request, token: str, session_id: Id, db: Db) -> Response:
+    enrolment = await enrolment_service.enrolment_by_token(db, token)
+    session = await scheduling.get_session(db, enrolment.series_id, session_id)
+    if enrolment.status != EnrolmentStatus.ENROLLED.value:
+        raise TupaError(ErrorCode.FORBIDDEN)
+    return _room_page(
+        request, session, f"/ws/rooms/{session.id}?link={token}", f"/me/{token}", is_staff=False
+    )
+
+
+@router.get("/staff/sessions/{session_id}/room")
+async def staff_room(request: Request, session_id: Id, staff: StaffMember, db: Db) -> Response:
+    session = await db.get(SessionRow, session_id)
+    if session is None:
+        raise TupaError(ErrorCode.NOT_FOUND)
+    assigned = any(s.staff_id == staff.id for s in session.series.staff)
+    if staff.role != Role.COORDINATOR.value and not assigned:
+        raise TupaError(ErrorCode.FORBIDDEN)
+    return _room_page(request, session, f"/ws/rooms/{session.id}", "/staff", is_staff=True)

@@ -1,0 +1,110 @@
+"""The room WebSocket: authenticate, wait for ``hello``, then pass frames to the hub.
+
+It only parses, authorises and forwards; every rule lives in ``server.rooms``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from server.i18n import Translator, parse_language
+from server.rooms.access import AccessRefused, parent_entrant, room_session, staff_entrant
+from server.rooms.frames import MAX_FRAME_BYTES, CloseCode, FrameError, Hello, parse_frame
+from server.rooms.hub import Refusal, RoomHub
+from server.rooms.store import Entrant
+from server.storage.tables import SessionRow
+from server.web.messages import room_error_message
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+HELLO_TIMEOUT_SECONDS = 10
+
+
+def _origin_allowed(ws: WebSocket) -> bool:
+    """Browsers always send Origin: refuse other sites' pages (cross-site WebSocket hijacking)."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True  # not a browser; it has no cookies of ours to abuse
+    allowed = {urlsplit(ws.app.state.settings.public_url).netloc, ws.headers.get("host", "")}
+    return urlsplit(origin).netloc in allowed
+
+
+async def _identify(ws: WebSocket, session_id: int) -> tuple[SessionRow, Entrant]:
+    async with ws.app.state.database.unit_of_work() as db:
+        session = await room_session(db, session_id)
+        token = ws.query_params.get("link")
+        if token:
+            return session, await parent_entrant(db, token[:100], session)
+        staff_id = ws.session.get("staff_id")
+        if not isinstance(staff_id, int):
+            raise AccessRefused(CloseCode.UNAUTHENTICATED)
+        return session, await staff_entrant(db, staff_id, session)
+
+
+async def _hello(ws: WebSocket) -> Hello | None:
+    try:
+        raw = await asyncio.wait_for(ws.receive_text(), HELLO_TIMEOUT_SECONDS)
+        command = parse_frame(raw)
+    except (TimeoutError, FrameError, KeyError, WebSocketDisconnect, RuntimeError):
+        return None
+    return command if isinstance(command, Hello) else None
+
+
+@router.websocket("/ws/rooms/{session_id}")
+async def room_socket(ws: WebSocket, session_id: int) -> None:
+    await ws.accept()
+    if not _origin_allowed(ws) or not 1 <= session_id <= 2_147_483_647:
+        await ws.close(CloseCode.FORBIDDEN if session_id > 0 else CloseCode.NOT_FOUND)
+        return
+    hello = await _hello(ws)
+    if hello is None:
+        await ws.close(CloseCode.PROTOCOL)
+        return
+    try:
+        session, entrant = await _identify(ws, session_id)
+    except AccessRefused as refused:
+        await ws.close(refused.close_code)
+        return
+    settings = ws.app.state.settings
+    language = parse_language(ws.cookies.get("tupa_lang")) or settings.default_language
+    t = Translator(language, settings.zone)
+    hub: RoomHub = ws.app.state.hub
+
+    async def close(code: int) -> None:
+        with contextlib.suppress(Exception):
+            await ws.close(code)
+
+    entered = await hub.enter(
+        session,
+        entrant,
+        hello.last_seq,
+        ws.send_text,
+        close,
+        lambda code: room_error_message(t, code),
+    )
+    if isinstance(entered, Refusal):
+        await ws.close(entered.code)
+        return
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            raw = message.get("text") or message.get("bytes") or ""
+            if len(raw) > MAX_FRAME_BYTES:
+                await close(CloseCode.TOO_BIG)
+                break
+            try:
+                await hub.receive(session_id, entered, raw)
+            except Exception:  # a bug in handling one frame must not take the room down
+                log.exception("room frame failed")
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        await hub.leave(session_id, entered)
