@@ -26,7 +26,7 @@ class RoomClient:
     last_seq: int = 0
 
     async def send(self, **frame: Any) -> None:
-        await self.ws.send(json.dumps(frame))
+        await self.ws.send(json.dumps(frame, ensure_ascii=False))
 
     async def say(self, text: str, cid: str | None = None) -> str:
         cid = cid or uuid.uuid4().hex

@@ -24,7 +24,7 @@ from typing import Any
 from server.rooms import protocol
 from server.rooms.bus import Bus
 from server.rooms.frames import CloseCode, FrameError, Ping, RoomError, parse_frame
-from server.rooms.limits import TokenBucket
+from server.rooms.limits import BURST, RATE_PER_SECOND, TokenBucket
 from server.rooms.state import (
     Audience,
     Event,
@@ -63,13 +63,19 @@ class Connection:
     """One WebSocket of one person, with its own bounded send queue and sender task."""
 
     def __init__(
-        self, peer: str, send: SendText, close: CloseSocket, describe: Describe, queue_size: int
+        self,
+        peer: str,
+        send: SendText,
+        close: CloseSocket,
+        describe: Describe,
+        queue_size: int,
+        bucket: TokenBucket,
     ) -> None:
         self.peer = peer
         self.phase = Phase.PENDING
         self.last_seq = 0
         self.held: list[tuple[Event, str]] = []
-        self.bucket = TokenBucket(updated=time.monotonic())
+        self.bucket = bucket
         self.describe = describe
         self._send = send
         self._close = close
@@ -163,12 +169,16 @@ class RoomHub:
         clock: Callable[[], datetime],
         opens_before: timedelta,
         queue_size: int = SEND_QUEUE_FRAMES,
+        rate_per_second: float = RATE_PER_SECOND,
+        burst: int = BURST,
     ) -> None:
         self.database = database
         self.bus = bus
         self.clock = clock
         self.opens_before = opens_before
         self.queue_size = queue_size
+        self.rate_per_second = rate_per_second
+        self.burst = burst
         self.writer = EventWriter(database, clock)
         self.rooms: dict[int, RoomRuntime] = {}
         self._rooms_lock = asyncio.Lock()
@@ -224,7 +234,8 @@ class RoomHub:
             refusal = self._refusal(runtime, row.peer, status, entrant)
             if refusal:
                 return refusal
-            conn = Connection(row.peer, send, close, describe, self.queue_size)
+            bucket = TokenBucket(self.rate_per_second, self.burst, self.burst, time.monotonic())
+            conn = Connection(row.peer, send, close, describe, self.queue_size, bucket)
             runtime.connections[row.peer].append(conn)
             if state.status is RoomStatus.WAITING and entrant.role is ParticipantRole.PARENT:
                 conn.phase = Phase.WAITING

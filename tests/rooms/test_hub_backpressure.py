@@ -1,0 +1,104 @@
+"""A slow consumer never stalls a room: the real hub, with one connection that stops reading."""
+
+import asyncio
+import json
+from datetime import timedelta
+
+from server.rooms.bus import MemoryBus
+from server.rooms.frames import CloseCode
+from server.rooms.hub import Connection, RoomHub
+from server.rooms.state import ParticipantRole
+from server.rooms.store import Entrant
+from server.scheduling import service as scheduling
+from server.people.roles import Role
+from tests.factories import a_staff_member, enrol_parent, seed_series
+
+
+class Socket:
+    """What the hub sees of a WebSocket: a send that may never finish, and a close."""
+
+    def __init__(self, stalled: bool = False) -> None:
+        self.frames: list[dict] = []
+        self.closed_with: int | None = None
+        self.stalled = stalled
+        self.never = asyncio.Event()
+
+    async def send(self, text: str) -> None:
+        if self.stalled and self.frames:
+            await self.never.wait()  # stops reading after its first frame
+        self.frames.append(json.loads(text))
+
+    async def close(self, code: int) -> None:
+        self.closed_with = code
+
+    def of_type(self, kind: str) -> list[dict]:
+        return [f for f in self.frames if f["type"] == kind]
+
+
+async def test_slow_consumer_is_cut_off_with_resync_while_others_receive_everything(
+    database, org, clock
+):
+    series_id = await seed_series(database, org, clock.now)
+    links = {
+        n: await enrol_parent(database, org, series_id, f"{n}-vanhempi", clock.now) for n in "AB"
+    }
+    async with database.unit_of_work() as db:
+        staff = await a_staff_member(db, clock.now, Role.FACILITATOR)
+    async with database.unit_of_work() as db:
+        session = (await scheduling.get_series(db, series_id)).sessions[0]
+    clock.now = session.starts_at - timedelta(minutes=5)
+    hub = RoomHub(database, MemoryBus(), clock, timedelta(minutes=30), queue_size=16)
+    hub.rate_per_second = hub.burst = 100_000
+    await hub.start()
+    try:
+        sockets = {"F": Socket(), "A": Socket(), "B": Socket(stalled=True)}
+
+        async def enter(name: str, entrant: Entrant, last_seq: int | None = None) -> Connection:
+            s = sockets[name]
+            conn = await hub.enter(session, entrant, last_seq, s.send, s.close, str)
+            assert isinstance(conn, Connection)
+            return conn
+
+        facilitator = await enter(
+            "F", Entrant(ParticipantRole.FACILITATOR, "Ohjaaja", series_id, staff_id=staff.id)
+        )
+        for frame in ('{"type":"open"}', '{"type":"lobby","enabled":false}'):
+            await hub.receive(session.id, facilitator, frame)
+        for name in ("A", "B"):
+            enrolment = links[name].enrolment
+            await enter(
+                name, Entrant(ParticipantRole.PARENT, name, series_id, enrolment_id=enrolment.id)
+            )
+
+        total = 300
+        for i in range(total):
+            await hub.receive(
+                session.id,
+                facilitator,
+                json.dumps({"type": "send", "cid": f"m{i}", "text": str(i)}),
+            )
+        for _ in range(100):  # let the sender tasks drain
+            if len(sockets["A"].of_type("message")) == total:
+                break
+            await asyncio.sleep(0.02)
+
+        assert [m["text"] for m in sockets["A"].of_type("message")] == [
+            str(i) for i in range(total)
+        ]
+        assert sockets["B"].closed_with == CloseCode.RESYNC
+
+        # B comes back with the last seq it saw and gets exactly the rest.
+        sockets["B"] = Socket()
+        seen = 0
+        await enter(
+            "B",
+            Entrant(ParticipantRole.PARENT, "B", series_id, enrolment_id=links["B"].enrolment.id),
+            seen,
+        )
+        await asyncio.sleep(0.1)
+        welcome = sockets["B"].of_type("welcome")[0]
+        assert [e["text"] for e in welcome["events"] if e["type"] == "message"] == [
+            str(i) for i in range(total)
+        ]
+    finally:
+        await hub.stop()
