@@ -24,6 +24,12 @@ class RoomClient:
     received: list[dict[str, Any]] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
     last_seq: int = 0
+    welcome: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def peer(self) -> str:
+        """This person's random peer id, from the last welcome."""
+        return str(self.welcome["you"]["peer"])
 
     async def send(self, **frame: Any) -> None:
         await self.ws.send(json.dumps(frame, ensure_ascii=False))
@@ -42,6 +48,7 @@ class RoomClient:
         if isinstance(frame.get("seq"), int) and frame["type"] != "welcome":
             self.last_seq = max(self.last_seq, frame["seq"])
         if frame["type"] == "welcome":
+            self.welcome = frame
             self.last_seq = max(self.last_seq, frame["seq"])
         return frame
 

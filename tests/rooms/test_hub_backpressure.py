@@ -3,14 +3,15 @@
 import asyncio
 import json
 from datetime import timedelta
+from typing import Any
 
+from server.people.roles import Role
 from server.rooms.bus import MemoryBus
 from server.rooms.frames import CloseCode
 from server.rooms.hub import Connection, RoomHub
 from server.rooms.state import ParticipantRole
 from server.rooms.store import Entrant
 from server.scheduling import service as scheduling
-from server.people.roles import Role
 from tests.factories import a_staff_member, enrol_parent, seed_series
 
 
@@ -18,7 +19,7 @@ class Socket:
     """What the hub sees of a WebSocket: a send that may never finish, and a close."""
 
     def __init__(self, stalled: bool = False) -> None:
-        self.frames: list[dict] = []
+        self.frames: list[dict[str, Any]] = []
         self.closed_with: int | None = None
         self.stalled = stalled
         self.never = asyncio.Event()
@@ -31,7 +32,7 @@ class Socket:
     async def close(self, code: int) -> None:
         self.closed_with = code
 
-    def of_type(self, kind: str) -> list[dict]:
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [f for f in self.frames if f["type"] == kind]
 
 

@@ -1,6 +1,5 @@
 """Resume, retries, private threads, deletion, removal and bans over real WebSockets."""
 
-import asyncio
 import json
 
 import websockets
@@ -22,7 +21,7 @@ async def open_room_with_parents(server, org, clock, *names, lobby=False, **seri
     parents = {}
     for name in names:
         parents[name] = await connect(server, room.session_id, link=room.parent_links[name])
-        parents[name].welcome = await parents[name].expect("welcome")  # type: ignore[attr-defined]
+        await parents[name].expect("welcome")
     return room, facilitator, parents
 
 
@@ -61,7 +60,7 @@ async def test_entering_person_sees_the_history_so_far(live_server, org, clock):
 
 
 async def test_retried_send_with_the_same_client_id_lands_once(live_server, org, clock):
-    room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    _room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
     parent = parents["Mustikka"]
     await parent.say("vain kerran", cid="retry-1")
     first = await parent.expect("ack", cid="retry-1")
@@ -80,7 +79,7 @@ async def test_private_thread_is_seen_by_the_two_only(live_server, org, clock):
     volunteer = await connect(live_server, room.session_id, cookies=room.volunteer)
     await volunteer.expect("welcome")
     mustikka = parents["Mustikka"]
-    peer = mustikka.welcome["you"]["peer"]  # type: ignore[attr-defined]
+    peer = mustikka.peer
 
     await facilitator.send(type="private", cid="p1", to=peer, text="Miten jaksat?")
     got = await mustikka.expect("private")
@@ -95,10 +94,10 @@ async def test_private_thread_is_seen_by_the_two_only(live_server, org, clock):
 
 
 async def test_parent_cannot_open_a_private_thread_with_another_parent(live_server, org, clock):
-    room, facilitator, parents = await open_room_with_parents(
+    _room, _facilitator, parents = await open_room_with_parents(
         live_server, org, clock, "Mustikka", "Puolukka"
     )
-    other = parents["Puolukka"].welcome["you"]["peer"]  # type: ignore[attr-defined]
+    other = parents["Puolukka"].peer
     await parents["Mustikka"].send(type="private", cid="x", to=other, text="hei")
     error = await parents["Mustikka"].expect("error")
     assert error["code"] == "not_allowed"
@@ -126,7 +125,7 @@ async def test_removed_participant_is_disconnected_and_cannot_come_back_to_the_s
     live_server, org, clock
 ):
     room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
-    peer = parents["Mustikka"].welcome["you"]["peer"]  # type: ignore[attr-defined]
+    peer = parents["Mustikka"].peer
     await facilitator.send(type="remove", peer=peer)
     assert await parents["Mustikka"].closed_with() == CloseCode.REMOVED
     again = await connect(live_server, room.session_id, link=room.parent_links["Mustikka"])
@@ -135,7 +134,7 @@ async def test_removed_participant_is_disconnected_and_cannot_come_back_to_the_s
 
 async def test_removed_participant_cannot_rejoin_series(live_server, org, clock):
     room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
-    peer = parents["Mustikka"].welcome["you"]["peer"]  # type: ignore[attr-defined]
+    peer = parents["Mustikka"].peer
     await facilitator.send(type="ban", peer=peer)
     assert await parents["Mustikka"].closed_with() == CloseCode.REMOVED
 
@@ -148,9 +147,9 @@ async def test_removed_participant_cannot_rejoin_series(live_server, org, clock)
 async def test_muted_and_slow_mode_participants_are_told_when_they_may_write(
     live_server, org, clock
 ):
-    room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    _room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
     parent = parents["Mustikka"]
-    peer = parent.welcome["you"]["peer"]  # type: ignore[attr-defined]
+    peer = parent.peer
     await facilitator.send(type="mute", peer=peer, seconds=60)
     await parent.expect("moderation", action="muted")
     await parent.say("hiljaa?")
@@ -190,7 +189,7 @@ async def test_ending_the_session_closes_every_connection(live_server, org, cloc
 
 
 async def test_parent_reports_a_message_to_facilitators_only(live_server, org, clock):
-    room, facilitator, parents = await open_room_with_parents(
+    _room, facilitator, parents = await open_room_with_parents(
         live_server, org, clock, "Mustikka", "Puolukka"
     )
     await parents["Puolukka"].say("asiaton")
@@ -203,7 +202,7 @@ async def test_parent_reports_a_message_to_facilitators_only(live_server, org, c
 
 
 async def test_bad_frames_get_error_codes_and_the_room_carries_on(live_server, org, clock):
-    room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    _room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
     parent = parents["Mustikka"]
     for raw in [
         "not json",
@@ -224,7 +223,7 @@ async def test_bad_frames_get_error_codes_and_the_room_carries_on(live_server, o
 async def test_oversized_frame_closes_with_1009_and_bad_first_frame_with_4000(
     live_server, org, clock
 ):
-    room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    room, _facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
     await parents["Mustikka"].ws.send("x" * 20_000)
     assert await parents["Mustikka"].closed_with() == 1009
     rude = await connect(
@@ -247,7 +246,7 @@ async def test_unknown_link_and_anonymous_staff_are_refused(live_server, org, cl
 async def test_stage_questions_are_premoderated_and_upvoted(live_server, org, clock):
     from server.scheduling.series import MediaMode
 
-    room, facilitator, parents = await open_room_with_parents(
+    _room, facilitator, parents = await open_room_with_parents(
         live_server, org, clock, "Mustikka", "Puolukka", media_mode=MediaMode.STAGE
     )
     asker, other = parents["Mustikka"], parents["Puolukka"]
@@ -267,13 +266,13 @@ async def test_stage_questions_are_premoderated_and_upvoted(live_server, org, cl
 
 
 async def test_question_outside_a_stage_session_is_refused(live_server, org, clock):
-    room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    _room, _facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
     await parents["Mustikka"].send(type="ask", cid="q", text="?")
     assert (await parents["Mustikka"].expect("error"))["code"] == "wrong_mode"
 
 
 async def test_more_than_three_connections_per_person_are_refused(live_server, org, clock):
-    room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    room, _facilitator, _parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
     extra = [
         await connect(live_server, room.session_id, link=room.parent_links["Mustikka"])
         for _ in range(2)
@@ -285,7 +284,7 @@ async def test_more_than_three_connections_per_person_are_refused(live_server, o
 
 
 async def test_flooding_gets_rate_limited(live_server, org, clock):
-    room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    _room, _facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
     parent: RoomClient = parents["Mustikka"]
     for _ in range(40):
         await parent.send(type="ping")
