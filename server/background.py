@@ -11,11 +11,12 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from server.notify.outbox import Mailer, OutboxDispatcher
 from server.notify.reminders import enqueue_decision_requests, enqueue_due_reminders
 from server.organisation import Organisation
+from server.rooms.retention import purge_expired_chats
 from server.scheduling.service import series_needing_decision
 from server.settings import Settings
 from server.storage.db import Database
@@ -43,7 +44,7 @@ class BackgroundWork:
         self._task: asyncio.Task[None] | None = None
 
     async def run_once(self) -> int:
-        """One pass: queue what is due, then send it. Returns the number of messages sent."""
+        """One pass: queue what is due, purge expired chats, send mail. Returns mails sent."""
         now = self.clock()
         async with self.database.unit_of_work() as db:
             await enqueue_due_reminders(db, self.org, self.settings.reminder_offsets_minutes, now)
@@ -52,6 +53,10 @@ class BackgroundWork:
             await enqueue_decision_requests(
                 db, self.org, flagged, now, self.settings.default_language
             )
+        async with self.database.unit_of_work() as db:
+            keep_for = timedelta(days=self.settings.chat_retention_days)
+            for session_id in await purge_expired_chats(db, now, keep_for):
+                log.info("chat of session %s purged (retention %s)", session_id, keep_for)
         return await self.dispatcher.dispatch_due(now)
 
     def start(self) -> None:

@@ -55,8 +55,8 @@ class Settings(BaseSettings):
 
     max_request_bytes: int = 64 * 1024
 
-    room_opens_minutes_before: int = 30
-    chat_retention_days: int = 30
+    room_opens_minutes_before: int = Field(default=30, ge=0, le=24 * 60)
+    chat_retention_days: int = Field(default=30, ge=0, le=3650)
 
     @field_validator("time_zone")
     @classmethod

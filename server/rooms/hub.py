@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine
@@ -103,7 +104,9 @@ class Connection:
     def push_frame(self, frame: dict[str, Any]) -> None:
         self.push(json.dumps(frame, ensure_ascii=False))
 
-    def error(self, code: RoomError, retry_after: int | None = None) -> None:
+    def error(
+        self, code: RoomError, retry_after: int | None = None, cid: str | None = None
+    ) -> None:
         frame: dict[str, Any] = {
             "type": "error",
             "code": code.value,
@@ -111,6 +114,8 @@ class Connection:
         }
         if retry_after is not None:
             frame["retry_after"] = retry_after
+        if cid is not None:
+            frame["cid"] = cid  # which send the error answers
         self.push_frame(frame)
 
     def terminate(self, code: int) -> None:
@@ -183,6 +188,7 @@ class RoomHub:
         self.rooms: dict[int, RoomRuntime] = {}
         self._rooms_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.instance = secrets.token_hex(6)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run follow-up work without blocking delivery, keeping a reference until it ends."""
@@ -211,6 +217,9 @@ class RoomHub:
                     state = await load_state(db, session, self.opens_before)
                 runtime = RoomRuntime(state, delivered_seq=state.last_seq)
                 self.rooms[session.id] = runtime
+                # Presence is not stored: ask the other instances who is connected there.
+                sync = Event("presence_sync", {}, protocol.NOBODY, False, origin=self.instance)
+                await self.bus.publish(_encode(session.id, [sync]))
             return runtime
 
     async def enter(
@@ -298,7 +307,11 @@ class RoomHub:
         moderator = state.is_moderator(member)
         frame: dict[str, Any] = {
             "type": "welcome",
-            "you": {**member.public(), "moderator": moderator},
+            "you": {
+                **member.public(),
+                "moderator": moderator,
+                "muted_until": member.muted_until.isoformat() if member.muted_until else None,
+            },
             "room": state.settings(),
             "members": [
                 {**m.public(), "hand": m.hand, "online": m.online}
@@ -329,7 +342,7 @@ class RoomHub:
             member = runtime.state.members.get(conn.peer)
             if not conns:
                 runtime.connections.pop(conn.peer, None)
-                if member is not None and member.online:
+                if member is not None and self.instance in member.online_on:
                     await self._commit(runtime, protocol.depart(runtime.state, member))
         async with self._rooms_lock:
             if not runtime.connections and self.rooms.get(session_id) is runtime:
@@ -365,7 +378,7 @@ class RoomHub:
             if decision.reply:
                 conn.push_frame({"type": decision.reply})
             if decision.error:
-                conn.error(decision.error, decision.retry_after)
+                conn.error(decision.error, decision.retry_after, getattr(command, "cid", None))
             if decision.duplicate_of is not None:
                 cid = getattr(command, "cid", None)
                 conn.push_frame({"type": "ack", "cid": cid, "seq": decision.duplicate_of})
@@ -377,6 +390,7 @@ class RoomHub:
 
     async def _commit(self, runtime: RoomRuntime, events: list[Event]) -> list[Event]:
         """Store, apply locally at once (so the next decision sees it), and publish."""
+        events = [e.from_instance(self.instance) for e in events]
         needs_writing = any(e.lasting or e.type in _STORED_EFFECTS for e in events)
         stored = (
             await self.writer.write(runtime.state.session_id, events) if needs_writing else events
@@ -432,7 +446,11 @@ class RoomHub:
     def _handle(self, runtime: RoomRuntime, event: Event) -> None:
         """Apply one event to this instance's replica and deliver it to local sockets."""
         state = runtime.state
+        was_online = _online(state, event)
         apply(state, event)
+        unchanged = event.type == "presence" and _online(state, event) == was_online
+        if unchanged and (event.data.get("sync") or not event.data["online"]):
+            return  # nothing changed for others: known already, or still here elsewhere
         text = json.dumps(event.wire(), ensure_ascii=False)  # once per room, not per recipient
         for conn in runtime.local():
             self._deliver_to(runtime, conn, event, text)
@@ -470,6 +488,8 @@ class RoomHub:
         elif event.type == "moderation" and data["action"] in ("removed", "banned"):
             for conn in runtime.connections.get(data["peer"], []):
                 conn.terminate(CloseCode.REMOVED)
+        elif event.type == "presence_sync" and event.origin != self.instance:
+            self._spawn(self._share_presence(runtime))
         elif event.type == "room" and state.status is RoomStatus.ENDED:
             for conn in runtime.local():
                 conn.terminate(CloseCode.ENDED)
@@ -478,6 +498,18 @@ class RoomHub:
                 for conn in conns:
                     if conn.phase is Phase.WAITING:
                         self._spawn(self._enter_opened(runtime, conn))
+
+    async def _share_presence(self, runtime: RoomRuntime) -> None:
+        """Another instance just loaded this room: tell it who is connected here."""
+        events: list[Event] = []
+        for peer in runtime.connections:
+            member = runtime.state.members.get(peer)
+            if member is not None:
+                events += protocol.still_here(member)
+        if events:
+            await self.bus.publish(
+                _encode(runtime.state.session_id, [e.from_instance(self.instance) for e in events])
+            )
 
     async def _welcome_later(self, runtime: RoomRuntime, conn: Connection) -> None:
         async with runtime.lock:
@@ -497,7 +529,14 @@ class RoomHub:
 
 
 # Ephemeral events that still change the database (membership status).
-_STORED_EFFECTS = frozenset({"member", "status"})
+_STORED_EFFECTS = frozenset({"member", "status", "room"})
+
+
+def _online(state: RoomState, event: Event) -> bool | None:
+    if event.type != "presence":
+        return None
+    member = state.members.get(event.data["peer"])
+    return member.online if member else None
 
 
 def _encode(session_id: int, events: list[Event]) -> bytes:
@@ -513,6 +552,7 @@ def _encode(session_id: int, events: list[Event]) -> bytes:
                     "ac": e.actor,
                     "c": e.cid,
                     "q": e.seq,
+                    "o": e.origin,
                 }
                 for e in events
             ],
@@ -524,7 +564,7 @@ def _encode(session_id: int, events: list[Event]) -> bytes:
 def _decode(payload: bytes) -> tuple[int, list[Event]]:
     body = json.loads(payload)
     events = [
-        Event(e["t"], e["d"], Audience.from_json(e["a"]), e["l"], e["ac"], e["c"], e["q"])
+        Event(e["t"], e["d"], Audience.from_json(e["a"]), e["l"], e["ac"], e["c"], e["q"], e["o"])
         for e in body["e"]
     ]
     return int(body["s"]), events

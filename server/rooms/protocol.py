@@ -81,6 +81,19 @@ def arrive(state: RoomState, member: Member) -> list[Event]:
     return events
 
 
+def still_here(member: Member) -> list[Event]:
+    """What another instance needs to learn that ``member`` is connected here."""
+    presence = {**member.public(), "online": True, "sync": True}
+    if member.status is MemberStatus.LOBBY:
+        return [
+            Event("presence", presence, NOBODY, lasting=False),
+            Event("lobby_joined", member.public(), MODERATORS, lasting=False),
+        ]
+    if member.status is MemberStatus.ADMITTED:
+        return [Event("presence", presence, EVERYONE, lasting=False)]
+    return []
+
+
 def depart(state: RoomState, member: Member) -> list[Event]:
     """Events for a person whose last connection closed."""
     if member.status is MemberStatus.LOBBY:
@@ -311,7 +324,8 @@ def _ban(state: RoomState, actor: Member, command: f.Ban, now: datetime) -> Deci
 
 
 def _room_event(state: RoomState, actor: Member, **changes: object) -> Event:
-    return Event("room", {**state.settings(), **changes}, CONNECTED, True, actor.peer)
+    # Not lasting: a welcome always carries the current settings, so nobody needs to replay them.
+    return Event("room", {**state.settings(), **changes}, CONNECTED, False, actor.peer)
 
 
 def _lock(state: RoomState, actor: Member, command: f.Lock, now: datetime) -> Decision:
@@ -329,7 +343,14 @@ def _moderate_question(
     if question is None:
         return refuse(RoomError.UNKNOWN_MESSAGE)
     status = {"approve": "approved", "answered": "answered", "hide": "hidden"}[command.action]
-    data = {"question": command.question, "status": status, "votes": len(question.voters)}
+    data: dict[str, object] = {
+        "question": command.question,
+        "status": status,
+        "votes": len(question.voters),
+    }
+    if question.status == "pending" and status != "hidden":
+        # Those who never saw the pending question get all of it now.
+        data["asked"] = question.asked
     # A question hidden before anyone but staff saw it stays between staff and its author.
     stays_private = question.status == "pending" and status == "hidden"
     audience = _question_audience(state, question.author, "pending" if stays_private else status)

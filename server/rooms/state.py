@@ -6,7 +6,7 @@ and other instances', in the same way; the database is where a replica is rebuil
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -51,8 +51,12 @@ class Member:
     status: MemberStatus
     muted_until: datetime | None = None
     hand: bool = False
-    online: bool = False
+    online_on: set[str] = field(default_factory=set)  # instances where this person has a socket
     last_message_at: datetime | None = None
+
+    @property
+    def online(self) -> bool:
+        return bool(self.online_on)
 
     @property
     def is_staff(self) -> bool:
@@ -76,6 +80,7 @@ class Question:
     author: str
     status: str  # pending | approved | answered | hidden
     voters: set[str] = field(default_factory=set)
+    asked: dict[str, Any] = field(default_factory=dict)  # author's name, role, text and time
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,7 @@ class Event:
     actor: str | None = None
     cid: str | None = None
     seq: int | None = None
+    origin: str | None = None  # the instance that produced it; never sent to clients
 
     def wire(self) -> dict[str, Any]:
         frame: dict[str, Any] = {"type": self.type}
@@ -125,7 +131,10 @@ class Event:
         return frame
 
     def with_seq(self, seq: int) -> Event:
-        return Event(self.type, self.data, self.audience, self.lasting, self.actor, self.cid, seq)
+        return replace(self, seq=seq)
+
+    def from_instance(self, origin: str) -> Event:
+        return replace(self, origin=origin)
 
 
 @dataclass
@@ -173,6 +182,7 @@ class RoomState:
             "volunteers_moderate": self.volunteers_moderate,
             "mode": self.mode.value,
             "questions_premoderated": self.questions_premoderated,
+            "opens_at": self.opens_at.isoformat() if self.opens_at else None,
         }
 
     def lobby_members(self) -> list[Member]:
@@ -214,7 +224,8 @@ def _on_private(state: RoomState, event: Event) -> None:
 def _on_question(state: RoomState, event: Event) -> None:
     assert event.seq is not None and event.actor is not None
     state.messages[event.seq] = MessageInfo(event.actor, "question")
-    state.questions[event.seq] = Question(event.actor, event.data["status"])
+    asked = {k: event.data[k] for k in ("peer", "name", "role", "text", "at")}
+    state.questions[event.seq] = Question(event.actor, event.data["status"], asked=asked)
 
 
 def _on_question_update(state: RoomState, event: Event) -> None:
@@ -233,7 +244,7 @@ def _on_deleted(state: RoomState, event: Event) -> None:
 
 
 def _on_room(state: RoomState, event: Event) -> None:
-    data = event.data
+    data = event.data  # the whole settings snapshot, as it is after the change
     state.status = RoomStatus(data["status"])
     state.locked = data["locked"]
     state.slow_mode = data["slow_mode"]
@@ -251,13 +262,18 @@ def _on_member(state: RoomState, event: Event) -> None:
         )
         state.members[member.peer] = member
     member.status = MemberStatus(data["status"])
-    member.online = True
+    if event.origin:
+        member.online_on.add(event.origin)
 
 
 def _on_presence(state: RoomState, event: Event) -> None:
     member = _member(state, event.data["peer"])
-    if member is not None:
-        member.online = event.data["online"]
+    if member is None or event.origin is None:
+        return
+    if event.data["online"]:
+        member.online_on.add(event.origin)
+    else:
+        member.online_on.discard(event.origin)
         if not member.online:
             member.hand = False
 

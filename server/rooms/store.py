@@ -88,7 +88,8 @@ async def load_state(db: AsyncSession, session: SessionRow, opens_before: timede
             if kind == "message" and actor in state.members:
                 state.members[actor].last_message_at = datetime.fromisoformat(data["at"])
         if kind == "question":
-            state.questions[seq] = Question(actor, data["status"])
+            asked = {k: data[k] for k in ("peer", "name", "role", "text", "at")}
+            state.questions[seq] = Question(actor, data["status"], asked=asked)
         elif kind == "question_update" and data["question"] in state.questions:
             question = state.questions[data["question"]]
             question.status = data["status"]
@@ -318,3 +319,16 @@ async def is_banned(db: AsyncSession, series_id: int, enrolment_id: int) -> bool
 
 async def member_by_peer(db: AsyncSession, peer: str) -> RoomMemberRow | None:
     return await db.scalar(select(RoomMemberRow).where(RoomMemberRow.peer == peer))
+
+
+async def moderation_log(
+    db: AsyncSession, series_id: int
+) -> list[tuple[ModerationLogRow, SessionRow]]:
+    """Every moderation action in the series' rooms, newest first, with its session."""
+    rows = await db.execute(
+        select(ModerationLogRow, SessionRow)
+        .join(SessionRow, SessionRow.id == ModerationLogRow.session_id)
+        .where(ModerationLogRow.series_id == series_id)
+        .order_by(ModerationLogRow.created_at.desc(), ModerationLogRow.id.desc())
+    )
+    return [(log, session) for log, session in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from server.errors import ErrorCode, TupaError
@@ -95,3 +95,21 @@ def check_can_move(status: SessionStatus, new_start: datetime, now: datetime) ->
 def themes_for(count: int, themes: list[str]) -> list[str]:
     """One theme per session: the template's themes in order, empty where it has fewer."""
     return [themes[i] if i < len(themes) else "" for i in range(count)]
+
+
+ROOM_STAYS_OPEN_AFTER = timedelta(hours=1)
+
+
+def room_is_joinable(
+    status: SessionStatus,
+    starts_at: datetime,
+    duration_minutes: int,
+    now: datetime,
+    opens_before: timedelta,
+) -> bool:
+    """Whether the session's room link is offered now: from the opening window until an hour
+    after the scheduled end (a group that runs late is not cut off from its own room)."""
+    if status is SessionStatus.CANCELLED:
+        return False
+    end = starts_at + timedelta(minutes=duration_minutes) + ROOM_STAYS_OPEN_AFTER
+    return starts_at - opens_before <= now <= end

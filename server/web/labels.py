@@ -21,6 +21,7 @@ MEDIA_MODE_LABELS: dict[MediaMode, str] = {
 }
 
 ROLE_LABELS: dict[str, str] = {
+    "parent": N_("Parent"),
     "coordinator": N_("Coordinator"),
     "facilitator": N_("Facilitator"),
     "volunteer": N_("Volunteer"),
@@ -35,4 +36,21 @@ STATUS_LABELS: dict[str, str] = {
     "waitlisted": N_("On the waiting list"),
     "withdrawn": N_("Cancelled by the parent"),
     "removed": N_("Removed by the organiser"),
+}
+
+
+MODERATION_LABELS: dict[str, str] = {
+    "lobby_admitted": N_("admitted from the lobby"),
+    "lobby_denied": N_("refused entry"),
+    "deleted_message": N_("deleted a message"),
+    "muted": N_("muted"),
+    "removed": N_("removed from the session"),
+    "banned": N_("banned from the series"),
+    "report": N_("reported a message"),
+    "room_open": N_("opened the room"),
+    "room_ended": N_("ended the session"),
+    "locked": N_("locked or unlocked the room"),
+    "slow_mode": N_("changed slow mode"),
+    "lobby": N_("turned the lobby on or off"),
+    "volunteers_moderate": N_("changed whether volunteers may moderate"),
 }

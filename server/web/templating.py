@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
@@ -9,11 +10,17 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from server.i18n import Translator
-from server.scheduling.series import LifeSituation, MediaMode
+from server.scheduling.series import LifeSituation, MediaMode, SessionStatus, room_is_joinable
 from server.settings import LANGUAGES
 from server.web.csrf import FIELD as CSRF_FIELD
 from server.web.csrf import csrf_token
-from server.web.labels import LIFE_SITUATION_LABELS, MEDIA_MODE_LABELS, ROLE_LABELS, STATUS_LABELS
+from server.web.labels import (
+    LIFE_SITUATION_LABELS,
+    MEDIA_MODE_LABELS,
+    MODERATION_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+)
 from server.web.messages import error_message, field_message
 from web import TEMPLATES_DIR
 
@@ -24,6 +31,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+environment.filters["as_datetime"] = datetime.fromisoformat
 # The i18n extension wants callables installed; the real, per-request ones come in the context.
 environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
@@ -53,6 +61,14 @@ def render(
         "media_mode_label": lambda v: t.gettext(MEDIA_MODE_LABELS[MediaMode(v)]),
         "role_label": lambda v: t.gettext(ROLE_LABELS[v]),
         "status_label": lambda v: t.gettext(STATUS_LABELS[v]),
+        "joinable": lambda session: room_is_joinable(
+            SessionStatus(session.status),
+            session.starts_at,
+            session.duration_minutes,
+            request.app.state.clock(),
+            timedelta(minutes=settings.room_opens_minutes_before),
+        ),
+        "moderation_label": lambda v: t.gettext(MODERATION_LABELS.get(v) or v),
         "error_message": lambda code: error_message(t, code),
         "field_message": lambda field: field_message(t, field),
         **(context or {}),

@@ -15,6 +15,7 @@ from server.errors import ErrorCode, TupaError
 from server.organisation import Organisation
 from server.people.roles import Role
 from server.people.service import list_staff
+from server.rooms import store as room_store
 from server.scheduling import service as scheduling
 from server.scheduling.recurrence import (
     MAX_SESSIONS,
@@ -305,3 +306,13 @@ async def reissue_link(
     # Shown once on the next page: the coordinator passes it on in person or by phone.
     request.session["new_link"] = [enrolment_id, org.url(enrolment_service.personal_path(token))]
     return _back(series_id, "reissued")
+
+
+@router.get("/staff/series/{series_id}/moderation")
+async def moderation_page(request: Request, series_id: Id, _: Coordinator, db: Db) -> Response:
+    series = await scheduling.get_series(db, series_id)
+    return render(
+        request,
+        "staff/moderation_log.html",
+        {"series": series, "entries": await room_store.moderation_log(db, series.id)},
+    )

@@ -1,0 +1,296 @@
+"""The room's rules, driven without sockets, storage or a clock: decide() then apply()."""
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from server.rooms import frames as f
+from server.rooms.frames import FrameError, RoomError, parse_frame
+from server.rooms.protocol import decide, entry_status
+from server.rooms.state import (
+    Event,
+    Member,
+    MemberStatus,
+    ParticipantRole,
+    RoomState,
+    RoomStatus,
+    apply,
+)
+from server.scheduling.series import MediaMode
+
+T0 = datetime(2026, 10, 12, 15, 0, tzinfo=UTC)
+
+
+class Room:
+    """A room state plus a seq counter, as the hub and the store would keep it."""
+
+    def __init__(self, mode: MediaMode = MediaMode.CHAT) -> None:
+        self.state = RoomState(session_id=1, series_id=1, mode=mode, status=RoomStatus.OPEN)
+        self.seq = 0
+
+    def add(self, peer: str, role: ParticipantRole, status=MemberStatus.ADMITTED) -> Member:
+        member = Member(peer, peer.title(), role, status, online_on={"this-instance"})
+        self.state.members[peer] = member
+        return member
+
+    def do(self, actor: Member, command: f.Command, now: datetime = T0):
+        decision = decide(self.state, actor, command, now)
+        stored: list[Event] = []
+        for event in decision.events:
+            if event.lasting:
+                self.seq += 1
+                event = event.with_seq(self.seq)
+            apply(self.state, event)
+            stored.append(event)
+        decision.events = stored
+        return decision
+
+
+def a_room(mode: MediaMode = MediaMode.CHAT):
+    room = Room(mode)
+    fac = room.add("facilitator1", ParticipantRole.FACILITATOR)
+    vol = room.add("volunteer01", ParticipantRole.VOLUNTEER)
+    a = room.add("parentaaaa", ParticipantRole.PARENT)
+    b = room.add("parentbbbb", ParticipantRole.PARENT)
+    return room, fac, vol, a, b
+
+
+def test_parent_in_the_lobby_cannot_write_until_admitted():
+    room, fac, _, _, _ = a_room()
+    waiting = room.add("parentcccc", ParticipantRole.PARENT, MemberStatus.LOBBY)
+    assert room.do(waiting, f.Send("c1", "hei")).error is RoomError.NOT_ADMITTED
+    room.do(fac, f.Admit(waiting.peer))
+    assert waiting.status is MemberStatus.ADMITTED
+    assert room.do(waiting, f.Send("c1", "hei")).error is None
+
+
+def test_staff_skip_the_lobby_and_parents_wait_while_it_is_on():
+    room = Room()
+    assert entry_status(room.state, None, ParticipantRole.VOLUNTEER) is MemberStatus.ADMITTED
+    assert entry_status(room.state, None, ParticipantRole.PARENT) is MemberStatus.LOBBY
+    room.state.lobby = False
+    assert entry_status(room.state, None, ParticipantRole.PARENT) is MemberStatus.ADMITTED
+
+
+def test_parents_and_volunteers_cannot_moderate_unless_the_facilitator_allows_volunteers():
+    room, fac, vol, a, b = a_room()
+    assert room.do(a, f.Remove(b.peer)).error is RoomError.NOT_ALLOWED
+    assert room.do(vol, f.Mute(b.peer, 60)).error is RoomError.NOT_ALLOWED
+    assert room.do(vol, f.VolunteersModerate(True)).error is RoomError.NOT_ALLOWED
+    room.do(fac, f.VolunteersModerate(True))
+    assert room.do(vol, f.Mute(b.peer, 60)).error is None
+
+
+def test_moderators_cannot_act_on_each_other():
+    room, fac, vol, _, _ = a_room()
+    assert room.do(fac, f.Remove(vol.peer)).error is RoomError.NOT_ALLOWED
+
+
+def test_mute_lasts_for_the_given_time():
+    room, fac, _, a, _ = a_room()
+    room.do(fac, f.Mute(a.peer, 120))
+    refused = room.do(a, f.Send("c1", "hei"), T0 + timedelta(seconds=30))
+    assert refused.error is RoomError.MUTED and refused.retry_after == 90
+    assert room.do(a, f.Send("c1", "hei"), T0 + timedelta(seconds=121)).error is None
+
+
+def test_slow_mode_spaces_out_participants_but_not_staff():
+    room, fac, _, a, _ = a_room()
+    room.do(fac, f.SlowMode(30))
+    assert room.do(a, f.Send("c1", "yksi")).error is None
+    assert (
+        room.do(a, f.Send("c2", "kaksi"), T0 + timedelta(seconds=10)).error is RoomError.SLOW_MODE
+    )
+    assert room.do(a, f.Send("c3", "kolme"), T0 + timedelta(seconds=31)).error is None
+    assert room.do(fac, f.Send("f1", "a")).error is None
+    assert room.do(fac, f.Send("f2", "b")).error is None
+
+
+def test_same_client_id_twice_is_the_same_message():
+    room, _, _, a, _ = a_room()
+    first = room.do(a, f.Send("same", "hei"))
+    again = room.do(a, f.Send("same", "hei"))
+    assert again.events == [] and again.duplicate_of == first.events[0].seq
+
+
+def test_private_thread_is_visible_to_its_two_people_only():
+    room, fac, vol, a, _b = a_room()
+    message = room.do(fac, f.Private("p1", a.peer, "Miten menee?")).events[0]
+    assert [
+        m.peer for m in room.state.members.values() if room.state.can_see(m, message.audience)
+    ] == [
+        fac.peer,
+        a.peer,
+    ]
+    room.do(fac, f.VolunteersModerate(True))
+    assert not room.state.can_see(vol, message.audience)  # moderating does not open private threads
+
+
+def test_parent_answers_a_facilitator_but_cannot_start_threads():
+    room, fac, _, a, b = a_room()
+    assert room.do(a, f.Private("x", fac.peer, "hei")).error is RoomError.NOT_ALLOWED
+    room.do(fac, f.Private("p1", a.peer, "hei"))
+    assert room.do(a, f.Private("p2", fac.peer, "kiitos")).error is None
+    assert room.do(a, f.Private("p3", b.peer, "hei")).error is RoomError.NOT_ALLOWED
+
+
+def test_deleting_a_message_marks_it_for_everyone_and_only_once():
+    room, fac, _, a, _ = a_room()
+    message = room.do(a, f.Send("c", "poista")).events[0]
+    assert room.do(fac, f.Delete(message.seq)).error is None
+    assert room.state.messages[message.seq].deleted
+    assert room.do(fac, f.Delete(message.seq)).error is RoomError.UNKNOWN_MESSAGE
+
+
+def test_moderator_cannot_delete_a_private_message_of_others():
+    room, fac, vol, a, _ = a_room()
+    room.do(fac, f.VolunteersModerate(True))
+    message = room.do(fac, f.Private("p", a.peer, "luottamuksellinen")).events[0]
+    assert room.do(vol, f.Delete(message.seq)).error is RoomError.UNKNOWN_MESSAGE
+
+
+def test_ban_marks_the_member_banned():
+    room, fac, _, a, _ = a_room()
+    room.do(fac, f.Ban(a.peer))
+    assert a.status is MemberStatus.BANNED
+    assert room.do(a, f.Send("c", "x")).error is RoomError.NOT_ADMITTED
+
+
+def test_turning_the_lobby_off_admits_everyone_waiting():
+    room, fac, _, _, _ = a_room()
+    waiting = [
+        room.add(f"waiting{i:04}", ParticipantRole.PARENT, MemberStatus.LOBBY) for i in range(3)
+    ]
+    room.do(fac, f.Lobby(False))
+    assert all(m.status is MemberStatus.ADMITTED for m in waiting)
+
+
+def test_room_opens_no_earlier_than_its_window_and_only_by_a_facilitator():
+    room, fac, vol, _, _ = a_room()
+    room.state.status = RoomStatus.WAITING
+    room.state.opens_at = T0 + timedelta(minutes=5)
+    assert room.do(fac, f.OpenRoom()).error is RoomError.ROOM_NOT_OPEN
+    assert room.do(vol, f.OpenRoom(), T0 + timedelta(minutes=6)).error is RoomError.NOT_ALLOWED
+    assert room.do(fac, f.OpenRoom(), T0 + timedelta(minutes=6)).error is None
+    assert room.state.status is RoomStatus.OPEN
+
+
+def test_premoderated_question_is_seen_by_staff_and_its_author_until_approved():
+    room, fac, _vol, a, b = a_room(MediaMode.STAGE)
+    question = room.do(a, f.Ask("q", "Miten?")).events[0]
+    seeing = {
+        m.peer for m in room.state.members.values() if room.state.can_see(m, question.audience)
+    }
+    assert seeing == {fac.peer, a.peer}
+    assert room.do(b, f.Upvote(question.seq)).error is RoomError.UNKNOWN_MESSAGE
+    room.do(fac, f.ModerateQuestion(question.seq, f.QuestionAction.APPROVE))
+    assert room.do(b, f.Upvote(question.seq)).error is None
+    assert room.do(b, f.Upvote(question.seq)).error is RoomError.DUPLICATE
+
+
+def test_frames_are_parsed_strictly():
+    assert parse_frame('{"type":"send","cid":"a-1","text":"  hei\\u0000 "}') == f.Send("a-1", "hei")
+    for raw in [
+        "{}",
+        '{"type":"hello","v":2}',
+        '{"type":"send","cid":"has space","text":"x"}',
+        '{"type":"mute","peer":"abcdefgh","seconds":3601}',
+        '{"type":"delete","seq":0}',
+        '{"type":"hand","raised":"yes"}',
+        '{"type":"question","question":1,"action":"publish"}',
+    ]:
+        try:
+            parse_frame(raw)
+        except FrameError as error:
+            assert error.code is RoomError.BAD_FRAME, raw
+        else:
+            raise AssertionError(raw)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+frame_types = st.sampled_from(
+    [
+        "hello",
+        "send",
+        "private",
+        "ask",
+        "upvote",
+        "hand",
+        "report",
+        "ping",
+        "open",
+        "end",
+        "admit",
+        "admit_all",
+        "deny",
+        "delete",
+        "mute",
+        "remove",
+        "ban",
+        "lock",
+        "slow_mode",
+        "lobby",
+        "volunteers_moderate",
+        "question",
+        "nonsense",
+    ]
+)
+field_names = st.sampled_from(
+    [
+        "v",
+        "last_seq",
+        "cid",
+        "text",
+        "to",
+        "question",
+        "raised",
+        "seq",
+        "reason",
+        "peer",
+        "seconds",
+        "locked",
+        "enabled",
+        "allowed",
+        "action",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    frames=st.lists(
+        st.tuples(
+            st.integers(0, 4),
+            st.one_of(
+                st.binary(max_size=50),
+                st.builds(
+                    lambda t, fields: __import__("json").dumps({"type": t, **fields}),
+                    frame_types,
+                    st.dictionaries(field_names, json_values, max_size=4),
+                ),
+            ),
+        ),
+        max_size=40,
+    )
+)
+def test_random_frames_never_break_the_room(frames):
+    """Whatever members send, in any order, decide() answers and the room stays consistent."""
+    room, fac, vol, a, b = a_room(MediaMode.STAGE)
+    actors = [fac, vol, a, b, room.add("lobbyperson", ParticipantRole.PARENT, MemberStatus.LOBBY)]
+    for who, raw in frames:
+        try:
+            command = parse_frame(raw)
+        except FrameError:
+            continue
+        decision = room.do(actors[who], command)
+        assert decision.error is None or isinstance(decision.error, RoomError)
+    seqs = [info for info in room.state.messages]
+    assert seqs == sorted(seqs)
+    assert all(m.status in MemberStatus for m in room.state.members.values())
