@@ -296,3 +296,43 @@ async def test_flooding_gets_rate_limited(live_server, org, clock):
     except websockets.ConnectionClosed:
         pass
     assert await parent.closed_with() == CloseCode.ABUSE
+
+
+async def test_raised_hand_is_seen_by_everyone_and_lowered_again(live_server, org, clock):
+    room, facilitator, parents = await open_room_with_parents(
+        live_server, org, clock, "Mustikka", "Puolukka"
+    )
+    await parents["Mustikka"].send(type="hand", raised=True)
+    raised = await facilitator.expect("hand", raised=True)
+    assert raised["peer"] == parents["Mustikka"].peer
+    await parents["Puolukka"].expect("hand", raised=True)
+    await parents["Mustikka"].send(type="hand", raised=False)
+    await facilitator.expect("hand", raised=False)
+    late = await connect(live_server, room.session_id, cookies=room.volunteer)
+    welcome = await late.expect("welcome")
+    assert {m["name"]: m["hand"] for m in welcome["members"]}["Mustikka"] is False
+
+
+async def test_an_event_is_serialised_once_for_all_its_recipients(
+    live_server, org, clock, monkeypatch
+):
+    from server.rooms import hub as hub_module
+
+    room, facilitator, parents = await open_room_with_parents(
+        live_server, org, clock, "Mustikka", "Puolukka"
+    )
+    volunteer = await connect(live_server, room.session_id, cookies=room.volunteer)
+    await volunteer.expect("welcome")
+    encoded: list[object] = []
+    real_dumps = hub_module.json.dumps
+
+    def counting_dumps(obj, *args, **kwargs):
+        encoded.append(obj)
+        return real_dumps(obj, *args, **kwargs)
+
+    monkeypatch.setattr(hub_module.json, "dumps", counting_dumps)
+    await facilitator.say("kaikille", cid="once")
+    for client in (parents["Mustikka"], parents["Puolukka"], volunteer, facilitator):
+        await client.expect("message", text="kaikille")
+    message_frames = [o for o in encoded if isinstance(o, dict) and o.get("type") == "message"]
+    assert len(message_frames) == 1  # one encoding, four recipients
