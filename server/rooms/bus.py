@@ -1,49 +1,53 @@
-"""Fan-out of stored room events to every instance: in process, or Redis pub/sub.
+"""Fan-out of room events to every instance: in process, or Redis pub/sub.
 
-An instance publishes each event once; every instance (itself included) receives it and delivers
-it to its own connections. Payloads are opaque bytes here: the hub encodes and decodes them.
+An instance publishes each batch of events once; every instance (itself included) receives it and
+delivers it to its own connections. The in-process bus hands the event objects over as they are;
+the Redis bus encodes them as JSON on the wire.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from server.rooms.state import Audience, Event
+
 log = logging.getLogger(__name__)
 
-Handler = Callable[[bytes], Awaitable[None]]
+Handler = Callable[[int, list[Event]], Awaitable[None]]
 CHANNEL = "tupa:rooms"
 
 
 class Bus(Protocol):
     async def start(self, handler: Handler) -> None: ...
-    async def publish(self, payload: bytes) -> None: ...
+    async def publish(self, session_id: int, events: list[Event]) -> None: ...
     async def stop(self) -> None: ...
 
 
 class MemoryBus:
-    """One process: publish hands the payload to the handler in order, through a queue."""
+    """One process: publish hands the events to the handler in order, through a queue."""
 
     def __init__(self) -> None:
-        self._queue: asyncio.Queue[bytes] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[int, list[Event]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, handler: Handler) -> None:
         async def pump() -> None:
             while True:
-                payload = await self._queue.get()
+                session_id, events = await self._queue.get()
                 try:
-                    await handler(payload)
+                    await handler(session_id, events)
                 except Exception:  # one bad event must not stop every room
                     log.exception("room event handler failed")
 
         self._task = asyncio.create_task(pump(), name="tupa-memory-bus")
 
-    async def publish(self, payload: bytes) -> None:
-        self._queue.put_nowait(payload)
+    async def publish(self, session_id: int, events: list[Event]) -> None:
+        self._queue.put_nowait((session_id, events))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -77,7 +81,7 @@ class RedisBus:
                     if message.get("type") != "message":
                         continue
                     try:
-                        await handler(message["data"])
+                        await handler(*decode(message["data"]))
                     except Exception:
                         log.exception("room event handler failed")
             finally:
@@ -85,8 +89,8 @@ class RedisBus:
 
         self._task = asyncio.create_task(pump(), name="tupa-redis-bus")
 
-    async def publish(self, payload: bytes) -> None:
-        await self._redis.publish(CHANNEL, payload)
+    async def publish(self, session_id: int, events: list[Event]) -> None:
+        await self._redis.publish(CHANNEL, encode(session_id, events))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -95,6 +99,36 @@ class RedisBus:
                 await self._task
             self._task = None
         await self._redis.aclose()
+
+
+def encode(session_id: int, events: list[Event]) -> bytes:
+    """Events of one room as a JSON message for the wire between instances."""
+    body = {
+        "s": session_id,
+        "e": [
+            {
+                "t": e.type,
+                "d": e.data,
+                "a": e.audience.to_json(),
+                "l": e.lasting,
+                "ac": e.actor,
+                "c": e.cid,
+                "q": e.seq,
+                "o": e.origin,
+            }
+            for e in events
+        ],
+    }
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def decode(payload: bytes) -> tuple[int, list[Event]]:
+    body = json.loads(payload)
+    events = [
+        Event(e["t"], e["d"], Audience.from_json(e["a"]), e["l"], e["ac"], e["c"], e["q"], e["o"])
+        for e in body["e"]
+    ]
+    return int(body["s"]), events
 
 
 def bus_for(redis_url: str | None) -> Bus:

@@ -27,7 +27,6 @@ from server.rooms.bus import Bus
 from server.rooms.frames import CloseCode, FrameError, Ping, RoomError, parse_frame
 from server.rooms.limits import BURST, RATE_PER_SECOND, TokenBucket
 from server.rooms.state import (
-    Audience,
     Event,
     Member,
     MemberStatus,
@@ -198,7 +197,7 @@ class RoomHub:
 
     async def start(self) -> None:
         self.writer.start()
-        await self.bus.start(self._on_payload)
+        await self.bus.start(self._on_events)
 
     async def stop(self) -> None:
         for runtime in list(self.rooms.values()):
@@ -219,7 +218,7 @@ class RoomHub:
                 self.rooms[session.id] = runtime
                 # Presence is not stored: ask the other instances who is connected there.
                 sync = Event("presence_sync", {}, protocol.NOBODY, False, origin=self.instance)
-                await self.bus.publish(_encode(session.id, [sync]))
+                await self.bus.publish(session.id, [sync])
             return runtime
 
     async def enter(
@@ -397,13 +396,12 @@ class RoomHub:
         )
         for event in stored:
             apply(runtime.state, event)
-        await self.bus.publish(_encode(runtime.state.session_id, stored))
+        await self.bus.publish(runtime.state.session_id, stored)
         return stored
 
     # --- delivery -----------------------------------------------------------------------------
 
-    async def _on_payload(self, payload: bytes) -> None:
-        session_id, events = _decode(payload)
+    async def _on_events(self, session_id: int, events: list[Event]) -> None:
         runtime = self.rooms.get(session_id)
         if runtime is None:
             return  # nobody here is in that room
@@ -507,9 +505,8 @@ class RoomHub:
             if member is not None:
                 events += protocol.still_here(member)
         if events:
-            await self.bus.publish(
-                _encode(runtime.state.session_id, [e.from_instance(self.instance) for e in events])
-            )
+            mine = [e.from_instance(self.instance) for e in events]
+            await self.bus.publish(runtime.state.session_id, mine)
 
     async def _welcome_later(self, runtime: RoomRuntime, conn: Connection) -> None:
         async with runtime.lock:
@@ -537,34 +534,3 @@ def _online(state: RoomState, event: Event) -> bool | None:
         return None
     member = state.members.get(event.data["peer"])
     return member.online if member else None
-
-
-def _encode(session_id: int, events: list[Event]) -> bytes:
-    return json.dumps(
-        {
-            "s": session_id,
-            "e": [
-                {
-                    "t": e.type,
-                    "d": e.data,
-                    "a": e.audience.to_json(),
-                    "l": e.lasting,
-                    "ac": e.actor,
-                    "c": e.cid,
-                    "q": e.seq,
-                    "o": e.origin,
-                }
-                for e in events
-            ],
-        },
-        ensure_ascii=False,
-    ).encode()
-
-
-def _decode(payload: bytes) -> tuple[int, list[Event]]:
-    body = json.loads(payload)
-    events = [
-        Event(e["t"], e["d"], Audience.from_json(e["a"]), e["l"], e["ac"], e["c"], e["q"], e["o"])
-        for e in body["e"]
-    ]
-    return int(body["s"]), events

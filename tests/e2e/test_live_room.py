@@ -1,0 +1,343 @@
+"""End to end, in a real browser: a facilitator runs a live chat session with two parents.
+
+Three browser contexts (three people): the demo facilitator and two parents who enrol through
+the public page. Everything is done through the pages as people would do it: the coordinator
+moves the demo series' first session to start in ten minutes, the parents join from their
+personal pages and wait in the waiting room, the facilitator opens the room and lets them in.
+Then: chat both ways, a deleted message, a private 1:1 thread, a parent whose network drops for
+a few seconds and who misses nothing, and a removed parent.
+
+Elements are found by id and data attributes; text is only read where the room shows nothing
+else (its status line), and then in English (``/?lang=en``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+try:
+    from playwright.sync_api import (
+        BrowserContext,
+        Dialog,
+        Locator,
+        Page,
+        WebSocketRoute,
+        expect,
+    )
+except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
+    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
+        raise
+    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
+
+pytestmark = pytest.mark.e2e
+
+NewContext = Callable[..., BrowserContext]
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+DEMO_PASSWORD = "tupa-demo-2026"
+COORDINATOR_EMAIL = "koordinaattori@demo.tupa.fi"
+FACILITATOR_EMAIL = "ohjaaja@demo.tupa.fi"
+SERIES_TITLE = "Tukea eron jälkeiseen vanhemmuuteen"  # program data, not a translation
+PIHLAJA = "Pihlaja"
+KANERVA = "Kanerva"
+# The client's reconnect backoff caps at 30 s; the browser's `online` event skips the wait.
+RECONNECT_TIMEOUT_MS = 40_000
+
+
+# ---- people and pages ---------------------------------------------------------------------------
+
+
+def log_in(page: Page, email: str) -> None:
+    page.goto("/staff/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    expect(page.locator('form[action="/staff/login"] input[name="csrf_token"]')).to_have_value(
+        re.compile(r".{16,}")
+    )
+    page.locator('form[action="/staff/login"] button[type="submit"]').click()
+    expect(page).to_have_url(re.compile(r"/staff$"))
+
+
+def accept_dialogs(page: Page) -> None:
+    """The room asks confirm() before opening, deleting and removing: say yes."""
+
+    def accept(dialog: Dialog) -> None:
+        dialog.accept()
+
+    page.on("dialog", accept)
+
+
+def move_first_session_to_soon(coordinator: Page) -> tuple[str, str]:
+    """Moves the demo series' first session to ten minutes from now (Finnish time), through the
+    series page's move form. Returns the series id and the session id."""
+    coordinator.goto("/staff")
+    coordinator.locator('a[href^="/staff/series/"]', has_text=SERIES_TITLE).first.click()
+    expect(coordinator).to_have_url(re.compile(r"/staff/series/\d+$"))
+    series_id = coordinator.url.rstrip("/").rsplit("/", 1)[1]
+
+    first = coordinator.locator("ol.staff-sessions > li").first
+    session_id = first.get_attribute("data-session-id")
+    assert session_id is not None
+    starts = datetime.now(HELSINKI) + timedelta(minutes=10)  # past midnight: tomorrow's date
+    first.locator("details > summary").click()
+    move = first.locator(f'form[action$="/sessions/{session_id}/move"]')
+    move.locator('input[name="date"]').fill(starts.strftime("%Y-%m-%d"))
+    move.locator('input[name="time"]').fill(starts.strftime("%H:%M"))
+    move.locator('button[type="submit"]').click()
+    expect(coordinator).to_have_url(re.compile(rf"/staff/series/{series_id}\?done=moved$"))
+    moved = coordinator.locator(f'ol.staff-sessions > li[data-session-id="{session_id}"]')
+    expect(moved.locator(f'a[href="/staff/sessions/{session_id}/room"]')).to_be_visible()
+    return series_id, session_id
+
+
+def enrol_and_join(parent: Page, series_id: str, session_id: str, pseudonym: str) -> None:
+    """Enrols under `pseudonym` from the public page, then joins from the personal page."""
+    parent.goto(f"/series/{series_id}")
+    form = parent.locator(f'form[action="/series/{series_id}/enrol"]')
+    expect(form.locator('input[name="csrf_token"]')).to_have_value(re.compile(r".{16,}"))
+    form.locator("#pseudonym").fill(pseudonym)
+    form.locator('button[type="submit"]').click()
+    expect(parent.locator("#personal-link")).to_have_value(re.compile(r"/me/[^/]+$"))
+    personal_link = parent.locator("#personal-link").input_value()
+
+    parent.goto(personal_link)
+    join = parent.locator(f'a[href*="/sessions/{session_id}/"][href$="/room"]')
+    expect(join).to_have_count(1)
+    join.click()
+    expect(parent).to_have_url(re.compile(rf"/me/[^/]+/sessions/{session_id}/room$"))
+
+
+def status(page: Page) -> Locator:
+    return page.locator("#room-status-text")
+
+
+def chat_texts(page: Page) -> Locator:
+    """The texts of the chat messages the server has stored (not the "sending…" stand-ins)."""
+    return page.locator("#chat-log > li.msg[data-seq]:not(.pending) .msg-text")
+
+
+def say(page: Page, text: str) -> None:
+    """Writes in the main chat and waits until the server has stored the message."""
+    page.locator("#chat-text").fill(text)
+    page.locator("#chat-text").press("Enter")
+    expect(page.locator("#chat-log > li.msg:not(.pending) .msg-text").filter(has_text=text)).to_have_count(1)
+    expect(page.locator("#chat-log > li.msg.pending")).to_have_count(0)
+
+
+def member(page: Page, name: str) -> Locator:
+    return page.locator("#member-list > li.member").filter(
+        has=page.locator(".member-name", has_text=re.compile(rf"^{name}$"))
+    )
+
+
+def member_actions(page: Page, name: str) -> Locator:
+    """The facilitator's action menu for one member, unfolded."""
+    actions = member(page, name).locator("details.member-actions")
+    if actions.get_attribute("open") is None:
+        actions.locator("summary").click()
+    expect(actions).to_have_attribute("open", "")
+    return actions
+
+
+def thread_with(page: Page, name: str) -> Locator:
+    return page.locator("#thread-list > details.thread").filter(has_text=name)
+
+
+def write_in_thread(page: Page, thread: Locator, text: str) -> None:
+    thread.locator("textarea").fill(text)
+    thread.locator("textarea").press("Enter")
+    expect(thread.locator("li.msg:not(.pending) .msg-text").filter(has_text=text)).to_have_count(1)
+
+
+class Network:
+    """One person's network as their room socket sees it, able to drop like a real one.
+
+    ``context.set_offline(True)`` makes Chromium fail new connections and fire ``offline``, but a
+    WebSocket that is already open only stalls: its frames arrive late, on the same socket, once
+    the network is back (Playwright issue #4910), so nothing would have to be resumed. So the room
+    socket goes through Playwright (``route_web_socket``): going offline also cuts it, as a real
+    drop does (close 1006 in the page; the server sees the connection go), and new sockets are
+    refused until the network is back. Coming back fires the browser's ``online`` event.
+    """
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        self.offline = False
+        self.connections = 0
+        self.refused = 0
+        self._open: list[tuple[WebSocketRoute, WebSocketRoute]] = []  # (page side, server side)
+        context.route_web_socket(re.compile(r"/ws/rooms/\d+"), self._route)
+
+    def _route(self, socket: WebSocketRoute) -> None:
+        if self.offline:
+            self.refused += 1
+            socket.close(code=1006)
+            return
+        server = socket.connect_to_server()
+        self.connections += 1
+        self._open.append((socket, server))
+
+    def go_offline(self) -> None:
+        self.offline = True
+        while self._open:
+            page_side, server_side = self._open.pop()
+            page_side.close(code=1006)  # what the page sees when the network goes
+            server_side.close()  # (a browser may only send 1000 or 3000-4999 itself)
+        self.context.set_offline(True)
+
+    def come_back(self) -> None:
+        self.offline = False
+        self.context.set_offline(False)
+
+
+# ---- the session --------------------------------------------------------------------------------
+
+
+def test_facilitator_runs_a_live_chat_with_two_parents(new_context: NewContext) -> None:
+    started = time.monotonic()
+
+    # The coordinator moves the demo series' first session to start in ten minutes.
+    coordinator = new_context(lang="en").new_page()
+    log_in(coordinator, COORDINATOR_EMAIL)
+    series_id, session_id = move_first_session_to_soon(coordinator)
+
+    # Two parents enrol and join; the room is not open yet, so they wait.
+    pihlaja_context = new_context(lang="en")
+    kanerva_context = new_context(lang="en")
+    pihlaja = pihlaja_context.new_page()
+    kanerva_network = Network(kanerva_context)
+    kanerva = kanerva_context.new_page()
+    enrol_and_join(pihlaja, series_id, session_id, PIHLAJA)
+    enrol_and_join(kanerva, series_id, session_id, KANERVA)
+    for parent in (pihlaja, kanerva):
+        expect(status(parent)).to_contain_text("not open yet")
+        expect(parent.locator("#room-grid")).to_be_hidden()
+
+    # The facilitator goes to the room from the dashboard and opens it.
+    facilitator = new_context(lang="en").new_page()
+    accept_dialogs(facilitator)
+    log_in(facilitator, FACILITATOR_EMAIL)
+    facilitator.locator(f'a[href="/staff/sessions/{session_id}/room"]').click()
+    expect(facilitator).to_have_url(re.compile(rf"/staff/sessions/{session_id}/room$"))
+    expect(facilitator.locator("#room-grid")).to_be_visible()
+    facilitator.locator("#room-open").click()
+    expect(facilitator.locator("#room-open")).to_be_hidden()
+
+    # The parents now wait in the waiting room; the facilitator lets them in one by one.
+    for parent in (pihlaja, kanerva):
+        expect(status(parent)).to_contain_text("Waiting for the facilitator")
+        expect(parent.locator("#room-grid")).to_be_hidden()
+    lobby = facilitator.locator("#lobby-list > li")
+    expect(lobby).to_have_count(2)
+    for name, parent in ((PIHLAJA, pihlaja), (KANERVA, kanerva)):
+        facilitator.locator(f'#lobby-list > li[data-name="{name}"] button[data-act="admit"]').click()
+        expect(parent.locator("#room-grid")).to_be_visible()
+        expect(parent.locator("#chat-form")).to_be_visible()
+        expect(member(facilitator, name)).to_have_count(1)
+    expect(lobby).to_have_count(0)
+    for page in (facilitator, pihlaja, kanerva):
+        expect(page.locator("#member-list > li.member")).to_have_count(3)
+
+    # Chat both ways.
+    say(facilitator, "Tervetuloa ryhmään!")
+    say(pihlaja, "Kiitos, kiva olla täällä.")
+    say(kanerva, "Hei kaikille.")
+    for page in (facilitator, pihlaja, kanerva):
+        expect(chat_texts(page)).to_have_text(
+            ["Tervetuloa ryhmään!", "Kiitos, kiva olla täällä.", "Hei kaikille."]
+        )
+        expect(page.locator("#chat-log > li.msg.staff .msg-text")).to_have_text(
+            ["Tervetuloa ryhmään!"]
+        )
+
+    # The facilitator deletes a parent's message: it is gone for everyone.
+    regret = "Tämän viestin poistan pian."
+    say(pihlaja, regret)
+    for page in (facilitator, kanerva):
+        expect(chat_texts(page).filter(has_text=regret)).to_have_count(1)
+    doomed = facilitator.locator("#chat-log > li.msg").filter(has_text=regret)
+    seq = doomed.get_attribute("data-seq")
+    assert seq is not None
+    doomed.locator('button[data-act="delete"]').click()
+    for page in (facilitator, pihlaja, kanerva):
+        expect(page.locator(f'#chat-log > li.msg.deleted[data-seq="{seq}"]')).to_have_count(1)
+        expect(page.locator("#chat-log")).not_to_contain_text(regret)
+        expect(chat_texts(page)).to_have_count(3)
+    # Parents cannot delete; they can report instead.
+    expect(pihlaja.locator('#chat-log button[data-act="delete"]').first).to_be_hidden()
+
+    # A private 1:1: the facilitator writes to Pihlaja, who answers; Kanerva sees neither.
+    secret = "Haluatko jutella kahden kesken?"
+    secret_reply = "Kyllä, kiitos kysymästä."
+    member_actions(facilitator, PIHLAJA).locator('button[data-act="private"]').click()
+    facilitator_thread = thread_with(facilitator, PIHLAJA)
+    expect(facilitator_thread).to_have_count(1)
+    write_in_thread(facilitator, facilitator_thread, secret)
+    expect(pihlaja.locator("#threads")).to_be_visible()
+    pihlaja_thread = pihlaja.locator("#thread-list > details.thread")
+    expect(pihlaja_thread).to_have_count(1)
+    expect(pihlaja_thread.locator("li.msg .msg-text")).to_have_text([secret])
+    write_in_thread(pihlaja, pihlaja_thread, secret_reply)
+    expect(facilitator_thread.locator("li.msg:not(.pending) .msg-text")).to_have_text(
+        [secret, secret_reply]
+    )
+    for page in (facilitator, pihlaja):
+        expect(page.locator("#chat-log")).not_to_contain_text(secret)
+        expect(page.locator("#chat-log")).not_to_contain_text(secret_reply)
+    say(facilitator, "Jatketaan yhteistä keskustelua.")  # Kanerva's view is current after this
+    expect(chat_texts(kanerva).last).to_have_text("Jatketaan yhteistä keskustelua.")
+    expect(kanerva.locator("#threads")).to_be_hidden()
+    kanerva_html = kanerva.content()
+    assert secret not in kanerva_html
+    assert secret_reply not in kanerva_html
+
+    # Kanerva's network drops for a few seconds while three messages are sent; when it comes
+    # back, the page reconnects by itself and shows each of them once, in order, without a reload.
+    missed = ["Ensimmäinen poissaollessa.", "Toinen poissaollessa.", "Kolmas poissaollessa."]
+    before = chat_texts(kanerva).all_inner_texts()
+    assert kanerva_network.connections == 1
+    kanerva_network.go_offline()
+    offline_at = time.monotonic()
+    expect(status(kanerva)).to_contain_text("Reconnecting")
+    expect(member(facilitator, KANERVA)).to_have_class(re.compile(r"\boffline\b"))
+    say(facilitator, missed[0])
+    say(pihlaja, missed[1])
+    say(facilitator, missed[2])
+    kanerva.wait_for_timeout(max(0.0, 4.0 - (time.monotonic() - offline_at)) * 1000)
+    expect(chat_texts(kanerva)).to_have_text(before)  # nothing arrived while offline
+    kanerva_network.come_back()
+    expect(chat_texts(kanerva)).to_have_text([*before, *missed], timeout=RECONNECT_TIMEOUT_MS)
+    expect(status(kanerva)).not_to_contain_text("Reconnecting")
+    assert kanerva_network.connections == 2, "one new socket, resumed with last_seq"
+    assert kanerva_network.refused >= 1, "it tried to reconnect while offline"
+    expect(member(facilitator, KANERVA)).not_to_have_class(re.compile(r"\boffline\b"))
+    for page in (facilitator, pihlaja):
+        expect(chat_texts(page)).to_have_text([*before, *missed])
+    kanerva.wait_for_timeout(500)  # a late duplicate would show up now
+    expect(chat_texts(kanerva)).to_have_text([*before, *missed])
+
+    # The facilitator removes Pihlaja: her page says so and the chat is gone from it.
+    member_actions(facilitator, PIHLAJA).locator('button[data-act="remove"]').click()
+    expect(pihlaja.locator("#room-status")).to_have_attribute("data-tone", "final")
+    expect(status(pihlaja)).to_contain_text("removed you")
+    expect(pihlaja.locator("#room-grid")).to_be_hidden()
+    expect(pihlaja.locator("#chat-form")).to_be_hidden()
+    expect(pihlaja.locator("#room-back")).to_be_visible()
+    for page in (facilitator, kanerva):
+        expect(member(page, PIHLAJA)).to_have_count(0)
+        expect(page.locator("#chat-log > li.note")).to_contain_text(
+            [re.compile(rf"{PIHLAJA} was removed")]
+        )
+    # Her messages stay in the others' logs: removing a person does not delete what they said.
+    expect(chat_texts(kanerva).filter(has_text=missed[1])).to_have_count(1)
+
+    facilitator.screenshot(path="/tmp/room-facilitator.png", full_page=True)
+    kanerva.screenshot(path="/tmp/room-parent.png", full_page=True)
+    print(f"live room test took {time.monotonic() - started:.1f} s")
