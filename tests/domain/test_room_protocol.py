@@ -301,7 +301,9 @@ def test_events_cross_the_redis_bus_unchanged():
     from server.rooms.state import EVERYONE, Audience
 
     events = [
-        Event("message", {"text": "hei ä", "at": T0.isoformat()}, EVERYONE, True, "p1", "c1", 7, "i1"),
+        Event(
+            "message", {"text": "hei ä", "at": T0.isoformat()}, EVERYONE, True, "p1", "c1", 7, "i1"
+        ),
         Event("private", {"to": "p2"}, Audience(peers=frozenset({"p1", "p2"})), True, "p1"),
     ]
     assert decode(encode(42, events)) == (42, events)
