@@ -395,7 +395,9 @@ class RoomHub:
             await self.writer.write(runtime.state.session_id, events) if needs_writing else events
         )
         for event in stored:
-            apply(runtime.state, event)
+            # Presence is left to delivery, which must see the change to tell others about it.
+            if event.type != "presence":
+                apply(runtime.state, event)
         await self.bus.publish(runtime.state.session_id, stored)
         return stored
 

@@ -95,13 +95,16 @@ def still_here(member: Member) -> list[Event]:
 
 
 def depart(state: RoomState, member: Member) -> list[Event]:
-    """Events for a person whose last connection closed."""
+    """Events for a person whose last connection (on this instance) closed."""
+    offline = {**member.public(), "online": False}
     if member.status is MemberStatus.LOBBY:
         return [
-            Event("presence", {**member.public(), "online": False}, NOBODY, lasting=False),
+            Event("presence", offline, NOBODY, lasting=False),
             Event("lobby_left", member.public(), MODERATORS, lasting=False),
         ]
-    return [Event("presence", {**member.public(), "online": False}, EVERYONE, lasting=False)]
+    # Someone removed or banned was already announced as gone: only the replicas need to know.
+    audience = EVERYONE if member.status is MemberStatus.ADMITTED else NOBODY
+    return [Event("presence", offline, audience, lasting=False)]
 
 
 def entry_status(state: RoomState, member: Member | None, role: ParticipantRole) -> MemberStatus:

@@ -7,17 +7,21 @@ personal pages and wait in the waiting room, the facilitator opens the room and 
 Then: chat both ways, a deleted message, a private 1:1 thread, a parent whose network drops for
 a few seconds and who misses nothing, and a removed parent.
 
-Elements are found by id and data attributes; text is only read where the room shows nothing
-else (its status line), and then in English (``/?lang=en``).
+Elements are found by id and data attributes; wording is only read where the room has nothing
+else to go by (its status line and its notes), and then in English (``/?lang=en``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -127,7 +131,9 @@ def say(page: Page, text: str) -> None:
     """Writes in the main chat and waits until the server has stored the message."""
     page.locator("#chat-text").fill(text)
     page.locator("#chat-text").press("Enter")
-    expect(page.locator("#chat-log > li.msg:not(.pending) .msg-text").filter(has_text=text)).to_have_count(1)
+    expect(
+        page.locator("#chat-log > li.msg:not(.pending) .msg-text").filter(has_text=text)
+    ).to_have_count(1)
     expect(page.locator("#chat-log > li.msg.pending")).to_have_count(0)
 
 
@@ -156,53 +162,76 @@ def write_in_thread(page: Page, thread: Locator, text: str) -> None:
     expect(thread.locator("li.msg:not(.pending) .msg-text").filter(has_text=text)).to_have_count(1)
 
 
-class Network:
-    """One person's network as their room socket sees it, able to drop like a real one.
+@dataclass
+class Connection:
+    """One room socket through the line, with the frames that went each way."""
+
+    page_side: WebSocketRoute
+    server_side: WebSocketRoute
+    sent: list[dict[str, Any]] = field(default_factory=list)  # page → server
+    received: list[dict[str, Any]] = field(default_factory=list)  # server → page
+
+    def first(self, kind: str, frames: list[dict[str, Any]]) -> dict[str, Any]:
+        return next(frame for frame in frames if frame.get("type") == kind)
+
+
+class RoomSocketLine:
+    """The line between one person's room page and the server, which the test can cut.
 
     ``context.set_offline(True)`` makes Chromium fail new connections and fire ``offline``, but a
-    WebSocket that is already open only stalls: its frames arrive late, on the same socket, once
-    the network is back (Playwright issue #4910), so nothing would have to be resumed. So the room
-    socket goes through Playwright (``route_web_socket``): going offline also cuts it, as a real
-    drop does (close 1006 in the page; the server sees the connection go), and new sockets are
-    refused until the network is back. Coming back fires the browser's ``online`` event.
+    WebSocket that is already open only stalls (Playwright issue #4910): its frames arrive late,
+    on the same socket, once the network is back, so nothing would have to be resumed. So the
+    room socket goes through Playwright (``route_web_socket``) and a network drop is played in
+    full: the open socket is cut (the page sees close 1006, the server sees the connection go),
+    and new sockets are refused, as an offline browser refuses them, until the line is restored.
+    The frames are passed on unchanged, and kept, so the test can see what a resume carried.
     """
 
     def __init__(self, context: BrowserContext) -> None:
-        self.context = context
-        self.offline = False
-        self.connections = 0
+        self.up = True
         self.refused = 0
-        self._open: list[tuple[WebSocketRoute, WebSocketRoute]] = []  # (page side, server side)
+        self.connections: list[Connection] = []
+        self._open: list[Connection] = []
         context.route_web_socket(re.compile(r"/ws/rooms/\d+"), self._route)
 
     def _route(self, socket: WebSocketRoute) -> None:
-        if self.offline:
+        if not self.up:
             self.refused += 1
             socket.close(code=1006)
             return
         server = socket.connect_to_server()
-        self.connections += 1
-        self._open.append((socket, server))
+        connection = Connection(socket, server)
 
-    def go_offline(self) -> None:
-        self.offline = True
+        def upstream(message: str | bytes) -> None:
+            connection.sent.append(json.loads(message))
+            server.send(message)
+
+        def downstream(message: str | bytes) -> None:
+            connection.received.append(json.loads(message))
+            socket.send(message)
+
+        socket.on_message(upstream)
+        server.on_message(downstream)
+        self.connections.append(connection)
+        self._open.append(connection)
+
+    def cut(self) -> None:
+        self.up = False
         while self._open:
-            page_side, server_side = self._open.pop()
-            page_side.close(code=1006)  # what the page sees when the network goes
-            server_side.close()  # (a browser may only send 1000 or 3000-4999 itself)
-        self.context.set_offline(True)
+            connection = self._open.pop()
+            connection.page_side.close(code=1006)
+            connection.server_side.close()  # a browser may only send 1000 or 3000-4999 itself
 
-    def come_back(self) -> None:
-        self.offline = False
-        self.context.set_offline(False)
+    def restore(self) -> None:
+        self.up = True
 
 
 # ---- the session --------------------------------------------------------------------------------
 
 
-def test_facilitator_runs_a_live_chat_with_two_parents(new_context: NewContext) -> None:
-    started = time.monotonic()
-
+def test_facilitator_runs_a_live_chat_with_two_parents(
+    new_context: NewContext, tmp_path: Path
+) -> None:
     # The coordinator moves the demo series' first session to start in ten minutes.
     coordinator = new_context(lang="en").new_page()
     log_in(coordinator, COORDINATOR_EMAIL)
@@ -212,7 +241,7 @@ def test_facilitator_runs_a_live_chat_with_two_parents(new_context: NewContext) 
     pihlaja_context = new_context(lang="en")
     kanerva_context = new_context(lang="en")
     pihlaja = pihlaja_context.new_page()
-    kanerva_network = Network(kanerva_context)
+    kanerva_line = RoomSocketLine(kanerva_context)
     kanerva = kanerva_context.new_page()
     enrol_and_join(pihlaja, series_id, session_id, PIHLAJA)
     enrol_and_join(kanerva, series_id, session_id, KANERVA)
@@ -237,7 +266,9 @@ def test_facilitator_runs_a_live_chat_with_two_parents(new_context: NewContext) 
     lobby = facilitator.locator("#lobby-list > li")
     expect(lobby).to_have_count(2)
     for name, parent in ((PIHLAJA, pihlaja), (KANERVA, kanerva)):
-        facilitator.locator(f'#lobby-list > li[data-name="{name}"] button[data-act="admit"]').click()
+        facilitator.locator(
+            f'#lobby-list > li[data-name="{name}"] button[data-act="admit"]'
+        ).click()
         expect(parent.locator("#room-grid")).to_be_visible()
         expect(parent.locator("#chat-form")).to_be_visible()
         expect(member(facilitator, name)).to_have_count(1)
@@ -302,22 +333,36 @@ def test_facilitator_runs_a_live_chat_with_two_parents(new_context: NewContext) 
     # back, the page reconnects by itself and shows each of them once, in order, without a reload.
     missed = ["Ensimmäinen poissaollessa.", "Toinen poissaollessa.", "Kolmas poissaollessa."]
     before = chat_texts(kanerva).all_inner_texts()
-    assert kanerva_network.connections == 1
-    kanerva_network.go_offline()
+    seen = max(
+        int(seq)
+        for seq in kanerva.locator("#chat-log > li[data-seq]").evaluate_all(
+            "items => items.map((li) => li.dataset.seq)"
+        )
+    )
+    assert len(kanerva_line.connections) == 1
+    kanerva_line.cut()
     offline_at = time.monotonic()
     expect(status(kanerva)).to_contain_text("Reconnecting")
     expect(member(facilitator, KANERVA)).to_have_class(re.compile(r"\boffline\b"))
+    kanerva_context.set_offline(True)
     say(facilitator, missed[0])
     say(pihlaja, missed[1])
     say(facilitator, missed[2])
     kanerva.wait_for_timeout(max(0.0, 4.0 - (time.monotonic() - offline_at)) * 1000)
     expect(chat_texts(kanerva)).to_have_text(before)  # nothing arrived while offline
-    kanerva_network.come_back()
+    kanerva_line.restore()
+    kanerva_context.set_offline(False)  # the page's `online` listener reconnects at once
     expect(chat_texts(kanerva)).to_have_text([*before, *missed], timeout=RECONNECT_TIMEOUT_MS)
     expect(status(kanerva)).not_to_contain_text("Reconnecting")
-    assert kanerva_network.connections == 2, "one new socket, resumed with last_seq"
-    assert kanerva_network.refused >= 1, "it tried to reconnect while offline"
-    expect(member(facilitator, KANERVA)).not_to_have_class(re.compile(r"\boffline\b"))
+    assert kanerva_line.refused >= 1, "it tried to reconnect while offline"
+    assert len(kanerva_line.connections) == 2, "one new socket once back online"
+    resumed = kanerva_line.connections[1]
+    # It resumed from the last event it had seen, and the welcome carried just what it missed.
+    assert resumed.first("hello", resumed.sent) == {"type": "hello", "v": 1, "last_seq": seen}
+    welcome = resumed.first("welcome", resumed.received)
+    assert [e["text"] for e in welcome["events"] if e["type"] == "message"] == missed
+    assert all(e["seq"] > seen for e in welcome["events"] if "seq" in e)
+    expect(member(facilitator, KANERVA)).not_to_have_class(re.compile(r"\boffline\b"))  # here again
     for page in (facilitator, pihlaja):
         expect(chat_texts(page)).to_have_text([*before, *missed])
     kanerva.wait_for_timeout(500)  # a late duplicate would show up now
@@ -338,6 +383,10 @@ def test_facilitator_runs_a_live_chat_with_two_parents(new_context: NewContext) 
     # Her messages stay in the others' logs: removing a person does not delete what they said.
     expect(chat_texts(kanerva).filter(has_text=missed[1])).to_have_count(1)
 
-    facilitator.screenshot(path="/tmp/room-facilitator.png", full_page=True)
-    kanerva.screenshot(path="/tmp/room-parent.png", full_page=True)
-    print(f"live room test took {time.monotonic() - started:.1f} s")
+    # For a look at the layout: E2E_SCREENSHOT_DIR=/some/dir keeps them (default: pytest's tmp).
+    shots = Path(os.environ.get("E2E_SCREENSHOT_DIR") or tmp_path)
+    for page in (facilitator, kanerva, pihlaja):
+        page.evaluate("window.scrollTo(0, 0)")  # else the sticky header lands mid-picture
+    facilitator.screenshot(path=shots / "room-facilitator.png", full_page=True)
+    kanerva.screenshot(path=shots / "room-parent.png", full_page=True)
+    pihlaja.screenshot(path=shots / "room-parent-removed.png", full_page=True)

@@ -336,3 +336,18 @@ async def test_an_event_is_serialised_once_for_all_its_recipients(
         await client.expect("message", text="kaikille")
     message_frames = [o for o in encoded if isinstance(o, dict) and o.get("type") == "message"]
     assert len(message_frames) == 1  # one encoding, four recipients
+
+
+async def test_everyone_sees_a_person_leave_and_their_raised_hand_go_down(live_server, org, clock):
+    room, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    await parents["Mustikka"].send(type="hand", raised=True)
+    await facilitator.expect("hand", raised=True)
+    await parents["Mustikka"].close()
+    await facilitator.expect("presence", name="Mustikka", online=False)
+    volunteer = await connect(live_server, room.session_id, cookies=room.volunteer)
+    welcome = await volunteer.expect("welcome")
+    assert "Mustikka" not in {m["name"] for m in welcome["members"]}
+    back = await connect(live_server, room.session_id, link=room.parent_links["Mustikka"])
+    await back.expect("welcome")
+    again = await facilitator.expect("presence", name="Mustikka", online=True)
+    assert again["peer"] == parents["Mustikka"].peer  # the same membership, the same peer id

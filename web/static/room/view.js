@@ -664,6 +664,7 @@ export class RoomView {
 
   presence(frame) {
     let member = this.members.get(frame.peer);
+    if (!member && frame.online === false) return; // someone already gone from the list
     if (!member) member = this.addMember(frame);
     member.online = frame.online !== false;
     this.updateMember(member);
