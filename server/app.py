@@ -20,6 +20,7 @@ from server.rooms.bus import bus_for
 from server.rooms.hub import RoomHub
 from server.settings import Settings, get_settings
 from server.storage.db import Database
+from server.web.direct_frames import text_frame
 from server.web.errors import install_error_handlers
 from server.web.routes import (
     api,
@@ -33,7 +34,7 @@ from server.web.routes import (
     staff_people,
     staff_series,
 )
-from server.web.security import BodySizeLimit, SecurityHeaders
+from server.web.security import BodySizeLimit, DirectWebSocketSend, SecurityHeaders
 from web import STATIC_DIR
 
 LANGUAGE_COOKIE = "tupa_lang"
@@ -78,6 +79,7 @@ def create_app(
     app.state.organisation = Organisation.from_settings(settings)
     app.state.background = work
     app.state.hub = hub
+    hub.encode_frame = text_frame
 
     @app.middleware("http")
     async def choose_language(
@@ -111,6 +113,7 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(DirectWebSocketSend)
     install_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

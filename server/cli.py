@@ -66,6 +66,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         log_level="info",
         ws_max_size=MAX_FRAME_BYTES,  # larger frames are closed with 1009 before we see them
+        # Chat frames are small; compressing each one once per recipient (the contexts are per
+        # connection) would cost more CPU than the bytes it saves, and undo serialise-once.
+        ws_per_message_deflate=False,
     )
     return 0
 

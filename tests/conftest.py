@@ -298,6 +298,7 @@ async def live_server(
         port=port,
         log_level="warning",
         ws_max_size=MAX_FRAME_BYTES,
+        ws_per_message_deflate=False,
         lifespan="on",
     )
     server = uvicorn.Server(config)

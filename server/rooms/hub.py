@@ -24,7 +24,20 @@ from typing import Any
 
 from server.rooms import protocol
 from server.rooms.bus import Bus
-from server.rooms.frames import CloseCode, FrameError, Ping, RoomError, parse_frame
+from server.rooms.frames import (
+    Ask,
+    CloseCode,
+    Command,
+    FrameError,
+    Hand,
+    Ping,
+    Private,
+    Report,
+    RoomError,
+    Send,
+    Upvote,
+    parse_frame,
+)
 from server.rooms.limits import BURST, RATE_PER_SECOND, TokenBucket
 from server.rooms.state import (
     Event,
@@ -47,6 +60,8 @@ MAX_CONNECTIONS_PER_PERSON = 3
 GAP_WAIT_SECONDS = 0.5
 
 SendText = Callable[[str], Awaitable[None]]
+WriteNow = Callable[[bytes], bool]  # write an encoded frame now; False when the socket is full
+Encode = Callable[[str], bytes]  # a text as an encoded frame
 CloseSocket = Callable[[int], Awaitable[None]]
 Describe = Callable[[str], str]
 
@@ -57,6 +72,21 @@ class Phase(StrEnum):
     PENDING = "pending"  # welcome being prepared: live events are held back
     READY = "ready"
     CLOSED = "closed"
+
+
+class Outgoing:
+    """A frame's text, and its encoded form, made at most once however many sockets take it."""
+
+    __slots__ = ("_frame", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._frame: bytes | None = None
+
+    def frame(self, encode: Encode) -> bytes:
+        if self._frame is None:
+            self._frame = encode(self.text)
+        return self._frame
 
 
 class Connection:
@@ -70,11 +100,16 @@ class Connection:
         describe: Describe,
         queue_size: int,
         bucket: TokenBucket,
+        write_now: WriteNow | None = None,
+        encode: Encode | None = None,
     ) -> None:
         self.peer = peer
+        self._write_now = write_now if encode is not None else None
+        self._encode = encode
+        self._busy = False  # the pump holds a frame: nothing may overtake it
         self.phase = Phase.PENDING
         self.last_seq = 0
-        self.held: list[tuple[Event, str]] = []
+        self.held: list[tuple[Event, Outgoing]] = []
         self.bucket = bucket
         self.describe = describe
         self._send = send
@@ -86,15 +121,28 @@ class Connection:
     async def _run(self) -> None:
         while True:
             text = await self._queue.get()
+            self._busy = True
             try:
                 await self._send(text)
+            except Exception:  # the socket went away under us: stop sending, the endpoint cleans up
+                self.phase = Phase.CLOSED
+                return
             finally:
+                self._busy = False
                 self._queue.task_done()
 
-    def push(self, text: str) -> None:
-        """Queue a frame; a connection too far behind is closed with RESYNC, never waited for."""
+    def push(self, out: Outgoing | str) -> None:
+        """Send a frame: at once when the socket has room and nothing is queued before it,
+        otherwise through the queue. A connection too far behind is closed with RESYNC."""
         if self.phase is Phase.CLOSED:
             return
+        if isinstance(out, str):
+            out = Outgoing(out)
+        if self._write_now is not None and not self._busy and self._queue.empty():
+            assert self._encode is not None
+            if self._write_now(out.frame(self._encode)):
+                return
+        text = out.text
         try:
             self._queue.put_nowait(text)
         except asyncio.QueueFull:
@@ -188,6 +236,7 @@ class RoomHub:
         self._rooms_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self.instance = secrets.token_hex(6)
+        self.encode_frame: Encode | None = None  # set by a transport that can write frames itself
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run follow-up work without blocking delivery, keeping a reference until it ends."""
@@ -229,8 +278,13 @@ class RoomHub:
         send: SendText,
         close: CloseSocket,
         describe: Describe,
+        write_now: WriteNow | None = None,
     ) -> Connection | Refusal:
-        """Admit a new socket into the room, or say which close code refuses it."""
+        """Admit a new socket into the room, or say which close code refuses it.
+
+        ``write_now``, when the transport offers it, writes encoded frames without a task switch
+        (see ``server.web.direct_frames``); ``send`` is the ordinary, awaited path.
+        """
         runtime = await self._runtime(session)
         state = runtime.state
         now = self.clock()
@@ -243,7 +297,16 @@ class RoomHub:
             if refusal:
                 return refusal
             bucket = TokenBucket(self.rate_per_second, self.burst, self.burst, time.monotonic())
-            conn = Connection(row.peer, send, close, describe, self.queue_size, bucket)
+            conn = Connection(
+                row.peer,
+                send,
+                close,
+                describe,
+                self.queue_size,
+                bucket,
+                write_now,
+                self.encode_frame,
+            )
             runtime.connections[row.peer].append(conn)
             if state.status is RoomStatus.WAITING and entrant.role is ParticipantRole.PARENT:
                 conn.phase = Phase.WAITING
@@ -324,8 +387,8 @@ class RoomHub:
         conn.last_seq = seen
         conn.push_frame(frame)
         conn.phase = Phase.READY
-        for event, text in conn.held:
-            self._deliver_to(runtime, conn, event, text)
+        for event, out in conn.held:
+            self._deliver_to(runtime, conn, event, out)
         conn.held = []
 
     async def leave(self, session_id: int, conn: Connection) -> None:
@@ -372,20 +435,31 @@ class RoomHub:
             else:
                 conn.error(RoomError.ROOM_NOT_OPEN)
             return
-        async with runtime.lock:
-            decision = protocol.decide(runtime.state, member, command, self.clock())
-            if decision.reply:
-                conn.push_frame({"type": decision.reply})
-            if decision.error:
-                conn.error(decision.error, decision.retry_after, getattr(command, "cid", None))
-            if decision.duplicate_of is not None:
-                cid = getattr(command, "cid", None)
-                conn.push_frame({"type": "ack", "cid": cid, "seq": decision.duplicate_of})
-            if decision.events:
-                stored = await self._commit(runtime, decision.events)
-                for event in stored:
-                    if event.cid is not None and event.actor == conn.peer:
-                        conn.push_frame({"type": "ack", "cid": event.cid, "seq": event.seq})
+        if isinstance(command, _PERSONAL):
+            # Writing touches only the writer's own state (mute, slow mode, client ids), and a
+            # connection's frames are handled one after another: no room-wide lock, so a busy
+            # room is not limited to one database round trip per message.
+            await self._decide(runtime, conn, member, command)
+        else:
+            async with runtime.lock:
+                await self._decide(runtime, conn, member, command)
+
+    async def _decide(
+        self, runtime: RoomRuntime, conn: Connection, member: Member, command: Command
+    ) -> None:
+        decision = protocol.decide(runtime.state, member, command, self.clock())
+        if decision.reply:
+            conn.push_frame({"type": decision.reply})
+        if decision.error:
+            conn.error(decision.error, decision.retry_after, getattr(command, "cid", None))
+        if decision.duplicate_of is not None:
+            cid = getattr(command, "cid", None)
+            conn.push_frame({"type": "ack", "cid": cid, "seq": decision.duplicate_of})
+        if decision.events:
+            stored = await self._commit(runtime, decision.events)
+            for event in stored:
+                if event.cid is not None and event.actor == conn.peer:
+                    conn.push_frame({"type": "ack", "cid": event.cid, "seq": event.seq})
 
     async def _commit(self, runtime: RoomRuntime, events: list[Event]) -> list[Event]:
         """Store, apply locally at once (so the next decision sees it), and publish."""
@@ -451,18 +525,21 @@ class RoomHub:
         unchanged = event.type == "presence" and _online(state, event) == was_online
         if unchanged and (event.data.get("sync") or not event.data["online"]):
             return  # nothing changed for others: known already, or still here elsewhere
-        text = json.dumps(event.wire(), ensure_ascii=False)  # once per room, not per recipient
+        # Serialised (and framed) once per room, not once per recipient.
+        out = Outgoing(json.dumps(event.wire(), ensure_ascii=False))
         for conn in runtime.local():
-            self._deliver_to(runtime, conn, event, text)
+            self._deliver_to(runtime, conn, event, out)
         self._follow_up(runtime, event)
 
-    def _deliver_to(self, runtime: RoomRuntime, conn: Connection, event: Event, text: str) -> None:
+    def _deliver_to(
+        self, runtime: RoomRuntime, conn: Connection, event: Event, out: Outgoing
+    ) -> None:
         if conn.phase is Phase.PENDING:
-            conn.held.append((event, text))
+            conn.held.append((event, out))
             return
         if conn.phase in (Phase.WAITING, Phase.LOBBY):
             if event.audience.connected:
-                conn.push(text)
+                conn.push(out)
             return
         if conn.phase is not Phase.READY:
             return
@@ -473,7 +550,7 @@ class RoomHub:
             if event.seq <= conn.last_seq:
                 return
             conn.last_seq = event.seq
-        conn.push(text)
+        conn.push(out)
 
     def _follow_up(self, runtime: RoomRuntime, event: Event) -> None:
         """What an event means for local sockets beyond delivering it."""
@@ -526,6 +603,9 @@ class RoomHub:
                 return
             await self._arrive(runtime, conn, row.peer, row.name, ParticipantRole(row.role), None)
 
+
+# Commands that need no room-wide lock (see RoomHub.receive).
+_PERSONAL = (Send, Private, Ask, Hand, Report, Upvote, Ping)
 
 # Ephemeral events that still change the database (membership status).
 _STORED_EFFECTS = frozenset({"member", "status", "room"})

@@ -68,7 +68,7 @@ class EventWriter:
         now = self.clock()
         try:
             async with self.database.unit_of_work() as db:
-                results = [await write_events(db, j.session_id, j.events, now) for j in batch]
+                results = await write_events(db, [(j.session_id, j.events) for j in batch], now)
         except Exception as exc:
             if len(batch) > 1:
                 # One bad job must not sink the others: retry them one by one.

@@ -121,3 +121,22 @@ class BodySizeLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class DirectWebSocketSend:
+    """Keeps the server's own ``send`` of a WebSocket in the scope, before middleware wraps it.
+
+    Room frames are the hottest path in Tupa (one send per recipient per message). None of the
+    HTTP middleware has anything to do with ``websocket.send`` messages, so the room endpoint
+    sends them straight to the server instead of through eight wrappers.
+    """
+
+    SCOPE_KEY = "tupa.direct_send"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[self.SCOPE_KEY] = send
+        await self.app(scope, receive, send)

@@ -103,3 +103,53 @@ async def test_slow_consumer_is_cut_off_with_resync_while_others_receive_everyth
         ]
     finally:
         await hub.stop()
+
+
+async def test_direct_writes_fall_back_to_the_queue_in_order_and_a_stuck_socket_is_cut_off():
+    """When the transport stops taking frames, later frames queue behind it, never overtake it,
+    and a connection whose queue overflows is closed with RESYNC."""
+    from server.rooms.hub import Phase
+    from server.rooms.limits import TokenBucket
+
+    written: list[bytes] = []
+    sent: list[str] = []
+    room = {"accepting": True}
+    release = asyncio.Event()
+
+    def write_now(frame: bytes) -> bool:
+        if room["accepting"]:
+            written.append(frame)
+            return True
+        return False
+
+    async def send(text: str) -> None:
+        await release.wait()
+        sent.append(text)
+
+    closed: list[int] = []
+
+    async def close(code: int) -> None:
+        closed.append(code)
+
+    conn = Connection(
+        "peer-0001", send, close, str, 4, TokenBucket(), write_now, lambda t: t.encode()
+    )
+    conn.phase = Phase.READY
+    conn.push("a")
+    conn.push("b")
+    room["accepting"] = False
+    conn.push("c")  # the socket is full: queued
+    room["accepting"] = True
+    conn.push("d")  # must not overtake "c", though the socket takes frames again
+    await asyncio.sleep(0)
+    assert written == [b"a", b"b"] and sent == []
+    release.set()
+    await asyncio.sleep(0.01)
+    assert sent == ["c", "d"]
+
+    release.clear()
+    room["accepting"] = False
+    for i in range(10):
+        conn.push(f"x{i}")
+    await asyncio.sleep(0.05)
+    assert closed == [CloseCode.RESYNC]

@@ -19,7 +19,9 @@ from server.rooms.frames import MAX_FRAME_BYTES, CloseCode, FrameError, Hello, p
 from server.rooms.hub import Refusal, RoomHub
 from server.rooms.store import Entrant
 from server.storage.tables import SessionRow
+from server.web.direct_frames import direct_writer
 from server.web.messages import room_error_message
+from server.web.security import DirectWebSocketSend
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -80,13 +82,22 @@ async def room_socket(ws: WebSocket, session_id: int) -> None:
         with contextlib.suppress(Exception):
             await ws.close(code)
 
+    direct_send = ws.scope.get(DirectWebSocketSend.SCOPE_KEY)
+
+    async def send(text: str) -> None:
+        if direct_send is None:
+            await ws.send_text(text)
+        else:
+            await direct_send({"type": "websocket.send", "text": text})
+
     entered = await hub.enter(
         session,
         entrant,
         hello.last_seq,
-        ws.send_text,
+        send,
         close,
         lambda code: room_error_message(t, code),
+        direct_writer(direct_send),
     )
     if isinstance(entered, Refusal):
         await ws.close(entered.code)
