@@ -7,12 +7,12 @@ two app instances against one database sends every message once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from server.lifecycle import OwnedTask
 from server.notify.outbox import Mailer, OutboxDispatcher
 from server.notify.reminders import enqueue_decision_requests, enqueue_due_reminders
 from server.organisation import Organisation
@@ -41,7 +41,7 @@ class BackgroundWork:
         self.org = Organisation.from_settings(settings)
         self.clock = clock
         self.dispatcher = OutboxDispatcher(database, mailer, instance_id=secrets.token_hex(8))
-        self._task: asyncio.Task[None] | None = None
+        self._task = OwnedTask("tupa-background")
 
     async def run_once(self) -> int:
         """One pass: queue what is due, purge expired chats, send mail. Returns mails sent."""
@@ -60,14 +60,10 @@ class BackgroundWork:
         return await self.dispatcher.dispatch_due(now)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="tupa-background")
+        self._task.start(self._loop())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
     async def _loop(self) -> None:
         while True:

@@ -156,20 +156,29 @@ async def _truncate(database: Database) -> None:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+def _sqlite_copy(tmp_path: Path, sqlite_template: Path) -> Database:
+    path = tmp_path / "tupa.db"
+    shutil.copy(sqlite_template, path)
+    return Database(f"sqlite+aiosqlite:///{path}")
+
+
+async def _clean_postgres(postgres_url: str | None) -> Database:
+    if postgres_url is None:
+        service_unavailable(f"PostgreSQL not usable at {POSTGRES_URL}: {POSTGRES_PROBLEM}")
+    db = Database(postgres_url)
+    await _truncate(db)
+    return db
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, postgres_url: str | None
 ) -> AsyncIterator[Database]:
     """The same tests against SQLite and against the real PostgreSQL."""
     if request.param == "sqlite":
-        path = tmp_path / "tupa.db"
-        shutil.copy(sqlite_template, path)
-        db = Database(f"sqlite+aiosqlite:///{path}")
+        db = _sqlite_copy(tmp_path, sqlite_template)
     else:
-        if postgres_url is None:
-            service_unavailable(f"PostgreSQL not usable at {POSTGRES_URL}: {POSTGRES_PROBLEM}")
-        db = Database(postgres_url)
-        await _truncate(db)
+        db = await _clean_postgres(postgres_url)
     try:
         yield db
     finally:
@@ -179,22 +188,7 @@ async def database(
 @pytest.fixture
 async def sqlite_database(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Database]:
     """SQLite only: for web tests whose subject is not the storage backend."""
-    path = tmp_path / "tupa.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield db
-    finally:
-        await db.dispose()
-
-
-@pytest.fixture
-async def postgres_database(postgres_url: str | None) -> AsyncIterator[Database]:
-    """PostgreSQL only: for behaviour that only a server database can show (real concurrency)."""
-    if postgres_url is None:
-        service_unavailable(f"PostgreSQL not usable at {POSTGRES_URL}: {POSTGRES_PROBLEM}")
-    db = Database(postgres_url)
-    await _truncate(db)
+    db = _sqlite_copy(tmp_path, sqlite_template)
     try:
         yield db
     finally:

@@ -8,12 +8,12 @@ the Redis bus encodes them as JSON on the wire.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from server.lifecycle import OwnedTask
 from server.rooms.state import Audience, Event
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class MemoryBus:
 
     def __init__(self) -> None:
         self._queue: asyncio.Queue[tuple[int, list[Event]]] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._task = OwnedTask("tupa-memory-bus")
 
     async def start(self, handler: Handler) -> None:
         async def pump() -> None:
@@ -44,17 +44,13 @@ class MemoryBus:
                 except Exception:  # one bad event must not stop every room
                     log.exception("room event handler failed")
 
-        self._task = asyncio.create_task(pump(), name="tupa-memory-bus")
+        self._task.start(pump())
 
     async def publish(self, session_id: int, events: list[Event]) -> None:
         self._queue.put_nowait((session_id, events))
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
 
 class RedisBus:
@@ -69,7 +65,7 @@ class RedisBus:
         from redis import asyncio as redis
 
         self._redis = redis.from_url(url)
-        self._task: asyncio.Task[None] | None = None
+        self._task = OwnedTask("tupa-redis-bus")
 
     async def start(self, handler: Handler) -> None:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
@@ -87,17 +83,13 @@ class RedisBus:
             finally:
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
 
-        self._task = asyncio.create_task(pump(), name="tupa-redis-bus")
+        self._task.start(pump())
 
     async def publish(self, session_id: int, events: list[Event]) -> None:
         await self._redis.publish(CHANNEL, encode(session_id, events))
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
         await self._redis.aclose()
 
 

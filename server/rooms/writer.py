@@ -8,12 +8,12 @@ many messages of many rooms, which is what lets one database keep up with thousa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from server.lifecycle import OwnedTask
 from server.rooms.state import Event
 from server.rooms.store import write_events
 from server.storage.db import Database
@@ -37,17 +37,13 @@ class EventWriter:
         self.clock = clock
         self._pending: list[_Job] = []
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._task = OwnedTask("tupa-event-writer")
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="tupa-event-writer")
+        self._task.start(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
     async def write(self, session_id: int, events: list[Event]) -> list[Event]:
         """Store ``events`` of one room; returns them with sequence numbers once committed."""
