@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/chat_fanout.py                       # 200 rooms x 10 people x 1 msg/s
     .venv/bin/python bench/chat_fanout.py --rooms 10 --people 5 --seconds 5
-    .venv/bin/python bench/chat_fanout.py --saturate            # 1, 2, 3, 4, 6, 8 msg/s per person
+    .venv/bin/python bench/chat_fanout.py --saturate            # 0.25 ... 4 msg/s per person
     .venv/bin/python bench/chat_fanout.py --database postgresql
+    .venv/bin/python bench/chat_fanout.py --only tupa --probe   # + commit, GC and loop-lag timings
 
 Both servers run as subprocesses on 127.0.0.1, one after the other; one load process (this one,
 a single asyncio loop) opens rooms x people WebSockets and has every person send ``--rate``
@@ -27,6 +28,7 @@ import asyncio
 import base64
 import contextlib
 import ctypes
+import fcntl
 import hashlib
 import heapq
 import json
@@ -53,7 +55,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-SATURATION_RATES = "1,2,3,4,6,8"
+SATURATION_RATES = "0.25,0.5,0.75,1,1.5,2,3,4"
 PASS_FRACTION = 0.99  # a saturation step "holds" while at least this share is delivered
 
 try:
@@ -438,6 +440,35 @@ def _busy_elsewhere(seconds: float = 1.0) -> float:
     return (b[0] - a[0]) / max(b[1] - a[1], 1) * (os.cpu_count() or 1)
 
 
+async def _quiet_between_steps(
+    limit: float, server_pid: int | None, out: Callable[[str], None], threshold: float = 0.2
+) -> None:
+    """Before a step: wait (up to ``limit`` s) while other programs use more than ``threshold``
+    of a core, not counting this process and the server under test."""
+    mine = {os.getpid(), server_pid}
+    deadline = time.monotonic() + limit
+    waited = False
+    while True:
+        a, began = _all_cpu(), time.perf_counter()
+        await asyncio.sleep(1.0)
+        b, wall = _all_cpu(), time.perf_counter() - began
+        busy = (
+            sum(
+                cpu - a.get(pid, (name, 0.0))[1]
+                for pid, (name, cpu) in b.items()
+                if pid not in mine
+            )
+            / wall
+        )
+        if busy <= threshold or time.monotonic() > deadline:
+            break
+        if not waited:
+            out(f"    waiting for other work ({busy:.0%} of a core) to stop before the next step")
+            waited = True
+    if busy > threshold:
+        out(f"    other work still at {busy:.0%} of a core; going on")
+
+
 # --- driving one server ----------------------------------------------------------------------
 
 
@@ -468,9 +499,11 @@ class StepResult:
     def per_second(self) -> float:
         return self.delivered / self.seconds
 
-    @property
-    def held(self) -> bool:
-        return self.expected > 0 and self.delivered_share >= PASS_FRACTION
+    def holds(self, p99_limit: float) -> bool:
+        """Sustained: nearly everything delivered, and no backlog building up (p99 bounded)."""
+        if self.expected == 0 or self.delivered_share < PASS_FRACTION:
+            return False
+        return not p99_limit or (self.p99 is not None and self.p99 <= p99_limit)
 
 
 def _quantile(values: list[float], q: float) -> float | None:
@@ -613,12 +646,17 @@ async def _drive(
         if ready == 0:
             return results
         for rate in rates:
+            await _quiet_between_steps(args.quiet_wait, driver.server_pid, out)
+            began = time.time()
             result = await driver.run_step(rate, args.warmup, args.seconds, args.grace)
             results.append(result)
             out(f"  {_row(result)}")
+            if args.probe:
+                start = began + 0.1 + args.warmup
+                out(f"    window t={start:.1f}..{start + args.seconds:.1f}")
             if result.culprits:
                 out(f"    other CPU in the window: {', '.join(result.culprits)}")
-            if args.saturate and not result.held:
+            if args.saturate and not result.holds(args.saturation_p99_ms / 1000):
                 break  # past saturation: later steps would start behind
             if args.saturate:
                 await asyncio.sleep(args.grace)
@@ -856,6 +894,9 @@ def run_tupa(args: argparse.Namespace, tmp: Path, out: Callable[[str], None]) ->
             TUPA_DATA_DIR=str(tmp / "var"),
             PYTHONPATH=str(REPO),
         )
+        if args.probe:  # bench/probe/sitecustomize.py times commits, GC and loop lag
+            env["PYTHONPATH"] = f"{REPO / 'bench' / 'probe'}{os.pathsep}{REPO}"
+            env["BENCH_PROBE_GC"] = args.probe_gc
         cmd = [sys.executable, "-m", "server.cli", "serve", "--port", str(port)]
         if args.profile_tupa:  # cProfile of the server's main thread, written when it stops
             cmd[1:1] = ["-m", "cProfile", "-o", str(Path(args.profile_tupa).resolve())]
@@ -868,6 +909,11 @@ def run_tupa(args: argparse.Namespace, tmp: Path, out: Callable[[str], None]) ->
             return _run(_drive(driver, args, _rates(args), out), args.load_loop)
         finally:
             _stop(proc)
+            if args.probe:
+                out("  probe (server side, every 5 s; t = unix time):")
+                for line in (tmp / "tupa.log").read_text(errors="replace").splitlines():
+                    if line.startswith("probe"):
+                        out(f"    {line}")
     finally:
         if scratch is not None:
             asyncio.run(_drop_postgres_database(args.postgres_url, scratch))
@@ -944,12 +990,14 @@ def _report(
         return
     best = {}
     for name, steps in results.items():
-        held = [r for r in steps if r.held]
+        limit = args.saturation_p99_ms / 1000
+        held = [r for r in steps if r.holds(limit)]
         top = max(held, key=lambda r: r.per_second) if held else None
-        first_fail = next((r for r in steps if not r.held), None)
+        first_fail = next((r for r in steps if not r.holds(limit)), None)
         best[name] = top
         out(
-            f"{name}: highest step with >= {PASS_FRACTION:.0%} delivered: "
+            f"{name}: highest step with >= {PASS_FRACTION:.0%} delivered"
+            + (f" and p99 <= {args.saturation_p99_ms:g} ms: " if limit else ": ")
             + (
                 f"{top.rate:g} msg/s/person, {top.per_second:.0f} deliveries/s, "
                 f"p99 {_ms(top.p99)} ms"
@@ -958,7 +1006,8 @@ def _report(
             )
             + (
                 f"; overloaded at {first_fail.rate:g} msg/s/person "
-                f"({first_fail.delivered_share:.1%} delivered, {first_fail.per_second:.0f}/s)"
+                f"({first_fail.delivered_share:.1%} delivered, {first_fail.per_second:.0f}/s, "
+                f"p99 {_ms(first_fail.p99)} ms)"
                 if first_fail
                 else "; never overloaded (raise --rates)"
             )
@@ -985,6 +1034,28 @@ def _raise_file_limit(needed: int) -> int:
 
 def _on_alarm(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt  # unwinds asyncio.run and every ``finally`` like Ctrl-C would
+
+
+LOCK_FILE = Path(tempfile.gettempdir()) / "tupa-chat-fanout.lock"
+
+
+def _one_run_at_a_time(limit: float, out: Callable[[str], None]) -> Any:
+    """Two runs at once would measure each other: wait for any other run on this machine."""
+    handle = LOCK_FILE.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        out("waiting for another chat_fanout run on this machine to finish ...")
+        deadline = time.monotonic() + limit
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+    return handle
 
 
 def _wait_for_quiet(limit: float, out: Callable[[str], None], threshold: float = 0.2) -> None:
@@ -1020,7 +1091,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--saturate",
         action="store_true",
-        help="raise the rate step by step until under 99%% is delivered",
+        help="raise the rate step by step until under 99%% is delivered (or p99 is over "
+        "--saturation-p99-ms)",
+    )
+    p.add_argument(
+        "--saturation-p99-ms",
+        type=float,
+        default=1000.0,
+        help="a saturation step also fails when p99 exceeds this: the backlog is growing and a "
+        "longer window would lose messages (0: only the 99%% rule)",
     )
     p.add_argument("--rates", default=SATURATION_RATES, help="steps for --saturate (msg/s/person)")
     p.add_argument("--only", choices=["tupa", "baseline"])
@@ -1042,11 +1121,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--max-seconds", type=int, default=900, help="hard stop for the whole run")
     p.add_argument(
+        "--probe",
+        action="store_true",
+        help="time the Tupa server's commits, GC pauses and loop lag (bench/probe)",
+    )
+    p.add_argument(
+        "--probe-gc",
+        choices=["default", "disable", "freeze"],
+        default="default",
+        help="with --probe: a garbage-collector experiment in the Tupa server (bench/probe)",
+    )
+    p.add_argument(
         "--profile-tupa", metavar="FILE", help="run the Tupa server under cProfile into FILE"
     )
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
     p.add_argument("--serve-baseline", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.probe_gc != "default":
+        args.probe = True
     if args.seconds is None:
         args.seconds = 10.0 if args.saturate else 20.0
     if not 1 <= args.people <= 200:
@@ -1068,6 +1160,11 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.signal(signal.SIGTERM, _on_alarm)
+    try:
+        lock = _one_run_at_a_time(args.max_seconds, out)
+    except (BlockingIOError, KeyboardInterrupt):
+        out("gave up waiting for the other run")
+        return 1
     signal.alarm(args.max_seconds)
     tmp = Path(tempfile.mkdtemp(prefix="tupa-bench-"))
     cpu = next(
@@ -1117,6 +1214,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     _report(args, results, out)
+    lock.close()
     return 0
 
 
