@@ -50,6 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.gctuning import tune_for_latency
     from server.rooms.frames import MAX_FRAME_BYTES
 
     settings = get_settings()
@@ -59,6 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Tupa is running at http://{host}:{port}")
+    tune_for_latency()
     uvicorn.run(
         create_app(settings),
         host=host,
