@@ -21,29 +21,17 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
         raise
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
+from tests.e2e.staff import COORDINATOR_EMAIL, log_in
+
 pytestmark = pytest.mark.e2e
 
 NewContext = Callable[..., BrowserContext]
 
-COORDINATOR_EMAIL = "koordinaattori@demo.tupa.fi"
-DEMO_PASSWORD = "tupa-demo-2026"
 TEMPLATE_NAME = "Vanhemmalta vanhemmalle"  # program data, not a translation
 TEMPLATE_SESSIONS = 8
 AGE_QUESTION = "Lapsen ikä"
 AGE_OPTIONS = ("0–2 v", "3–6 v")
 PSEUDONYM = "Pihlaja"
-
-
-def log_in_as_coordinator(page: Page) -> None:
-    page.goto("/staff/login")
-    page.locator("#email").fill(COORDINATOR_EMAIL)
-    page.locator("#password").fill(DEMO_PASSWORD)
-    expect(page.locator('form[action="/staff/login"] input[name="csrf_token"]')).to_have_value(
-        re.compile(r".{16,}")
-    )
-    page.locator('form[action="/staff/login"] button[type="submit"]').click()
-    expect(page).to_have_url(re.compile(r"/staff$"))
-    expect(page.locator('form[action="/staff/logout"]')).to_be_visible()
 
 
 def create_series_from_template(page: Page, title: str) -> str:
@@ -76,7 +64,7 @@ def test_coordinator_creates_series_and_parent_enrols_and_downloads_calendar(
 
     # The coordinator plans a new series from the program template.
     coordinator = new_context(lang="en").new_page()
-    log_in_as_coordinator(coordinator)
+    log_in(coordinator, COORDINATOR_EMAIL)
     series_url = create_series_from_template(coordinator, title)
     sessions = coordinator.locator("ol.staff-sessions > li")
     expect(sessions).to_have_count(TEMPLATE_SESSIONS)

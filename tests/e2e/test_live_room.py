@@ -40,14 +40,13 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
         raise
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
+from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
+
 pytestmark = pytest.mark.e2e
 
 NewContext = Callable[..., BrowserContext]
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-DEMO_PASSWORD = "tupa-demo-2026"
-COORDINATOR_EMAIL = "koordinaattori@demo.tupa.fi"
-FACILITATOR_EMAIL = "ohjaaja@demo.tupa.fi"
 SERIES_TITLE = "Tukea eron jälkeiseen vanhemmuuteen"  # program data, not a translation
 PIHLAJA = "Pihlaja"
 KANERVA = "Kanerva"
@@ -56,17 +55,6 @@ RECONNECT_TIMEOUT_MS = 40_000
 
 
 # ---- people and pages ---------------------------------------------------------------------------
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/staff/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(DEMO_PASSWORD)
-    expect(page.locator('form[action="/staff/login"] input[name="csrf_token"]')).to_have_value(
-        re.compile(r".{16,}")
-    )
-    page.locator('form[action="/staff/login"] button[type="submit"]').click()
-    expect(page).to_have_url(re.compile(r"/staff$"))
 
 
 def accept_dialogs(page: Page) -> None:
