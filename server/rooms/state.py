@@ -131,7 +131,17 @@ class Event:
         return frame
 
     def with_seq(self, seq: int) -> Event:
-        return replace(self, seq=seq)
+        # Spelled out rather than dataclasses.replace: this runs for every stored message.
+        return Event(
+            self.type,
+            self.data,
+            self.audience,
+            self.lasting,
+            self.actor,
+            self.cid,
+            seq,
+            self.origin,
+        )
 
     def from_instance(self, origin: str) -> Event:
         return replace(self, origin=origin)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.rooms.state import (
@@ -138,62 +141,128 @@ async def write_events(
     with their effects, in one transaction; returns each job's events as stored.
 
     The UPDATE that hands out a room's sequence numbers also takes that room row's lock, so the
-    numbers are ordered across instances and commit in that order. One UPDATE per room and one
-    multi-row INSERT per batch keep a busy room cheap to write.
+    numbers are ordered across instances and commit in that order. Rooms are updated in key
+    order, the same order in every instance's batches, so two instances never deadlock.
     """
     wanted: dict[int, int] = {}
     for session_id, events in batch:
-        wanted[session_id] = wanted.get(session_id, 0) + sum(1 for e in events if e.lasting)
+        lasting = sum(1 for e in events if e.lasting)
+        if lasting:
+            wanted[session_id] = wanted.get(session_id, 0) + lasting
+    connection = await db.connection()
+    statements = _BatchStatements.for_dialect(connection.dialect)
     next_seq: dict[int, int] = {}
-    counts = {session_id: count for session_id, count in wanted.items() if count}
-    if counts:
-        # One statement for every room of the batch; rows are locked in key order, the same
-        # order in every instance's batches.
-        increment = case(
-            *((ROOMS.c.session_id == session_id, count) for session_id, count in counts.items()),
-            else_=0,
+    if wanted:
+        rooms = sorted(wanted)
+        await connection.exec_driver_sql(
+            statements.take_seq, [statements.take_seq_params(wanted[r], r) for r in rooms]
         )
-        result = await db.execute(
-            update(ROOMS)
-            .where(ROOMS.c.session_id.in_(sorted(counts)))
-            .values(last_seq=ROOMS.c.last_seq + increment)
-            .returning(ROOMS.c.session_id, ROOMS.c.last_seq)
-        )
+        result = await connection.execute(_LAST_SEQ, {"rooms": rooms})
         for session_id, last in result:
-            next_seq[session_id] = last - counts[session_id] + 1
-        assert len(next_seq) == len(counts), "a room row is missing"
+            next_seq[session_id] = last - wanted[session_id] + 1
+        assert len(next_seq) == len(wanted), "a room row is missing"
     stored_batch: list[list[Event]] = []
-    rows: list[dict[str, object]] = []
+    rows: list[tuple[object, ...]] = []
+    row_of = statements.event_row
     for session_id, events in batch:
         stored: list[Event] = []
         for event in events:
             if event.lasting:
                 event = event.with_seq(next_seq[session_id])
                 next_seq[session_id] += 1
-                rows.append(
-                    {
-                        "session_id": session_id,
-                        "seq": event.seq,
-                        "type": event.type,
-                        "data": event.data,
-                        "audience": event.audience.to_json(),
-                        "actor": event.actor,
-                        "cid": event.cid,
-                        "created_at": now,
-                    }
-                )
+                rows.append(row_of(session_id, event, now))
             stored.append(event)
             if event.type not in _NO_EFFECTS:
+                if rows:
+                    # Effects may touch rows inserted earlier in this batch (a deletion of a
+                    # message sent a moment before), so those go in first.
+                    await connection.exec_driver_sql(statements.insert_event, rows)
+                    rows = []
                 await _effects(db, session_id, event, now)
         stored_batch.append(stored)
     if rows:
-        # Core, not the ORM: the hot path needs no identity map for rows nobody reads back here.
-        await db.execute(insert(ROOM_EVENTS), rows)
+        await connection.exec_driver_sql(statements.insert_event, rows)
     return stored_batch
 
 
 ROOM_EVENTS = RoomEventRow.metadata.tables["room_events"]
 ROOMS = RoomRow.metadata.tables["rooms"]
+
+_LAST_SEQ = select(ROOMS.c.session_id, ROOMS.c.last_seq).where(
+    ROOMS.c.session_id.in_(bindparam("rooms", expanding=True))
+)
+_EVENT_COLUMNS = ("session_id", "seq", "type", "data", "audience", "actor", "cid", "created_at")
+
+
+class _BatchStatements:
+    """The two statements a busy room runs for every message, compiled once per dialect.
+
+    A flush of hundreds of messages then costs one driver ``executemany`` per statement and a
+    tuple per row: no SQL compilation and no per-row statement machinery. Values still pass
+    through the columns' own bind processors (JSON, UTC timestamps), so they are stored exactly
+    as the ORM would store them.
+    """
+
+    _compiled: ClassVar[dict[str, _BatchStatements]] = {}
+
+    def __init__(self, dialect: Dialect) -> None:
+        take_seq = (
+            update(ROOMS)
+            .where(ROOMS.c.session_id == bindparam("room"))
+            .values(last_seq=ROOMS.c.last_seq + bindparam("count"))
+            .compile(dialect=dialect)
+        )
+        self.take_seq = str(take_seq)
+        self._take_seq_order = _positions(take_seq, ("count", "room"))
+        insert_event = insert(ROOM_EVENTS).compile(dialect=dialect, column_keys=_EVENT_COLUMNS)
+        self.insert_event = str(insert_event)
+        order = _positions(insert_event, _EVENT_COLUMNS)
+        if order != tuple(range(len(_EVENT_COLUMNS))):
+            raise RuntimeError(f"unexpected parameter order in {self.insert_event!r}")
+        processors = [
+            ROOM_EVENTS.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in _EVENT_COLUMNS
+        ]
+        self._data, self._audience, self._created = (
+            processors[3] or _same,
+            processors[4] or _same,
+            processors[7] or _same,
+        )
+
+    @classmethod
+    def for_dialect(cls, dialect: Dialect) -> _BatchStatements:
+        compiled = cls._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = cls._compiled[dialect.name] = cls(dialect)
+        return compiled
+
+    def take_seq_params(self, count: int, room: int) -> tuple[int, int]:
+        return (count, room) if self._take_seq_order == (0, 1) else (room, count)
+
+    def event_row(self, session_id: int, event: Event, now: datetime) -> tuple[object, ...]:
+        return (
+            session_id,
+            event.seq,
+            event.type,
+            self._data(event.data),
+            self._audience(event.audience.to_json()),
+            event.actor,
+            event.cid,
+            self._created(now),
+        )
+
+
+def _positions(compiled: SQLCompiler, names: tuple[str, ...]) -> tuple[int, ...]:
+    """Where each named parameter sits in a compiled positional statement."""
+    order = list(compiled.positiontup or ())
+    if sorted(order) != sorted(names):
+        raise RuntimeError(f"unexpected parameters {order} in {compiled}")
+    return tuple(order.index(name) for name in names)
+
+
+def _same(value: object) -> object:
+    return value
+
 
 # Events that change nothing but the event log (the hot path: chat).
 _NO_EFFECTS = frozenset({"message", "private", "question", "question_update", "hand", "presence"})
