@@ -16,6 +16,11 @@ PURE_MODULES = [
     "server/enrolment/questions.py",
     "server/enrolment/links.py",
     "server/errors.py",
+    "server/evaluation/attendance.py",
+    "server/evaluation/figures.py",
+    "server/evaluation/questionnaires.py",
+    "server/evaluation/disclosure.py",
+    "server/evaluation/charts.py",
 ]
 FORBIDDEN = {"fastapi", "starlette", "sqlalchemy", "redis", "aiortc", "asyncio", "httpx", "jinja2"}
 

@@ -9,8 +9,8 @@ from typing import ClassVar
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from server.rooms.state import (
     Audience,

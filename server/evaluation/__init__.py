@@ -1,0 +1,1 @@
+"""Evaluation for funders: attendance, commitment, questionnaires and safe reporting (pure)."""
