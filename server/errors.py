@@ -26,6 +26,9 @@ class ErrorCode(StrEnum):
     SERIES_CANCELLED = "series_cancelled"
     EMAIL_TAKEN = "email_taken"
     PSEUDONYM_TAKEN = "pseudonym_taken"
+    ALREADY_ANSWERED = "already_answered"
+    QUESTIONNAIRE_LOCKED = "questionnaire_locked"
+    NOT_YET_OPEN = "not_yet_open"
 
 
 class TupaError(Exception):

@@ -7,6 +7,7 @@ setup a visitor gets from ``tupa serve``: SQLite under ``./var``, in-process bus
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
 
     room_opens_minutes_before: int = Field(default=30, ge=0, le=24 * 60)
     chat_retention_days: int = Field(default=30, ge=0, le=3650)
+
+    # Evaluation: the share of a session a parent must be present for it to count as attended,
+    # and the share of the held sessions a parent must attend to have completed the series.
+    attendance_share: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
+    completion_share: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
 
     @field_validator("time_zone")
     @classmethod

@@ -88,10 +88,10 @@ class AnswerError(TupaError):
 
 
 class QuestionnaireLocked(TupaError):
-    """INVALID_INPUT for a change that would break answers already given."""
+    """QUESTIONNAIRE_LOCKED: a change that would break answers already given."""
 
     def __init__(self, problem: ChangeProblem, field: str) -> None:
-        super().__init__(ErrorCode.INVALID_INPUT, field=field, problem=problem.value)
+        super().__init__(ErrorCode.QUESTIONNAIRE_LOCKED, field=field, problem=problem.value)
         self.problem = problem
 
 

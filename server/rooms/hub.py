@@ -48,7 +48,15 @@ from server.rooms.state import (
     RoomStatus,
     apply,
 )
-from server.rooms.store import Entrant, load_state, member_by_peer, membership, replay
+from server.rooms.store import (
+    Entrant,
+    load_state,
+    member_by_peer,
+    membership,
+    presence_began,
+    presence_ended,
+    replay,
+)
 from server.rooms.writer import EventWriter
 from server.storage.db import Database
 from server.storage.tables import SessionRow
@@ -109,6 +117,7 @@ class Connection:
         self._busy = False  # the pump holds a frame: nothing may overtake it
         self.phase = Phase.PENDING
         self.last_seq = 0
+        self.presence_id: int | None = None  # this socket's attendance record, once in the room
         self.held: list[tuple[Event, Outgoing]] = []
         self.bucket = bucket
         self.describe = describe
@@ -365,6 +374,8 @@ class RoomHub:
         conn.held = []
         async with self.database.unit_of_work() as db:
             missed = await replay(db, state, member, last_seq or 0)
+            if conn.presence_id is None:
+                conn.presence_id = await presence_began(db, conn.peer, self.clock())
         seen = max([last_seq or 0, *(e.seq or 0 for e in missed)])
         moderator = state.is_moderator(member)
         frame: dict[str, Any] = {
@@ -394,6 +405,9 @@ class RoomHub:
     async def leave(self, session_id: int, conn: Connection) -> None:
         """The socket closed: forget it, and tell the room if it was the person's last one."""
         await conn.stopped()
+        if conn.presence_id is not None:
+            async with self.database.unit_of_work() as db:
+                await presence_ended(db, conn.presence_id, self.clock())
         runtime = self.rooms.get(session_id)
         if runtime is None:
             return

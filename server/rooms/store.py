@@ -27,6 +27,7 @@ from server.scheduling.series import MediaMode
 from server.storage.idempotent import insert_unless_exists
 from server.storage.tables import (
     ModerationLogRow,
+    PresenceRow,
     RoomEventRow,
     RoomMemberRow,
     RoomRow,
@@ -403,6 +404,25 @@ async def replay(
             event = Event(row.type, row.data, audience, True, row.actor, row.cid, row.seq)
         events.append(event)
     return events[-limit:]
+
+
+async def presence_began(db: AsyncSession, peer: str, now: datetime) -> int:
+    """Record that a socket of ``peer`` is in the room from ``now``; returns the record id."""
+    member_id = await db.scalar(select(RoomMemberRow.id).where(RoomMemberRow.peer == peer))
+    assert member_id is not None
+    row = PresenceRow(member_id=member_id, joined_at=now)
+    db.add(row)
+    await db.flush()
+    return row.id
+
+
+async def presence_ended(db: AsyncSession, presence_id: int, now: datetime) -> None:
+    """Close a presence record when its socket leaves the room."""
+    await db.execute(
+        update(PresenceRow)
+        .where(PresenceRow.id == presence_id, PresenceRow.left_at.is_(None))
+        .values(left_at=now)
+    )
 
 
 async def is_banned(db: AsyncSession, series_id: int, enrolment_id: int) -> bool:

@@ -280,3 +280,100 @@ class ModerationLogRow(Base):
     target_name: Mapped[str | None] = mapped_column(String(60))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+
+
+class PresenceRow(Base):
+    """One connection of an admitted person to a room, from welcome to close: attendance facts.
+
+    Several rows of one person may overlap (up to three sockets, reconnects); attendance merges
+    them. ``left_at`` stays empty while the socket is open, or when the instance died under it.
+    """
+
+    __tablename__ = "room_presence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("room_members.id", ondelete="CASCADE"), index=True
+    )
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
+class AttendanceCorrectionRow(Base):
+    """Staff saying by hand whether a parent attended a session. Every correction is kept; the
+    newest one counts, so the history shows who changed what and why."""
+
+    __tablename__ = "attendance_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
+    attended: Mapped[bool]
+    reason: Mapped[str] = mapped_column(String(300))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+
+
+class QuestionnaireRow(Base):
+    """A program's feedback form or self-assessment, as its coordinators defined it."""
+
+    __tablename__ = "questionnaires"
+    __table_args__ = (UniqueConstraint("program_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    questions: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[datetime]
+
+
+class FeedbackReceiptRow(Base):
+    """That a parent has answered a session's feedback: one answer per person per session.
+
+    Kept apart from the answer itself, which carries no link to the person, so nobody (not even
+    someone reading the database) can tell who wrote what.
+    """
+
+    __tablename__ = "feedback_receipts"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime]
+
+
+class FeedbackAnswerRow(Base):
+    """One anonymous feedback answer to a session. No person and no time: see the receipt."""
+
+    __tablename__ = "feedback_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    answers: Mapped[dict[str, Any]]
+
+
+class SelfAssessmentRow(Base):
+    """A parent's self-assessment at the start or the end of a series.
+
+    Linked to the enrolment because the report pairs each person's start with their end; only
+    aggregates over people who answered both ever leave the database.
+    """
+
+    __tablename__ = "self_assessments"
+    __table_args__ = (UniqueConstraint("enrolment_id", "moment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
+    moment: Mapped[str] = mapped_column(String(5))  # "start" or "end"
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    answers: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]

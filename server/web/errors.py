@@ -37,6 +37,9 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SERIES_CANCELLED: 409,
     ErrorCode.EMAIL_TAKEN: 409,
     ErrorCode.PSEUDONYM_TAKEN: 409,
+    ErrorCode.ALREADY_ANSWERED: 409,
+    ErrorCode.QUESTIONNAIRE_LOCKED: 409,
+    ErrorCode.NOT_YET_OPEN: 409,
 }
 
 

@@ -31,6 +31,27 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.PSEUDONYM_TAKEN: N_(
         "Someone in this group already uses that name. Please choose another pseudonym."
     ),
+    ErrorCode.ALREADY_ANSWERED: N_("You have already answered this. Thank you!"),
+    ErrorCode.QUESTIONNAIRE_LOCKED: N_(
+        "Answers to this questionnaire exist already, so its questions can no longer be removed,"
+        " retyped, rescaled or reworded. You can still add new questions."
+    ),
+    ErrorCode.NOT_YET_OPEN: N_("This questionnaire is not open for you now."),
+}
+
+# What is wrong with one answer or one question of a questionnaire (``params["problem"]``).
+ANSWER_PROBLEM_MESSAGES: dict[str, str] = {
+    "missing_answer": N_("Please answer this question."),
+    "out_of_range": N_("Choose one of the options."),
+    "wrong_type": N_("Choose one of the options."),
+    "too_long": N_("The answer is too long (at most 2000 characters)."),
+    "unknown_question": N_("The form was out of date. Please reload the page."),
+    "question_count": N_("A questionnaire has 1–15 questions."),
+    "question_text": N_("Each question needs 1–300 characters."),
+    "question_key": N_("The form was out of date. Please reload the page."),
+    "duplicate_key": N_("The form was out of date. Please reload the page."),
+    "scale_range": N_("Choose a scale."),
+    "text_in_self_assessment": N_("A self-assessment has scale questions only."),
 }
 
 FIELD_MESSAGES: dict[str, str] = {
