@@ -31,6 +31,7 @@ from server.web.routes import (
     room_pages,
     room_socket,
     staff_auth,
+    staff_evaluation,
     staff_people,
     staff_series,
 )
@@ -117,7 +118,17 @@ def create_app(
     install_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routers = (public, parent, calendar, staff_auth, staff_series, staff_people, api, health)
+    routers = (
+        public,
+        parent,
+        calendar,
+        staff_auth,
+        staff_series,
+        staff_evaluation,
+        staff_people,
+        api,
+        health,
+    )
     for module in (*routers, room_pages, room_socket):
         app.include_router(module.router)
     return app

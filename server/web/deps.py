@@ -11,6 +11,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ErrorCode, TupaError
+from server.evaluation.service import EvaluationRules
 from server.i18n import Translator
 from server.organisation import Organisation
 from server.people.roles import Role
@@ -80,6 +81,13 @@ async def _coordinator(staff: Annotated[StaffRow, Depends(_any_staff)]) -> Staff
         raise TupaError(ErrorCode.FORBIDDEN)
     return staff
 
+
+def _evaluation_rules(request: Request) -> EvaluationRules:
+    settings = request.app.state.settings
+    return EvaluationRules(settings.attendance_share, settings.completion_share)
+
+
+Rules = Annotated[EvaluationRules, Depends(_evaluation_rules)]
 
 StaffMember = Annotated[StaffRow, Depends(_any_staff)]
 Coordinator = Annotated[StaffRow, Depends(_coordinator)]

@@ -21,7 +21,7 @@ from server.web.labels import (
     ROLE_LABELS,
     STATUS_LABELS,
 )
-from server.web.messages import error_message, field_message
+from server.web.messages import ANSWER_PROBLEM_MESSAGES, error_message, field_message
 from web import TEMPLATES_DIR
 
 environment = Environment(
@@ -71,6 +71,9 @@ def render(
         "moderation_label": lambda v: t.gettext(MODERATION_LABELS.get(v) or v),
         "error_message": lambda code: error_message(t, code),
         "field_message": lambda field: field_message(t, field),
+        "answer_problem": lambda problem: t.gettext(
+            ANSWER_PROBLEM_MESSAGES.get(problem, "Please check the highlighted fields.")
+        ),
         **(context or {}),
     }
     html = environment.get_template(template).render(page)

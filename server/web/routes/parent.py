@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
 
 from server.calendar import ics
 from server.enrolment import service as enrolment_service
+from server.errors import ErrorCode, TupaError
+from server.evaluation import service as evaluation
+from server.evaluation.questionnaires import MAX_TEXT_ANSWER, Questionnaire
+from server.i18n import Translator
 from server.notify.notices import NoticeKind, notice_text
-from server.web.deps import Csrf, Db, Now, Org, T
+from server.web.deps import Csrf, Db, Id, Now, Org, T
 from server.web.routes.calendar import ics_response
 from server.web.templating import render
 
@@ -23,7 +28,7 @@ def private_page(response: Response) -> Response:
 
 
 @router.get("/me/{token}")
-async def personal_page(request: Request, token: str, db: Db, t: T) -> Response:
+async def personal_page(request: Request, token: str, db: Db, now: Now, t: T) -> Response:
     enrolment = await enrolment_service.enrolment_by_token(db, token)
     notices = await enrolment_service.notices_for(db, enrolment)
     return private_page(
@@ -39,6 +44,9 @@ async def personal_page(request: Request, token: str, db: Db, t: T) -> Response:
                 ],
                 "token": token,
                 "withdrawn": request.query_params.get("withdrawn") == "1",
+                "answered": request.query_params.get("answered", ""),
+                "feedback_due": await evaluation.feedback_due(db, enrolment),
+                "assessment_due": await evaluation.self_assessment_due(db, enrolment, now),
             },
         )
     )
@@ -59,3 +67,120 @@ async def enrolment_calendar(
     enrolment = await enrolment_service.enrolment_by_token(db, token)
     discreet = request.query_params.get("discreet") == "1"
     return ics_response(ics.series_calendar(enrolment.series, org, now, t, discreet=discreet))
+
+
+def _answers_from(form: FormData, questionnaire: Questionnaire) -> dict[str, object]:
+    """The form's answers by question key; blank fields are left out (validation decides)."""
+    answers: dict[str, object] = {}
+    for question in questionnaire.questions:
+        value = form.get(question.key)
+        if isinstance(value, str) and value.strip():
+            answers[question.key] = value[: MAX_TEXT_ANSWER + 1]
+    return answers
+
+
+def _questionnaire_page(
+    request: Request,
+    token: str,
+    title: str,
+    action: str,
+    questionnaire: Questionnaire,
+    values: dict[str, object] | None = None,
+    problem: tuple[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return private_page(
+        render(
+            request,
+            "parent/questionnaire.html",
+            {
+                "token": token,
+                "heading": title,
+                "action": action,
+                "questionnaire": questionnaire,
+                "values": values or {},
+                "problem": problem,
+                "max_text": MAX_TEXT_ANSWER,
+            },
+            status_code=status_code,
+        )
+    )
+
+
+def _problem(error: TupaError) -> tuple[str, str] | None:
+    if error.code is not ErrorCode.INVALID_INPUT or "problem" not in error.params:
+        return None
+    return str(error.params.get("field", "")), str(error.params["problem"])
+
+
+@router.get("/me/{token}/feedback/{session_id}")
+async def feedback_page(request: Request, token: str, session_id: Id, db: Db, t: T) -> Response:
+    enrolment = await enrolment_service.enrolment_by_token(db, token)
+    session, questionnaire = await evaluation.feedback_form(db, enrolment, session_id)
+    title = t.gettext("Feedback on the session of %(date)s", date=t.date(session.starts_at))
+    action = f"/me/{token}/feedback/{session_id}"
+    return _questionnaire_page(request, token, title, action, questionnaire)
+
+
+@router.post("/me/{token}/feedback/{session_id}", dependencies=[Csrf])
+async def give_feedback(
+    request: Request, token: str, session_id: Id, db: Db, now: Now, t: T
+) -> Response:
+    enrolment = await enrolment_service.enrolment_by_token(db, token)
+    session, questionnaire = await evaluation.feedback_form(db, enrolment, session_id)
+    answers = _answers_from(await request.form(), questionnaire)
+    try:
+        await evaluation.give_feedback(db, enrolment, session_id, answers, now)
+    except TupaError as error:
+        problem = _problem(error)
+        if problem is None:
+            raise
+        title = t.gettext("Feedback on the session of %(date)s", date=t.date(session.starts_at))
+        action = f"/me/{token}/feedback/{session_id}"
+        return _questionnaire_page(
+            request, token, title, action, questionnaire, answers, problem, 422
+        )
+    return RedirectResponse(f"/me/{token}?answered=feedback", status_code=303)
+
+
+def _assessment_title(t: Translator, moment: str) -> str:
+    if moment == evaluation.Moment.START:
+        return t.gettext("Self-assessment at the start of the group")
+    return t.gettext("Self-assessment at the end of the group")
+
+
+@router.get("/me/{token}/self-assessment/{moment}")
+async def self_assessment_page(
+    request: Request, token: str, moment: str, db: Db, now: Now, t: T
+) -> Response:
+    enrolment = await enrolment_service.enrolment_by_token(db, token)
+    questionnaire = await evaluation.self_assessment_form(db, enrolment, moment, now)
+    action = f"/me/{token}/self-assessment/{moment}"
+    return _questionnaire_page(request, token, _assessment_title(t, moment), action, questionnaire)
+
+
+@router.post("/me/{token}/self-assessment/{moment}", dependencies=[Csrf])
+async def give_self_assessment(
+    request: Request, token: str, moment: str, db: Db, now: Now, t: T
+) -> Response:
+    enrolment = await enrolment_service.enrolment_by_token(db, token)
+    questionnaire = await evaluation.self_assessment_form(db, enrolment, moment, now)
+    answers = _answers_from(await request.form(), questionnaire)
+    try:
+        await evaluation.give_self_assessment(db, enrolment, moment, answers, now)
+    except TupaError as error:
+        problem = _problem(error)
+        if problem is None:
+            raise
+        action = f"/me/{token}/self-assessment/{moment}"
+        return _questionnaire_page(
+            request,
+            token,
+            _assessment_title(t, moment),
+            action,
+            questionnaire,
+            answers,
+            problem,
+            422,
+        )
+    return RedirectResponse(f"/me/{token}?answered=self_assessment", status_code=303)

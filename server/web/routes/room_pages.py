@@ -7,6 +7,8 @@ from fastapi import APIRouter, Request, Response
 from server.enrolment import service as enrolment_service
 from server.enrolment.rules import EnrolmentStatus
 from server.errors import ErrorCode, TupaError
+from server.evaluation.questionnaires import QuestionnaireKind
+from server.evaluation.service import program_questionnaire
 from server.people.roles import Role
 from server.scheduling import service as scheduling
 from server.storage.tables import SessionRow
@@ -18,7 +20,12 @@ router = APIRouter()
 
 
 def _room_page(
-    request: Request, session: SessionRow, ws_path: str, back_url: str, is_staff: bool
+    request: Request,
+    session: SessionRow,
+    ws_path: str,
+    back_url: str,
+    is_staff: bool,
+    feedback_url: str | None = None,
 ) -> Response:
     return private_page(
         render(
@@ -29,6 +36,7 @@ def _room_page(
                 "series": session.series,
                 "ws_path": ws_path,
                 "back_url": back_url,
+                "feedback_url": feedback_url,
                 "is_staff": is_staff,
             },
         )
@@ -41,8 +49,16 @@ async def parent_room(request: Request, token: str, session_id: Id, db: Db) -> R
     session = await scheduling.get_session(db, enrolment.series_id, session_id)
     if enrolment.status != EnrolmentStatus.ENROLLED.value:
         raise TupaError(ErrorCode.FORBIDDEN)
+    has_feedback = await program_questionnaire(
+        db, session.series.program_id, QuestionnaireKind.FEEDBACK
+    )
     return _room_page(
-        request, session, f"/ws/rooms/{session.id}?link={token}", f"/me/{token}", is_staff=False
+        request,
+        session,
+        f"/ws/rooms/{session.id}?link={token}",
+        f"/me/{token}",
+        is_staff=False,
+        feedback_url=f"/me/{token}/feedback/{session.id}" if has_feedback else None,
     )
 
 

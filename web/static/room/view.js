@@ -50,7 +50,7 @@ export class RoomView {
     const $ = (id) => document.getElementById(id);
     this.ui = {
       status: $("room-status"), statusText: $("room-status-text"), retry: $("room-retry"),
-      open: $("room-open"), back: $("room-back"), notice: $("room-notice"), grid: $("room-grid"),
+      open: $("room-open"), back: $("room-back"), feedback: $("room-feedback"), notice: $("room-notice"), grid: $("room-grid"),
       info: $("room-info"), log: $("chat-log"), announcer: $("room-announce"), form: $("chat-form"),
       text: $("chat-text"), chatState: $("chat-state"), hand: $("hand-toggle"),
       qa: $("qa"), qaInfo: $("qa-info"), askForm: $("ask-form"), askText: $("ask-text"),
@@ -340,6 +340,10 @@ export class RoomView {
     ui.status.dataset.tone = text ? tone : "none";
     ui.retry.hidden = !retry;
     ui.back.hidden = !back;
+    if (ui.feedback) {
+      const ended = (this.connState === "final" && this.closeCode === 4011) || room.status === "ended";
+      ui.feedback.hidden = !ended;
+    }
     ui.open.hidden = !open;
   }
 
