@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.demo_history import define_demo_questionnaires, running_group
 from server.enrolment.questions import define_questions
 from server.enrolment.service import EnrolmentRequest, enrol
 from server.organisation import Organisation
@@ -103,7 +104,7 @@ async def load_demo(db: AsyncSession, org: Organisation, now: datetime) -> bool:
         "mina-tunteet-taidot",
         RecurrenceRule(Cadence.WEEKLY, 2, time(17, 30)),
         _next_weekday(today + timedelta(days=9), 2),
-        title="Minä, tunteet ja taidot – syksyn ryhmä",
+        title="Minä, tunteet ja taidot – talven ryhmä",
         life_situation=LifeSituation.WELLBEING,
         media_mode=MediaMode.GROUP,
     )
@@ -111,4 +112,14 @@ async def load_demo(db: AsyncSession, org: Organisation, now: datetime) -> bool:
     for pseudonym in ("Mustikka", "Revontuli"):
         await enrol(db, org, separation.id, EnrolmentRequest(pseudonym), now)
     await enrol(db, org, emotions.id, EnrolmentRequest("Kanerva"), now)
+    # The same program's autumn group is halfway through: the evaluation pages have figures.
+    await define_demo_questionnaires(db, programs["mina-tunteet-taidot"], now)
+    await running_group(
+        db,
+        org,
+        programs["mina-tunteet-taidot"],
+        [staff[Role.FACILITATOR].id, staff[Role.VOLUNTEER].id],
+        today,
+        now,
+    )
     return True

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 import httpx
 from sqlalchemy import func, select
 
+from server.evaluation.service import EvaluationRules, series_evaluation
 from server.storage.tables import (
     AttendanceCorrectionRow,
     FeedbackAnswerRow,
@@ -14,6 +15,7 @@ from server.storage.tables import (
     SeriesRow,
 )
 from tests.conftest import post_form
+from tests.roomclient import a_room
 from tests.rooms.test_room_moderation import open_room_with_parents
 
 
@@ -165,3 +167,37 @@ async def test_facilitator_corrects_attendance_and_a_volunteer_may_not_see_it(
         assert sheet.text.count('data-attended="yes"') == 1
         assert "Yhteys katkesi" in sheet.text
     assert await count(live_server.database, AttendanceCorrectionRow) == 1
+
+
+async def test_self_assessment_at_start_and_end_pairs_each_parents_answers(live_server, org, clock):
+    room = await a_room(live_server, org, clock)
+    program_id = await program_of(live_server.database, room.series_id)
+    page = f"/staff/programs/{program_id}/questionnaires/self_assessment"
+    async with browser(live_server, room.coordinator) as coordinator:
+        items = {"text_1": "Tunnistan, mitä tunnen.", "text_2": "Jaksan arjessa."}
+        assert (await post_form(coordinator, page, page, items)).status_code == 303
+
+    async def answer(name, moment, values):
+        link = room.parent_links[name]
+        async with browser(live_server) as parent:
+            me = await parent.get(f"/me/{link}")
+            assert f"/me/{link}/self-assessment/{moment}" in me.text
+            form = f"/me/{link}/self-assessment/{moment}"
+            return await post_form(parent, form, form, values)
+
+    assert (await answer("Mustikka", "start", {"q1": "2", "q2": "3"})).status_code == 303
+    assert (await answer("Puolukka", "start", {"q1": "5", "q2": "5"})).status_code == 303
+    async with browser(live_server) as parent:
+        early = await parent.get(f"/me/{room.parent_links['Mustikka']}/self-assessment/end")
+        assert early.status_code == 409
+
+    clock.advance(days=35)  # past the last of the four weekly sessions
+    assert (await answer("Mustikka", "end", {"q1": "4", "q2": "3"})).status_code == 303
+
+    async with live_server.database.unit_of_work() as db:
+        report = await series_evaluation(db, room.series_id, EvaluationRules())
+    assert report.self_assessment is not None
+    change = {item.key: item for item in report.self_assessment[1]}
+    assert change["q1"].n == 1  # Puolukka answered only at the start
+    assert (change["q1"].mean_start, change["q1"].mean_end) == (2, 4)
+    assert change["q1"].mean_change == 2 and change["q2"].mean_change == 0
