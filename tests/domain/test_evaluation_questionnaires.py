@@ -38,7 +38,10 @@ START_AND_END = define_questionnaire(SELF_ASSESSMENT, [CALM, TALK])
 
 
 def problem_of(error: pytest.ExceptionInfo[TupaError]) -> str:
-    assert error.value.code is ErrorCode.INVALID_INPUT
+    """The problem code; a change that would break answers is QUESTIONNAIRE_LOCKED (409)."""
+    locked = isinstance(error.value, QuestionnaireLocked)
+    expected = ErrorCode.QUESTIONNAIRE_LOCKED if locked else ErrorCode.INVALID_INPUT
+    assert error.value.code is expected
     return str(error.value.params["problem"])
 
 

@@ -2,6 +2,7 @@
 
 import re
 from contextlib import asynccontextmanager
+from decimal import Decimal
 
 import httpx
 from sqlalchemy import func, select
@@ -199,5 +200,5 @@ async def test_self_assessment_at_start_and_end_pairs_each_parents_answers(live_
     assert report.self_assessment is not None
     change = {item.key: item for item in report.self_assessment[1]}
     assert change["q1"].n == 1  # Puolukka answered only at the start
-    assert (change["q1"].mean_start, change["q1"].mean_end) == (2, 4)
+    assert (change["q1"].mean_start, change["q1"].mean_end) == (Decimal(2), Decimal(4))
     assert change["q1"].mean_change == 2 and change["q2"].mean_change == 0

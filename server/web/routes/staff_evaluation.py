@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -9,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from server.errors import ErrorCode, TupaError
 from server.evaluation import service as evaluation
+from server.evaluation.export import report_csv, report_pdf
 from server.evaluation.questionnaires import (
     MAX_QUESTION_TEXT,
     MAX_QUESTIONS,
@@ -16,10 +18,12 @@ from server.evaluation.questionnaires import (
     QuestionKind,
     QuestionnaireKind,
 )
+from server.evaluation.report import Report, program_report, series_report
+from server.organisation import Organisation
 from server.people.roles import Role
 from server.scheduling import service as scheduling
 from server.storage.tables import SeriesRow, StaffRow
-from server.web.deps import Coordinator, Csrf, Db, Id, Now, Rules, StaffMember
+from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, Rules, StaffMember, T
 from server.web.forms import FormReader
 from server.web.templating import render
 
@@ -205,3 +209,78 @@ async def save_questionnaire(
     return RedirectResponse(
         f"/staff/programs/{program_id}/questionnaires/{which.value}?done=saved", status_code=303
     )
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+def _report_page(request: Request, report: Report, back: str, exports: str | None) -> Response:
+    return render(
+        request, "staff/report.html", {"report": report, "back": back, "exports": exports}
+    )
+
+
+def _download(
+    report: Report, kind: str, name: str, org: Organisation, now: datetime, t: T
+) -> Response:
+    """The report as a CSV (UTF-8 with a BOM, so spreadsheet programs read ä and ö) or a PDF."""
+    if kind == "csv":
+        return Response(
+            "\ufeff" + report_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    footer = t.gettext("Made with Tupa %(when)s", when=t.datetime(now, "short"))
+    return Response(
+        report_pdf(report, org.name, footer),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )
+
+
+def _export_kind(value: str) -> str:
+    if value not in ("csv", "pdf"):
+        raise TupaError(ErrorCode.NOT_FOUND)
+    return value
+
+
+@router.get("/staff/series/{series_id}/report")
+async def series_report_page(
+    request: Request, series_id: Id, staff: StaffMember, db: Db, rules: Rules, t: T
+) -> Response:
+    series = await scheduling.get_series(db, series_id)
+    if not _runs_series(staff, series):
+        raise TupaError(ErrorCode.FORBIDDEN)
+    coordinator = staff.role == Role.COORDINATOR.value
+    evaluated = await evaluation.series_evaluation(db, series_id, rules)
+    report = series_report(evaluated, t, written_answers=coordinator)
+    exports = f"/staff/series/{series_id}/report" if coordinator else None
+    return _report_page(request, report, f"/staff/series/{series_id}", exports)
+
+
+@router.get("/staff/series/{series_id}/report.{kind}")
+async def series_report_download(
+    series_id: Id, kind: str, _: Coordinator, db: Db, rules: Rules, t: T, org: Org, now: Now
+) -> Response:
+    evaluated = await evaluation.series_evaluation(db, series_id, rules)
+    name = f"tupa-report-series-{series_id}"
+    return _download(series_report(evaluated, t), _export_kind(kind), name, org, now, t)
+
+
+@router.get("/staff/programs/{program_id}/report")
+async def program_report_page(
+    request: Request, program_id: Id, _: Coordinator, db: Db, rules: Rules, t: T
+) -> Response:
+    evaluated = await evaluation.program_evaluation(db, program_id, rules)
+    report = program_report(evaluated, t)
+    exports = f"/staff/programs/{program_id}/report"
+    return _report_page(request, report, "/staff/programs", exports)
+
+
+@router.get("/staff/programs/{program_id}/report.{kind}")
+async def program_report_download(
+    program_id: Id, kind: str, _: Coordinator, db: Db, rules: Rules, t: T, org: Org, now: Now
+) -> Response:
+    evaluated = await evaluation.program_evaluation(db, program_id, rules)
+    name = f"tupa-report-program-{program_id}"
+    return _download(program_report(evaluated, t), _export_kind(kind), name, org, now, t)
