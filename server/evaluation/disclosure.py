@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from server.errors import ErrorCode, TupaError
-from server.evaluation.figures import Commitment, Funnel
+from server.evaluation.figures import Commitment, Funnel, sum_funnels
 from server.evaluation.questionnaires import TextAnswers
 
 DEFAULT_THRESHOLD = 3
@@ -161,3 +161,52 @@ def disclose_free_text(
     Raises INVALID_INPUT (field ``threshold``) when the threshold is below 1.
     """
     return texts.answers if may_show_free_text(respondents, threshold) else None
+
+
+# --- across figures: no figure may give back a hidden one --------------------------------------
+
+
+def protect_sum(
+    exact: Sequence[int], shown: Sequence[int | None], threshold: int
+) -> list[int | None]:
+    """Cells of a shown total, with more hidden until the hidden ones add up to the threshold.
+
+    Otherwise the total minus the shown cells gives back a small count (or a zero), as
+    ``disclose_distribution`` does for the cells of a distribution. The smallest are hidden first.
+    """
+    cells = list(shown)
+    while True:
+        hidden = [i for i, v in enumerate(cells) if v is None]
+        if not hidden or sum(exact[i] for i in hidden) >= threshold:
+            return cells
+        still_shown = [(exact[i], i) for i, v in enumerate(cells) if v is not None]
+        if not still_shown:
+            return cells
+        cells[min(still_shown)[1]] = None
+
+
+def disclosed_stages(funnel: Funnel, threshold: int) -> list[int | None]:
+    """The funnel's stages in order (enrolled, started, completed), None where hidden."""
+    shown = disclose_funnel(funnel, threshold)
+    return [shown.enrolled, shown.started, shown.completed]
+
+
+def series_on_own_rows(funnels: Sequence[Funnel], threshold: int) -> list[bool]:
+    """Which series of a program get a row of their own; the others are shown only together.
+
+    A series with a hidden stage cannot have its own row: the program's total minus the other
+    rows would give the stage back. Such series are summed into one row; while that row has a
+    hidden stage itself, the smallest series still on its own joins it. Rows whose stages are
+    all shown add up to a total whose stages are all shown (their drops are 0 or at least the
+    threshold, and so is the sum), so nothing is left to subtract. When every series has joined,
+    the joint row is the program's total.
+    """
+    own = [None not in disclosed_stages(f, threshold) for f in funnels]
+    while True:
+        joined = [f for f, alone in zip(funnels, own, strict=True) if not alone]
+        if not joined or not any(own):
+            return own
+        if None not in disclosed_stages(sum_funnels(joined), threshold):
+            return own
+        smallest = min((f.enrolled, i) for i, f in enumerate(funnels) if own[i])[1]
+        own[smallest] = False

@@ -7,7 +7,7 @@ attended which. Attendance itself (time present, staff corrections) is decided i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -186,15 +186,25 @@ def program_figures(
         commitments.append(commitment(cohort))
     return ProgramFigures(
         series=len(funnels),
-        funnel=Funnel(
-            enrolled=sum(f.enrolled for f in funnels),
-            started=sum(f.started for f in funnels),
-            completed=sum(f.completed for f in funnels),
-        ),
-        commitment=Commitment(
-            attendances=sum(c.attendances for c in commitments),
-            started=sum(c.started for c in commitments),
-            sessions_held=sum(c.sessions_held for c in commitments),
-            places=sum(c.places for c in commitments),
-        ),
+        funnel=sum_funnels(funnels),
+        commitment=sum_commitments(commitments),
+    )
+
+
+def sum_funnels(funnels: Sequence[Funnel]) -> Funnel:
+    """Several series' funnels as one, stage by stage."""
+    return Funnel(
+        sum(f.enrolled for f in funnels),
+        sum(f.started for f in funnels),
+        sum(f.completed for f in funnels),
+    )
+
+
+def sum_commitments(commitments: Sequence[Commitment]) -> Commitment:
+    """Several series' counts as one: the percentage of the sum is the ratio of the sums."""
+    return Commitment(
+        sum(c.attendances for c in commitments),
+        sum(c.started for c in commitments),
+        sum(c.sessions_held for c in commitments),
+        sum(c.places for c in commitments),
     )

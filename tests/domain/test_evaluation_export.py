@@ -5,7 +5,9 @@ import pypdf
 import pytest
 
 from server.evaluation.export import report_csv, report_pdf
-from server.evaluation.report import Report, program_report, series_report
+from server.evaluation.report import Report
+from server.evaluation.report_program import program_report
+from server.evaluation.report_series import series_report
 from tests.domain.test_evaluation_report import (
     EN,
     FI,

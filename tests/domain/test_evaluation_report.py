@@ -16,7 +16,9 @@ from server.evaluation.questionnaires import (
     self_assessment_change,
     summarise_feedback,
 )
-from server.evaluation.report import Report, Section, Table, program_report, series_report
+from server.evaluation.report import Report, Section, Table
+from server.evaluation.report_program import program_report
+from server.evaluation.report_series import series_report
 from server.evaluation.service import (
     AttendanceSheet,
     ProgramEvaluation,

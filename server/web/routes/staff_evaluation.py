@@ -18,7 +18,9 @@ from server.evaluation.questionnaires import (
     QuestionKind,
     QuestionnaireKind,
 )
-from server.evaluation.report import Report, program_report, series_report
+from server.evaluation.report import Report
+from server.evaluation.report_program import program_report
+from server.evaluation.report_series import series_report
 from server.organisation import Organisation
 from server.people.roles import Role
 from server.scheduling import service as scheduling
