@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.enrolment.service import EnrolmentRequest, enrol
+from server.evaluation.answers import program_questionnaire, save_questionnaire
 from server.evaluation.questionnaires import Question, QuestionKind, QuestionnaireKind
-from server.evaluation.service import program_questionnaire, save_questionnaire
 from server.organisation import Organisation
 from server.scheduling.recurrence import Cadence, RecurrenceRule
 from server.scheduling.series import LifeSituation, MediaMode, SeriesStatus

@@ -11,7 +11,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ErrorCode, TupaError
-from server.evaluation.service import EvaluationRules
+from server.evaluation.attendance_sheet import EvaluationRules
 from server.i18n import Translator
 from server.organisation import Organisation
 from server.people.roles import Role

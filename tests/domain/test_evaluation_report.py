@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.evaluation.attendance import SessionRun
+from server.evaluation.attendance_sheet import AttendanceSheet, SessionAttendance
 from server.evaluation.figures import Cohort, Commitment, Funnel, series_figures
 from server.evaluation.questionnaires import (
     Question,
@@ -19,12 +20,7 @@ from server.evaluation.questionnaires import (
 from server.evaluation.report import Report, Section, Table
 from server.evaluation.report_program import program_report
 from server.evaluation.report_series import series_report
-from server.evaluation.service import (
-    AttendanceSheet,
-    ProgramEvaluation,
-    SeriesEvaluation,
-    SessionAttendance,
-)
+from server.evaluation.service import ProgramEvaluation, SeriesEvaluation
 from server.i18n import Translator
 from server.storage.tables import ProgramRow, SeriesRow, SessionRow
 

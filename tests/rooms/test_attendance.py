@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from server.errors import ErrorCode, TupaError
-from server.evaluation.service import (
+from server.evaluation.attendance_sheet import (
     EvaluationRules,
     attendance_corrections,
     attendance_sheet,

@@ -7,7 +7,8 @@ from decimal import Decimal
 import httpx
 from sqlalchemy import func, select
 
-from server.evaluation.service import EvaluationRules, series_evaluation
+from server.evaluation.attendance_sheet import EvaluationRules
+from server.evaluation.service import series_evaluation
 from server.storage.tables import (
     AttendanceCorrectionRow,
     FeedbackAnswerRow,

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from server.enrolment.service import EnrolmentRequest, enrol
 from server.errors import ErrorCode, TupaError
+from server.evaluation.answers import give_feedback, save_questionnaire
 from server.evaluation.questionnaires import Question, QuestionKind, QuestionnaireKind
-from server.evaluation.service import give_feedback, save_questionnaire
 from server.storage.tables import (
     EnrolmentRow,
     FeedbackAnswerRow,

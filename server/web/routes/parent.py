@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 from server.calendar import ics
 from server.enrolment import service as enrolment_service
 from server.errors import ErrorCode, TupaError
-from server.evaluation import service as evaluation
+from server.evaluation import answers
 from server.evaluation.questionnaires import MAX_TEXT_ANSWER, Questionnaire
 from server.i18n import Translator
 from server.notify.notices import NoticeKind, notice_text
@@ -45,8 +45,8 @@ async def personal_page(request: Request, token: str, db: Db, now: Now, t: T) ->
                 "token": token,
                 "withdrawn": request.query_params.get("withdrawn") == "1",
                 "answered": request.query_params.get("answered", ""),
-                "feedback_due": await evaluation.feedback_due(db, enrolment),
-                "assessment_due": await evaluation.self_assessment_due(db, enrolment, now),
+                "feedback_due": await answers.feedback_due(db, enrolment),
+                "assessment_due": await answers.self_assessment_due(db, enrolment, now),
             },
         )
     )
@@ -116,7 +116,7 @@ def _problem(error: TupaError) -> tuple[str, str] | None:
 @router.get("/me/{token}/feedback/{session_id}")
 async def feedback_page(request: Request, token: str, session_id: Id, db: Db, t: T) -> Response:
     enrolment = await enrolment_service.enrolment_by_token(db, token)
-    session, questionnaire = await evaluation.feedback_form(db, enrolment, session_id)
+    session, questionnaire = await answers.feedback_form(db, enrolment, session_id)
     title = t.gettext("Feedback on the session of %(date)s", date=t.date(session.starts_at))
     action = f"/me/{token}/feedback/{session_id}"
     return _questionnaire_page(request, token, title, action, questionnaire)
@@ -127,10 +127,10 @@ async def give_feedback(
     request: Request, token: str, session_id: Id, db: Db, now: Now, t: T
 ) -> Response:
     enrolment = await enrolment_service.enrolment_by_token(db, token)
-    session, questionnaire = await evaluation.feedback_form(db, enrolment, session_id)
-    answers = _answers_from(await request.form(), questionnaire)
+    session, questionnaire = await answers.feedback_form(db, enrolment, session_id)
+    given = _answers_from(await request.form(), questionnaire)
     try:
-        await evaluation.give_feedback(db, enrolment, session_id, answers, now)
+        await answers.give_feedback(db, enrolment, session_id, given, now)
     except TupaError as error:
         problem = _problem(error)
         if problem is None:
@@ -138,13 +138,13 @@ async def give_feedback(
         title = t.gettext("Feedback on the session of %(date)s", date=t.date(session.starts_at))
         action = f"/me/{token}/feedback/{session_id}"
         return _questionnaire_page(
-            request, token, title, action, questionnaire, answers, problem, 422
+            request, token, title, action, questionnaire, given, problem, 422
         )
     return RedirectResponse(f"/me/{token}?answered=feedback", status_code=303)
 
 
 def _assessment_title(t: Translator, moment: str) -> str:
-    if moment == evaluation.Moment.START:
+    if moment == answers.Moment.START:
         return t.gettext("Self-assessment at the start of the group")
     return t.gettext("Self-assessment at the end of the group")
 
@@ -154,7 +154,7 @@ async def self_assessment_page(
     request: Request, token: str, moment: str, db: Db, now: Now, t: T
 ) -> Response:
     enrolment = await enrolment_service.enrolment_by_token(db, token)
-    questionnaire = await evaluation.self_assessment_form(db, enrolment, moment, now)
+    questionnaire = await answers.self_assessment_form(db, enrolment, moment, now)
     action = f"/me/{token}/self-assessment/{moment}"
     return _questionnaire_page(request, token, _assessment_title(t, moment), action, questionnaire)
 
@@ -164,10 +164,10 @@ async def give_self_assessment(
     request: Request, token: str, moment: str, db: Db, now: Now, t: T
 ) -> Response:
     enrolment = await enrolment_service.enrolment_by_token(db, token)
-    questionnaire = await evaluation.self_assessment_form(db, enrolment, moment, now)
-    answers = _answers_from(await request.form(), questionnaire)
+    questionnaire = await answers.self_assessment_form(db, enrolment, moment, now)
+    given = _answers_from(await request.form(), questionnaire)
     try:
-        await evaluation.give_self_assessment(db, enrolment, moment, answers, now)
+        await answers.give_self_assessment(db, enrolment, moment, given, now)
     except TupaError as error:
         problem = _problem(error)
         if problem is None:
@@ -179,7 +179,7 @@ async def give_self_assessment(
             _assessment_title(t, moment),
             action,
             questionnaire,
-            answers,
+            given,
             problem,
             422,
         )

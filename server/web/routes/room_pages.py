@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request, Response
 from server.enrolment import service as enrolment_service
 from server.enrolment.rules import EnrolmentStatus
 from server.errors import ErrorCode, TupaError
+from server.evaluation.answers import program_questionnaire
 from server.evaluation.questionnaires import QuestionnaireKind
-from server.evaluation.service import program_questionnaire
 from server.people.roles import Role
 from server.scheduling import service as scheduling
 from server.storage.tables import SessionRow

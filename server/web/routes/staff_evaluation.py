@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from server.errors import ErrorCode, TupaError
-from server.evaluation import service as evaluation
+from server.evaluation import answers, attendance_sheet, service
 from server.evaluation.export import report_csv, report_pdf
 from server.evaluation.questionnaires import (
     MAX_QUESTION_TEXT,
@@ -47,17 +47,17 @@ async def attendance_page(
     series = await scheduling.get_series(db, series_id)
     if not _runs_series(staff, series):
         raise TupaError(ErrorCode.FORBIDDEN)
-    sheet = await evaluation.attendance_sheet(db, series_id, rules)
+    sheet = await attendance_sheet.attendance_sheet(db, series_id, rules)
     return render(
         request,
         "staff/attendance.html",
         {
             "series": series,
             "sheet": sheet,
-            "corrections": await evaluation.attendance_corrections(db, series_id),
+            "corrections": await attendance_sheet.attendance_corrections(db, series_id),
             "share_percent": int(rules.attendance_share * 100),
             "done": request.query_params.get("done", ""),
-            "max_reason": evaluation.MAX_REASON,
+            "max_reason": attendance_sheet.MAX_REASON,
         },
     )
 
@@ -81,9 +81,9 @@ async def correct_attendance(
     attended = form.raw("attended") == "yes"
     if form.raw("attended") not in ("yes", "no"):
         form.errors.add("attended")
-    reason = form.text("reason", evaluation.MAX_REASON, min_len=1)
+    reason = form.text("reason", attendance_sheet.MAX_REASON, min_len=1)
     form.check()
-    await evaluation.correct_attendance(
+    await attendance_sheet.correct_attendance(
         db, series_id, session_id, enrolment_id, attended, reason, staff.id, now
     )
     return RedirectResponse(f"/staff/series/{series_id}/attendance?done=corrected", status_code=303)
@@ -98,7 +98,7 @@ async def programs_page(request: Request, _: Coordinator, db: Db) -> Response:
     defined: dict[tuple[int, str], bool] = {}
     for program in programs:
         for kind in QuestionnaireKind:
-            found = await evaluation.program_questionnaire(db, program.id, kind)
+            found = await answers.program_questionnaire(db, program.id, kind)
             defined[(program.id, kind.value)] = found is not None
     return render(
         request,
@@ -129,7 +129,7 @@ async def _questionnaire_page(
     if program is None:
         raise TupaError(ErrorCode.NOT_FOUND)
     if rows is None:
-        found = await evaluation.program_questionnaire(db, program_id, kind)
+        found = await answers.program_questionnaire(db, program_id, kind)
         rows = (
             [{"key": q.key, "text": q.text, "kind": q.kind.value} for q in found[1].questions]
             if found
@@ -185,7 +185,7 @@ async def save_questionnaire(
                 "kind": kind_value if kind_value in ("scale", "text") else "scale",
             }
         )
-    found = await evaluation.program_questionnaire(db, program_id, which)
+    found = await answers.program_questionnaire(db, program_id, which)
     scales = {q.key: (q.scale_min, q.scale_max) for q in found[1].questions} if found else {}
     taken = {row["key"] for row in rows if row["key"]}
     number = 0
@@ -200,7 +200,7 @@ async def save_questionnaire(
         low, high = scales.get(row["key"], (1, 5))
         questions.append(Question(row["key"], row["text"], QuestionKind(row["kind"]), low, high))
     try:
-        await evaluation.save_questionnaire(db, program_id, which, questions, now)
+        await answers.save_questionnaire(db, program_id, which, questions, now)
     except TupaError as error:
         if error.code not in (ErrorCode.INVALID_INPUT, ErrorCode.QUESTIONNAIRE_LOCKED):
             raise
@@ -254,7 +254,7 @@ async def series_report_page(
     if not _runs_series(staff, series):
         raise TupaError(ErrorCode.FORBIDDEN)
     coordinator = staff.role == Role.COORDINATOR.value
-    evaluated = await evaluation.series_evaluation(db, series_id, rules)
+    evaluated = await service.series_evaluation(db, series_id, rules)
     report = series_report(evaluated, t, written_answers=coordinator)
     exports = f"/staff/series/{series_id}/report" if coordinator else None
     return _report_page(request, report, f"/staff/series/{series_id}", exports)
@@ -264,7 +264,7 @@ async def series_report_page(
 async def series_report_download(
     series_id: Id, kind: str, _: Coordinator, db: Db, rules: Rules, t: T, org: Org, now: Now
 ) -> Response:
-    evaluated = await evaluation.series_evaluation(db, series_id, rules)
+    evaluated = await service.series_evaluation(db, series_id, rules)
     name = f"tupa-report-series-{series_id}"
     return _download(series_report(evaluated, t), _export_kind(kind), name, org, now, t)
 
@@ -273,7 +273,7 @@ async def series_report_download(
 async def program_report_page(
     request: Request, program_id: Id, _: Coordinator, db: Db, rules: Rules, t: T
 ) -> Response:
-    evaluated = await evaluation.program_evaluation(db, program_id, rules)
+    evaluated = await service.program_evaluation(db, program_id, rules)
     report = program_report(evaluated, t)
     exports = f"/staff/programs/{program_id}/report"
     return _report_page(request, report, "/staff/programs", exports)
@@ -283,6 +283,6 @@ async def program_report_page(
 async def program_report_download(
     program_id: Id, kind: str, _: Coordinator, db: Db, rules: Rules, t: T, org: Org, now: Now
 ) -> Response:
-    evaluated = await evaluation.program_evaluation(db, program_id, rules)
+    evaluated = await service.program_evaluation(db, program_id, rules)
     name = f"tupa-report-program-{program_id}"
     return _download(program_report(evaluated, t), _export_kind(kind), name, org, now, t)
