@@ -1,15 +1,20 @@
-"""End to end, in a real browser: a session is held, two parents give feedback, and the
-coordinator downloads the evaluation report as a PDF with the attendance and commitment figures.
+"""End to end, in a real browser: a session is held with two parents, they answer the feedback,
+and the coordinator downloads the evaluation report as a PDF with the attendance and commitment.
 
-The demo's autumn group of "Minä, tunteet ja taidot" has held four sessions (24 attendances by
-the 7 parents who started). The coordinator moves its next session to start in ten minutes and
-makes new personal links for two parents who started earlier, Kaisla and Lumikki; they join and
-wait, the facilitator opens the room, everyone writes, the facilitator ends it, and both parents
-answer the feedback from the room page. The report then counts the fifth session held, and the
-PDF, read back with pypdf, has the new figures and no parent's pseudonym.
+Four browser contexts (four people): the demo coordinator, the demo facilitator and two parents
+of the demo's autumn group of "Minä, tunteet ja taidot", which has held four sessions: 7 of its
+10 parents started, with 7, 6, 6 and 5 present, 24 attendances of 7 × 4 places. The coordinator
+moves the group's next session to start in ten minutes and makes new personal links for Kaisla
+and Lumikki, who both came before (so 7 have still started). They join and wait; the facilitator
+lets newcomers straight in and opens the room, everyone writes, and the facilitator ends it, so
+both were present for the whole time the room ran. Both answer the feedback from the ended room.
+
+Then the report counts 5 sessions held and 26 attendances of 35 places (74.29 %), with the new
+session's 2 present hidden, and the PDF, read back with pypdf, says the same and names nobody.
 
 Elements are found by id, name and href; wording is only read where the room and the report have
-nothing else to go by (the room's status line, the report's figures), and then in English.
+nothing else to go by (the room's status line, the figures and the "hidden" marker), and then in
+English (``/?lang=en``), so the PDF is in English too.
 """
 
 from __future__ import annotations
@@ -17,13 +22,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 try:
-    from playwright.sync_api import BrowserContext, Dialog, Locator, Page, expect
+    from playwright.sync_api import BrowserContext, Locator, Page, expect
 except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
     if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
         raise
@@ -31,6 +36,8 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
 
 from pypdf import PdfReader
 
+from server.demo_history import PARENTS
+from tests.e2e.room import accept_dialogs, chat_texts, move_next_session_to_soon, say, status
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 
 pytestmark = pytest.mark.e2e
@@ -41,62 +48,28 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 SERIES_TITLE = "Minä, tunteet ja taidot – syksyn ryhmä"  # demo data, not a translation
 KAISLA = "Kaisla"
 LUMIKKI = "Lumikki"
+HIDDEN = "hidden"  # the report's marker for a suppressed figure, in English
 
 
 # ---- people and pages ---------------------------------------------------------------------------
 
 
-def accept_dialogs(page: Page) -> None:
-    """The room asks confirm() before opening and ending: say yes."""
-
-    def accept(dialog: Dialog) -> None:
-        dialog.accept()
-
-    page.on("dialog", accept)
-
-
-def move_next_session_to_soon(coordinator: Page) -> tuple[str, str]:
-    """Moves the autumn group's first upcoming session (the first that can still be moved) to ten
-    minutes from now (Finnish time), through the series page's move form. Returns the series id
-    and the session id."""
-    coordinator.goto("/staff")
-    coordinator.locator('a[href^="/staff/series/"]', has_text=SERIES_TITLE).first.click()
-    expect(coordinator).to_have_url(re.compile(r"/staff/series/\d+$"))
-    series_id = coordinator.url.rstrip("/").rsplit("/", 1)[1]
-
-    upcoming = coordinator.locator("ol.staff-sessions > li").filter(
-        has=coordinator.locator('form[action$="/move"]')
-    )
-    first = upcoming.first
-    session_id = first.get_attribute("data-session-id")
-    assert session_id is not None
-    starts = datetime.now(HELSINKI) + timedelta(minutes=10)  # past midnight: tomorrow's date
-    first.locator("details > summary").click()
-    move = first.locator(f'form[action$="/sessions/{session_id}/move"]')
-    move.locator('input[name="date"]').fill(starts.strftime("%Y-%m-%d"))
-    move.locator('input[name="time"]').fill(starts.strftime("%H:%M"))
-    move.locator('button[type="submit"]').click()
-    expect(coordinator).to_have_url(re.compile(rf"/staff/series/{series_id}\?done=moved$"))
-    moved = coordinator.locator(f'ol.staff-sessions > li[data-session-id="{session_id}"]')
-    expect(moved.locator(f'a[href="/staff/sessions/{session_id}/room"]')).to_be_visible()
-    return series_id, session_id
-
-
 def new_personal_link(coordinator: Page, series_id: str, pseudonym: str) -> str:
-    """Makes a new personal link for an enrolled parent on the series page (as a coordinator does
-    for a parent who lost theirs) and returns it; the page shows it only once."""
+    """Makes a new personal link for an enrolled parent from the series page's enrolments, as for
+    a parent who lost theirs, and returns it: the next page shows it once."""
     coordinator.goto(f"/staff/series/{series_id}")
     row = coordinator.locator("table.enrolments > tbody > tr").filter(
-        has=coordinator.get_by_role("cell", name=pseudonym, exact=True)
+        has=coordinator.get_by_role("rowheader", name=pseudonym, exact=True)
     )
     expect(row).to_have_count(1)
-    row.locator(
+    reissue = row.locator(
         f'form[action^="/staff/series/{series_id}/enrolments/"][action$="/reissue"]'
-    ).locator('button[type="submit"]').click()
+    )
+    reissue.locator('button[type="submit"]').click()
     expect(coordinator).to_have_url(re.compile(rf"/staff/series/{series_id}\?done=reissued$"))
-    link_box = coordinator.locator("input.link-box")
-    expect(link_box).to_have_value(re.compile(r"/me/[^/]+$"))
-    return link_box.input_value()
+    link = coordinator.locator("input.link-box")
+    expect(link).to_have_value(re.compile(r"/me/[^/]+$"))
+    return link.input_value()
 
 
 def join_and_wait(parent: Page, personal_link: str, session_id: str) -> None:
@@ -110,30 +83,9 @@ def join_and_wait(parent: Page, personal_link: str, session_id: str) -> None:
     expect(parent.locator("#room-grid")).to_be_hidden()
 
 
-def status(page: Page) -> Locator:
-    return page.locator("#room-status-text")
-
-
-def chat_texts(page: Page) -> Locator:
-    """The texts of the chat messages the server has stored (not the "sending…" stand-ins)."""
-    return page.locator("#chat-log > li.msg[data-seq]:not(.pending) .msg-text")
-
-
-def say(page: Page, text: str) -> None:
-    """Writes in the main chat and waits until the server has stored the message."""
-    page.locator("#chat-text").fill(text)
-    page.locator("#chat-text").press("Enter")
-    expect(
-        page.locator("#chat-log > li.msg:not(.pending) .msg-text").filter(has_text=text)
-    ).to_have_count(1)
-    expect(page.locator("#chat-log > li.msg.pending")).to_have_count(0)
-
-
 def give_feedback(parent: Page, session_id: str, q1: int, q2: int, q3: str) -> None:
-    """Answers the session's feedback from the ended room's button, as the room suggests."""
-    feedback = parent.locator("#room-feedback")
-    expect(feedback).to_be_visible()
-    feedback.click()
+    """Answers the session's feedback through the ended room's button: two scales and a text."""
+    parent.locator("#room-feedback").click()
     expect(parent).to_have_url(re.compile(rf"/me/[^/]+/feedback/{session_id}$"))
     form = parent.locator(f'form[action$="/feedback/{session_id}"]')
     form.locator(f'input[type="radio"][name="q1"][value="{q1}"]').check()
@@ -146,31 +98,40 @@ def give_feedback(parent: Page, session_id: str, q1: int, q2: int, q3: str) -> N
     expect(parent.locator(f'a[href$="/feedback/{session_id}"]')).to_have_count(0)
 
 
-def pdf_text(path: str) -> str:
-    """The text of every page of the PDF, as pypdf extracts it."""
+def cells(table: Locator) -> list[list[str]]:
+    """The body rows of a report table, each as the text of its cells (row header first)."""
+    return [
+        [cell.inner_text().strip() for cell in row.locator("th, td").all()]
+        for row in table.locator("tbody > tr").all()
+    ]
+
+
+def pdf_text(path: Path) -> str:
+    """The text of every page, as pypdf extracts it, with each run of white space made one
+    space: table cells and wrapped lines come out on lines of their own."""
     reader = PdfReader(path)
-    return "\n".join(page.extract_text() for page in reader.pages)
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 # ---- the session and the report -----------------------------------------------------------------
 
 
-def test_held_session_with_feedback_shows_in_the_pdf_report(new_context: NewContext) -> None:
+def test_held_session_and_feedback_reach_the_pdf_report(new_context: NewContext) -> None:
     # The coordinator moves the autumn group's next session to start in ten minutes and makes new
     # personal links for two parents who came to the earlier sessions.
     coordinator = new_context(lang="en").new_page()
     log_in(coordinator, COORDINATOR_EMAIL)
-    series_id, session_id = move_next_session_to_soon(coordinator)
+    series_id, session_id = move_next_session_to_soon(coordinator, SERIES_TITLE)
     links = {name: new_personal_link(coordinator, series_id, name) for name in (KAISLA, LUMIKKI)}
 
-    # Both join before the room opens and wait.
-    parents = {name: new_context(lang="en").new_page() for name in links}
-    for name, parent in parents.items():
-        join_and_wait(parent, links[name], session_id)
-    kaisla, lumikki = parents[KAISLA], parents[LUMIKKI]
+    # Both join before the room opens, and wait.
+    kaisla = new_context(lang="en").new_page()
+    lumikki = new_context(lang="en").new_page()
+    join_and_wait(kaisla, links[KAISLA], session_id)
+    join_and_wait(lumikki, links[LUMIKKI], session_id)
 
-    # The facilitator lets newcomers straight in (no waiting room) and opens the room: the two
-    # who waited are in at once, so they are present from the start of the session.
+    # The facilitator lets newcomers straight in and opens the room: the two who waited are in
+    # at once, so they are present for the whole time the room runs.
     facilitator = new_context(lang="en").new_page()
     accept_dialogs(facilitator)
     log_in(facilitator, FACILITATOR_EMAIL)
@@ -178,7 +139,7 @@ def test_held_session_with_feedback_shows_in_the_pdf_report(new_context: NewCont
     expect(facilitator.locator("#room-grid")).to_be_visible()
     expect(facilitator.locator("#set-lobby")).to_be_checked()
     facilitator.locator("#set-lobby").uncheck()
-    expect(facilitator.locator("#chat-log > li.note")).to_have_count(1)  # the room confirmed it
+    expect(facilitator.locator("#chat-log > li.note")).to_have_count(1)  # the room took it
     facilitator.locator("#room-open").click()
     expect(facilitator.locator("#room-open")).to_be_hidden()
     for page in (facilitator, kaisla, lumikki):
@@ -193,21 +154,70 @@ def test_held_session_with_feedback_shows_in_the_pdf_report(new_context: NewCont
     for page in (facilitator, kaisla, lumikki):
         expect(chat_texts(page)).to_have_text(lines)
 
-    # The facilitator ends the session; the parents' pages offer the feedback.
+    # The facilitator ends the session; the parents' room pages then offer the feedback.
     facilitator.locator("#room-end").click()
     for page in (facilitator, kaisla, lumikki):
         expect(page.locator("#room-status")).to_have_attribute("data-tone", "final")
-    kaisla_text = "Kiitos, tämä auttoi minua paljon."
-    lumikki_text = "Toivon lisää harjoituksia kotiin."
+    for parent in (kaisla, lumikki):
+        expect(parent.locator("#room-feedback")).to_be_visible()
+        expect(parent.locator("#chat-text")).to_be_disabled()  # the log stays to read
+
+    # Both answer. Kaisla answers first, with the text that sorts last: the report must list the
+    # written answers sorted, not in the order given (which could tell who wrote what).
+    kaisla_text = "Toivon lisää harjoituksia kotiin."
+    lumikki_text = "Kiitos, tämä auttoi minua paljon."
     give_feedback(kaisla, session_id, 5, 4, kaisla_text)
     give_feedback(lumikki, session_id, 4, 5, lumikki_text)
 
-    # The report page counts the new session and the two new answers.
+    # The report page: 5 sessions held, 7 started, 24 + 2 = 26 attendances of 7 × 5 = 35 places.
     coordinator.goto(f"/staff/series/{series_id}/report")
-    print(coordinator.locator("main").inner_text())
+    commitment = coordinator.locator("#report-commitment")
+    expect(commitment).to_contain_text("26 / (7 × 5) = 26 / 35 = 74.29 %")
+    assert cells(commitment.locator("table")) == [
+        ["Attendances", "26"],
+        ["Participants who started", "7"],
+        ["Sessions held", "5"],
+        ["Places (started × sessions held)", "35"],
+        ["Commitment", "74.29 %"],
+    ]
+    # Per session: the new session's 2 present is hidden (fewer than 3), and so is the next
+    # smallest count (5), or 26 minus the shown ones would give the 2 back.
+    attendance = cells(coordinator.locator("#report-attendance table"))
+    held = [row for row in attendance if row[3] == "Held"]
+    assert [row[4] for row in held] == ["7", "6", "6", HIDDEN, HIDDEN]
+    # Feedback: the two new answers are counted, and the written ones listed sorted, unnamed.
+    feedback = coordinator.locator("#report-feedback")
+    expect(feedback).to_contain_text("Responses: 26.")
+    tables = feedback.locator("table")
+    assert [row[1] for row in cells(tables.first)] == ["26", "26"]
+    written = [row[0] for row in cells(tables.last)]
+    assert kaisla_text in written
+    assert lumikki_text in written
+    assert written == sorted(written, key=str.casefold)
+    page_text = coordinator.locator("main").inner_text()
+    for pseudonym in PARENTS:
+        assert pseudonym not in page_text
 
+    # The PDF, downloaded as the coordinator does, says the same.
     with coordinator.expect_download() as download_info:
         coordinator.locator(f'a[href="/staff/series/{series_id}/report.pdf"]').click()
     download = download_info.value
-    text = pdf_text(str(download.path()))
-    print(text)
+    assert download.suggested_filename == f"tupa-report-series-{series_id}.pdf"
+    pdf = pdf_text(download.path())
+    for figure in (
+        "26 / (7 × 5) = 26 / 35 = 74.29 %",
+        "Attendances 26",
+        "Participants who started 7",
+        "Sessions held 5",
+        "Places (started × sessions held) 35",
+        "Commitment 74.29 %",
+        "Responses: 26.",
+    ):
+        assert figure in pdf, f"{figure!r} is not in the PDF:\n{pdf}"
+    for row in attendance:  # each session's row, the same cells as on the page
+        assert " ".join(row) in pdf, f"{row!r} is not in the PDF:\n{pdf}"
+    assert pdf.index(lumikki_text) < pdf.index(kaisla_text)  # sorted, as on the page
+    for pseudonym in PARENTS:
+        assert pseudonym not in pdf, f"{pseudonym} is named in the PDF"
+    for line in lines:  # what was said in the room is not evaluation data
+        assert line not in pdf

@@ -19,7 +19,6 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +28,6 @@ import pytest
 try:
     from playwright.sync_api import (
         BrowserContext,
-        Dialog,
         Locator,
         Page,
         WebSocketRoute,
@@ -40,6 +38,7 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
         raise
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
+from tests.e2e.room import accept_dialogs, chat_texts, move_next_session_to_soon, say, status
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 
 pytestmark = pytest.mark.e2e
@@ -57,38 +56,6 @@ RECONNECT_TIMEOUT_MS = 40_000
 # ---- people and pages ---------------------------------------------------------------------------
 
 
-def accept_dialogs(page: Page) -> None:
-    """The room asks confirm() before opening, deleting and removing: say yes."""
-
-    def accept(dialog: Dialog) -> None:
-        dialog.accept()
-
-    page.on("dialog", accept)
-
-
-def move_first_session_to_soon(coordinator: Page) -> tuple[str, str]:
-    """Moves the demo series' first session to ten minutes from now (Finnish time), through the
-    series page's move form. Returns the series id and the session id."""
-    coordinator.goto("/staff")
-    coordinator.locator('a[href^="/staff/series/"]', has_text=SERIES_TITLE).first.click()
-    expect(coordinator).to_have_url(re.compile(r"/staff/series/\d+$"))
-    series_id = coordinator.url.rstrip("/").rsplit("/", 1)[1]
-
-    first = coordinator.locator("ol.staff-sessions > li").first
-    session_id = first.get_attribute("data-session-id")
-    assert session_id is not None
-    starts = datetime.now(HELSINKI) + timedelta(minutes=10)  # past midnight: tomorrow's date
-    first.locator("details > summary").click()
-    move = first.locator(f'form[action$="/sessions/{session_id}/move"]')
-    move.locator('input[name="date"]').fill(starts.strftime("%Y-%m-%d"))
-    move.locator('input[name="time"]').fill(starts.strftime("%H:%M"))
-    move.locator('button[type="submit"]').click()
-    expect(coordinator).to_have_url(re.compile(rf"/staff/series/{series_id}\?done=moved$"))
-    moved = coordinator.locator(f'ol.staff-sessions > li[data-session-id="{session_id}"]')
-    expect(moved.locator(f'a[href="/staff/sessions/{session_id}/room"]')).to_be_visible()
-    return series_id, session_id
-
-
 def enrol_and_join(parent: Page, series_id: str, session_id: str, pseudonym: str) -> None:
     """Enrols under `pseudonym` from the public page, then joins from the personal page."""
     parent.goto(f"/series/{series_id}")
@@ -104,25 +71,6 @@ def enrol_and_join(parent: Page, series_id: str, session_id: str, pseudonym: str
     expect(join).to_have_count(1)
     join.click()
     expect(parent).to_have_url(re.compile(rf"/me/[^/]+/sessions/{session_id}/room$"))
-
-
-def status(page: Page) -> Locator:
-    return page.locator("#room-status-text")
-
-
-def chat_texts(page: Page) -> Locator:
-    """The texts of the chat messages the server has stored (not the "sending…" stand-ins)."""
-    return page.locator("#chat-log > li.msg[data-seq]:not(.pending) .msg-text")
-
-
-def say(page: Page, text: str) -> None:
-    """Writes in the main chat and waits until the server has stored the message."""
-    page.locator("#chat-text").fill(text)
-    page.locator("#chat-text").press("Enter")
-    expect(
-        page.locator("#chat-log > li.msg:not(.pending) .msg-text").filter(has_text=text)
-    ).to_have_count(1)
-    expect(page.locator("#chat-log > li.msg.pending")).to_have_count(0)
 
 
 def member(page: Page, name: str) -> Locator:
@@ -223,7 +171,7 @@ def test_facilitator_runs_a_live_chat_with_two_parents(
     # The coordinator moves the demo series' first session to start in ten minutes.
     coordinator = new_context(lang="en").new_page()
     log_in(coordinator, COORDINATOR_EMAIL)
-    series_id, session_id = move_first_session_to_soon(coordinator)
+    series_id, session_id = move_next_session_to_soon(coordinator, SERIES_TITLE)
 
     # Two parents enrol and join; the room is not open yet, so they wait.
     pihlaja_context = new_context(lang="en")

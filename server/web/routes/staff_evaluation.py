@@ -232,7 +232,9 @@ def _download(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    footer = t.gettext("Made with Tupa %(when)s", when=t.datetime(now, "short"))
+    # d.M.yyyy HH:mm in every language: the report dates read so, and the PDF font has no
+    # narrow no-break space (English "9:35 AM").
+    footer = t.gettext("Made with Tupa %(when)s", when=t.datetime(now, "d.M.yyyy HH:mm"))
     return Response(
         report_pdf(report, org.name, footer),
         media_type="application/pdf",
