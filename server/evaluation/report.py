@@ -190,7 +190,11 @@ def funnel_section(
     fmt: ReportFormat, shown: Sequence[int | None], chart_max: int | None
 ) -> Section:
     t = fmt.t
-    labels = (t.gettext("Enrolled"), t.gettext("Started"), t.gettext("Completed"))
+    labels = (
+        t.gettext("Parents enrolled"),
+        t.gettext("Parents who started"),
+        t.gettext("Parents who completed"),
+    )
     chart = report_chart(
         "funnel",
         fmt.chart_text(

@@ -104,9 +104,9 @@ def _series_section(
         )
     header = (
         t.gettext("Series"),
-        t.gettext("Enrolled"),
-        t.gettext("Started"),
-        t.gettext("Completed"),
+        t.gettext("Parents enrolled"),
+        t.gettext("Parents who started"),
+        t.gettext("Parents who completed"),
         t.gettext("Commitment"),
     )
     table = Table(

@@ -33,8 +33,9 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ),
     ErrorCode.ALREADY_ANSWERED: N_("You have already answered this. Thank you!"),
     ErrorCode.QUESTIONNAIRE_LOCKED: N_(
-        "Answers to this questionnaire exist already, so its questions can no longer be removed,"
-        " retyped, rescaled or reworded. You can still add new questions."
+        "Answers to this questionnaire exist already, so its questions can no longer be removed"
+        " or have their answer type, scale or meaning changed. You can still fix typing mistakes"
+        " and add new questions."
     ),
     ErrorCode.NOT_YET_OPEN: N_("This questionnaire is not open for you now."),
 }
