@@ -390,19 +390,19 @@ class CpuSnapshot:
     system: tuple[float, float]
 
     @classmethod
-    def take(cls, server_pid: int | None) -> CpuSnapshot:
+    def take(cls, server_pids: list[int]) -> CpuSnapshot:
         return cls(
             time.perf_counter(),
             time.process_time(),
-            _proc_cpu(server_pid) if server_pid else 0.0,
-            _proc_cpu(server_pid, server_pid) if server_pid else 0.0,
+            sum(_proc_cpu(pid) for pid in server_pids),
+            sum(_proc_cpu(pid, pid) for pid in server_pids),
             _all_cpu(),
             _system_cpu(),
         )
 
 
 def _cpu_shares(
-    a: CpuSnapshot, b: CpuSnapshot, server_pid: int | None, with_db: bool
+    a: CpuSnapshot, b: CpuSnapshot, server_pids: list[int], with_db: bool
 ) -> tuple[dict[str, float | None], list[str]]:
     """Shares of a core used in the window, and the biggest other consumers."""
     wall = b.wall - a.wall
@@ -410,7 +410,7 @@ def _cpu_shares(
     used = {  # processes started during the window count from zero
         pid: (name, (cpu - a.procs.get(pid, (name, 0.0))[1]) / wall)
         for pid, (name, cpu) in b.procs.items()
-        if pid not in (os.getpid(), server_pid)
+        if pid != os.getpid() and pid not in server_pids
     }
     db = sum(share for name, share in used.values() if name == "postgres") if with_db else None
     load = (b.load - a.load) / wall
@@ -441,11 +441,11 @@ def _busy_elsewhere(seconds: float = 1.0) -> float:
 
 
 async def _quiet_between_steps(
-    limit: float, server_pid: int | None, out: Callable[[str], None], threshold: float = 0.2
+    limit: float, server_pids: list[int], out: Callable[[str], None], threshold: float = 0.2
 ) -> None:
     """Before a step: wait (up to ``limit`` s) while other programs use more than ``threshold``
     of a core, not counting this process and the server under test."""
-    mine = {os.getpid(), server_pid}
+    mine = {os.getpid(), *server_pids}
     deadline = time.monotonic() + limit
     waited = False
     while True:
@@ -514,12 +514,17 @@ def _quantile(values: list[float], q: float) -> float | None:
 
 class Driver:
     def __init__(
-        self, name: str, port: int, rooms: list[list[str]], server_pid: int | None, with_db: bool
+        self,
+        name: str,
+        ports: list[int],
+        rooms: list[list[str]],
+        server_pids: list[int],
+        with_db: bool,
     ) -> None:
         self.name = name
-        self.port = port
+        self.ports = ports  # several instances: participants are dealt round the ports
         self.rooms = rooms  # per room, one path per participant
-        self.server_pid = server_pid
+        self.server_pids = server_pids
         self.with_db = with_db
         self.clients: list[Client] = []
         self.room_ready: list[int] = [0] * len(rooms)
@@ -540,9 +545,10 @@ class Driver:
                     failures["connect phase timed out"] += 1
                     return
                 try:
+                    port = self.ports[sid % len(self.ports)]
                     _, client = await asyncio.wait_for(
                         loop.create_connection(
-                            lambda: Client(self, room, sid, path, self.port), HOST, self.port
+                            lambda: Client(self, room, sid, path, port), HOST, port
                         ),
                         left,
                     )
@@ -596,10 +602,10 @@ class Driver:
         self.step = step
         pace = asyncio.create_task(self._pace(step, begin))
         await asyncio.sleep(max(0.0, step.start - time.perf_counter()))
-        before = CpuSnapshot.take(self.server_pid)
+        before = CpuSnapshot.take(self.server_pids)
         await asyncio.sleep(max(0.0, step.end - time.perf_counter()))
-        after = CpuSnapshot.take(self.server_pid)
-        cpu, culprits = _cpu_shares(before, after, self.server_pid, self.with_db)
+        after = CpuSnapshot.take(self.server_pids)
+        cpu, culprits = _cpu_shares(before, after, self.server_pids, self.with_db)
         await pace
         await asyncio.sleep(grace)
         self.step = None
@@ -646,7 +652,7 @@ async def _drive(
         if ready == 0:
             return results
         for rate in rates:
-            await _quiet_between_steps(args.quiet_wait, driver.server_pid, out)
+            await _quiet_between_steps(args.quiet_wait, driver.server_pids, out)
             began = time.time()
             result = await driver.run_step(rate, args.warmup, args.seconds, args.grace)
             results.append(result)
@@ -763,7 +769,7 @@ def run_baseline(
         rooms = [
             [f"/ws/rooms/{r + 1}?link=x" for _ in range(args.people)] for r in range(args.rooms)
         ]
-        driver = Driver("baseline", port, rooms, proc.pid, with_db=False)
+        driver = Driver("baseline", [port], rooms, [proc.pid], with_db=False)
         return _run(_drive(driver, args, _rates(args), out), args.load_loop)
     finally:
         _stop(proc)
@@ -897,23 +903,34 @@ def run_tupa(args: argparse.Namespace, tmp: Path, out: Callable[[str], None]) ->
         if args.probe:  # bench/probe/sitecustomize.py times commits, GC and loop lag
             env["PYTHONPATH"] = f"{REPO / 'bench' / 'probe'}{os.pathsep}{REPO}"
             env["BENCH_PROBE_GC"] = args.probe_gc
-        cmd = [sys.executable, "-m", "server.cli", "serve", "--port", str(port)]
-        if args.profile_tupa:  # cProfile of the server's main thread, written when it stops
-            cmd[1:1] = ["-m", "cProfile", "-o", str(Path(args.profile_tupa).resolve())]
+        if args.instances > 1:  # instances share the database and a Redis channel
+            env["TUPA_REDIS_URL"] = args.redis_url
+        ports = [port] + [_free_port() for _ in range(args.instances - 1)]
         code = _code_state()  # read as the server starts: the code may be edited meanwhile
-        proc = _start(cmd, env, tmp / "tupa.log", port, tmp)
-        out(f"  tupa code: {code}")
-        out(f"  tupa server pid {proc.pid} on port {port} (log {tmp / 'tupa.log'})")
+        procs: list[subprocess.Popen[bytes]] = []
         try:
-            driver = Driver("tupa", port, paths, proc.pid, with_db=scratch is not None)
+            for number, instance_port in enumerate(ports, start=1):
+                cmd = [sys.executable, "-m", "server.cli", "serve", "--port", str(instance_port)]
+                if args.profile_tupa and number == 1:  # cProfile of the first instance
+                    cmd[1:1] = ["-m", "cProfile", "-o", str(Path(args.profile_tupa).resolve())]
+                log = tmp / f"tupa-{number}.log"
+                procs.append(_start(cmd, env, log, instance_port, tmp))
+                out(f"  tupa server pid {procs[-1].pid} on port {instance_port} (log {log})")
+            out(f"  tupa code: {code}")
+            driver = Driver(
+                "tupa", ports, paths, [p.pid for p in procs], with_db=scratch is not None
+            )
             return _run(_drive(driver, args, _rates(args), out), args.load_loop)
         finally:
-            _stop(proc)
+            for proc in procs:
+                _stop(proc)
             if args.probe:
                 out("  probe (server side, every 5 s; t = unix time):")
-                for line in (tmp / "tupa.log").read_text(errors="replace").splitlines():
-                    if line.startswith("probe"):
-                        out(f"    {line}")
+                for number in range(1, len(procs) + 1):
+                    log_text = (tmp / f"tupa-{number}.log").read_text(errors="replace")
+                    for line in log_text.splitlines():
+                        if line.startswith("probe"):
+                            out(f"    [{number}] {line}")
     finally:
         if scratch is not None:
             asyncio.run(_drop_postgres_database(args.postgres_url, scratch))
@@ -1103,6 +1120,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--rates", default=SATURATION_RATES, help="steps for --saturate (msg/s/person)")
     p.add_argument("--only", choices=["tupa", "baseline"])
+    p.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="Tupa server processes sharing the database and a Redis channel (--redis-url); "
+        "participants are dealt round them",
+    )
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     p.add_argument(
         "--baseline-loop",
         choices=["asyncio", "uvloop"],
