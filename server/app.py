@@ -59,6 +59,8 @@ def create_app(
         bus_for(settings.redis_url),
         clock,
         opens_before=timedelta(minutes=settings.room_opens_minutes_before),
+        ice=settings.ice_config(),
+        mesh_limit=settings.mesh_limit,
     )
 
     @asynccontextmanager

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.rooms.ice import IceConfig
+
 Language = Literal["fi", "sv", "en"]
 LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
 
@@ -59,6 +61,15 @@ class Settings(BaseSettings):
     room_opens_minutes_before: int = Field(default=30, ge=0, le=24 * 60)
     chat_retention_days: int = Field(default=30, ge=0, le=3650)
 
+    # Media: STUN and TURN servers for browsers (comma-separated URLs), coturn's shared secret
+    # (use-auth-secret) and how long a TURN credential lasts; a group room uses a full mesh up
+    # to this many people sending audio or video.
+    stun_urls: str = ""
+    turn_urls: str = ""
+    turn_secret: str = Field(default="", repr=False)
+    turn_ttl_seconds: int = Field(default=6 * 3600, ge=60, le=48 * 3600)
+    mesh_limit: int = Field(default=4, ge=2, le=8)
+
     # Evaluation: the share of a session a parent must be present for it to count as attended,
     # and the share of the held sessions a parent must attend to have completed the series.
     attendance_share: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
@@ -80,6 +91,15 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def ice_config(self) -> IceConfig:
+        """STUN and TURN for browsers, from the comma-separated URL lists."""
+        return IceConfig(
+            tuple(u.strip() for u in self.stun_urls.split(",") if u.strip()),
+            tuple(u.strip() for u in self.turn_urls.split(",") if u.strip()),
+            self.turn_secret,
+            self.turn_ttl_seconds,
+        )
 
     def effective_secret_key(self) -> str:
         """The configured secret, or one kept in the data directory for the embedded setup.

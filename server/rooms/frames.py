@@ -14,7 +14,9 @@ from enum import StrEnum
 from typing import Any
 
 PROTOCOL_VERSION = 1
-MAX_FRAME_BYTES = 8 * 1024
+MAX_FRAME_BYTES = 32 * 1024  # a video offer's SDP is several KiB
+MAX_SDP = 20_000
+MAX_CANDIDATE = 2_000
 MAX_TEXT = 2000
 MAX_QUESTION = 500
 MAX_REASON = 300
@@ -39,6 +41,7 @@ class RoomError(StrEnum):
     ROOM_NOT_OPEN = "room_not_open"
     WRONG_MODE = "wrong_mode"
     DUPLICATE = "duplicate"
+    MEDIA_STOPPED = "media_stopped"
 
 
 class CloseCode:
@@ -187,6 +190,49 @@ class ModerateQuestion:
     action: QuestionAction
 
 
+class SignalKind(StrEnum):
+    OFFER = "offer"
+    ANSWER = "answer"
+    CANDIDATE = "candidate"
+    BYE = "bye"
+
+
+@dataclass(frozen=True)
+class IceCandidate:
+    candidate: str
+    sdp_mid: str | None
+    sdp_mline_index: int | None
+
+    def wire(self) -> dict[str, object]:
+        return {
+            "candidate": self.candidate,
+            "sdpMid": self.sdp_mid,
+            "sdpMLineIndex": self.sdp_mline_index,
+        }
+
+
+@dataclass(frozen=True)
+class Signal:
+    to: str
+    kind: SignalKind
+    sdp: str | None = None
+    candidate: IceCandidate | None = None  # None with kind "candidate": the end of candidates
+
+
+@dataclass(frozen=True)
+class Av:
+    mic: bool
+    camera: bool
+    blurred: bool
+
+
+@dataclass(frozen=True)
+class AvControl:
+    peer: str
+    mic_allowed: bool
+    camera_allowed: bool
+
+
 Command = (
     Hello
     | Send
@@ -210,6 +256,9 @@ Command = (
     | Lobby
     | VolunteersModerate
     | ModerateQuestion
+    | Signal
+    | Av
+    | AvControl
 )
 
 
@@ -267,6 +316,40 @@ def _hello(f: dict[str, Any]) -> Hello:
     return Hello(int(value))
 
 
+def _signal(f: dict[str, Any]) -> Signal:
+    to = _matching(f, "to", PEER)
+    try:
+        kind = SignalKind(_field(f, "kind", str))
+    except ValueError as exc:
+        raise FrameError(RoomError.BAD_FRAME) from exc
+    if kind in (SignalKind.OFFER, SignalKind.ANSWER):
+        sdp = _field(f, "sdp", str)
+        if len(sdp) > MAX_SDP:
+            raise FrameError(RoomError.TOO_LONG)
+        if not sdp.startswith("v=0"):
+            raise FrameError(RoomError.BAD_FRAME)
+        return Signal(to, kind, sdp=sdp)
+    if kind is SignalKind.CANDIDATE:
+        raw = f.get("candidate")
+        if raw is None:
+            return Signal(to, kind)
+        if not isinstance(raw, dict):
+            raise FrameError(RoomError.BAD_FRAME)
+        candidate = raw.get("candidate")
+        mid = raw.get("sdpMid")
+        index = raw.get("sdpMLineIndex")
+        if not isinstance(candidate, str) or len(candidate) > MAX_CANDIDATE:
+            raise FrameError(RoomError.BAD_FRAME)
+        if mid is not None and (not isinstance(mid, str) or len(mid) > 64):
+            raise FrameError(RoomError.BAD_FRAME)
+        if index is not None and (
+            not isinstance(index, int) or isinstance(index, bool) or not 0 <= index <= 64
+        ):
+            raise FrameError(RoomError.BAD_FRAME)
+        return Signal(to, kind, candidate=IceCandidate(candidate, mid, index))
+    return Signal(to, kind)
+
+
 _PARSERS: dict[str, Any] = {
     "hello": _hello,
     "send": lambda f: Send(_matching(f, "cid", CID), _text(f, "text", MAX_TEXT)),
@@ -292,6 +375,15 @@ _PARSERS: dict[str, Any] = {
     "lobby": lambda f: Lobby(_field(f, "enabled", bool)),
     "volunteers_moderate": lambda f: VolunteersModerate(_field(f, "allowed", bool)),
     "question": lambda f: ModerateQuestion(_seq(f, "question"), _question_action(f)),
+    "signal": _signal,
+    "av": lambda f: Av(
+        _field(f, "mic", bool), _field(f, "camera", bool), _field(f, "blurred", bool)
+    ),
+    "av_control": lambda f: AvControl(
+        _matching(f, "peer", PEER),
+        _field(f, "mic_allowed", bool),
+        _field(f, "camera_allowed", bool),
+    ),
 }
 
 

@@ -26,6 +26,7 @@ from server.rooms import protocol
 from server.rooms.bus import Bus
 from server.rooms.frames import (
     Ask,
+    Av,
     CloseCode,
     Command,
     FrameError,
@@ -35,10 +36,19 @@ from server.rooms.frames import (
     Report,
     RoomError,
     Send,
+    Signal,
     Upvote,
     parse_frame,
 )
-from server.rooms.limits import BURST, RATE_PER_SECOND, TokenBucket
+from server.rooms.ice import IceConfig, ice_servers
+from server.rooms.limits import (
+    BURST,
+    RATE_PER_SECOND,
+    SIGNAL_BURST,
+    SIGNAL_RATE_PER_SECOND,
+    TokenBucket,
+)
+from server.rooms.media import may_publish
 from server.rooms.state import (
     Event,
     Member,
@@ -58,6 +68,7 @@ from server.rooms.store import (
     replay,
 )
 from server.rooms.writer import EventWriter
+from server.scheduling.series import MediaMode
 from server.storage.db import Database
 from server.storage.tables import SessionRow
 
@@ -120,6 +131,10 @@ class Connection:
         self.presence_id: int | None = None  # this socket's attendance record, once in the room
         self.held: list[tuple[Event, Outgoing]] = []
         self.bucket = bucket
+        # ICE candidates come in bursts: signalling has a bucket of its own.
+        self.signal_bucket = TokenBucket(
+            SIGNAL_RATE_PER_SECOND, SIGNAL_BURST, SIGNAL_BURST, time.monotonic()
+        )
         self.describe = describe
         self._send = send
         self._close = close
@@ -232,6 +247,8 @@ class RoomHub:
         queue_size: int = SEND_QUEUE_FRAMES,
         rate_per_second: float = RATE_PER_SECOND,
         burst: int = BURST,
+        ice: IceConfig | None = None,
+        mesh_limit: int = 4,
     ) -> None:
         self.database = database
         self.bus = bus
@@ -240,6 +257,8 @@ class RoomHub:
         self.queue_size = queue_size
         self.rate_per_second = rate_per_second
         self.burst = burst
+        self.ice = ice or IceConfig()
+        self.mesh_limit = mesh_limit
         self.writer = EventWriter(database, clock)
         self.rooms: dict[int, RoomRuntime] = {}
         self._rooms_lock = asyncio.Lock()
@@ -384,10 +403,11 @@ class RoomHub:
                 **member.public(),
                 "moderator": moderator,
                 "muted_until": member.muted_until.isoformat() if member.muted_until else None,
+                "av": member.av.public(),
             },
             "room": state.settings(),
             "members": [
-                {**m.public(), "hand": m.hand, "online": m.online}
+                {**m.public(), "hand": m.hand, "online": m.online, "av": m.av.public()}
                 for m in state.members.values()
                 if m.status is MemberStatus.ADMITTED and m.online
             ],
@@ -395,6 +415,15 @@ class RoomHub:
             "events": [e.wire() for e in missed],
             "seq": seen,
         }
+        if state.mode is not MediaMode.CHAT:
+            # Only admitted people get here: TURN credentials are never given to the lobby.
+            frame["media"] = {
+                "mode": state.mode.value,
+                "publish": may_publish(member.role, state.mode),
+                "topology": "mesh",
+                "mesh_limit": self.mesh_limit,
+                "ice_servers": ice_servers(self.ice, member.peer, self.clock()),
+            }
         conn.last_seq = seen
         conn.push_frame(frame)
         conn.phase = Phase.READY
@@ -430,16 +459,20 @@ class RoomHub:
         """One frame from a client. Nothing it contains can raise out of here."""
         if conn.phase is Phase.CLOSED:
             return
-        if not conn.bucket.take(time.monotonic()):
-            if conn.bucket.abusive:
+        try:
+            command = parse_frame(raw)
+        except FrameError as error:
+            command = None
+            parse_error = error.code
+        bucket = conn.signal_bucket if isinstance(command, Signal) else conn.bucket
+        if not bucket.take(time.monotonic()):
+            if bucket.abusive:
                 conn.terminate(CloseCode.ABUSE)
             else:
                 conn.error(RoomError.RATE_LIMITED)
             return
-        try:
-            command = parse_frame(raw)
-        except FrameError as error:
-            conn.error(error.code)
+        if command is None:
+            conn.error(parse_error)
             return
         runtime = self.rooms.get(session_id)
         member = runtime.state.members.get(conn.peer) if runtime else None
@@ -619,10 +652,10 @@ class RoomHub:
 
 
 # Commands that need no room-wide lock (see RoomHub.receive).
-_PERSONAL = (Send, Private, Ask, Hand, Report, Upvote, Ping)
+_PERSONAL = (Send, Private, Ask, Hand, Report, Upvote, Ping, Signal, Av)
 
-# Ephemeral events that still change the database (membership status).
-_STORED_EFFECTS = frozenset({"member", "status", "room"})
+# Ephemeral events that still change the database (membership status, the moderation log).
+_STORED_EFFECTS = frozenset({"member", "status", "room", "media_moderation"})
 
 
 def _online(state: RoomState, event: Event) -> bool | None:

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 RATE_PER_SECOND = 10.0
 BURST = 20
+# Signalling: a new peer connection sends an offer and a burst of ICE candidates at once.
+SIGNAL_RATE_PER_SECOND = 20.0
+SIGNAL_BURST = 60
 ABUSE_FACTOR = 3  # refusals beyond three bursts' worth in a row close the connection
 
 

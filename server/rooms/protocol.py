@@ -8,11 +8,12 @@ without sockets, a database or a clock.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from server.rooms import frames as f
+from server.rooms import media
 from server.rooms.frames import RoomError
 from server.rooms.state import (
     CONNECTED,
@@ -20,6 +21,7 @@ from server.rooms.state import (
     LEADER_ROLES,
     MODERATORS,
     Audience,
+    AvState,
     Event,
     Member,
     MemberStatus,
@@ -230,7 +232,96 @@ def _report(state: RoomState, actor: Member, command: f.Report, now: datetime) -
 
 Handler = Callable[[RoomState, Member, Any, datetime], Decision]
 
+# --- media: signalling and microphone/camera state ---------------------------------------------
+
+
+def _signal(state: RoomState, actor: Member, command: f.Signal, now: datetime) -> Decision:
+    """Relay WebRTC signalling to one admitted, online person; refuse sending what may not be."""
+    if state.mode is MediaMode.CHAT:
+        return refuse(RoomError.WRONG_MODE)
+    target = state.members.get(command.to)
+    if (
+        target is None
+        or target.peer == actor.peer
+        or target.status is not MemberStatus.ADMITTED
+        or not target.online
+    ):
+        return refuse(RoomError.UNKNOWN_PEER)
+    data: dict[str, Any] = {"from": actor.peer, "kind": command.kind.value}
+    if command.sdp is not None:
+        sending = media.sent_kinds(command.sdp)
+        if sending and not media.may_publish(actor.role, state.mode):
+            return refuse(RoomError.NOT_ALLOWED)
+        stopped = ("audio" in sending and not actor.av.mic_allowed) or (
+            "video" in sending and not actor.av.camera_allowed
+        )
+        if stopped:
+            return refuse(RoomError.MEDIA_STOPPED)
+        data["sdp"] = command.sdp
+    if command.kind is f.SignalKind.CANDIDATE:
+        data["candidate"] = command.candidate.wire() if command.candidate else None
+    audience = Audience(peers=frozenset({target.peer}))
+    return Decision([Event("signal", data, audience, False, actor.peer)])
+
+
+def _av_event(target: Member, av: AvState, actor: Member) -> Event:
+    return Event("av", {"peer": target.peer, **av.public()}, EVERYONE, False, actor.peer)
+
+
+def _av(state: RoomState, actor: Member, command: f.Av, now: datetime) -> Decision:
+    """A person's own microphone, camera and hidden-face state, for everyone's tiles."""
+    if state.mode is MediaMode.CHAT:
+        return refuse(RoomError.WRONG_MODE)
+    if (command.mic or command.camera) and not media.may_publish(actor.role, state.mode):
+        return refuse(RoomError.NOT_ALLOWED)
+    if (command.mic and not actor.av.mic_allowed) or (
+        command.camera and not actor.av.camera_allowed
+    ):
+        return refuse(RoomError.MEDIA_STOPPED)
+    av = replace(actor.av, mic=command.mic, camera=command.camera, blurred=command.blurred)
+    if av == actor.av:
+        return Decision()
+    return Decision([_av_event(actor, av, actor)])
+
+
+def _av_control(state: RoomState, actor: Member, command: f.AvControl, now: datetime) -> Decision:
+    """A moderator stops (or allows again) someone's microphone or camera.
+
+    Everyone is told at once (receiving browsers stop playing it); the person's signalling that
+    would send it is refused from now on; the change goes to the moderation log.
+    """
+    if state.mode is MediaMode.CHAT:
+        return refuse(RoomError.WRONG_MODE)
+    target = _target(state, command.peer)
+    if target is None or target.status is not MemberStatus.ADMITTED:
+        return refuse(RoomError.UNKNOWN_PEER)
+    before = target.av
+    av = replace(
+        before,
+        mic=before.mic and command.mic_allowed,
+        camera=before.camera and command.camera_allowed,
+        mic_allowed=command.mic_allowed,
+        camera_allowed=command.camera_allowed,
+    )
+    actions = []
+    if av.mic_allowed != before.mic_allowed:
+        actions.append("mic_allowed" if av.mic_allowed else "mic_stopped")
+    if av.camera_allowed != before.camera_allowed:
+        actions.append("camera_allowed" if av.camera_allowed else "camera_stopped")
+    if not actions:
+        return Decision()
+    logged = {"peer": target.peer, "name": target.name, "actions": actions}
+    return Decision(
+        [
+            _av_event(target, av, actor),
+            Event("media_moderation", logged, NOBODY, False, actor.peer),
+        ]
+    )
+
+
 _PARTICIPANT: dict[type, Handler] = {
+    f.Signal: _signal,
+    f.Av: _av,
     f.Send: _send,
     f.Private: _private,
     f.Ask: _ask,
@@ -371,6 +462,7 @@ _MODERATOR: dict[type, Handler] = {
     f.Lock: _lock,
     f.SlowMode: _slow_mode,
     f.ModerateQuestion: _moderate_question,
+    f.AvControl: _av_control,
 }
 
 

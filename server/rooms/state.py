@@ -44,6 +44,26 @@ class RoomStatus(StrEnum):
 
 
 @dataclass
+class AvState:
+    """A person's microphone, camera and hidden face, and what moderators allow."""
+
+    mic: bool = False
+    camera: bool = False
+    blurred: bool = False
+    mic_allowed: bool = True
+    camera_allowed: bool = True
+
+    def public(self) -> dict[str, bool]:
+        return {
+            "mic": self.mic,
+            "camera": self.camera,
+            "blurred": self.blurred,
+            "mic_allowed": self.mic_allowed,
+            "camera_allowed": self.camera_allowed,
+        }
+
+
+@dataclass
 class Member:
     peer: str
     name: str
@@ -53,6 +73,7 @@ class Member:
     hand: bool = False
     online_on: set[str] = field(default_factory=set)  # instances where this person has a socket
     last_message_at: datetime | None = None
+    av: AvState = field(default_factory=lambda: AvState())
 
     @property
     def online(self) -> bool:
@@ -301,6 +322,19 @@ def _on_status(state: RoomState, event: Event) -> None:
         member.status = MemberStatus(event.data["status"])
 
 
+def _on_av(state: RoomState, event: Event) -> None:
+    member = _member(state, event.data["peer"])
+    if member is not None:
+        data = event.data
+        member.av = AvState(
+            data["mic"],
+            data["camera"],
+            data["blurred"],
+            data["mic_allowed"],
+            data["camera_allowed"],
+        )
+
+
 def _on_moderation(state: RoomState, event: Event) -> None:
     action = event.data["action"]
     member = _member(state, event.data.get("peer"))
@@ -315,6 +349,7 @@ def _on_moderation(state: RoomState, event: Event) -> None:
 
 
 _APPLY = {
+    "av": _on_av,
     "message": _on_message,
     "private": _on_private,
     "question": _on_question,

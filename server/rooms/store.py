@@ -294,6 +294,9 @@ async def _effects(db: AsyncSession, session_id: int, event: Event, now: datetim
         await _room_effects(db, session_id, event, now)
     elif event.type == "report":
         await _log(db, session_id, event, "report", None, now, {"message": data["message"]})
+    elif event.type == "media_moderation":
+        for action in data["actions"]:
+            await _log(db, session_id, event, action, data["peer"], now)
 
 
 async def _moderation_effects(

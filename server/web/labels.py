@@ -53,4 +53,8 @@ MODERATION_LABELS: dict[str, str] = {
     "slow_mode": N_("changed slow mode"),
     "lobby": N_("turned the lobby on or off"),
     "volunteers_moderate": N_("changed whether volunteers may moderate"),
+    "mic_stopped": N_("stopped the microphone of"),
+    "mic_allowed": N_("allowed the microphone of"),
+    "camera_stopped": N_("stopped the camera of"),
+    "camera_allowed": N_("allowed the camera of"),
 }

@@ -110,8 +110,9 @@ ROOM_ERROR_MESSAGES: dict[str, str] = {
     "unknown_peer": N_("That person is not in the room."),
     "unknown_message": N_("That message is no longer there."),
     "room_not_open": N_("The room is not open."),
-    "wrong_mode": N_("Questions are only asked in live sessions."),
+    "wrong_mode": N_("That is not available in this session."),
     "duplicate": N_("You have already done that."),
+    "media_stopped": N_("A facilitator has stopped your microphone or camera."),
 }
 
 

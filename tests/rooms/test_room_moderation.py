@@ -4,7 +4,7 @@ import json
 
 import websockets
 
-from server.rooms.frames import CloseCode
+from server.rooms.frames import MAX_FRAME_BYTES, CloseCode
 from tests.roomclient import RoomClient, a_room, connect
 
 
@@ -224,7 +224,7 @@ async def test_oversized_frame_closes_with_1009_and_bad_first_frame_with_4000(
     live_server, org, clock
 ):
     room, _facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
-    await parents["Mustikka"].ws.send("x" * 20_000)
+    await parents["Mustikka"].ws.send("x" * (MAX_FRAME_BYTES + 1))
     assert await parents["Mustikka"].closed_with() == 1009
     rude = await connect(
         live_server, room.session_id, link=room.parent_links["Puolukka"], hello=False

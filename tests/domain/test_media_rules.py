@@ -1,0 +1,164 @@
+"""Who may publish, what an SDP would send, signalling and stopped microphones (no sockets)."""
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from server.rooms import frames as f
+from server.rooms.frames import FrameError, RoomError, parse_frame
+from server.rooms.ice import IceConfig, ice_servers
+from server.rooms.media import may_publish, sent_kinds
+from server.rooms.state import ParticipantRole
+from server.scheduling.series import MediaMode
+from tests.domain.test_room_protocol import a_room
+
+SENDRECV_OFFER = """v=0
+o=- 1 2 IN IP4 127.0.0.1
+s=-
+t=0 0
+a=group:BUNDLE 0 1
+m=audio 9 UDP/TLS/RTP/SAVPF 111
+a=mid:0
+a=sendrecv
+m=video 9 UDP/TLS/RTP/SAVPF 96
+a=mid:1
+a=sendrecv
+"""
+RECVONLY_ANSWER = SENDRECV_OFFER.replace("a=sendrecv", "a=recvonly")
+
+
+def test_an_sdp_sends_the_kinds_whose_sections_send():
+    assert sent_kinds(SENDRECV_OFFER) == {"audio", "video"}
+    assert sent_kinds(RECVONLY_ANSWER) == set()
+    video_only = SENDRECV_OFFER.replace("a=mid:0\na=sendrecv", "a=mid:0\na=inactive")
+    assert sent_kinds(video_only) == {"video"}
+
+
+def test_a_section_without_direction_sends_unless_the_session_says_otherwise():
+    bare = "v=0\nm=audio 9 RTP/AVP 0\nm=video 9 RTP/AVP 96\na=recvonly\n"
+    assert sent_kinds(bare) == {"audio"}
+    session_level = "v=0\na=recvonly\nm=audio 9 RTP/AVP 0\nm=video 9 RTP/AVP 96\n"
+    assert sent_kinds(session_level) == set()
+    rejected = "v=0\nm=audio 0 RTP/AVP 0\na=sendrecv\n"
+    assert sent_kinds(rejected) == set()
+    data_only = "v=0\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\n"
+    assert sent_kinds(data_only) == set()
+
+
+def test_everyone_publishes_in_a_group_only_staff_on_a_stage_nobody_in_chat():
+    assert may_publish(ParticipantRole.PARENT, MediaMode.GROUP)
+    assert not may_publish(ParticipantRole.PARENT, MediaMode.STAGE)
+    assert may_publish(ParticipantRole.VOLUNTEER, MediaMode.STAGE)
+    assert not may_publish(ParticipantRole.FACILITATOR, MediaMode.CHAT)
+
+
+def test_signalling_reaches_only_the_addressee():
+    room, _fac, _vol, a, b = a_room(MediaMode.GROUP)
+    decision = room.do(a, f.Signal(b.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER))
+    (event,) = decision.events
+    assert event.type == "signal" and event.data["from"] == a.peer
+    assert event.audience.peers == {b.peer} and not event.audience.everyone
+    assert not event.lasting
+
+
+def test_signalling_is_refused_in_chat_rooms_and_to_people_not_here():
+    room, _fac, _vol, a, b = a_room(MediaMode.CHAT)
+    offer = f.Signal(b.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER)
+    assert room.do(a, offer).error is RoomError.WRONG_MODE
+    room, _fac, _vol, a, b = a_room(MediaMode.GROUP)
+    b.online_on.clear()
+    assert room.do(a, offer).error is RoomError.UNKNOWN_PEER
+    assert room.do(a, f.Signal(a.peer, f.SignalKind.BYE)).error is RoomError.UNKNOWN_PEER
+
+
+def test_the_stage_audience_may_answer_to_receive_but_never_send():
+    room, fac, _vol, a, _b = a_room(MediaMode.STAGE)
+    sending = room.do(a, f.Signal(fac.peer, f.SignalKind.ANSWER, sdp=SENDRECV_OFFER))
+    assert sending.error is RoomError.NOT_ALLOWED
+    receiving = room.do(a, f.Signal(fac.peer, f.SignalKind.ANSWER, sdp=RECVONLY_ANSWER))
+    assert receiving.error is None and receiving.events
+    assert room.do(a, f.Av(mic=True, camera=False, blurred=False)).error is RoomError.NOT_ALLOWED
+    assert room.do(fac, f.Signal(a.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER)).events
+
+
+def test_a_stopped_microphone_cannot_be_negotiated_or_switched_back_on():
+    room, fac, _vol, a, b = a_room(MediaMode.GROUP)
+    room.do(a, f.Av(mic=True, camera=True, blurred=False))
+    stopped = room.do(fac, f.AvControl(a.peer, mic_allowed=False, camera_allowed=True))
+    av, logged = stopped.events
+    assert av.type == "av" and av.audience.everyone
+    assert av.data == {
+        "peer": a.peer,
+        "mic": False,
+        "camera": True,
+        "blurred": False,
+        "mic_allowed": False,
+        "camera_allowed": True,
+    }
+    assert logged.type == "media_moderation" and logged.data["actions"] == ["mic_stopped"]
+    assert not logged.audience.everyone and not logged.audience.peers  # for the log only
+
+    offer = f.Signal(b.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER)
+    assert room.do(a, offer).error is RoomError.MEDIA_STOPPED
+    video_only = SENDRECV_OFFER.replace("a=mid:0\na=sendrecv", "a=mid:0\na=inactive")
+    assert room.do(a, f.Signal(b.peer, f.SignalKind.OFFER, sdp=video_only)).events
+    back_on = f.Av(mic=True, camera=True, blurred=False)
+    assert room.do(a, back_on).error is RoomError.MEDIA_STOPPED
+
+    room.do(fac, f.AvControl(a.peer, mic_allowed=True, camera_allowed=True))
+    assert room.do(a, back_on).events
+    assert room.do(a, offer).events
+
+
+def test_parents_cannot_stop_anyones_microphone():
+    room, fac, _vol, a, _b = a_room(MediaMode.GROUP)
+    control = f.AvControl(fac.peer, mic_allowed=False, camera_allowed=False)
+    assert room.do(a, control).error is RoomError.NOT_ALLOWED
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "signal", "to": "parentbbbb", "kind": "offer"},
+        {"type": "signal", "to": "parentbbbb", "kind": "offer", "sdp": "hello"},
+        {"type": "signal", "to": "parentbbbb", "kind": "shout"},
+        {"type": "signal", "to": "x", "kind": "bye"},
+        {"type": "signal", "to": "parentbbbb", "kind": "candidate", "candidate": "a"},
+        {
+            "type": "signal",
+            "to": "parentbbbb",
+            "kind": "candidate",
+            "candidate": {"candidate": "c", "sdpMid": "0", "sdpMLineIndex": 99},
+        },
+        {"type": "av", "mic": 1, "camera": False, "blurred": False},
+        {"type": "av_control", "peer": "parentbbbb", "mic_allowed": True},
+    ],
+)
+def test_malformed_media_frames_are_refused(frame):
+    with pytest.raises(FrameError) as refused:
+        parse_frame(json.dumps(frame))
+    assert refused.value.code is RoomError.BAD_FRAME
+
+
+def test_an_sdp_over_the_limit_is_too_long():
+    sdp = "v=0\n" + "a=x\n" * 6000
+    with pytest.raises(FrameError) as refused:
+        parse_frame(json.dumps({"type": "signal", "to": "parentbbbb", "kind": "offer", "sdp": sdp}))
+    assert refused.value.code is RoomError.TOO_LONG
+
+
+def test_turn_credentials_follow_coturns_rest_scheme_and_expire():
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    config = IceConfig(("stun:stun.example.org",), ("turn:turn.example.org",), "s3cret", 3600)
+    stun, turn = ice_servers(config, "peer1234", now)
+    assert stun == {"urls": ["stun:stun.example.org"]}
+    username, credential = str(turn["username"]), str(turn["credential"])
+    expires, peer = username.split(":")
+    assert int(expires) == int(now.timestamp()) + 3600 and peer == "peer1234"
+    expected = hmac.new(b"s3cret", username.encode(), hashlib.sha1).digest()
+    assert base64.b64decode(credential) == expected
+    assert ice_servers(IceConfig(turn_urls=("turn:x",)), "p", now) == []  # no secret: no TURN
