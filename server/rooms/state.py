@@ -307,6 +307,8 @@ def _on_presence(state: RoomState, event: Event) -> None:
         member.online_on.discard(event.origin)
         if not member.online:
             member.hand = False
+            # Gone: nothing is sent any more; what a moderator stopped stays stopped.
+            member.av = replace(member.av, mic=False, camera=False)
 
 
 def _on_hand(state: RoomState, event: Event) -> None:

@@ -12,7 +12,7 @@ from server.rooms import frames as f
 from server.rooms.frames import FrameError, RoomError, parse_frame
 from server.rooms.ice import IceConfig, ice_servers
 from server.rooms.media import may_publish, sent_kinds
-from server.rooms.state import ParticipantRole
+from server.rooms.state import EVERYONE, Event, ParticipantRole, apply
 from server.scheduling.series import MediaMode
 from tests.domain.test_room_protocol import a_room
 
@@ -162,3 +162,17 @@ def test_turn_credentials_follow_coturns_rest_scheme_and_expire():
     expected = hmac.new(b"s3cret", username.encode(), hashlib.sha1).digest()
     assert base64.b64decode(credential) == expected
     assert ice_servers(IceConfig(turn_urls=("turn:x",)), "p", now) == []  # no secret: no TURN
+
+
+def test_someone_who_leaves_sends_nothing_but_a_stopped_microphone_stays_stopped():
+    room, fac, _vol, a, _b = a_room(MediaMode.GROUP)
+    room.do(a, f.Av(mic=True, camera=True, blurred=True))
+    room.do(fac, f.AvControl(a.peer, mic_allowed=False, camera_allowed=True))
+    apply(
+        room.state,
+        Event(
+            "presence", {"peer": a.peer, "online": False}, EVERYONE, False, origin="this-instance"
+        ),
+    )
+    assert not a.online
+    assert (a.av.mic, a.av.camera, a.av.blurred, a.av.mic_allowed) == (False, False, True, False)
