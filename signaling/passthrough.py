@@ -1,0 +1,142 @@
+"""Encoded frames out of aiortc's receiver, and keyframes asked of the publisher.
+
+Decoding a publisher's video only to encode it again for each subscriber was measured at about a
+sixth of a core per subscriber; forwarding the encoded frames at about half a percent. aiortc has
+no public way to receive encoded frames, so this module reaches into the receiver of the pinned
+aiortc minor (1.16); every private name is checked when a receiver is taken over:
+
+- ``RTCRtpReceiver.__decoder_queue``: the ``queue.Queue`` through which ``_handle_rtp_packet``
+  hands each reassembled ``(codec, JitterFrame)`` to the decoder thread. A stand-in queue turns
+  the frame into an ``av.Packet`` and puts it straight on the remote track's ``_queue``, so the
+  track yields packets and no decoder is ever created. The ``None`` that stops the receiver
+  still reaches the idle decoder thread, which then ends the track as usual.
+- ``RTCRtpReceiver.__started``: the stand-in must be in place before ``receive()`` starts.
+- ``RTCRtpReceiver._send_rtcp_pli``: sends one RTCP Picture Loss Indication to the publisher;
+  ``__rtx_ssrc`` tells which SSRCs are retransmissions, not worth a PLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+from fractions import Fraction
+from typing import Any
+
+import av
+from aiortc import RTCRtpCodecParameters, RTCRtpReceiver
+from aiortc.jitterbuffer import JitterFrame
+from av.stream import Stream
+
+# How often, at most, the relay asks one publisher for a keyframe. Each keyframe costs the
+# publisher's uplink several times a delta frame, and joins and losses tend to come in bursts.
+KEYFRAME_INTERVAL = 0.5
+
+_DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
+_STARTED = "_RTCRtpReceiver__started"
+_RTX_SSRCS = "_RTCRtpReceiver__rtx_ssrc"
+
+
+def is_keyframe(mime_type: str, data: bytes) -> bool:
+    """Whether a subscriber can start decoding at this frame.
+
+    Audio frames stand alone. A VP8 frame is a key frame when bit 0 of its first byte (the
+    frame tag's inverse key-frame flag, RFC 6386 section 9.1) is 0. The relay negotiates only
+    VP8, so other video codecs are never released to a waiting subscriber.
+    """
+    mime = mime_type.lower()
+    if mime.startswith("audio/"):
+        return True
+    if mime == "video/vp8":
+        return bool(data) and data[0] & 1 == 0
+    return False
+
+
+def encoded_packet(codec: RTCRtpCodecParameters, frame: JitterFrame) -> av.Packet[Stream]:
+    """The jitter buffer's frame as the ``av.Packet`` that aiortc's ``Encoder.pack`` expects."""
+    packet = av.Packet(frame.data)
+    packet.pts = frame.timestamp
+    packet.time_base = Fraction(1, codec.clockRate)
+    packet.is_keyframe = is_keyframe(codec.mimeType, frame.data)
+    return packet
+
+
+class _PassThroughQueue(queue.Queue[Any]):
+    """Stands in for a receiver's decoder queue: frames go to the remote track still encoded.
+
+    ``put`` runs on the event loop, inside ``RTCRtpReceiver._handle_rtp_packet``, so putting on
+    the track's ``asyncio.Queue`` needs no thread hop. Only the stop signal (``None``) is queued
+    for the receiver's decoder thread, which has been waiting for it without work.
+    """
+
+    def __init__(self, track_queue: asyncio.Queue[Any]) -> None:
+        super().__init__()
+        self._track_queue = track_queue
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:
+            super().put(None, block, timeout)
+            return
+        codec, frame = item
+        if frame.data:
+            self._track_queue.put_nowait(encoded_packet(codec, frame))
+
+
+def pass_through(receiver: RTCRtpReceiver) -> None:
+    """Make the receiver's remote track yield encoded ``av.Packet``s instead of decoded frames.
+
+    Call it after ``setRemoteDescription`` has created the track and before the connection
+    starts the receiver (aiortc starts it only once DTLS is up, well after the answer).
+    """
+    track = receiver.track
+    track_queue = getattr(track, "_queue", None)
+    if not (
+        isinstance(getattr(receiver, _DECODER_QUEUE, None), queue.Queue)
+        and isinstance(getattr(receiver, _STARTED, None), bool)
+        and isinstance(track_queue, asyncio.Queue)
+    ):
+        raise RuntimeError("aiortc's receiver internals changed: the relay is built for 1.16")
+    if getattr(receiver, _STARTED):
+        raise RuntimeError("pass_through must come before the receiver starts")
+    setattr(receiver, _DECODER_QUEUE, _PassThroughQueue(track_queue))
+
+
+def media_ssrcs(receiver: RTCRtpReceiver) -> list[int]:
+    """The publisher's media SSRCs heard lately, without the retransmission (RTX) ones."""
+    rtx = getattr(receiver, _RTX_SSRCS, {})
+    return [s.source for s in receiver.getSynchronizationSources() if s.source not in rtx]
+
+
+class KeyframeRequests:
+    """Keyframe requests for one publisher's camera, merged into at most one PLI per interval.
+
+    Joins, drops and subscribers' own requests all call :meth:`ask`; however many ask within an
+    interval, the publisher gets one PLI at its start and at most one more at its end.
+    """
+
+    def __init__(self, receiver: RTCRtpReceiver, interval: float = KEYFRAME_INTERVAL) -> None:
+        if not callable(getattr(receiver, "_send_rtcp_pli", None)):
+            raise RuntimeError("aiortc's RTCRtpReceiver no longer has _send_rtcp_pli")
+        self._receiver = receiver
+        self._interval = interval
+        self._wanted = asyncio.Event()
+        self.asked = 0
+        self.sent = 0
+
+    def ask(self) -> None:
+        self.asked += 1
+        self._wanted.set()
+
+    async def run(self) -> None:
+        """Send the merged requests until cancelled."""
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            ssrcs = media_ssrcs(self._receiver)
+            if not ssrcs:
+                # Nothing heard yet: the publisher's first frame is a keyframe anyway, and a
+                # subscriber still waiting will ask again with the next frame it drops.
+                continue
+            for ssrc in ssrcs:
+                await self._receiver._send_rtcp_pli(ssrc)
+            self.sent += 1
+            await asyncio.sleep(self._interval)

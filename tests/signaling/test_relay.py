@@ -1,0 +1,542 @@
+"""The media relay, end to end on loopback: aiortc publishers and subscribers in this process.
+
+The publisher encodes a moving picture (VP8) and silence (Opus); subscribers decode what the
+relay forwards. The relay itself must never decode. Assertions count frames rather than time
+them, with generous deadlines, so that a loaded two-core machine passes too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from fractions import Fraction
+
+import av
+import pytest
+from aiortc import (
+    AudioStreamTrack,
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpCodecParameters,
+    RTCRtpSender,
+    RTCSessionDescription,
+    VideoStreamTrack,
+)
+from aiortc.codecs import get_decoder
+from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.mediastreams import MediaStreamError
+from av.stream import Stream
+
+from server.errors import ErrorCode, TupaError
+from signaling.forwarding import QUEUE_LIMITS, Fanout
+from signaling.passthrough import KeyframeRequests, is_keyframe
+from signaling.relay import Relay
+
+ROOM = "kestrel-room"
+WIDTH, HEIGHT = 320, 240
+STRIPES = bytes(range(256)) * 3
+
+
+class MovingStripes(VideoStreamTrack):
+    """320x240 at 30 fps: diagonal stripes that move every frame, so every frame differs."""
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        shift = pts // 3000 % 256
+        frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
+        luma = b"".join(STRIPES[(shift + row) % 256 :][:WIDTH] for row in range(HEIGHT))
+        frame.planes[0].update(luma)
+        frame.planes[1].update(bytes([90]) * frame.planes[1].buffer_size)
+        frame.planes[2].update(bytes([200]) * frame.planes[2].buffer_size)
+        frame.pts = pts
+        frame.time_base = time_base
+        return frame
+
+
+def peer_connection() -> RTCPeerConnection:
+    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+
+
+class Publisher:
+    """Sends audio and video; counts the keyframe requests (PLI/FIR) that reach its camera."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.pc = peer_connection()
+        self.keyframe_requests = 0
+
+    async def publish(self, relay: Relay, room: str = ROOM) -> None:
+        self.pc.addTrack(AudioStreamTrack())
+        camera = self.pc.addTrack(MovingStripes())
+        force_keyframe = camera._send_keyframe
+
+        def counted() -> None:
+            self.keyframe_requests += 1
+            force_keyframe()
+
+        setattr(camera, "_send_keyframe", counted)  # noqa: B010
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        answer = await relay.publish(room, self.name, self.pc.localDescription.sdp)
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+
+    async def close(self) -> None:
+        await self.pc.close()
+
+
+class Subscriber:
+    """Decodes what arrives and counts it; ``reads=False`` never calls ``recv`` at all."""
+
+    def __init__(self, name: str, reads: bool = True) -> None:
+        self.name = name
+        self.reads = reads
+        self.pc = peer_connection()
+        self.frames: Counter[str] = Counter()
+        self.ended: set[str] = set()
+        self._readers: list[asyncio.Task[None]] = []
+        self.pc.on("track", self._on_track)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if self.reads:
+            self._readers.append(asyncio.create_task(self._read(track)))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        expected = av.VideoFrame if track.kind == "video" else av.AudioFrame
+        try:
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, expected)
+                self.frames[track.kind] += 1
+        except MediaStreamError:
+            self.ended.add(track.kind)
+
+    async def subscribe(self, relay: Relay, publisher: str, room: str = ROOM) -> None:
+        offer = await relay.subscribe(room, self.name, publisher)
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        await relay.answer(room, self.name, publisher, self.pc.localDescription.sdp)
+
+    async def close(self) -> None:
+        await self.pc.close()
+        await asyncio.gather(*self._readers)
+
+
+class Stage:
+    """A relay and the clients of one test; everything is closed at the end."""
+
+    def __init__(self) -> None:
+        self.relay = Relay()
+        self.clients: list[Publisher | Subscriber] = []
+
+    async def publisher(self, name: str = "puolukka") -> Publisher:
+        publisher = Publisher(name)
+        self.clients.append(publisher)
+        await publisher.publish(self.relay)
+        return publisher
+
+    async def subscriber(
+        self, name: str, publisher: str = "puolukka", reads: bool = True
+    ) -> Subscriber:
+        subscriber = Subscriber(name, reads)
+        self.clients.append(subscriber)
+        await subscriber.subscribe(self.relay, publisher)
+        return subscriber
+
+    async def close(self) -> None:
+        await self.relay.close()
+        for client in self.clients:
+            await client.close()
+
+
+@pytest.fixture
+async def stage() -> AsyncIterator[Stage]:
+    stage = Stage()
+    try:
+        yield stage
+    finally:
+        await stage.close()
+
+
+@pytest.fixture
+def decoders_created(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every decoder aiortc creates in this process (subscribers' and, if it did, the relay's)."""
+    created: list[str] = []
+
+    def spy(codec: RTCRtpCodecParameters) -> object:
+        created.append(codec.mimeType.lower())
+        return get_decoder(codec)
+
+    monkeypatch.setattr("aiortc.rtcrtpreceiver.get_decoder", spy)
+    return created
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+def decode_failures(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "failed to decode" in r.getMessage()]
+
+
+# Fan-out and queues, without a network.
+
+
+def vp8(key: bool, pts: int = 0) -> av.Packet[Stream]:
+    # Bit 0 of a VP8 frame tag is 0 for a key frame.
+    packet = av.Packet(bytes([0x10 if key else 0x11]) + bytes(100))
+    packet.pts = pts
+    packet.time_base = Fraction(1, 90000)
+    packet.is_keyframe = is_keyframe("video/VP8", bytes(packet))
+    return packet
+
+
+def opus(pts: int = 0) -> av.Packet[Stream]:
+    packet = av.Packet(bytes(60))
+    packet.pts = pts
+    packet.time_base = Fraction(1, 48000)
+    packet.is_keyframe = True
+    return packet
+
+
+def test_a_vp8_frame_is_a_keyframe_when_bit_zero_of_its_first_byte_is_clear() -> None:
+    assert is_keyframe("video/VP8", b"\x10\x02\x00\x9d\x01\x2a")
+    assert not is_keyframe("video/VP8", b"\x11\x02\x00")
+    assert not is_keyframe("video/VP8", b"")
+    assert is_keyframe("audio/opus", b"\x78")
+
+
+async def test_a_new_subscriber_gets_video_from_the_next_keyframe_on() -> None:
+    asked = Counter[str]()
+    fanout = Fanout("video", lambda: asked.update(["keyframe"]))
+    track = fanout.track()
+    first = asyncio.create_task(track.recv())
+    await asyncio.sleep(0)
+    assert asked["keyframe"] == 1  # on joining
+    fanout.push(vp8(key=False, pts=1))
+    fanout.push(vp8(key=True, pts=2))
+    fanout.push(vp8(key=False, pts=3))
+    assert (await first).pts == 2
+    assert (await track.recv()).pts == 3
+    assert track.dropped == 1
+    assert asked["keyframe"] == 2  # the dropped delta frame asked again
+
+
+async def test_a_stuck_subscriber_queue_stays_bounded_and_drops_video_until_a_keyframe() -> None:
+    asked = Counter[str]()
+    fanout = Fanout("video", lambda: asked.update(["keyframe"]))
+    stuck, reading = fanout.track(), fanout.track()
+    sending = asyncio.create_task(stuck.recv())  # its sender takes one frame, then hangs
+    first = asyncio.create_task(reading.recv())
+    await asyncio.sleep(0)
+    fanout.push(vp8(key=True, pts=0))
+    assert (await sending).pts == (await first).pts == 0
+    asked.clear()
+    for pts in range(1, 200):
+        fanout.push(vp8(key=False, pts=pts))
+        assert (await reading.recv()).pts == pts
+        assert stuck.queued <= QUEUE_LIMITS["video"]
+    assert stuck.waiting_for_keyframe and stuck.dropped >= 150
+    assert asked["keyframe"] == 0  # a stuck sender does not make the publisher send keyframes
+
+    unstuck = asyncio.create_task(stuck.recv())  # its sender is back, waiting for frames
+    await asyncio.sleep(0)
+    fanout.push(vp8(key=False, pts=200))
+    assert asked["keyframe"] == 1
+    fanout.push(vp8(key=True, pts=201))
+    assert (await unstuck).pts == 201
+
+
+async def test_a_full_audio_queue_drops_its_oldest_frames() -> None:
+    fanout = Fanout("audio")
+    track = fanout.track()
+    fanout.join(track)
+    for pts in range(200):
+        fanout.push(opus(pts * 960))
+    assert track.queued == QUEUE_LIMITS["audio"]
+    assert (await track.recv()).pts == (200 - QUEUE_LIMITS["audio"]) * 960
+
+
+async def test_keyframe_requests_are_merged_into_one_pli_per_interval() -> None:
+    class Receiver:
+        def __init__(self) -> None:
+            self.plis: list[int] = []
+
+        def getSynchronizationSources(self) -> list[object]:
+            return [type("Source", (), {"source": 1234})()]
+
+        async def _send_rtcp_pli(self, ssrc: int) -> None:
+            self.plis.append(ssrc)
+
+    receiver = Receiver()
+    requests = KeyframeRequests(receiver, interval=0.5)  # type: ignore[arg-type]
+    sending = asyncio.create_task(requests.run())
+    for _ in range(50):
+        requests.ask()
+    await eventually(lambda: len(receiver.plis) == 1)
+    for _ in range(50):  # within the interval
+        requests.ask()
+    await eventually(lambda: len(receiver.plis) == 2)
+    await asyncio.sleep(0.6)
+    sending.cancel()
+    await asyncio.gather(sending, return_exceptions=True)
+    assert requests.asked == 100
+    assert receiver.plis == [1234, 1234]  # one at once, one when the interval is over
+
+
+# Through aiortc, on loopback.
+
+
+async def test_three_subscribers_decode_what_the_relay_forwards_without_decoding(
+    stage: Stage,
+    decoders_created: list[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    packs = Counter[str]()
+    original_pack = Vp8Encoder.pack
+
+    def counting_pack(self: Vp8Encoder, packet: av.Packet[Stream]) -> tuple[list[bytes], int]:
+        packs["video"] += 1
+        return original_pack(self, packet)
+
+    monkeypatch.setattr(Vp8Encoder, "pack", counting_pack)
+    caplog.set_level(logging.WARNING)
+    await stage.publisher()
+    subscribers = [await stage.subscriber(name) for name in ("kuusi", "koivu", "haapa")]
+
+    await eventually(
+        lambda: all(s.frames["video"] >= 60 and s.frames["audio"] >= 50 for s in subscribers)
+    )
+
+    # Each subscriber made one decoder per kind; the relay's two receivers made none.
+    assert sorted(decoders_created) == ["audio/opus"] * 3 + ["video/vp8"] * 3
+    room = stage.relay.stats()[ROOM]
+    assert room.publishers == ("puolukka",)
+    assert room.subscribers == ("haapa", "koivu", "kuusi")
+    assert room.frames_received["video"] >= 60 and room.frames_received["audio"] >= 50
+    assert room.frames_forwarded["video"] >= 3 * 60
+    assert packs["video"] >= 3 * 60  # re-packetized, not re-encoded
+    assert decode_failures(caplog) == []
+
+
+async def test_a_late_subscriber_decodes_video_after_a_keyframe_request(
+    stage: Stage, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    publisher = await stage.publisher()
+    early = await stage.subscriber("kuusi")
+    await eventually(lambda: early.frames["video"] >= 10)
+    await asyncio.sleep(2)
+    plis_before = stage.relay.stats()[ROOM].plis_sent
+    requests_before = publisher.keyframe_requests
+
+    late = await stage.subscriber("koivu")
+    await eventually(lambda: late.frames["video"] >= 1, timeout=5)  # measured: about 0.25 s
+    await eventually(lambda: late.frames["video"] >= 15, timeout=10)
+
+    assert stage.relay.stats()[ROOM].plis_sent > plis_before
+    assert publisher.keyframe_requests > requests_before  # the PLI reached the camera
+    assert decode_failures(caplog) == []
+
+
+async def test_a_subscribers_picture_loss_report_reaches_the_publisher(stage: Stage) -> None:
+    publisher = await stage.publisher()
+    subscriber = await stage.subscriber("kuusi")
+    await eventually(lambda: subscriber.frames["video"] >= 10)
+    await asyncio.sleep(0.6)  # past the relay's own join request's interval
+    before = publisher.keyframe_requests
+
+    receiver = next(t.receiver for t in subscriber.pc.getTransceivers() if t.kind == "video")
+    (relay_camera,) = receiver.getSynchronizationSources()
+    await receiver._send_rtcp_pli(relay_camera.source)
+
+    await eventually(lambda: publisher.keyframe_requests > before, timeout=5)
+    (subscription,) = stage.relay.stats()[ROOM].subscriptions
+    assert subscription.keyframe_requests == 1
+
+
+@pytest.mark.parametrize(("stopped", "flowing"), [("video", "audio"), ("audio", "video")])
+async def test_stopping_a_kind_stops_it_for_subscribers_while_the_other_flows(
+    stage: Stage, caplog: pytest.LogCaptureFixture, stopped: str, flowing: str
+) -> None:
+    caplog.set_level(logging.WARNING)
+    await stage.publisher()
+    subscriber = await stage.subscriber("kuusi")
+    await eventually(lambda: subscriber.frames["video"] >= 15 and subscriber.frames["audio"] >= 15)
+
+    await stage.relay.stop_forwarding(ROOM, "puolukka", stopped)
+    await asyncio.sleep(0.5)  # what was already on its way arrives
+    before = subscriber.frames.copy()
+    await eventually(lambda: subscriber.frames[flowing] >= before[flowing] + 30)
+    assert subscriber.frames[stopped] - before[stopped] <= 2
+    assert stage.relay.stats()[ROOM].frames_withheld[stopped] > 0
+
+    await stage.relay.resume_forwarding(ROOM, "puolukka", stopped)
+    resumed = subscriber.frames[stopped]
+    await eventually(lambda: subscriber.frames[stopped] >= resumed + 15, timeout=10)
+    assert decode_failures(caplog) == []
+
+
+async def test_a_stop_made_before_publishing_holds_once_the_publisher_publishes(
+    stage: Stage,
+) -> None:
+    await stage.relay.stop_forwarding(ROOM, "puolukka", "audio")
+    await stage.publisher()
+    subscriber = await stage.subscriber("kuusi")
+    await eventually(lambda: subscriber.frames["video"] >= 30)
+    room = stage.relay.stats()[ROOM]
+    assert subscriber.frames["audio"] == 0
+    assert room.frames_forwarded["audio"] == 0 and room.frames_withheld["audio"] > 0
+
+
+async def test_a_subscriber_that_never_reads_does_not_hold_back_the_others(stage: Stage) -> None:
+    await stage.publisher()
+    idle = await stage.subscriber("haapa", reads=False)
+    readers = [await stage.subscriber(name) for name in ("kuusi", "koivu")]
+    await eventually(lambda: all(r.frames["video"] >= 45 for r in readers))
+
+    room = stage.relay.stats()[ROOM]
+    queued = {s.subscriber: s.queued for s in room.subscriptions}
+    assert queued["haapa"]["video"] <= QUEUE_LIMITS["video"]
+    assert queued["haapa"]["audio"] <= QUEUE_LIMITS["audio"]
+    assert idle.frames == Counter()
+
+
+async def test_a_stalled_connection_to_one_subscriber_stays_bounded_and_recovers(
+    stage: Stage,
+) -> None:
+    await stage.publisher()
+    stalled = await stage.subscriber("haapa")
+    reading = await stage.subscriber("kuusi")
+    await eventually(lambda: stalled.frames["video"] >= 15 and reading.frames["video"] >= 15)
+
+    # Hold every packet the relay sends to this subscriber, as a full socket buffer would.
+    transport = (
+        stage.relay._rooms[ROOM]
+        .subscriptions[("haapa", "puolukka")]
+        .pc.getTransceivers()[0]
+        .sender.transport
+    )
+    gate = asyncio.Event()
+    send = transport._send_rtp
+
+    async def held(data: bytes) -> None:
+        await gate.wait()
+        await send(data)
+
+    setattr(transport, "_send_rtp", held)  # noqa: B010
+    plis_before = stage.relay.stats()[ROOM].plis_sent
+    stalled_frames = stalled.frames["video"]
+    reading_frames = reading.frames["video"]
+    await eventually(lambda: reading.frames["video"] >= reading_frames + 60)
+
+    room = stage.relay.stats()[ROOM]
+    haapa = next(s for s in room.subscriptions if s.subscriber == "haapa")
+    assert haapa.queued["video"] <= QUEUE_LIMITS["video"]
+    assert haapa.queued["audio"] <= QUEUE_LIMITS["audio"]
+    assert haapa.dropped["video"] > 0
+    assert stalled.frames["video"] <= stalled_frames + 2
+    assert room.plis_sent - plis_before <= 1  # the stalled subscriber does not ask for keyframes
+
+    setattr(transport, "_send_rtp", send)  # noqa: B010
+    gate.set()
+    await eventually(lambda: stalled.frames["video"] >= stalled_frames + 30, timeout=10)
+
+
+async def test_leaving_closes_the_persons_connections_and_ends_their_media(stage: Stage) -> None:
+    await stage.publisher()
+    first, second = await stage.subscriber("kuusi"), await stage.subscriber("koivu")
+    await eventually(lambda: first.frames["video"] >= 10 and second.frames["video"] >= 10)
+
+    await stage.relay.leave(ROOM, "kuusi")
+    await eventually(lambda: first.ended == {"audio", "video"})
+    assert stage.relay.stats()[ROOM].subscribers == ("koivu",)
+
+    await stage.relay.leave(ROOM, "puolukka")
+    await eventually(lambda: second.ended == {"audio", "video"})
+    assert stage.relay.stats() == {}
+
+
+async def test_publishing_again_replaces_the_connection_and_ends_its_subscriptions(
+    stage: Stage,
+) -> None:
+    await stage.publisher()
+    subscriber = await stage.subscriber("kuusi")
+    await eventually(lambda: subscriber.frames["video"] >= 5)
+
+    await stage.publisher()
+    await eventually(lambda: subscriber.ended == {"audio", "video"})
+    room = stage.relay.stats()[ROOM]
+    assert room.publishers == ("puolukka",) and room.subscriptions == ()
+    again = await stage.subscriber("kuusi")
+    await eventually(lambda: again.frames["video"] >= 5)
+
+
+async def test_closing_the_relay_leaves_no_connection_or_task_behind(stage: Stage) -> None:
+    await stage.publisher()
+    subscriber = await stage.subscriber("kuusi")
+    await eventually(lambda: subscriber.frames["video"] >= 10)
+
+    await stage.relay.close()
+    assert stage.relay.stats() == {}
+    await eventually(lambda: subscriber.ended == {"audio", "video"})
+    for client in stage.clients:
+        await client.close()
+    stage.clients.clear()
+
+    def others() -> set[asyncio.Task[object]]:
+        return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+
+    await eventually(lambda: not others(), timeout=5)
+    assert not [t.name for t in threading.enumerate() if t.name.endswith("-decoder")]
+    with pytest.raises(RuntimeError):
+        await stage.relay.publish(ROOM, "puolukka", "v=0")
+
+
+async def test_subscribing_to_someone_not_publishing_is_not_found() -> None:
+    relay = Relay()
+    with pytest.raises(TupaError) as raised:
+        await relay.subscribe(ROOM, "kuusi", "puolukka")
+    assert raised.value.code is ErrorCode.NOT_FOUND
+    assert relay.stats() == {}
+    await relay.close()
+
+
+async def test_an_offer_that_cannot_be_applied_is_invalid_input() -> None:
+    relay = Relay()
+    with pytest.raises(TupaError) as raised:
+        await relay.publish(ROOM, "puolukka", "v=0\r\nnonsense\r\n")
+    assert raised.value.code is ErrorCode.INVALID_INPUT
+    assert relay.stats() == {}
+    await relay.close()
+
+
+async def test_an_offer_of_video_without_vp8_is_invalid_input() -> None:
+    relay = Relay()
+    pc = peer_connection()
+    camera = pc.addTransceiver(MovingStripes())
+    camera.setCodecPreferences(
+        [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/H264"]
+    )
+    await pc.setLocalDescription(await pc.createOffer())
+    with pytest.raises(TupaError) as raised:
+        await relay.publish(ROOM, "puolukka", pc.localDescription.sdp)
+    assert raised.value.code is ErrorCode.INVALID_INPUT
+    await pc.close()
+    await relay.close()
+
+
+async def test_stopping_a_kind_other_than_audio_or_video_is_invalid_input() -> None:
+    relay = Relay()
+    with pytest.raises(TupaError) as raised:
+        await relay.stop_forwarding(ROOM, "puolukka", "screen")
+    assert raised.value.code is ErrorCode.INVALID_INPUT
+    await relay.close()
