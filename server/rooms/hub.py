@@ -40,7 +40,7 @@ from server.rooms.frames import (
     Upvote,
     parse_frame,
 )
-from server.rooms.ice import IceConfig, ice_servers
+from server.rooms.ice import IceConfig, ice_servers, ice_transport_policy
 from server.rooms.limits import (
     BURST,
     RATE_PER_SECOND,
@@ -423,6 +423,7 @@ class RoomHub:
                 "topology": "mesh",
                 "mesh_limit": self.mesh_limit,
                 "ice_servers": ice_servers(self.ice, member.peer, self.clock()),
+                "ice_transport_policy": ice_transport_policy(self.ice),
             }
         conn.last_seq = seen
         conn.push_frame(frame)

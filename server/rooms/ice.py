@@ -45,3 +45,9 @@ def ice_servers(config: IceConfig, peer: str, now: datetime) -> list[dict[str, o
             }
         )
     return servers
+
+
+def ice_transport_policy(config: IceConfig) -> str:
+    """ "relay" when TURN is set up: browsers then connect only through it, so in a room of
+    people at risk nobody learns another participant's IP address; "all" otherwise."""
+    return "relay" if config.turn_urls and config.turn_secret else "all"

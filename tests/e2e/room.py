@@ -64,3 +64,16 @@ def say(page: Page, text: str) -> None:
         page.locator("#chat-log > li.msg:not(.pending) .msg-text").filter(has_text=text)
     ).to_have_count(1)
     expect(page.locator("#chat-log > li.msg.pending")).to_have_count(0)
+
+
+def open_room_without_lobby(facilitator: Page, session_id: str) -> None:
+    """The facilitator (logged in) enters the room, turns the lobby off and opens it: whoever
+    waits comes straight in."""
+    accept_dialogs(facilitator)
+    facilitator.goto(f"/staff/sessions/{session_id}/room")
+    expect(facilitator.locator("#room-grid")).to_be_visible()
+    expect(facilitator.locator("#set-lobby")).to_be_checked()  # the room's settings are here
+    facilitator.locator("#set-lobby").uncheck()
+    expect(facilitator.locator("#chat-log > li.note").last).to_contain_text("come straight in")
+    facilitator.locator("#room-open").click()
+    expect(facilitator.locator("#room-open")).to_be_hidden()

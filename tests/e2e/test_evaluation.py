@@ -37,7 +37,13 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
 from pypdf import PdfReader
 
 from server.demo_history import PARENTS
-from tests.e2e.room import accept_dialogs, chat_texts, move_next_session_to_soon, say, status
+from tests.e2e.room import (
+    chat_texts,
+    move_next_session_to_soon,
+    open_room_without_lobby,
+    say,
+    status,
+)
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 
 pytestmark = pytest.mark.e2e
@@ -133,15 +139,8 @@ def test_held_session_and_feedback_reach_the_pdf_report(new_context: NewContext)
     # The facilitator lets newcomers straight in and opens the room: the two who waited are in
     # at once, so they are present for the whole time the room runs.
     facilitator = new_context(lang="en").new_page()
-    accept_dialogs(facilitator)
     log_in(facilitator, FACILITATOR_EMAIL)
-    facilitator.goto(f"/staff/sessions/{session_id}/room")
-    expect(facilitator.locator("#room-grid")).to_be_visible()
-    expect(facilitator.locator("#set-lobby")).to_be_checked()
-    facilitator.locator("#set-lobby").uncheck()
-    expect(facilitator.locator("#chat-log > li.note")).to_have_count(1)  # the room took it
-    facilitator.locator("#room-open").click()
-    expect(facilitator.locator("#room-open")).to_be_hidden()
+    open_room_without_lobby(facilitator, session_id)
     for page in (facilitator, kaisla, lumikki):
         expect(page.locator("#room-grid")).to_be_visible()
         expect(page.locator("#member-list > li.member")).to_have_count(3)

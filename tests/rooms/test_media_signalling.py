@@ -30,6 +30,7 @@ async def test_an_offer_reaches_only_the_person_it_is_for(live_server, org, cloc
         ["turn:turn.example.org:3478"],
     ]
     assert media["ice_servers"][1]["username"].endswith(":" + a.peer)
+    assert media["ice_transport_policy"] == "relay"  # nobody learns another's IP address
 
     await a.send(type="signal", to=b.peer, kind="offer", sdp=SENDRECV_OFFER)
     offer = await b.expect("signal")

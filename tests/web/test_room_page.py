@@ -33,7 +33,7 @@ async def test_room_page_with_all_its_modules_stays_under_100_kb_gzipped(client,
     while pending:  # follow the ES module imports
         module = pending.pop()
         text = (await client.get(module)).text
-        for name in re.findall(r'from\s+"\./([^"]+)"', text):
+        for name in re.findall(r'(?:from\s+|import\()"\./([^"]+)"', text):
             path = module.rsplit("/", 1)[0] + "/" + name
             if path not in assets:
                 assets.add(path)

@@ -14,7 +14,7 @@
 
 export const PROTOCOL_VERSION = 1;
 export const PING_MS = 25000;
-export const MAX_FRAME_BYTES = 8192;
+export const MAX_FRAME_BYTES = 32 * 1024; // a video offer's SDP is several KiB
 export const BACKOFF_BASE_MS = 1000;
 export const BACKOFF_CAP_MS = 30000;
 // Close codes after which trying again cannot help (removed, ended, locked out, bad link…).
