@@ -159,6 +159,13 @@ async def feedback_form(
     NOT_FOUND for a session of another series; NOT_YET_OPEN while the room has not ended or for
     a session they were not in; ALREADY_ANSWERED when they have answered.
     """
+    session, _questionnaire_id, questionnaire = await _open_feedback(db, enrolment, session_id)
+    return session, questionnaire
+
+
+async def _open_feedback(
+    db: AsyncSession, enrolment: EnrolmentRow, session_id: int
+) -> tuple[SessionRow, int, Questionnaire]:
     session = await db.get(SessionRow, session_id)
     if session is None or session.series_id != enrolment.series_id:
         raise TupaError(ErrorCode.NOT_FOUND)
@@ -174,7 +181,7 @@ async def feedback_form(
         or not await _attended_any(db, enrolment.id, session_id)
     ):
         raise TupaError(ErrorCode.NOT_YET_OPEN)
-    return session, found[1]
+    return session, found[0], found[1]
 
 
 async def give_feedback(
@@ -189,10 +196,7 @@ async def give_feedback(
     The receipt (who answered) and the answer (what was said) are separate rows; a second answer
     is refused by the receipt's key, so it can never replace or add to the first.
     """
-    await feedback_form(db, enrolment, session_id)
-    found = await program_questionnaire(db, enrolment.series.program_id, QuestionnaireKind.FEEDBACK)
-    assert found is not None
-    questionnaire_id, questionnaire = found
+    _session, questionnaire_id, questionnaire = await _open_feedback(db, enrolment, session_id)
     clean = validate_answers(questionnaire, answers)
     try:
         async with db.begin_nested():
@@ -252,6 +256,13 @@ async def self_assessment_form(
     db: AsyncSession, enrolment: EnrolmentRow, moment: str, now: datetime
 ) -> Questionnaire:
     """The self-assessment the parent may answer at ``moment``, or why not."""
+    _questionnaire_id, questionnaire = await _open_self_assessment(db, enrolment, moment, now)
+    return questionnaire
+
+
+async def _open_self_assessment(
+    db: AsyncSession, enrolment: EnrolmentRow, moment: str, now: datetime
+) -> tuple[int, Questionnaire]:
     if moment not in (Moment.START, Moment.END):
         raise TupaError(ErrorCode.NOT_FOUND)
     found = await program_questionnaire(
@@ -268,7 +279,7 @@ async def self_assessment_form(
         raise TupaError(ErrorCode.ALREADY_ANSWERED)
     if await self_assessment_due(db, enrolment, now) != moment:
         raise TupaError(ErrorCode.NOT_YET_OPEN)
-    return found[1]
+    return found
 
 
 async def give_self_assessment(
@@ -279,11 +290,7 @@ async def give_self_assessment(
     now: datetime,
 ) -> None:
     """Store the parent's start or end self-assessment, once."""
-    questionnaire = await self_assessment_form(db, enrolment, moment, now)
-    found = await program_questionnaire(
-        db, enrolment.series.program_id, QuestionnaireKind.SELF_ASSESSMENT
-    )
-    assert found is not None
+    questionnaire_id, questionnaire = await _open_self_assessment(db, enrolment, moment, now)
     clean = validate_answers(questionnaire, answers)
     try:
         async with db.begin_nested():
@@ -292,7 +299,7 @@ async def give_self_assessment(
                     series_id=enrolment.series_id,
                     enrolment_id=enrolment.id,
                     moment=moment,
-                    questionnaire_id=found[0],
+                    questionnaire_id=questionnaire_id,
                     answers=clean,
                     created_at=now,
                 )
