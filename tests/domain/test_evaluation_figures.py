@@ -38,7 +38,7 @@ SMALL = cohort_from(
 )
 
 
-def seed_cohort() -> Cohort:
+def seed_rows() -> dict[int, str]:
     """The first cohort of Vanhemmalta vanhemmalle: 21 enrolled, 18 started, 14 completed.
 
     33 sessions held. Participants 1–8 completed but missed two sessions each, 9–14 came every
@@ -54,7 +54,11 @@ def seed_cohort() -> Cohort:
         rows[p] = "x" * stayed + "." * (held - stayed)
     for p in range(19, 22):
         rows[p] = "." * held
-    return cohort_from(rows)
+    return rows
+
+
+def seed_cohort() -> Cohort:
+    return cohort_from(seed_rows())
 
 
 # funnel

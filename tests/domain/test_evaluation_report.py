@@ -23,6 +23,7 @@ from server.evaluation.report_series import series_report
 from server.evaluation.service import ProgramEvaluation, SeriesEvaluation
 from server.i18n import Translator
 from server.storage.tables import ProgramRow, SeriesRow, SessionRow
+from tests.domain.test_evaluation_figures import seed_rows
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 FI = Translator("fi", HELSINKI)
@@ -108,22 +109,6 @@ def an_evaluation(
             else None
         ),
     )
-
-
-def seed_rows() -> dict[int, str]:
-    """The first cohort of Vanhemmalta vanhemmalle: 21 enrolled, 18 started, 14 completed,
-    33 sessions held, 503 attendances (as in test_evaluation_figures)."""
-    held = 33
-    rows: dict[int, str] = {}
-    for p in range(1, 9):
-        rows[p] = "".join("." if i in (p, p + 10) else "x" for i in range(held))
-    for p in range(9, 15):
-        rows[p] = "x" * held
-    for p, stayed in zip(range(15, 19), (16, 15, 14, 12), strict=True):
-        rows[p] = "x" * stayed + "." * (held - stayed)
-    for p in range(19, 22):
-        rows[p] = "." * held
-    return rows
 
 
 def seed_evaluation(**kwargs: Any) -> SeriesEvaluation:
