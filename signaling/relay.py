@@ -12,7 +12,7 @@ import asyncio
 import copy
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from aiortc import (
@@ -158,12 +158,8 @@ class Relay:
                 raise _Left
         except BaseException as exc:
             current = state.publications.get(publisher) is publication
-            if current:
-                await self._close_publication(state, publisher)
-            else:
-                await pc.close()
-            self._forget_if_unused(room)
-            _raise_not_found_if_left(exc, current, room=room, person=publisher)
+            close = self._close_publication(state, publisher) if current else pc.close()
+            await self._give_up(room, close, exc, current, publisher)
             raise
         logger.info("room %s: %s publishes %s", room, publisher, sorted(publication.fanouts))
         return pc.localDescription.sdp
@@ -197,12 +193,8 @@ class Relay:
                 raise _Left
         except BaseException as exc:
             current = state.subscriptions.get(key) is subscription
-            if current:
-                await self._close_subscription(state, key)
-            else:
-                await pc.close()
-            self._forget_if_unused(room)
-            _raise_not_found_if_left(exc, current, room=room, person=subscriber)
+            close = self._close_subscription(state, key) if current else pc.close()
+            await self._give_up(room, close, exc, current, subscriber)
             raise
         return pc.localDescription.sdp
 
@@ -273,6 +265,21 @@ class Relay:
     def stats(self) -> dict[str, RoomStats]:
         """Per room: who publishes and subscribes, frames per kind, keyframe requests and PLIs."""
         return {room: _room_stats(state) for room, state in self._rooms.items()}
+
+    async def _give_up(
+        self,
+        room: str,
+        close: Awaitable[None],
+        exc: BaseException,
+        current: bool,
+        person: str,
+    ) -> None:
+        """Undo a negotiation that failed: close its connection (still the person's, or one a
+        newer negotiation replaced) and forget the room if it is now empty. A person who left
+        meanwhile becomes NOT_FOUND; other errors go on as they were."""
+        await close
+        self._forget_if_unused(room)
+        _raise_not_found_if_left(exc, current, room=room, person=person)
 
     def _check_open(self) -> None:
         if self._closed:
