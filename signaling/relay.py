@@ -12,7 +12,7 @@ import asyncio
 import copy
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from aiortc import (
@@ -129,6 +129,7 @@ class Relay:
         self._ice_servers = list(ice_servers or [])
         self._rooms: dict[str, _Room] = {}
         self._closed = False
+        self._cleanups: set[asyncio.Task[None]] = set()
 
     async def publish(self, room: str, publisher: str, offer_sdp: str) -> str:
         """Accept a publisher's offer of at most one audio and one video track; return the answer.
@@ -144,6 +145,12 @@ class Relay:
         pc = self._peer_connection(RTCBundlePolicy.BALANCED)  # whether the offer bundles or not
         publication = _Publication(pc)
         state.publications[publisher] = publication
+        self._close_when_failed(
+            room,
+            pc,
+            lambda: state.publications.get(publisher) is publication,
+            lambda: self._close_publication(state, publisher),
+        )
         try:
             for kind in KINDS:
                 _negotiate_forwarded_codec(pc.addTransceiver(kind, direction="recvonly"))
@@ -180,6 +187,12 @@ class Relay:
         pc = self._peer_connection(RTCBundlePolicy.MAX_BUNDLE)  # one ICE transport to gather
         subscription = _Subscription(pc)
         state.subscriptions[key] = subscription
+        self._close_when_failed(
+            room,
+            pc,
+            lambda: state.subscriptions.get(key) is subscription,
+            lambda: self._close_subscription(state, key),
+        )
         try:
             for kind, fanout in publication.fanouts.items():
                 track = fanout.track()
@@ -244,6 +257,14 @@ class Relay:
             fanout.resume()
         self._forget_if_unused(room)
 
+    async def unpublish(self, room: str, publisher: str) -> None:
+        """Close the publisher's connection and the subscriptions to it; theirs stay open."""
+        state = self._rooms.get(room)
+        if state is None:
+            return
+        await self._close_publication(state, publisher)
+        self._forget_if_unused(room)
+
     async def leave(self, room: str, person: str) -> None:
         """Close the person's publication, its subscriptions and the person's own subscriptions."""
         state = self._rooms.get(room)
@@ -280,6 +301,28 @@ class Relay:
         await close
         self._forget_if_unused(room)
         _raise_not_found_if_left(exc, current, room=room, person=person)
+
+    def _close_when_failed(
+        self,
+        room: str,
+        pc: RTCPeerConnection,
+        current: Callable[[], bool],
+        close: Callable[[], Awaitable[None]],
+    ) -> None:
+        """A connection whose ICE failed (the browser went away without a word, its network
+        changed) is closed, so that it neither counts in the stats nor keeps forwarding tasks
+        alive; the room server's presence is what tells people to connect again."""
+
+        async def drop() -> None:
+            await close()
+            self._forget_if_unused(room)
+
+        @pc.on("connectionstatechange")
+        def changed() -> None:
+            if pc.connectionState == "failed" and current() and not self._closed:
+                task = asyncio.ensure_future(drop())
+                self._cleanups.add(task)
+                task.add_done_callback(self._cleanups.discard)
 
     def _check_open(self) -> None:
         if self._closed:

@@ -42,6 +42,8 @@ class RoomError(StrEnum):
     WRONG_MODE = "wrong_mode"
     DUPLICATE = "duplicate"
     MEDIA_STOPPED = "media_stopped"
+    BAD_SDP = "bad_sdp"
+    RELAY_UNAVAILABLE = "relay_unavailable"
 
 
 class CloseCode:
