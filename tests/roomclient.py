@@ -52,13 +52,15 @@ class RoomClient:
             self.last_seq = max(self.last_seq, frame["seq"])
         return frame
 
-    async def expect(self, kind: str, timeout: float = 5.0, **match: Any) -> dict[str, Any]:
-        """Read frames until one of type ``kind`` (whose fields include ``match``) arrives."""
+    async def expect(
+        self, frame_type: str, /, timeout: float = 5.0, **match: Any
+    ) -> dict[str, Any]:
+        """Read frames until one of ``frame_type`` (whose fields include ``match``) arrives."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             remaining = deadline - asyncio.get_running_loop().time()
             frame = await self.next(max(remaining, 0.01))
-            if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
+            if frame["type"] == frame_type and all(frame.get(k) == v for k, v in match.items()):
                 return frame
 
     async def silent(self, seconds: float = 0.3) -> list[dict[str, Any]]:

@@ -221,6 +221,24 @@ class Signal:
     candidate: IceCandidate | None = None  # None with kind "candidate": the end of candidates
 
 
+class RelayKind(StrEnum):
+    PUBLISH = "publish"
+    SUBSCRIBE = "subscribe"
+    ANSWER = "answer"
+    UNPUBLISH = "unpublish"
+    LEAVE = "leave"
+
+
+@dataclass(frozen=True)
+class RelayRequest:
+    """Media through the relay: publish an offer, subscribe to a publisher, answer its offer."""
+
+    kind: RelayKind
+    sdp: str | None = None  # publish (an offer), answer
+    publisher: str | None = None  # subscribe, answer
+    cid: str | None = None  # echoed in an error that answers this frame
+
+
 @dataclass(frozen=True)
 class Av:
     mic: bool
@@ -259,6 +277,7 @@ Command = (
     | VolunteersModerate
     | ModerateQuestion
     | Signal
+    | RelayRequest
     | Av
     | AvControl
 )
@@ -325,12 +344,7 @@ def _signal(f: dict[str, Any]) -> Signal:
     except ValueError as exc:
         raise FrameError(RoomError.BAD_FRAME) from exc
     if kind in (SignalKind.OFFER, SignalKind.ANSWER):
-        sdp = _field(f, "sdp", str)
-        if len(sdp) > MAX_SDP:
-            raise FrameError(RoomError.TOO_LONG)
-        if not sdp.startswith("v=0"):
-            raise FrameError(RoomError.BAD_FRAME)
-        return Signal(to, kind, sdp=sdp)
+        return Signal(to, kind, sdp=_sdp(f))
     if kind is SignalKind.CANDIDATE:
         raw = f.get("candidate")
         if raw is None:
@@ -350,6 +364,28 @@ def _signal(f: dict[str, Any]) -> Signal:
             raise FrameError(RoomError.BAD_FRAME)
         return Signal(to, kind, candidate=IceCandidate(candidate, mid, index))
     return Signal(to, kind)
+
+
+def _sdp(f: dict[str, Any]) -> str:
+    sdp = _field(f, "sdp", str)
+    if len(sdp) > MAX_SDP:
+        raise FrameError(RoomError.TOO_LONG)
+    if not sdp.startswith("v=0"):
+        raise FrameError(RoomError.BAD_FRAME)
+    return str(sdp)
+
+
+def _relay(f: dict[str, Any]) -> RelayRequest:
+    try:
+        kind = RelayKind(_field(f, "kind", str))
+    except ValueError as exc:
+        raise FrameError(RoomError.BAD_FRAME) from exc
+    cid = _matching(f, "cid", CID) if f.get("cid") is not None else None
+    sdp = _sdp(f) if kind in (RelayKind.PUBLISH, RelayKind.ANSWER) else None
+    publisher = (
+        _matching(f, "publisher", PEER) if kind in (RelayKind.SUBSCRIBE, RelayKind.ANSWER) else None
+    )
+    return RelayRequest(kind, sdp=sdp, publisher=publisher, cid=cid)
 
 
 _PARSERS: dict[str, Any] = {
@@ -378,6 +414,7 @@ _PARSERS: dict[str, Any] = {
     "volunteers_moderate": lambda f: VolunteersModerate(_field(f, "allowed", bool)),
     "question": lambda f: ModerateQuestion(_seq(f, "question"), _question_action(f)),
     "signal": _signal,
+    "relay": _relay,
     "av": lambda f: Av(
         _field(f, "mic", bool), _field(f, "camera", bool), _field(f, "blurred", bool)
     ),

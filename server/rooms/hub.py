@@ -33,6 +33,7 @@ from server.rooms.frames import (
     Hand,
     Ping,
     Private,
+    RelayRequest,
     Report,
     RoomError,
     Send,
@@ -48,7 +49,8 @@ from server.rooms.limits import (
     SIGNAL_RATE_PER_SECOND,
     TokenBucket,
 )
-from server.rooms.media import may_publish
+from server.rooms.media import Topology, may_publish, topology
+from server.rooms.relay_link import RelayLink
 from server.rooms.state import (
     Event,
     Member,
@@ -71,6 +73,8 @@ from server.rooms.writer import EventWriter
 from server.scheduling.series import MediaMode
 from server.storage.db import Database
 from server.storage.tables import SessionRow
+from signaling.interface import MediaRelay
+from signaling.relay import Relay
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +193,10 @@ class Connection:
             frame["cid"] = cid  # which send the error answers
         self.push_frame(frame)
 
+    @property
+    def gone(self) -> bool:
+        return self.phase is Phase.CLOSED
+
     def terminate(self, code: int) -> None:
         """Close the socket with ``code`` after what is already queued (or at once, if stuck)."""
         if self.phase is Phase.CLOSED:
@@ -227,6 +235,7 @@ class RoomRuntime:
     delivered_seq: int = 0
     held: dict[int, list[Event]] = field(default_factory=dict)
     gap_timer: asyncio.TimerHandle | None = None
+    topology: Topology = Topology.MESH  # the last one its connections were told
 
     def local(self) -> list[Connection]:
         return [c for conns in self.connections.values() for c in conns]
@@ -249,6 +258,7 @@ class RoomHub:
         burst: int = BURST,
         ice: IceConfig | None = None,
         mesh_limit: int = 4,
+        relay: MediaRelay | None = None,
     ) -> None:
         self.database = database
         self.bus = bus
@@ -259,6 +269,8 @@ class RoomHub:
         self.burst = burst
         self.ice = ice or IceConfig()
         self.mesh_limit = mesh_limit
+        # The relay runs in this process unless a separate one (`tupa relay`) is given.
+        self.relay_link = RelayLink(relay if relay is not None else Relay())
         self.writer = EventWriter(database, clock)
         self.rooms: dict[int, RoomRuntime] = {}
         self._rooms_lock = asyncio.Lock()
@@ -282,6 +294,7 @@ class RoomHub:
                 conn.terminate(CloseCode.NORMAL)
         await self.bus.stop()
         await self.writer.stop()
+        await self.relay_link.close()
 
     # --- entering and leaving -------------------------------------------------------------
 
@@ -291,7 +304,9 @@ class RoomHub:
             if runtime is None:
                 async with self.database.unit_of_work() as db:
                     state = await load_state(db, session, self.opens_before)
+                state.mesh_limit = self.mesh_limit
                 runtime = RoomRuntime(state, delivered_seq=state.last_seq)
+                runtime.topology = topology(state)
                 self.rooms[session.id] = runtime
                 # Presence is not stored: ask the other instances who is connected there.
                 sync = Event("presence_sync", {}, protocol.NOBODY, False, origin=self.instance)
@@ -420,7 +435,7 @@ class RoomHub:
             frame["media"] = {
                 "mode": state.mode.value,
                 "publish": may_publish(member.role, state.mode),
-                "topology": "mesh",
+                "topology": topology(state).value,
                 "mesh_limit": self.mesh_limit,
                 "ice_servers": ice_servers(self.ice, member.peer, self.clock()),
                 "ice_transport_policy": ice_transport_policy(self.ice),
@@ -448,6 +463,8 @@ class RoomHub:
             member = runtime.state.members.get(conn.peer)
             if not conns:
                 runtime.connections.pop(conn.peer, None)
+                if runtime.state.mode is not MediaMode.CHAT:
+                    self.relay_link.leave(session_id, conn.peer)
                 if member is not None and self.instance in member.online_on:
                     await self._commit(runtime, protocol.depart(runtime.state, member))
         async with self._rooms_lock:
@@ -465,7 +482,8 @@ class RoomHub:
         except FrameError as error:
             command = None
             parse_error = error.code
-        bucket = conn.signal_bucket if isinstance(command, Signal) else conn.bucket
+        media_frame = isinstance(command, (Signal, RelayRequest))
+        bucket = conn.signal_bucket if media_frame else conn.bucket
         if not bucket.take(time.monotonic()):
             if bucket.abusive:
                 conn.terminate(CloseCode.ABUSE)
@@ -500,6 +518,9 @@ class RoomHub:
             conn.push_frame({"type": decision.reply})
         if decision.error:
             conn.error(decision.error, decision.retry_after, getattr(command, "cid", None))
+        if isinstance(command, RelayRequest) and not decision.error:
+            commit = self._committer(runtime)
+            self.relay_link.request(runtime.state, conn, command, commit)
         if decision.duplicate_of is not None:
             cid = getattr(command, "cid", None)
             conn.push_frame({"type": "ack", "cid": cid, "seq": decision.duplicate_of})
@@ -518,10 +539,37 @@ class RoomHub:
         )
         for event in stored:
             # Presence is left to delivery, which must see the change to tell others about it.
-            if event.type != "presence":
+            if event.type == "av":
+                self._apply_av(runtime.state, event)
+            elif event.type != "presence":
                 apply(runtime.state, event)
         await self.bus.publish(runtime.state.session_id, stored)
         return stored
+
+    def _apply_av(self, state: RoomState, event: Event) -> None:
+        """Apply a microphone/camera change made here, and have the relay forward accordingly
+        (only the instance where it happened tells the relay, which may be shared)."""
+        member = state.members.get(event.data["peer"])
+        before = member.av if member else None
+        apply(state, event)
+        if member is None or before is None or not member.av.relay:
+            return
+        if member.av.forwarded != before.forwarded:
+            self.relay_link.follow(state.session_id, member.peer, member.av.forwarded)
+
+    def _committer(
+        self, runtime: RoomRuntime
+    ) -> Callable[[str, Callable[[Member], list[Event]]], Coroutine[Any, Any, None]]:
+        """For work finished outside the lock: events made from a person's state as it is now."""
+
+        async def commit(peer: str, make: Callable[[Member], list[Event]]) -> None:
+            async with runtime.lock:
+                member = runtime.state.members.get(peer)
+                events = make(member) if member is not None else []
+                if events:
+                    await self._commit(runtime, events)
+
+        return commit
 
     # --- delivery -----------------------------------------------------------------------------
 
@@ -578,6 +626,29 @@ class RoomHub:
         for conn in runtime.local():
             self._deliver_to(runtime, conn, event, out)
         self._follow_up(runtime, event)
+        if event.type in _MEMBERSHIP_CHANGES and state.mode is not MediaMode.CHAT:
+            self._check_topology(runtime)
+
+    def _check_topology(self, runtime: RoomRuntime) -> None:
+        """Tell this instance's people when the room moves between mesh and relay.
+
+        Every instance reaches the same answer from the same events; each tells its own
+        connections. Moving to the mesh, it also ends its people's publications at the relay,
+        so that nothing keeps flowing there for clients that did not notice the change.
+        """
+        now = topology(runtime.state)
+        if now is runtime.topology:
+            return
+        runtime.topology = now
+        frame = json.dumps({"type": "topology", "topology": now.value})
+        for conn in runtime.local():
+            if conn.phase is Phase.READY:
+                conn.push(frame)
+        if now is Topology.MESH:
+            commit = self._committer(runtime)
+            for peer in list(runtime.connections):
+                self.relay_link.leave(runtime.state.session_id, peer)
+                self._spawn(commit(peer, protocol.relay_ended))
 
     def _deliver_to(
         self, runtime: RoomRuntime, conn: Connection, event: Event, out: Outgoing
@@ -653,7 +724,10 @@ class RoomHub:
 
 
 # Commands that need no room-wide lock (see RoomHub.receive).
-_PERSONAL = (Send, Private, Ask, Hand, Report, Upvote, Ping, Signal, Av)
+_PERSONAL = (Send, Private, Ask, Hand, Report, Upvote, Ping, Signal, Av, RelayRequest)
+
+# Events after which the room's media topology may have changed.
+_MEMBERSHIP_CHANGES = frozenset({"presence", "status", "member", "moderation"})
 
 # Ephemeral events that still change the database (membership status, the moderation log).
 _STORED_EFFECTS = frozenset({"member", "status", "room", "media_moderation"})

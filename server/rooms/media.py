@@ -8,7 +8,9 @@ negotiate sending it again until it is allowed.
 
 from __future__ import annotations
 
-from server.rooms.state import STAFF_ROLES, ParticipantRole
+from enum import StrEnum
+
+from server.rooms.state import STAFF_ROLES, MemberStatus, ParticipantRole, RoomState
 from server.scheduling.series import MediaMode
 
 SENDING_DIRECTIONS = frozenset({"sendrecv", "sendonly"})
@@ -22,6 +24,31 @@ def may_publish(role: ParticipantRole, mode: MediaMode) -> bool:
     if mode is MediaMode.STAGE:
         return role in STAFF_ROLES
     return False
+
+
+class Topology(StrEnum):
+    MESH = "mesh"  # browser to browser
+    RELAY = "relay"  # every publisher sends once to the relay, which forwards to the others
+
+
+def topology(state: RoomState) -> Topology:
+    """How media flows in the room now.
+
+    A mesh costs every sender one upload per other person, which a phone on a thin connection
+    cannot carry for long; so a ``group`` room uses it only while at most ``mesh_limit`` people
+    who may publish are in the room, and ``stage`` (one speaker, many viewers) always uses the
+    relay. Counting who *may* publish, not who has a camera on, keeps a room from switching
+    back and forth each time someone turns their microphone on or off. The count is taken from
+    the room's replica, so every instance reaches the same answer from the same events.
+    """
+    if state.mode is MediaMode.STAGE:
+        return Topology.RELAY
+    publishers = sum(
+        1
+        for m in state.members.values()
+        if m.status is MemberStatus.ADMITTED and m.online and may_publish(m.role, state.mode)
+    )
+    return Topology.RELAY if publishers > state.mesh_limit else Topology.MESH
 
 
 def sent_kinds(sdp: str) -> frozenset[str]:

@@ -249,19 +249,80 @@ def _signal(state: RoomState, actor: Member, command: f.Signal, now: datetime) -
         return refuse(RoomError.UNKNOWN_PEER)
     data: dict[str, Any] = {"from": actor.peer, "kind": command.kind.value}
     if command.sdp is not None:
-        sending = media.sent_kinds(command.sdp)
-        if sending and not media.may_publish(actor.role, state.mode):
-            return refuse(RoomError.NOT_ALLOWED)
-        stopped = ("audio" in sending and not actor.av.mic_allowed) or (
-            "video" in sending and not actor.av.camera_allowed
-        )
-        if stopped:
-            return refuse(RoomError.MEDIA_STOPPED)
+        if media.topology(state) is media.Topology.RELAY:
+            # Media goes through the relay now; a late mesh offer must not connect two
+            # browsers directly behind the server's back.
+            return refuse(RoomError.WRONG_MODE)
+        refusal = _sending_refusal(actor, state, command.sdp)
+        if refusal:
+            return refuse(refusal)
         data["sdp"] = command.sdp
     if command.kind is f.SignalKind.CANDIDATE:
         data["candidate"] = command.candidate.wire() if command.candidate else None
     audience = Audience(peers=frozenset({target.peer}))
     return Decision([Event("signal", data, audience, False, actor.peer)])
+
+
+def _sending_refusal(actor: Member, state: RoomState, sdp: str) -> RoomError | None:
+    """Why an SDP of the actor's may not be used: it sends what their role may not send in this
+    mode, or what a moderator stopped."""
+    sending = media.sent_kinds(sdp)
+    if sending and not media.may_publish(actor.role, state.mode):
+        return RoomError.NOT_ALLOWED
+    if ("audio" in sending and not actor.av.mic_allowed) or (
+        "video" in sending and not actor.av.camera_allowed
+    ):
+        return RoomError.MEDIA_STOPPED
+    return None
+
+
+def _relay_request(
+    state: RoomState, actor: Member, command: f.RelayRequest, now: datetime
+) -> Decision:
+    """Whether a relay request may go ahead; the hub then carries it out with the relay.
+
+    Publishing follows the same rules as a mesh offer. Subscribing needs a publisher who is in
+    the room and publishing at the relay now; a subscriber's answer must not send anything.
+    Unpublishing and leaving are always allowed (a client switching back to the mesh leaves).
+    """
+    if state.mode is MediaMode.CHAT:
+        return refuse(RoomError.WRONG_MODE)
+    kind = command.kind
+    if kind in (f.RelayKind.UNPUBLISH, f.RelayKind.LEAVE):
+        return Decision()
+    if media.topology(state) is not media.Topology.RELAY:
+        return refuse(RoomError.WRONG_MODE)
+    if kind is f.RelayKind.PUBLISH:
+        assert command.sdp is not None
+        if not media.may_publish(actor.role, state.mode):
+            return refuse(RoomError.NOT_ALLOWED)
+        refusal = _sending_refusal(actor, state, command.sdp)
+        return refuse(refusal) if refusal else Decision()
+    publisher = state.members.get(command.publisher or "")
+    if (
+        publisher is None
+        or publisher.peer == actor.peer
+        or publisher.status is not MemberStatus.ADMITTED
+        or not publisher.online
+        or not publisher.av.relay
+    ):
+        return refuse(RoomError.UNKNOWN_PEER)
+    if kind is f.RelayKind.ANSWER and media.sent_kinds(command.sdp or ""):
+        return refuse(RoomError.NOT_ALLOWED)
+    return Decision()
+
+
+def relay_published(member: Member) -> list[Event]:
+    """The member publishes (anew) at the relay: a new number tells others to subscribe."""
+    av = replace(member.av, relay=member.av.relay + 1)
+    return [_av_event(member, av, member)]
+
+
+def relay_ended(member: Member) -> list[Event]:
+    """The member no longer publishes at the relay (if they did)."""
+    if not member.av.relay:
+        return []
+    return [_av_event(member, replace(member.av, relay=0), member)]
 
 
 def _av_event(target: Member, av: AvState, actor: Member) -> Event:
@@ -321,6 +382,7 @@ def _av_control(state: RoomState, actor: Member, command: f.AvControl, now: date
 
 _PARTICIPANT: dict[type, Handler] = {
     f.Signal: _signal,
+    f.RelayRequest: _relay_request,
     f.Av: _av,
     f.Send: _send,
     f.Private: _private,

@@ -52,14 +52,28 @@ class AvState:
     blurred: bool = False
     mic_allowed: bool = True
     camera_allowed: bool = True
+    # 0 when not publishing at the relay; each new publication there gets the next number, so
+    # subscribers know to subscribe again (the relay ends subscriptions to a replaced one).
+    relay: int = 0
 
-    def public(self) -> dict[str, bool]:
+    @property
+    def forwarded(self) -> frozenset[str]:
+        """The kinds the relay may forward: switched on by the person and allowed by moderators."""
+        kinds = set()
+        if self.mic and self.mic_allowed:
+            kinds.add("audio")
+        if self.camera and self.camera_allowed:
+            kinds.add("video")
+        return frozenset(kinds)
+
+    def public(self) -> dict[str, bool | int]:
         return {
             "mic": self.mic,
             "camera": self.camera,
             "blurred": self.blurred,
             "mic_allowed": self.mic_allowed,
             "camera_allowed": self.camera_allowed,
+            "relay": self.relay,
         }
 
 
@@ -181,6 +195,8 @@ class RoomState:
     questions_premoderated: bool = True
     last_seq: int = 0
     opens_at: datetime | None = None
+    # A group room's media goes through the relay above this many possible publishers.
+    mesh_limit: int = 4
     members: dict[str, Member] = field(default_factory=dict)
     messages: dict[int, MessageInfo] = field(default_factory=dict)
     questions: dict[int, Question] = field(default_factory=dict)
@@ -308,7 +324,7 @@ def _on_presence(state: RoomState, event: Event) -> None:
         if not member.online:
             member.hand = False
             # Gone: nothing is sent any more; what a moderator stopped stays stopped.
-            member.av = replace(member.av, mic=False, camera=False)
+            member.av = replace(member.av, mic=False, camera=False, relay=0)
 
 
 def _on_hand(state: RoomState, event: Event) -> None:
@@ -334,6 +350,7 @@ def _on_av(state: RoomState, event: Event) -> None:
             data["blurred"],
             data["mic_allowed"],
             data["camera_allowed"],
+            data.get("relay", 0),
         )
 
 

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from server.rooms import frames as f
+from server.rooms import protocol
 from server.rooms.frames import FrameError, RoomError, parse_frame
 from server.rooms.ice import IceConfig, ice_servers
-from server.rooms.media import may_publish, sent_kinds
-from server.rooms.state import EVERYONE, Event, ParticipantRole, apply
+from server.rooms.media import Topology, may_publish, sent_kinds, topology
+from server.rooms.state import EVERYONE, AvState, Event, MemberStatus, ParticipantRole, apply
 from server.scheduling.series import MediaMode
 from tests.domain.test_room_protocol import a_room
 
@@ -75,14 +76,86 @@ def test_signalling_is_refused_in_chat_rooms_and_to_people_not_here():
     assert room.do(a, f.Signal(a.peer, f.SignalKind.BYE)).error is RoomError.UNKNOWN_PEER
 
 
-def test_the_stage_audience_may_answer_to_receive_but_never_send():
+def test_the_stage_audience_may_subscribe_through_the_relay_but_never_send():
     room, fac, _vol, a, _b = a_room(MediaMode.STAGE)
-    sending = room.do(a, f.Signal(fac.peer, f.SignalKind.ANSWER, sdp=SENDRECV_OFFER))
-    assert sending.error is RoomError.NOT_ALLOWED
-    receiving = room.do(a, f.Signal(fac.peer, f.SignalKind.ANSWER, sdp=RECVONLY_ANSWER))
-    assert receiving.error is None and receiving.events
+    assert room.do(a, f.RelayRequest(f.RelayKind.PUBLISH, sdp=RECVONLY_ANSWER)).error is (
+        RoomError.NOT_ALLOWED
+    )
     assert room.do(a, f.Av(mic=True, camera=False, blurred=False)).error is RoomError.NOT_ALLOWED
-    assert room.do(fac, f.Signal(a.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER)).events
+    assert room.do(fac, f.RelayRequest(f.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)).error is None
+
+    subscribe = f.RelayRequest(f.RelayKind.SUBSCRIBE, publisher=fac.peer)
+    assert room.do(a, subscribe).error is RoomError.UNKNOWN_PEER  # not publishing yet
+    for event in protocol.relay_published(fac):
+        apply(room.state, event)
+    assert fac.av.relay == 1
+    assert room.do(a, subscribe).error is None
+    sending = f.RelayRequest(f.RelayKind.ANSWER, sdp=SENDRECV_OFFER, publisher=fac.peer)
+    assert room.do(a, sending).error is RoomError.NOT_ALLOWED
+    receiving = f.RelayRequest(f.RelayKind.ANSWER, sdp=RECVONLY_ANSWER, publisher=fac.peer)
+    assert room.do(a, receiving).error is None
+
+
+def test_a_stage_room_never_connects_browsers_directly():
+    room, fac, _vol, a, _b = a_room(MediaMode.STAGE)
+    assert topology(room.state) is Topology.RELAY
+    offer = f.Signal(a.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER)
+    assert room.do(fac, offer).error is RoomError.WRONG_MODE
+    assert room.do(fac, f.Signal(a.peer, f.SignalKind.BYE)).events  # closing old ones still works
+
+
+def test_a_group_moves_to_the_relay_above_the_mesh_limit_and_back():
+    room, _fac, _vol, a, b = a_room(MediaMode.GROUP)
+    room.state.mesh_limit = 4
+    assert topology(room.state) is Topology.MESH  # four people who may publish
+    extra = room.add("parentcccc", ParticipantRole.PARENT)
+    assert topology(room.state) is Topology.RELAY
+    offer = f.Signal(b.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER)
+    assert room.do(a, offer).error is RoomError.WRONG_MODE
+    assert room.do(a, f.RelayRequest(f.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)).error is None
+    extra.online_on.clear()
+    assert topology(room.state) is Topology.MESH
+    assert room.do(a, offer).events
+    assert room.do(a, f.RelayRequest(f.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)).error is (
+        RoomError.WRONG_MODE
+    )
+    assert room.do(a, f.RelayRequest(f.RelayKind.LEAVE)).error is None  # leaving is always fine
+
+
+def test_people_in_the_lobby_do_not_count_towards_the_mesh_limit():
+    room, _fac, _vol, _a, _b = a_room(MediaMode.GROUP)
+    room.state.mesh_limit = 4
+    room.add("parentcccc", ParticipantRole.PARENT, MemberStatus.LOBBY)
+    assert topology(room.state) is Topology.MESH
+
+
+def test_a_stopped_microphone_cannot_be_published_at_the_relay():
+    room, fac, _vol, _a, _b = a_room(MediaMode.STAGE)
+    room.do(fac, f.Av(mic=True, camera=True, blurred=False))
+    room.do(fac, f.AvControl(fac.peer, mic_allowed=False, camera_allowed=True))
+    publish = f.RelayRequest(f.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)
+    assert room.do(fac, publish).error is RoomError.MEDIA_STOPPED
+    video_only = SENDRECV_OFFER.replace("a=mid:0\na=sendrecv", "a=mid:0\na=inactive")
+    assert room.do(fac, f.RelayRequest(f.RelayKind.PUBLISH, sdp=video_only)).error is None
+
+
+def test_the_relay_forwards_only_what_is_on_and_allowed():
+    assert AvState(mic=True, camera=True).forwarded == {"audio", "video"}
+    assert AvState(mic=True, camera=True, mic_allowed=False).forwarded == {"video"}
+    assert AvState(mic=False, camera=True, camera_allowed=False).forwarded == set()
+
+
+def test_each_new_publication_gets_a_new_number_and_ending_it_says_zero():
+    room, fac, _vol, _a, _b = a_room(MediaMode.STAGE)
+    assert protocol.relay_ended(fac) == []  # not publishing: nothing to say
+    for _ in range(2):
+        for event in protocol.relay_published(fac):
+            apply(room.state, event)
+    assert fac.av.relay == 2
+    (ended,) = protocol.relay_ended(fac)
+    assert ended.type == "av" and ended.data["relay"] == 0 and ended.audience.everyone
+    apply(room.state, ended)
+    assert fac.av.relay == 0
 
 
 def test_a_stopped_microphone_cannot_be_negotiated_or_switched_back_on():
@@ -98,6 +171,7 @@ def test_a_stopped_microphone_cannot_be_negotiated_or_switched_back_on():
         "blurred": False,
         "mic_allowed": False,
         "camera_allowed": True,
+        "relay": 0,
     }
     assert logged.type == "media_moderation" and logged.data["actions"] == ["mic_stopped"]
     assert not logged.audience.everyone and not logged.audience.peers  # for the log only
@@ -136,6 +210,12 @@ def test_parents_cannot_stop_anyones_microphone():
         },
         {"type": "av", "mic": 1, "camera": False, "blurred": False},
         {"type": "av_control", "peer": "parentbbbb", "mic_allowed": True},
+        {"type": "relay", "kind": "publish"},
+        {"type": "relay", "kind": "publish", "sdp": "hello"},
+        {"type": "relay", "kind": "subscribe"},
+        {"type": "relay", "kind": "answer", "sdp": "v=0\n"},
+        {"type": "relay", "kind": "broadcast"},
+        {"type": "relay", "kind": "leave", "cid": "x" * 200},
     ],
 )
 def test_malformed_media_frames_are_refused(frame):
@@ -176,3 +256,4 @@ def test_someone_who_leaves_sends_nothing_but_a_stopped_microphone_stays_stopped
     )
     assert not a.online
     assert (a.av.mic, a.av.camera, a.av.blurred, a.av.mic_allowed) == (False, False, True, False)
+    assert a.av.relay == 0
