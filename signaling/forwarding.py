@@ -179,6 +179,14 @@ class Fanout:
         if needs_keyframe:
             self.ask_keyframe()
 
+    def upstream_lost(self) -> None:
+        """Frames from the publisher were lost: video waits for the next keyframe, which is
+        being asked for, rather than forward pictures that refer to what never came."""
+        if self.kind != "video":
+            return
+        for track in self._joined:
+            track.waiting_for_keyframe = True
+
     def join(self, track: ForwardedTrack) -> None:
         if self._ended:
             track.end()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+from collections.abc import Awaitable, Callable
 from fractions import Fraction
 from typing import Any
 
@@ -113,14 +114,33 @@ class KeyframeRequests:
     interval, the publisher gets one PLI at its start and at most one more at its end.
     """
 
-    def __init__(self, receiver: RTCRtpReceiver, interval: float = KEYFRAME_INTERVAL) -> None:
-        if not callable(getattr(receiver, "_send_rtcp_pli", None)):
+    def __init__(
+        self,
+        receiver: RTCRtpReceiver,
+        interval: float = KEYFRAME_INTERVAL,
+        on_loss: Callable[[], None] | None = None,
+    ) -> None:
+        send_pli = getattr(receiver, "_send_rtcp_pli", None)
+        if not callable(send_pli):
             raise RuntimeError("aiortc's RTCRtpReceiver no longer has _send_rtcp_pli")
         self._receiver = receiver
+        self._send_pli: Callable[[int], Awaitable[None]] = send_pli
         self._interval = interval
+        self._on_loss = on_loss
         self._wanted = asyncio.Event()
         self.asked = 0
         self.sent = 0
+        self.losses = 0
+        # aiortc's receiver sends a PLI of its own when its jitter buffer gives up on lost
+        # packets. The frames it releases next refer to what was lost: subscribers must wait
+        # for the keyframe (``on_loss``), and the PLI is merged with everyone else's.
+        setattr(receiver, "_send_rtcp_pli", self._upstream_lost)  # noqa: B010
+
+    async def _upstream_lost(self, ssrc: int) -> None:
+        self.losses += 1
+        if self._on_loss is not None:
+            self._on_loss()
+        self.ask()
 
     def ask(self) -> None:
         self.asked += 1
@@ -137,6 +157,6 @@ class KeyframeRequests:
                 # subscriber still waiting will ask again with the next frame it drops.
                 continue
             for ssrc in ssrcs:
-                await self._receiver._send_rtcp_pli(ssrc)
+                await self._send_pli(ssrc)
             self.sent += 1
             await asyncio.sleep(self._interval)

@@ -355,7 +355,11 @@ class Relay:
         pass_through(receiver)
         ask_keyframe = None
         if kind == "video":
-            keyframes = publication.keyframes = KeyframeRequests(receiver)
+
+            def lost() -> None:
+                publication.fanouts[kind].upstream_lost()
+
+            keyframes = publication.keyframes = KeyframeRequests(receiver, on_loss=lost)
             publication.tasks.append(asyncio.create_task(keyframes.run()))
             ask_keyframe = keyframes.ask
         fanout = publication.fanouts[kind] = Fanout(kind, ask_keyframe)
