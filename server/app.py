@@ -36,6 +36,7 @@ from server.web.routes import (
     staff_series,
 )
 from server.web.security import BodySizeLimit, DirectWebSocketSend, SecurityHeaders
+from signaling.placement import relay_for
 from web import STATIC_DIR
 
 LANGUAGE_COOKIE = "tupa_lang"
@@ -61,6 +62,7 @@ def create_app(
         opens_before=timedelta(minutes=settings.room_opens_minutes_before),
         ice=settings.ice_config(),
         mesh_limit=settings.mesh_limit,
+        relay=relay_for(settings),
     )
 
     @asynccontextmanager

@@ -1,4 +1,4 @@
-"""The ``tupa`` command: serve, db upgrade, demo, staff add."""
+"""The ``tupa`` command: serve, relay, db upgrade, demo, staff add."""
 
 from __future__ import annotations
 
@@ -75,6 +75,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_relay(args: argparse.Namespace) -> int:
+    """The media relay as a process of its own, for web processes with ``TUPA_RELAY_URL``."""
+    import uvicorn
+
+    from signaling.ice import relay_ice_servers
+    from signaling.relay import Relay
+    from signaling.service import ExposedWithoutSecret, check_exposure, relay_service
+
+    settings = get_settings()
+    host = args.host or settings.relay_host
+    port = args.port or settings.relay_port
+    try:
+        check_exposure(host, settings.relay_secret)
+    except ExposedWithoutSecret as error:
+        print(f"The relay was not started: {error}.", file=sys.stderr)
+        return 2
+    try:
+        ice_servers = relay_ice_servers(settings, datetime.now(UTC))
+    except ValueError as error:
+        print(
+            f"The relay was not started: TUPA_STUN_URLS or TUPA_TURN_URLS: {error}.",
+            file=sys.stderr,
+        )
+        return 2
+    relay = Relay(ice_servers)
+    address = f"[{host}]" if ":" in host else host
+    secured = "secret required" if settings.relay_secret else "no secret: loopback only"
+    print(f"Tupa media relay is listening at http://{address}:{port} ({secured})", flush=True)
+    uvicorn.run(relay_service(relay, settings.relay_secret), host=host, port=port, log_level="info")
+    return 0
+
+
 def cmd_db_upgrade(_: argparse.Namespace) -> int:
     _upgrade()
     print("Database schema is up to date.")
@@ -127,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default TUPA_PORT or 8000)")
     serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
     serve.set_defaults(func=cmd_serve)
+
+    relay = commands.add_parser(
+        "relay", help="run the media relay as its own process (see TUPA_RELAY_URL)"
+    )
+    relay.add_argument("--host", help="address to listen on (default TUPA_RELAY_HOST or 127.0.0.1)")
+    relay.add_argument(
+        "--port", type=int, help="port to listen on (default TUPA_RELAY_PORT or 8100)"
+    )
+    relay.set_defaults(func=cmd_relay)
 
     db = commands.add_parser("db", help="database schema commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)

@@ -68,7 +68,16 @@ class Settings(BaseSettings):
     turn_urls: str = ""
     turn_secret: str = Field(default="", repr=False)
     turn_ttl_seconds: int = Field(default=6 * 3600, ge=60, le=48 * 3600)
-    mesh_limit: int = Field(default=4, ge=2, le=8)
+    mesh_limit: int = Field(default=4, ge=1, le=8)
+
+    # The media relay (SFU). Empty relay_url: it runs inside this web process. Otherwise the
+    # address of `tupa relay` (http://host:port), which every web process of the installation
+    # shares, so that everyone in a room reaches the same relay. relay_secret is the bearer token
+    # between them; relay_host and relay_port are where `tupa relay` listens.
+    relay_url: str = ""
+    relay_secret: str = Field(default="", repr=False)
+    relay_host: str = "127.0.0.1"
+    relay_port: int = Field(default=8100, ge=1, le=65535)
 
     # Evaluation: the share of a session a parent must be present for it to count as attended,
     # and the share of the held sessions a parent must attend to have completed the series.
@@ -87,6 +96,22 @@ class Settings(BaseSettings):
         if any(m <= 0 or m > 14 * 24 * 60 for m in value):
             raise ValueError("reminder offsets must be between 1 minute and 14 days")
         return sorted(set(value), reverse=True)
+
+    @field_validator("relay_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        # Checked at start-up: a typo would otherwise surface as "relay unavailable" in a room.
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("relay_url must be empty or start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("relay_secret")
+    @classmethod
+    def _header_safe(cls, value: str) -> str:
+        # It travels in an Authorization header, which carries visible ASCII only.
+        if not all("!" <= c <= "~" for c in value):
+            raise ValueError("relay_secret must be visible ASCII without spaces")
+        return value
 
     @property
     def zone(self) -> ZoneInfo:

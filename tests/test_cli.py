@@ -25,7 +25,7 @@ def tupa(
 
 
 @pytest.mark.parametrize(
-    "args", [[], ["serve"], ["db"], ["db", "upgrade"], ["demo"], ["staff", "add"]]
+    "args", [[], ["serve"], ["db"], ["db", "upgrade"], ["demo"], ["staff", "add"], ["relay"]]
 )
 def test_every_command_has_help(tmp_path, args):
     result = tupa(*args, "--help", cwd=tmp_path)

@@ -113,7 +113,9 @@ ROOM_ERROR_MESSAGES: dict[str, str] = {
     "wrong_mode": N_("That is not available in this session."),
     "duplicate": N_("You have already done that."),
     "media_stopped": N_("A facilitator has stopped your microphone or camera."),
-    "bad_sdp": N_("Your browser's video connection could not be used. Try again or reload the page."),
+    "bad_sdp": N_(
+        "Your browser's video connection could not be used. Try again or reload the page."
+    ),
     "relay_unavailable": N_("Video is not available right now. The chat works; try again soon."),
 }
 

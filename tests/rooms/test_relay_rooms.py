@@ -14,11 +14,14 @@ import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, MediaStreamTrack
 
+from server.rooms.relay_link import RelayLink
 from server.scheduling.series import MediaMode
+from signaling.client import RelayClient
 from signaling.relay import Relay
 from tests.roomclient import RoomClient, connect
 from tests.rooms.test_room_moderation import open_room_with_parents
-from tests.signaling.test_relay import MovingStripes, peer_connection
+from tests.signaling.peers import MovingStripes, peer_connection
+from tests.signaling.test_service import SECRET, RelayProcess
 
 
 class Browser:
@@ -101,6 +104,20 @@ def relay_of(server: Any) -> Relay:
     return relay
 
 
+async def a_watched_stage(server, org, clock, browsers):
+    """A stage session whose facilitator publishes through the relay to one parent watching."""
+    room, facilitator, parents = await open_room_with_parents(
+        server, org, clock, "Mustikka", media_mode=MediaMode.STAGE
+    )
+    viewer = parents["Mustikka"]
+    await facilitator.send(type="av", mic=True, camera=True, blurred=False)
+    await browsers(facilitator).publish()
+    await viewer.expect("av", peer=facilitator.peer, relay=1)
+    watching = browsers(viewer)
+    await watching.subscribe(facilitator.peer)
+    return room, facilitator, viewer, watching.frames[facilitator.peer]
+
+
 async def test_a_stage_audience_receives_through_the_relay_and_may_not_send(
     live_server, org, clock, browsers
 ):
@@ -170,15 +187,7 @@ async def test_a_stopped_microphone_stops_at_the_relay_and_comes_back(
 async def test_turning_ones_own_microphone_off_stops_it_at_the_relay(
     live_server, org, clock, browsers
 ):
-    room, facilitator, parents = await open_room_with_parents(
-        live_server, org, clock, "Mustikka", media_mode=MediaMode.STAGE
-    )
-    await facilitator.send(type="av", mic=True, camera=True, blurred=False)
-    speaker, viewer = browsers(facilitator), browsers(parents["Mustikka"])
-    await speaker.publish()
-    await parents["Mustikka"].expect("av", peer=facilitator.peer, relay=1)
-    await viewer.subscribe(facilitator.peer)
-    heard = viewer.frames[facilitator.peer]
+    room, facilitator, _viewer, heard = await a_watched_stage(live_server, org, clock, browsers)
     await eventually(lambda: heard["audio"] >= 20)
     await facilitator.send(type="av", mic=False, camera=True, blurred=False)
     stats = relay_of(live_server).stats
@@ -219,14 +228,7 @@ async def test_a_group_moves_to_the_relay_above_the_limit_and_back_without_anyon
 async def test_leaving_the_room_ends_ones_connections_at_the_relay(
     live_server, org, clock, browsers
 ):
-    room, facilitator, parents = await open_room_with_parents(
-        live_server, org, clock, "Mustikka", media_mode=MediaMode.STAGE
-    )
-    viewer = parents["Mustikka"]
-    await facilitator.send(type="av", mic=True, camera=True, blurred=False)
-    await browsers(facilitator).publish()
-    await viewer.expect("av", peer=facilitator.peer, relay=1)
-    await browsers(viewer).subscribe(facilitator.peer)
+    room, facilitator, viewer, _heard = await a_watched_stage(live_server, org, clock, browsers)
     relay = relay_of(live_server)
     key = str(room.session_id)
     await eventually(lambda: relay.stats()[key].subscribers == (viewer.peer,))
@@ -246,3 +248,32 @@ async def test_subscribing_to_someone_who_does_not_publish_is_unknown_peer(live_
     assert (await viewer.expect("error", cid="s1"))["code"] == "unknown_peer"
     await facilitator.send(type="relay", kind="publish", sdp="v=0\r\nnonsense\r\n", cid="p1")
     assert (await facilitator.expect("error", cid="p1"))["code"] == "bad_sdp"
+
+
+async def test_rooms_use_a_separate_tupa_relay_process_when_given_one(
+    live_server, org, clock, browsers, tmp_path
+):
+    relay_process = RelayProcess(tmp_path)
+    hub = live_server.app.state.hub
+    in_process = hub.relay_link
+    hub.relay_link = RelayLink(RelayClient(relay_process.url, SECRET))
+    try:
+        room, facilitator, _viewer, seen = await a_watched_stage(live_server, org, clock, browsers)
+        await eventually(lambda: seen["video"] >= 15)
+
+        await facilitator.send(type="av", mic=False, camera=True, blurred=False)
+        client = hub.relay_link.relay
+        key = str(room.session_id)
+
+        async def withheld() -> int:
+            return int((await client.stats())[key]["frames_withheld"]["audio"])
+
+        deadline = asyncio.get_running_loop().time() + 10
+        while await withheld() == 0:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.1)
+        assert in_process.relay.stats() == {}  # nothing went to the in-process one
+    finally:
+        await hub.relay_link.close()
+        hub.relay_link = in_process
+        relay_process.stop()

@@ -10,26 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from fractions import Fraction
 
 import av
 import pytest
 from aiortc import (
-    AudioStreamTrack,
-    MediaStreamTrack,
-    RTCConfiguration,
-    RTCPeerConnection,
     RTCRtpCodecParameters,
     RTCRtpSender,
-    RTCSessionDescription,
-    VideoStreamTrack,
 )
 from aiortc.codecs import get_decoder
 from aiortc.codecs.vpx import Vp8Encoder
-from aiortc.mediastreams import MediaStreamError
 from av.stream import Stream
 
 from server.errors import ErrorCode, TupaError
@@ -37,92 +29,17 @@ from signaling.forwarding import QUEUE_LIMITS, Fanout
 from signaling.passthrough import KeyframeRequests, is_keyframe
 from signaling.relay import Relay
 
-ROOM = "kestrel-room"
-WIDTH, HEIGHT = 320, 240
-STRIPES = bytes(range(256)) * 3
-
-
-class MovingStripes(VideoStreamTrack):
-    """320x240 at 30 fps: diagonal stripes that move every frame, so every frame differs."""
-
-    async def recv(self) -> av.VideoFrame:
-        pts, time_base = await self.next_timestamp()
-        shift = pts // 3000 % 256
-        frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
-        luma = b"".join(STRIPES[(shift + row) % 256 :][:WIDTH] for row in range(HEIGHT))
-        frame.planes[0].update(luma)
-        frame.planes[1].update(bytes([90]) * frame.planes[1].buffer_size)
-        frame.planes[2].update(bytes([200]) * frame.planes[2].buffer_size)
-        frame.pts = pts
-        frame.time_base = time_base
-        return frame
-
-
-def peer_connection() -> RTCPeerConnection:
-    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
-
-
-class Publisher:
-    """Sends audio and video; counts the keyframe requests (PLI/FIR) that reach its camera."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.pc = peer_connection()
-        self.keyframe_requests = 0
-
-    async def publish(self, relay: Relay, room: str = ROOM) -> None:
-        self.pc.addTrack(AudioStreamTrack())
-        camera = self.pc.addTrack(MovingStripes())
-        force_keyframe = camera._send_keyframe
-
-        def counted() -> None:
-            self.keyframe_requests += 1
-            force_keyframe()
-
-        setattr(camera, "_send_keyframe", counted)  # noqa: B010
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        answer = await relay.publish(room, self.name, self.pc.localDescription.sdp)
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
-
-    async def close(self) -> None:
-        await self.pc.close()
-
-
-class Subscriber:
-    """Decodes what arrives and counts it; ``reads=False`` never calls ``recv`` at all."""
-
-    def __init__(self, name: str, reads: bool = True) -> None:
-        self.name = name
-        self.reads = reads
-        self.pc = peer_connection()
-        self.frames: Counter[str] = Counter()
-        self.ended: set[str] = set()
-        self._readers: list[asyncio.Task[None]] = []
-        self.pc.on("track", self._on_track)
-
-    def _on_track(self, track: MediaStreamTrack) -> None:
-        if self.reads:
-            self._readers.append(asyncio.create_task(self._read(track)))
-
-    async def _read(self, track: MediaStreamTrack) -> None:
-        expected = av.VideoFrame if track.kind == "video" else av.AudioFrame
-        try:
-            while True:
-                frame = await track.recv()
-                assert isinstance(frame, expected)
-                self.frames[track.kind] += 1
-        except MediaStreamError:
-            self.ended.add(track.kind)
-
-    async def subscribe(self, relay: Relay, publisher: str, room: str = ROOM) -> None:
-        offer = await relay.subscribe(room, self.name, publisher)
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
-        await relay.answer(room, self.name, publisher, self.pc.localDescription.sdp)
-
-    async def close(self) -> None:
-        await self.pc.close()
-        await asyncio.gather(*self._readers)
+# Re-exported for tests/rooms/test_relay_rooms.py, which imports them from here; new code
+# imports them from tests.signaling.peers.
+from tests.signaling.peers import (
+    ROOM,
+    MovingStripes,
+    Publisher,
+    Subscriber,
+    decode_failures,
+    eventually,
+    peer_connection,
+)
 
 
 class Stage:
@@ -172,18 +89,6 @@ def decoders_created(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr("aiortc.rtcrtpreceiver.get_decoder", spy)
     return created
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
-
-
-def decode_failures(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if "failed to decode" in r.getMessage()]
 
 
 # Fan-out and queues, without a network.

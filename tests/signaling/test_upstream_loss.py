@@ -7,7 +7,8 @@ import asyncio
 
 from signaling.forwarding import Fanout
 from signaling.passthrough import KeyframeRequests
-from tests.signaling.test_relay import eventually, vp8
+from tests.signaling.peers import eventually
+from tests.signaling.test_relay import vp8
 
 
 class Receiver:
