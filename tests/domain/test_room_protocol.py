@@ -208,8 +208,30 @@ def test_frames_are_parsed_strictly():
             raise AssertionError(raw)
 
 
+# Media frames: SDPs that parse (and send or not), the peers of a_room(), the media kinds.
+media_values = st.sampled_from(
+    [
+        "v=0\nm=audio 9 RTP/AVP 0\na=sendrecv\n",
+        "v=0\nm=video 9 RTP/AVP 96\na=recvonly\n",
+        "facilitator1",
+        "volunteer01",
+        "parentaaaa",
+        "offer",
+        "answer",
+        "candidate",
+        "bye",
+        "publish",
+        "subscribe",
+        "unpublish",
+        "leave",
+    ]
+)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text(max_size=30),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.text(max_size=30)
+    | media_values,
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
     ),
@@ -239,6 +261,10 @@ frame_types = st.sampled_from(
         "lobby",
         "volunteers_moderate",
         "question",
+        "signal",
+        "av",
+        "av_control",
+        "relay",
         "nonsense",
     ]
 )
@@ -259,6 +285,14 @@ field_names = st.sampled_from(
         "enabled",
         "allowed",
         "action",
+        "kind",
+        "sdp",
+        "publisher",
+        "mic",
+        "camera",
+        "blurred",
+        "mic_allowed",
+        "camera_allowed",
     ]
 )
 

@@ -44,6 +44,10 @@ frames = st.one_of(
                 "slow_mode",
                 "lobby",
                 "question",
+                "signal",
+                "av",
+                "av_control",
+                "relay",
                 "x",
             ]
         ),
@@ -62,6 +66,10 @@ frames = st.one_of(
                     "question",
                     "action",
                     "reason",
+                    "kind",
+                    "sdp",
+                    "publisher",
+                    "mic",
                 ]
             ),
             values,
