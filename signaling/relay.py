@@ -266,10 +266,12 @@ class Relay:
         self._forget_if_unused(room)
 
     async def leave(self, room: str, person: str) -> None:
-        """Close the person's publication, its subscriptions and the person's own subscriptions."""
+        """Close the person's publication, its subscriptions and the person's own subscriptions,
+        and forget what was stopped for them: the room server says it again if they return."""
         state = self._rooms.get(room)
         if state is None:
             return
+        state.paused = {(p, kind) for p, kind in state.paused if p != person}
         await self._close_publication(state, person)
         await self._close_subscriptions(state, [k for k in state.subscriptions if k[0] == person])
         self._forget_if_unused(room)

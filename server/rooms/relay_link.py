@@ -56,6 +56,10 @@ class RelayLink:
         self.relay = relay
         self._queues: dict[int, tuple[asyncio.Lock, int]] = {}  # per connection (id)
         self._tasks: set[asyncio.Task[None]] = set()
+        # What each publisher's forwarding should be, and a lock per publisher: calls to a
+        # separate relay may overtake each other, so each change applies the latest wish.
+        self._wanted: dict[tuple[str, str], frozenset[str]] = {}
+        self._forwarding: dict[tuple[str, str], asyncio.Lock] = {}
 
     def request(
         self,
@@ -98,6 +102,7 @@ class RelayLink:
                 # is switched off is never forwarded, not even for a moment.
                 member = state.members.get(peer)
                 await self.forward(room, peer, member.av.forwarded if member else frozenset())
+
                 if conn.gone or member is None:
                     await self.relay.unpublish(room, peer)
                     return
@@ -128,12 +133,20 @@ class RelayLink:
             conn.error(RoomError.RELAY_UNAVAILABLE, cid=command.cid)
 
     async def forward(self, room: str, publisher: str, kinds: frozenset[str]) -> None:
-        """Make the relay forward exactly ``kinds`` of the publisher's media."""
-        for kind in KINDS:
-            if kind in kinds:
-                await self.relay.resume_forwarding(room, publisher, kind)
-            else:
-                await self.relay.stop_forwarding(room, publisher, kind)
+        """Make the relay forward exactly ``kinds`` of the publisher's media (or the kinds of a
+        later call, if one came meanwhile: the latest wish wins)."""
+        key = (room, publisher)
+        self._wanted[key] = kinds
+        lock = self._forwarding.setdefault(key, asyncio.Lock())
+        async with lock:
+            wanted = self._wanted.get(key)
+            if wanted is None:
+                return  # they left meanwhile
+            for kind in KINDS:
+                if kind in wanted:
+                    await self.relay.resume_forwarding(room, publisher, kind)
+                else:
+                    await self.relay.stop_forwarding(room, publisher, kind)
 
     def follow(self, room: int, publisher: str, kinds: frozenset[str]) -> None:
         """A person's microphone or camera changed (they, or a moderator): forward accordingly."""
@@ -141,6 +154,8 @@ class RelayLink:
 
     def leave(self, room: int, person: str) -> None:
         """The person left the room: end their publication and subscriptions at the relay."""
+        self._wanted.pop((str(room), person), None)
+        self._forwarding.pop((str(room), person), None)
         self._spawn(self._quietly(self.relay.leave(str(room), person)))
 
     async def close(self) -> None:

@@ -370,6 +370,15 @@ async def test_leaving_closes_the_persons_connections_and_ends_their_media(stage
     assert stage.relay.stats() == {}
 
 
+async def test_leaving_forgets_what_was_stopped_so_the_room_can_be_forgotten() -> None:
+    relay = Relay()
+    await relay.stop_forwarding(ROOM, "puolukka", "audio")
+    assert ROOM in relay.stats()  # the stop holds until they publish
+    await relay.leave(ROOM, "puolukka")
+    assert relay.stats() == {}
+    await relay.close()
+
+
 async def test_publishing_again_replaces_the_connection_and_ends_its_subscriptions(
     stage: Stage,
 ) -> None:
