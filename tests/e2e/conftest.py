@@ -9,17 +9,13 @@ missing the tests are skipped, or fail when ``TUPA_REQUIRE_SERVICES=1`` (as in C
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
+
+from tests.e2e.servers import browser_contexts, tupa_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext
@@ -37,7 +33,6 @@ CHROMIUM_ARGS = [
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
 ]
-START_TIMEOUT_SECONDS = 30.0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -71,69 +66,11 @@ def _e2e_requirements() -> None:
         _unavailable(reason)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local http only
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL (no trailing slash) of a real Tupa server with the demo data loaded."""
-    home = tmp_path_factory.mktemp("tupa-live")
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TUPA_")}
-    env |= {
-        "TUPA_DATABASE_URL": f"sqlite+aiosqlite:///{home / 'tupa.db'}",
-        "TUPA_DATA_DIR": str(home / "var"),
-        "TUPA_PUBLIC_URL": base_url,
-        "TUPA_LOGIN_DELAY_SECONDS": "0",
-        "PYTHONPATH": os.pathsep.join(
-            [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-        ),
-        "PYTHONUNBUFFERED": "1",
-    }
-    log_path = home / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
-            cwd=home,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not _answers(f"{base_url}/"):
-            if process.poll() is not None:
-                pytest.fail(
-                    f"the Tupa server exited with {process.returncode} before answering:\n"
-                    + log_path.read_text(errors="replace")
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"the Tupa server did not answer GET / within {START_TIMEOUT_SECONDS:.0f} s:\n"
-                    + log_path.read_text(errors="replace")
-                )
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with tupa_server(tmp_path_factory.mktemp("tupa-live")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -160,22 +97,6 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def new_context(browser: Browser, live_server: str) -> Iterator[Callable[..., BrowserContext]]:
-    """Opens browser contexts (separate cookie jars: separate people) closed after the test.
-
-    ``new_context(lang="en")`` visits ``/?lang=en`` first, so the pages are in English.
-    """
-    contexts: list[BrowserContext] = []
-
-    def open_context(lang: str | None = None) -> BrowserContext:
-        context = browser.new_context(base_url=live_server, accept_downloads=True)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        if lang:
-            page = context.new_page()
-            page.goto(f"/?lang={lang}")
-            page.close()
-        return context
-
-    yield open_context
-    for context in contexts:
-        context.close()
+    """Browser contexts (one per person) on the live server; see ``browser_contexts``."""
+    with browser_contexts(browser, live_server) as open_context:
+        yield open_context

@@ -1,14 +1,29 @@
-"""Steps the browser tests share: moving a session to "soon", and the room page's basics."""
+"""Steps the browser tests share: moving a session to "soon", the room page's basics, the frames
+a page exchanges, and a server with other settings."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Dialog, Locator, Page, expect
+from playwright.sync_api import (
+    BrowserContext,
+    Dialog,
+    Locator,
+    Page,
+    WebSocket,
+    WebSocketRoute,
+    expect,
+)
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def accept_dialogs(page: Page) -> None:
@@ -77,3 +92,77 @@ def open_room_without_lobby(facilitator: Page, session_id: str) -> None:
     expect(facilitator.locator("#chat-log > li.note").last).to_contain_text("come straight in")
     facilitator.locator("#room-open").click()
     expect(facilitator.locator("#room-open")).to_be_hidden()
+
+
+# ---- media ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Frames:
+    """Every room-socket frame one page sent and received (parsed), for checks afterwards."""
+
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    def of(self, frame_type: str, *, received: bool = True) -> list[dict[str, Any]]:
+        frames = self.received if received else self.sent
+        return [frame for frame in frames if frame.get("type") == frame_type]
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return self.of("error")
+
+
+def record_frames(page: Page) -> Frames:
+    """Starts keeping the frames of this page's room sockets (also those opened later)."""
+    frames = Frames()
+
+    def on_socket(socket: WebSocket) -> None:
+        if "/ws/rooms/" not in socket.url:
+            return
+
+        def keep(into: list[dict[str, Any]]) -> Callable[[str | bytes], None]:
+            def add(payload: str | bytes) -> None:
+                into.append(json.loads(payload))
+
+            return add
+
+        socket.on("framesent", keep(frames.sent))
+        socket.on("framereceived", keep(frames.received))
+
+    page.on("websocket", on_socket)
+    return frames
+
+
+class RelayRefusal:
+    """Stands in for a relay that is down, once: this person's first `relay` `publish` is
+    answered with `error` `relay_unavailable` (the server's answer when the relay process cannot
+    be reached) without reaching the server; everything else passes unchanged. A routed socket
+    is not seen by ``record_frames``: `frames` keeps what went each way (the refusal too)."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.refused: list[dict[str, Any]] = []
+        self.frames = Frames()
+        context.route_web_socket(re.compile(r"/ws/rooms/\d+"), self._route)
+
+    def _route(self, socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def upstream(message: str | bytes) -> None:
+            frame = json.loads(message)
+            self.frames.sent.append(frame)
+            if frame.get("type") == "relay" and frame.get("kind") == "publish" and not self.refused:
+                self.refused.append(frame)
+                error = {"type": "error", "code": "relay_unavailable", "cid": frame.get("cid")}
+                error["message"] = "Video is not available right now."
+                self.frames.received.append(error)
+                socket.send(json.dumps(error))
+                return
+            server.send(message)
+
+        def downstream(message: str | bytes) -> None:
+            self.frames.received.append(json.loads(message))
+            socket.send(message)
+
+        socket.on_message(upstream)
+        server.on_message(downstream)

@@ -17,14 +17,15 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 try:
-    from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, expect
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page, WebSocket, expect
 except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
     if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
         raise
@@ -33,12 +34,34 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
 from server.demo import DEMO_ACCOUNTS
 from server.people.roles import Role
 from tests.e2e.room import (
+    Frames,
+    RelayRefusal,
+    accept_dialogs,
     move_next_session_to_soon,
     open_room_without_lobby,
+    record_frames,
     status,
 )
+from tests.e2e.servers import browser_contexts, tupa_server
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 from tests.e2e.test_live_room import RoomSocketLine, enrol_and_join
+
+
+class LineFrames(Frames):
+    """The frames of every socket through a RoomSocketLine (which record_frames does not see)."""
+
+    def __init__(self, line: RoomSocketLine) -> None:
+        super().__init__()
+        self.line = line
+
+    def of(self, frame_type: str, *, received: bool = True) -> list[dict[str, Any]]:
+        return [
+            frame
+            for connection in self.line.connections
+            for frame in (connection.received if received else connection.sent)
+            if frame.get("type") == frame_type
+        ]
+
 
 pytestmark = pytest.mark.e2e
 
@@ -249,48 +272,514 @@ def test_two_parents_see_each_other_and_a_facilitator_stops_a_microphone(
         page.screenshot(path=shots / f"media-{name}-phone.png")
 
 
+# ---- through the relay ---------------------------------------------------------------------------
+
 STAGE_SERIES_TITLE = "Tietoa ja tukea lapsiperheen eroon"  # demo data, media mode "stage"
-KATAJA = "Kataja"
+VIEWERS = ("Kataja", "Lehmus", "Saarni")
+HAAPA = "Haapa"  # the third parent of the group that outgrows the mesh
+
+# Every connection the page holds: mesh links and relay subscriptions by person, the publication
+# to the relay with `peer: null`; with the endpoints of the ICE pair in use.
+CONNECTIONS = """
+async () => {
+  const out = [];
+  for (const { peer, name, relay, pc } of window.__tupaMedia.connections()) {
+    const stats = await pc.getStats();
+    let pair = null;
+    stats.forEach((s) => {
+      if (s.type === "transport" && s.selectedCandidatePairId) {
+        pair = stats.get(s.selectedCandidatePairId);
+      }
+    });
+    const end = (id) => {
+      const c = id && stats.get(id);
+      return c ? `${c.address || c.ip}:${c.port}` : null;
+    };
+    out.push({ peer, name, relay, state: pc.connectionState,
+               local: end(pair?.localCandidateId), remote: end(pair?.remoteCandidateId) });
+  }
+  return out;
+}
+"""
+INBOUND = """
+async ([name, kind, field]) => (await window.__tupaMedia.stats())[name]?.[kind]?.[field] ?? 0
+"""
+PUBLISHED = """
+async ([kind, field]) => (await window.__tupaMedia.published())?.[kind]?.[field] ?? 0
+"""
+# An audience member's own socket (a second tab, as a modified page could open) asks the relay
+# to take an offer that sends audio and video. Returns the server's reply.
+AUDIENCE_PUBLISHES = """
+async () => {
+  const url = new URL(document.getElementById("room").dataset.wsPath, location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(url.href);
+  const seen = [];
+  const next = (wanted) => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no reply: ${JSON.stringify(seen)}`)), 10000);
+    ws.addEventListener("message", (event) => {
+      const frame = JSON.parse(event.data);
+      seen.push(frame.type);
+      if (wanted(frame)) {
+        clearTimeout(timer);
+        resolve(frame);
+      }
+    });
+  });
+  await new Promise((resolve) => ws.addEventListener("open", resolve, { once: true }));
+  const welcome = next((f) => f.type === "welcome");
+  ws.send(JSON.stringify({ type: "hello", v: 1 }));
+  await welcome;
+  const pc = new RTCPeerConnection();
+  pc.addTransceiver("audio", { direction: "sendonly" });
+  pc.addTransceiver("video", { direction: "sendonly" });
+  await pc.setLocalDescription(await pc.createOffer());
+  const sdp = pc.localDescription.sdp;
+  pc.close();
+  const reply = next((f) => f.type === "relay" || (f.type === "error" && f.cid === "audience-1"));
+  ws.send(JSON.stringify({ type: "relay", kind: "publish", sdp, cid: "audience-1" }));
+  try {
+    return { reply: await reply, sends: /a=sendonly/.test(sdp) };
+  } finally {
+    ws.close();
+  }
+}
+"""
+# Counts getUserMedia calls: switching topology must not ask for the camera again.
+COUNT_CAPTURES = """
+(() => {
+  window.__captures = 0;
+  const devices = navigator.mediaDevices;
+  if (!devices) return;
+  const original = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = (constraints) => {
+    window.__captures += 1;
+    return original(constraints);
+  };
+})();
+"""
 
 
-def test_a_stage_audience_receives_the_facilitator_without_sending(new_context: NewContext) -> None:
-    coordinator = new_context(lang="en").new_page()
+def connections(page: Page) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = page.evaluate(CONNECTIONS)
+    return found
+
+
+def inbound(page: Page, name: str, kind: str, counter: str) -> int:
+    value: int = page.evaluate(INBOUND, [name, kind, counter])
+    return value
+
+
+def published(page: Page, kind: str, counter: str) -> int:
+    value: int = page.evaluate(PUBLISHED, [kind, counter])
+    return value
+
+
+def wait_for_topology(page: Page, topology: str) -> None:
+    page.wait_for_function(
+        "(t) => window.__tupaMedia?.topology() === t", arg=topology, timeout=MEDIA_TIMEOUT_MS
+    )
+
+
+# Waiting is done with Playwright's own wait_for_timeout, never time.sleep: the sync API hands
+# over events (the frames record_frames keeps, console messages) only while it is called.
+
+
+def wait_until_growing(
+    page: Page, read: Callable[[], int], what: str, timeout_s: float = 20
+) -> None:
+    """`read()` grows between two readings a second apart, within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    before = read()
+    while True:
+        page.wait_for_timeout(1000)
+        now = read()
+        if now > before:
+            return
+        assert time.monotonic() < deadline, f"{what} stays at {now}"
+        before = now
+
+
+def all_decoding(pairs: list[tuple[Page, str]], since: float) -> float:
+    """Waits until each page has decoded video from the named person; seconds since `since`."""
+    waiting = list(pairs)
+    while waiting:
+        assert time.monotonic() - since < MEDIA_TIMEOUT_MS / 1000, f"no video yet: {waiting}"
+        waiting = [(page, name) for page, name in waiting if decoded_frames(page, name) == 0]
+        pairs[0][0].wait_for_timeout(50)
+    return time.monotonic() - since
+
+
+def publish_offers(page: Page, frames: Frames, count: int) -> list[str]:
+    """The SDP of each `relay` `publish` the page has sent, once there are `count` of them."""
+    deadline = time.monotonic() + MEDIA_TIMEOUT_MS / 1000
+    while True:
+        offers = [f["sdp"] for f in frames.of("relay", received=False) if f["kind"] == "publish"]
+        if len(offers) >= count:
+            return offers
+        assert time.monotonic() < deadline, f"{len(offers)} publications, not {count}"
+        page.wait_for_timeout(100)
+
+
+def directions(sdp: str) -> dict[str, str]:
+    """Each media section's direction in an SDP, by kind."""
+    found: dict[str, str] = {}
+    kind = None
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            kind = line[2:].split()[0]
+        elif kind and line[2:] in ("sendrecv", "sendonly", "recvonly", "inactive"):
+            found[kind] = line[2:]
+    return found
+
+
+def codecs(sdp: str) -> dict[str, set[str]]:
+    """The codecs each media section of an SDP offers, by kind."""
+    found: dict[str, set[str]] = {}
+    kind = ""
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            kind = line[2:].split()[0]
+        elif line.startswith("a=rtpmap:"):
+            found.setdefault(kind, set()).add(line.split()[1].split("/")[0])
+    return found
+
+
+def join_media(page: Page) -> None:
+    settled(page)
+    page.locator("#media-start").click()
+    expect(page.locator("#media-controls")).to_be_visible()
+    expect(page.locator("#media-camera")).to_have_attribute("aria-pressed", "true")
+
+
+def test_a_stage_volunteer_reaches_three_viewers_through_the_relay(
+    new_context: NewContext, tmp_path: Path
+) -> None:
+    coordinator_context = new_context(lang="en")
+    coordinator = coordinator_context.new_page()
     log_in(coordinator, COORDINATOR_EMAIL)
     series_id, session_id = move_next_session_to_soon(coordinator, STAGE_SERIES_TITLE)
+    coordinator_context.close()  # two cores: as few browsers as the test needs
 
-    parent = new_context(lang="en").new_page()
-    parent_errors = record_errors(parent)
-    enrol_and_join(parent, series_id, session_id, KATAJA)
+    viewers: list[tuple[str, Page, Frames]] = []
+    for name in VIEWERS[:-1]:
+        page = new_context(lang="en").new_page()
+        frames = record_frames(page)
+        enrol_and_join(page, series_id, session_id, name)
+        viewers.append((name, page, frames))
+    # The last viewer's socket goes through a line the test can cut (a network drop, below).
+    last_context = new_context(lang="en")
+    last_line = RoomSocketLine(last_context)
+    last = last_context.new_page()
+    enrol_and_join(last, series_id, session_id, VIEWERS[-1])
+    viewers.append((VIEWERS[-1], last, LineFrames(last_line)))
 
-    facilitator = new_context(lang="en").new_page()
-    facilitator_errors = record_errors(facilitator)
+    facilitator_context = new_context(lang="en")
+    relay_down_once = RelayRefusal(facilitator_context)
+    facilitator = facilitator_context.new_page()
+    facilitator_frames = relay_down_once.frames
     log_in(facilitator, FACILITATOR_EMAIL)
     open_room_without_lobby(facilitator, session_id)
-    expect(parent.locator("#room-grid")).to_be_visible()
 
-    # The audience gets no capture controls: it watches and listens.
-    expect(parent.locator("#media")).to_be_visible()
-    expect(parent.locator("#media-receiving")).to_be_visible()
-    expect(parent.locator("#media-join")).to_be_hidden()
-    expect(parent.locator("#media-controls")).to_be_hidden()
+    for _name, page, _frames in viewers:
+        expect(page.locator("#room-grid")).to_be_visible()
+        settled(page)
+        # The audience gets no capture controls: it watches and listens.
+        expect(page.locator("#media-receiving")).to_be_visible()
+        expect(page.locator("#media-join")).to_be_hidden()
+        wait_for_topology(page, "relay")  # a stage always uses the relay
 
-    # The facilitator goes on stage; the parent sees and hears her, and has no tile of her own.
-    expect(facilitator.locator("#media-receiving")).to_be_hidden()
-    settled(facilitator)
-    facilitator.locator("#media-start").click()
-    expect(facilitator.locator("#media-camera")).to_have_attribute("aria-pressed", "true")
-    facilitator_name = facilitator.locator("#media-tiles > li.media-tile.own .tile-name-text")
-    name = facilitator_name.inner_text()
-    wait_for_video_from(parent, name)
-    expect(parent.locator("#media-tiles > li.media-tile")).to_have_count(1)
-    expect(tile(parent, name).locator("audio")).to_have_count(1)
-    # The audience is not on stage: the facilitator sees only herself.
-    expect(facilitator.locator("#media-tiles > li.media-tile")).to_have_count(1)
+    # The volunteer goes on stage (face hidden from the start, as always for volunteers).
+    volunteer = new_context(lang="en").new_page()
+    volunteer_frames = record_frames(volunteer)
+    log_in(volunteer, VOLUNTEER.email)
+    volunteer.goto(f"/staff/sessions/{session_id}/room")
+    settled(volunteer)
+    started = time.monotonic()
+    volunteer.locator("#media-start").click()
+    expect(volunteer.locator("#media-controls")).to_be_visible()
+    first_page = viewers[0][1]
+    first_page.wait_for_function("() => window.__tupaMedia !== undefined")
+    while decoded_frames(first_page, VOLUNTEER_ALIAS) == 0:
+        assert time.monotonic() - started < MEDIA_TIMEOUT_MS / 1000, "no video through the relay"
+        first_page.wait_for_timeout(50)
+    first_frame_s = time.monotonic() - started
+    print(f"\nfirst video frame through the relay {first_frame_s:.2f} s after joining")
 
-    # The parent's browser answered without offering to send anything.
-    directions = parent.evaluate(
-        """() => window.__tupaMedia.connections().flatMap(({ pc }) =>
-              pc.getTransceivers().map((t) => t.currentDirection))"""
+    for _name, page, _frames in viewers:
+        wait_for_video_from(page, VOLUNTEER_ALIAS)
+        # The speaker view: her tile is the big one; the audience has no tiles.
+        expect(page.locator("#media-tiles > li.media-tile")).to_have_count(1)
+        expect(tile(page, VOLUNTEER_ALIAS)).to_have_class(re.compile(r"\bfeatured\b"))
+        expect(tile(page, VOLUNTEER_ALIAS).locator("audio")).to_have_count(1)
+
+    # The volunteer's browser has one connection, to the relay (not one per viewer) ...
+    sending = connections(volunteer)
+    assert [(c["peer"], c["relay"], c["state"]) for c in sending] == [(None, True, "connected")]
+    volunteer_end = sending[0]["local"]
+    relay_end = sending[0]["remote"]
+    sent = volunteer.evaluate(
+        """() => window.__tupaMedia.connections().flatMap(({ pc }) => pc.getSenders())
+              .filter((s) => s.track && s.track.kind === "video")
+              .map((s) => s.track instanceof CanvasCaptureMediaStreamTrack)"""
     )
-    assert directions and set(directions) == {"recvonly"}, directions
-    assert parent_errors == facilitator_errors == []
+    assert sent == [True], sent  # the blurred picture, never the camera's own
+    # ... and each viewer exactly one, receiving only, from the relay and not from her.
+    for name, page, frames in viewers:
+        (link,) = connections(page)
+        assert link["relay"] and link["state"] == "connected", (name, link)
+        assert link["remote"] not in (None, volunteer_end, relay_end), (name, link)
+        directions = page.evaluate(
+            """() => window.__tupaMedia.connections().flatMap(({ pc }) =>
+                  pc.getTransceivers().map((t) => t.currentDirection))"""
+        )
+        assert sorted(directions) == ["recvonly", "recvonly"], (name, directions)
+        assert frames.of("signal") == frames.of("signal", received=False) == [], name
+        assert [f["kind"] for f in frames.of("relay")] == ["offer"], name
+        assert [f["kind"] for f in frames.of("relay", received=False)] == ["subscribe", "answer"]
+    assert volunteer_frames.of("signal", received=False) == []
+    assert [f["kind"] for f in volunteer_frames.of("relay", received=False)] == ["publish"]
+    # The facilitator, on stage too but without a camera, sees the volunteer as well.
+    wait_for_video_from(facilitator, VOLUNTEER_ALIAS)
+
+    # (b) An audience member's offer to publish through the relay is refused by the server.
+    name, page, frames = viewers[0]
+    attempt = page.evaluate(AUDIENCE_PUBLISHES)
+    assert attempt["sends"], attempt
+    reply = attempt["reply"]
+    assert (reply["type"], reply["code"], reply["cid"]) == ("error", "not_allowed", "audience-1")
+    # Nobody started receiving anything from the audience.
+    for _name, viewer, _frames in viewers:
+        expect(viewer.locator("#media-tiles > li.media-tile")).to_have_count(1)
+    assert len(connections(volunteer)) == 1
+
+    for name, _page, viewer_frames in viewers:
+        refused = [error for error in viewer_frames.errors if error.get("cid") != "audience-1"]
+        assert refused == [], (name, refused)
+    assert facilitator_frames.errors == volunteer_frames.errors == []
+
+    # The facilitator goes on stage too. The relay is unreachable at first: her media panel says
+    # so (not the chat), and her page tries again by itself.
+    join_media(facilitator)
+    relay_note = facilitator.locator("#media-relay-note")
+    expect(relay_note).to_have_text(re.compile(r"^Video is not available right now\."))
+    assert len(relay_down_once.refused) == 1
+    expect(relay_note).to_be_hidden(timeout=MEDIA_TIMEOUT_MS)  # connected on the next try
+    expect(facilitator.locator("#room-notice")).not_to_contain_text("not available")
+    assert [e["code"] for e in facilitator_frames.errors] == ["relay_unavailable"]
+    # The viewers get her as well: one big tile (whoever is speaking; before anyone is heard,
+    # the facilitator) and the other in the strip below.
+    facilitator_name = facilitator.locator("#media-tiles > li.own .tile-name-text").inner_text()
+    for _name, viewer, _frames in viewers:
+        wait_for_video_from(viewer, facilitator_name)
+        expect(viewer.locator("#media-tiles > li.media-tile")).to_have_count(2)
+        expect(viewer.locator("#media-tiles > li.featured")).to_have_count(1)
+        assert len(connections(viewer)) == 2  # one subscription per speaker, nothing sent
+    expect(tile(page, facilitator_name)).to_have_class(re.compile(r"\bfeatured\b"))
+    # Once the page may analyse sound (any click), the big tile follows who is heard, and says
+    # so to screen readers inside the tile (not in a live region: no announcement per change).
+    page.locator("#media-title").click()
+    speaking_now = page.locator("#media-tiles > li.featured > .visually-hidden")
+    expect(speaking_now).to_have_text(re.compile(r"^Speaking now: "), timeout=MEDIA_TIMEOUT_MS)
+    assert page.locator("#media-announce").inner_text() == ""
+
+    # The speaker view on a phone and on a desktop: E2E_SCREENSHOT_DIR=/some/dir keeps them.
+    shots = Path(os.environ.get("E2E_SCREENSHOT_DIR") or tmp_path)
+    for width, height, label in ((360, 740, "phone"), (1280, 800, "desktop")):
+        page.set_viewport_size({"width": width, "height": height})
+        page.locator("#media").scroll_into_view_if_needed()
+        page.screenshot(path=shots / f"stage-viewer-{label}.png")
+    facilitator.set_viewport_size({"width": 360, "height": 740})
+    facilitator.locator("#media").scroll_into_view_if_needed()
+    facilitator.screenshot(path=shots / "stage-facilitator-phone.png")
+
+    # A viewer's network drops: the page reconnects by itself and subscribes afresh.
+    last_line.cut()
+    expect(status(last)).to_contain_text("Reconnecting")
+    last_line.restore()
+    expect(status(last)).not_to_contain_text("Reconnecting", timeout=RECONNECT_TIMEOUT_MS)
+    wait_for_video_from(last, VOLUNTEER_ALIAS)
+    wait_for_video_from(last, facilitator_name)
+    assert len(last_line.connections) == 2
+    assert len(connections(last)) == 2
+
+
+@pytest.fixture(scope="module")
+def small_mesh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server whose group rooms use the mesh for at most two people who may publish."""
+    with tupa_server(tmp_path_factory.mktemp("tupa-mesh-2"), TUPA_MESH_LIMIT="2") as url:
+        yield url
+
+
+@pytest.fixture
+def small_mesh_context(browser: Browser, small_mesh_server: str) -> Iterator[NewContext]:
+    """Browser contexts (one per person) on `small_mesh_server`, in English."""
+    with browser_contexts(browser, small_mesh_server, default_lang="en") as open_context:
+        yield open_context
+
+
+def test_a_group_moves_to_the_relay_and_back_without_reloading(
+    small_mesh_context: NewContext,
+) -> None:
+    new_context = small_mesh_context
+    coordinator_context = new_context()
+    coordinator = coordinator_context.new_page()
+    log_in(coordinator, COORDINATOR_EMAIL)
+    series_id, session_id = move_next_session_to_soon(coordinator, SERIES_TITLE)
+    coordinator_context.close()
+
+    parents: dict[str, tuple[Page, Frames]] = {}
+
+    def parent(name: str) -> Page:
+        context = new_context()
+        context.add_init_script(COUNT_CAPTURES)
+        page = context.new_page()
+        parents[name] = (page, record_frames(page))
+        enrol_and_join(page, series_id, session_id, name)
+        page.evaluate("window.__sameDocument = true")  # a reload would lose it
+        return page
+
+    pihlaja, vaahtera = parent(PIHLAJA), parent(VAAHTERA)
+
+    # The facilitator opens the room and leaves: two parents, two may publish: the mesh.
+    facilitator_context = new_context()
+    facilitator = facilitator_context.new_page()
+    log_in(facilitator, FACILITATOR_EMAIL)
+    open_room_without_lobby(facilitator, session_id)
+    facilitator_context.close()
+    for page in (pihlaja, vaahtera):
+        expect(page.locator("#room-grid")).to_be_visible()
+        wait_for_topology(page, "mesh")
+        join_media(page)
+    wait_for_video_from(pihlaja, VAAHTERA)
+    wait_for_video_from(vaahtera, PIHLAJA)
+    for page in (pihlaja, vaahtera):
+        assert [c["relay"] for c in connections(page)] == [False]
+
+    # (While the facilitator was in, they were three: the relay; what counts is what comes now.)
+    seen = {name: len(frames.of("topology")) for name, (_page, frames) in parents.items()}
+
+    # A third parent comes in: above the limit, everyone moves to the relay and sees everyone.
+    haapa = parent(HAAPA)
+    expect(haapa.locator("#room-grid")).to_be_visible()
+    wait_for_topology(haapa, "relay")
+    switched = time.monotonic()
+    for page in (pihlaja, vaahtera):
+        wait_for_topology(page, "relay")
+    # The two who were sending reach each other through the relay, without pressing anything.
+    took = all_decoding([(pihlaja, VAAHTERA), (vaahtera, PIHLAJA)], switched)
+    print(f"\nmesh to relay: video again {took:.2f} s after the switch")
+    joined = time.monotonic()
+    join_media(haapa)
+    everyone = {PIHLAJA: pihlaja, VAAHTERA: vaahtera, HAAPA: haapa}
+    pairs = [
+        (page, other) for name, page in everyone.items() for other in everyone if other != name
+    ]
+    took = all_decoding(pairs, joined)
+    print(f"a third sender: all three decode each other {took:.2f} s after she pressed join")
+    for page, other in pairs:
+        wait_for_video_from(page, other)
+    for name, page in everyone.items():
+        links = connections(page)
+        assert sorted((c["relay"], c["peer"] is None) for c in links) == [
+            (True, False),
+            (True, False),
+            (True, True),
+        ], (name, links)
+        assert all(c["state"] == "connected" for c in links), (name, links)
+    for name in (PIHLAJA, VAAHTERA):
+        page, frames = parents[name]
+        assert [f["topology"] for f in frames.of("topology")[seen[name] :]] == ["relay"], name
+        # No mesh offer or answer was refused on the way (candidates and bye may pass).
+        assert frames.errors == [], (name, frames.errors)
+
+    # (d) The facilitator comes back and stops Pihlaja's microphone: the relay stops forwarding
+    # it, even though her browser (tampered with here) goes on sending sound.
+    facilitator_context = new_context()
+    facilitator = facilitator_context.new_page()
+    accept_dialogs(facilitator)
+    log_in(facilitator, FACILITATOR_EMAIL)
+    facilitator.goto(f"/staff/sessions/{session_id}/room")
+    settled(facilitator)
+    for name, page in ((VAAHTERA, vaahtera), (HAAPA, haapa)):
+        wait_until_growing(
+            page,
+            partial(inbound, page, PIHLAJA, "audio", "packetsReceived"),
+            f"{name}'s sound from {PIHLAJA}",
+        )
+    stop_mic = tile(facilitator, PIHLAJA).locator('button[data-media="mic"]')
+    stop_mic.click()
+    expect(stop_mic).to_contain_text("Allow microphone")
+    expect(pihlaja.locator("#media-mic")).to_be_disabled()
+    pihlaja.evaluate(
+        """() => window.__tupaMedia.connections().filter((c) => c.peer === null)
+              .flatMap(({ pc }) => pc.getSenders())
+              .filter((s) => s.track && s.track.kind === "audio")
+              .forEach((s) => { s.track.enabled = true; })"""
+    )
+    pihlaja.wait_for_timeout(1000)  # what was on its way arrives
+    listeners = {VAAHTERA: vaahtera, HAAPA: haapa}
+    heard = {
+        name: inbound(page, PIHLAJA, "audio", "packetsReceived") for name, page in listeners.items()
+    }
+    sent_before = published(pihlaja, "audio", "packetsSent")
+    pihlaja.wait_for_timeout(3000)
+    assert published(pihlaja, "audio", "packetsSent") > sent_before + 50  # she still sends
+    for name, before in heard.items():
+        after = inbound(listeners[name], PIHLAJA, "audio", "packetsReceived")
+        assert after - before <= 2, (name, before, after)  # nothing forwarded
+    wait_for_video_from(vaahtera, PIHLAJA)  # her video still flows
+
+    # She stops her camera and microphone and joins again while the microphone is still
+    # stopped: her new publication offers no sound at all (the server would refuse one that
+    # did), and her video reaches the others through it.
+    pihlaja_frames = parents[PIHLAJA][1]
+    pihlaja.locator("#media-leave").click()
+    expect(pihlaja.locator("#media-start")).to_be_visible()
+    pihlaja.locator("#media-start").click()
+    expect(pihlaja.locator("#media-controls")).to_be_visible()
+    publishes = publish_offers(pihlaja, pihlaja_frames, 2)
+    assert directions(publishes[-1]) == {"audio": "inactive", "video": "sendonly"}
+    wait_for_video_from(vaahtera, PIHLAJA)
+
+    # Allowed again: her page publishes anew, now with sound; with her microphone back on the
+    # others hear her again.
+    stop_mic.click()
+    expect(stop_mic).to_contain_text("Stop microphone")
+    publishes = publish_offers(pihlaja, pihlaja_frames, 3)
+    assert directions(publishes[-1]) == {"audio": "sendonly", "video": "sendonly"}
+    # Only what the relay forwards is offered: Opus, and VP8 with its retransmissions.
+    assert codecs(publishes[-1]) == {"audio": {"opus"}, "video": {"VP8", "rtx"}}
+    expect(pihlaja.locator("#media-mic")).to_be_enabled()
+    pihlaja.locator("#media-mic").click()
+    expect(pihlaja.locator("#media-mic")).to_have_attribute("aria-pressed", "true")
+    for name, page in ((VAAHTERA, vaahtera), (HAAPA, haapa)):
+        wait_until_growing(
+            page,
+            partial(inbound, page, PIHLAJA, "audio", "packetsReceived"),
+            f"{name}'s sound from {PIHLAJA} after it was allowed",
+        )
+    facilitator_context.close()
+
+    # Haapa leaves: two are left, back to the mesh, and the video flows again.
+    captures = {name: page.evaluate("window.__captures") for name, (page, _f) in parents.items()}
+    haapa.context.close()
+    for page in (pihlaja, vaahtera):
+        wait_for_topology(page, "mesh")
+    took = all_decoding([(pihlaja, VAAHTERA), (vaahtera, PIHLAJA)], time.monotonic())
+    print(f"video through the mesh again {took:.2f} s after the switch back")
+    wait_for_video_from(pihlaja, VAAHTERA)
+    wait_for_video_from(vaahtera, PIHLAJA)
+    for name in (PIHLAJA, VAAHTERA):
+        page, frames = parents[name]
+        moves = [f["topology"] for f in frames.of("topology")[seen[name] :]]
+        assert moves == ["relay", "mesh"], name
+        assert [c["relay"] for c in connections(page)] == [False], name
+        assert {"kind": "leave"}.items() <= next(
+            f for f in frames.of("relay", received=False) if f["kind"] == "leave"
+        ).items()
+        # The same page all along, and the camera was not asked for again on any switch.
+        assert page.evaluate("window.__sameDocument"), name
+        assert page.evaluate("window.__captures") == captures[name], name
+        expect(page.locator("#media-camera")).to_have_attribute("aria-pressed", "true")
+        assert frames.errors == [], (name, frames.errors)

@@ -27,6 +27,7 @@ function loadMedia(root, strings, connection, view) {
       const media = new RoomMedia(root, strings, connection, { notify: (text) => view.notify(text) });
       for (const event of early) media.take(event);
       handle.media = media;
+      view.quiet = (frame) => media.quiet(frame);
       // Browser tests (WebDriver or Playwright) read what the connections decoded.
       if (navigator.webdriver) Object.defineProperty(window, "__tupaMedia", { value: media.debug() });
     })

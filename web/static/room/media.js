@@ -1,5 +1,7 @@
 // Video and audio in `group` and `stage` sessions (docs/protocol.md, "Media"): the tiles, the
-// person's own controls, moderators' stop buttons, and one PeerLink per other person.
+// person's own controls, moderators' stop buttons, and the connections: one PeerLink per other
+// person in a mesh, or a publication and one subscription per publisher through the relay
+// (relay.js), as the server's `topology` says. Switching between them keeps the capture.
 //
 // Media must never break the chat: every entry point catches its own errors, and the page loads
 // this module separately (main.js), so a browser that cannot run it still has the chat.
@@ -7,14 +9,19 @@
 
 import { Capture, Levels, canCapture, captureProblem } from "./capture.js";
 import { PeerLink, roles } from "./mesh.js";
+import { RELAY_CID_PREFIX, RelayMedia } from "./relay.js";
 import { el, format } from "./view.js";
 
 const STAGE_SENDERS = new Set(["facilitator", "coordinator", "volunteer"]);
+const STAGE_ORDER = { facilitator: 0, coordinator: 1, volunteer: 2 }; // who is big before anyone speaks
 const MODES = new Set(["group", "stage"]);
 const KINDS = ["audio", "video"];
 const KEYS = ["mic", "camera", "blurred"];
 const ME = "me";
 const BYE_GRACE_MS = 1500; // after a `bye`, wait this long before connecting again (they may be leaving)
+const SWITCH_QUIET_MS = 10000; // mesh frames refused this soon after a topology change are expected
+const SPEAKER_HOLD_MS = 1500; // the big tile on a stage changes at most this often (no flicker)
+const TOPOLOGIES = new Set(["mesh", "relay"]);
 
 function quietly(fn) {
   return (...args) => {
@@ -28,7 +35,7 @@ function quietly(fn) {
   };
 }
 
-const avDefaults = () => ({ mic: false, camera: false, blurred: false, mic_allowed: true, camera_allowed: true });
+const avDefaults = () => ({ mic: false, camera: false, blurred: false, mic_allowed: true, camera_allowed: true, relay: 0 });
 
 export class RoomMedia {
   constructor(root, strings, connection, { notify = () => {} } = {}) {
@@ -42,10 +49,11 @@ export class RoomMedia {
       receiving: $("media-receiving"), controls: $("media-controls"), mic: $("media-mic"),
       camera: $("media-camera"), blur: $("media-blur"), leave: $("media-leave"), note: $("media-note"),
       problem: $("media-problem"), sound: $("media-sound"), tiles: $("media-tiles"), announcer: $("media-announce"),
+      relayNote: $("media-relay-note"),
     };
     this.capture = new Capture();
     this.capture.onended = quietly(() => this.changed());
-    this.levels = new Levels((key, on) => this.tileOf(key)?.li.classList.toggle("speaking", on));
+    this.levels = new Levels((key, on) => this.speaking(key, on));
     this.people = new Map(); // peer → {peer, name, role, online, av, link, tracks, tile}
     this.avOf = new Map(); // peer → av, kept while they are away (presence carries no av)
     this.media = null; // welcome.media
@@ -56,6 +64,12 @@ export class RoomMedia {
     this.busy = false;
     this.blocked = new Set(); // audio elements the browser would not play yet
     this.welcomed = false;
+    this.topology = "mesh";
+    this.switchedAt = 0;
+    this.relay = null; // RelayMedia while the room uses the relay
+    this.relayNote = null; // an error code from the relay worth showing
+    this.speaker = null; // stage: who was last heard speaking ({key, at}); their tile is big
+    this.speakerTimer = null;
 
     const take = (event) => this.take(event);
     connection.addEventListener("frame", take);
@@ -116,7 +130,10 @@ export class RoomMedia {
         return undefined;
       case "av": return this.av(frame, true);
       case "signal": return this.signal(frame);
+      case "topology": return this.switchTopology(frame.topology);
+      case "relay": return this.relay?.take(frame);
       case "error":
+        if (this.relay?.error(frame)) return undefined;
         if (frame.code === "media_stopped") this.render();
         return undefined;
       default:
@@ -133,7 +150,8 @@ export class RoomMedia {
     this.reset(false);
     this.you = frame.you || null;
     const media = frame.media;
-    this.media = media && MODES.has(media.mode) && globalThis.RTCPeerConnection ? media : null;
+    this.media = media && MODES.has(media.mode) && globalThis.RTCPeerConnection ? { ...media } : null;
+    this.topology = this.media?.topology === "relay" ? "relay" : "mesh";
     this.status = frame.room?.status || null;
     if (!this.media || !this.you) return this.render();
     for (const member of frame.members || []) this.person(member);
@@ -166,6 +184,13 @@ export class RoomMedia {
     return Boolean(this.media?.publish);
   }
 
+  /** Error frames the chat should not show: those answering relay frames (handled here), and
+   * mesh frames refused because the room has just moved to the relay. The view asks. */
+  quiet(frame) {
+    if (typeof frame?.cid === "string") return frame.cid.startsWith(RELAY_CID_PREFIX);
+    return frame?.code === "wrong_mode" && Boolean(this.media) && Date.now() - this.switchedAt < SWITCH_QUIET_MS;
+  }
+
   /** Whether `role` sends audio and video in this room. */
   sends(role) {
     return this.media?.mode === "group" || STAGE_SENDERS.has(role);
@@ -184,6 +209,7 @@ export class RoomMedia {
     if (data.role) p.role = data.role;
     p.online = data.online !== false;
     if (data.av) Object.assign(p.av, data.av);
+    if (!p.online) p.av.relay = 0;
     this.renderTile(p);
     return p;
   }
@@ -193,6 +219,7 @@ export class RoomMedia {
     if (frame.online === false) return this.drop(frame.peer, false);
     const p = this.person(frame);
     if (p && this.live) this.connect(p);
+    this.relay?.sync();
     return undefined;
   }
 
@@ -200,6 +227,9 @@ export class RoomMedia {
     const p = this.people.get(peer);
     if (!p) return;
     this.disconnect(p, bye);
+    // Gone from the room is gone from the relay: whoever comes back publishes anew (the kept
+    // av must not make us subscribe to a publication that ended).
+    p.av.relay = 0;
     this.people.delete(peer);
     p.tile?.li.remove();
     this.renderTiles();
@@ -207,8 +237,11 @@ export class RoomMedia {
 
   /** Forgets every connection (and, `stop`, the camera and microphone too). */
   reset(stop) {
+    this.closeRelay(false); // the socket is gone (or we are in the lobby): the server ends ours
     for (const p of this.people.values()) this.disconnect(p, false);
     this.people.clear();
+    this.speaker = null;
+    clearTimeout(this.speakerTimer);
     this.ui.tiles?.replaceChildren();
     this.own = null;
     if (stop) {
@@ -221,6 +254,7 @@ export class RoomMedia {
 
   /** Leaving the page: say bye to everyone while the socket is still open. */
   close() {
+    this.closeRelay(true);
     for (const p of this.people.values()) this.disconnect(p, true);
     this.capture.stop();
   }
@@ -232,11 +266,17 @@ export class RoomMedia {
   }
 
   connectAll(bye = false) {
-    if (!this.live || (this.media.topology && this.media.topology !== "mesh")) return;
+    if (!this.live) return;
+    if (this.topology === "relay") {
+      this.openRelay().sync();
+      return;
+    }
     for (const p of this.people.values()) this.connect(p, bye);
   }
 
+  /** A mesh connection to `p` (in relay topology there are none). */
   connect(p, bye = false) {
+    if (this.topology !== "mesh") return null;
     if (p.link || !this.wanted(p)) return p.link;
     if (bye) this.conn.send({ type: "signal", to: p.peer, kind: "bye" });
     const theySend = this.sends(p.role);
@@ -269,7 +309,73 @@ export class RoomMedia {
   disconnect(p, bye) {
     p.link?.close(bye);
     p.link = null;
+    this.relay?.unsubscribe(p.peer);
     for (const kind of KINDS) this.remoteTrack(p, kind, null);
+  }
+
+  /** The mesh link or the relay subscription that brings `p`'s media, if any. */
+  linkOf(p) {
+    return p.link || this.relay?.subscription(p.peer) || null;
+  }
+
+  // ---- the relay ------------------------------------------------------------------------------
+
+  openRelay() {
+    if (this.relay) return this.relay;
+    this.relay = new RelayMedia({
+      send: (frame) => this.conn.send(frame),
+      config: () => ({ iceServers: this.media?.ice_servers, iceTransportPolicy: this.media?.ice_transport_policy }),
+      wantPublish: () => this.live && this.publishes && this.capture.active && (this.allowed.audio || this.allowed.video),
+      publishers: () => {
+        const out = new Map();
+        for (const p of this.people.values()) {
+          const generation = Number(p.av.relay) || 0;
+          if (p.online && generation > 0 && this.sends(p.role)) out.set(p.peer, generation);
+        }
+        return out;
+      },
+      tracks: (kind) => this.capture.track(kind),
+      allowed: (kind) => this.allowed[kind],
+      ontrack: quietly((peer, kind, track) => {
+        const p = this.people.get(peer);
+        if (p) this.remoteTrack(p, kind, track);
+      }),
+      onstate: quietly((peer) => {
+        const p = peer === null ? null : this.people.get(peer);
+        if (p) this.renderTile(p);
+      }),
+      onnote: quietly((code) => {
+        this.relayNote = code;
+        this.render();
+      }),
+    });
+    return this.relay;
+  }
+
+  closeRelay(leave) {
+    const relay = this.relay;
+    this.relay = null;
+    this.relayNote = null;
+    relay?.close(leave);
+  }
+
+  /** The server moved the room between mesh and relay: close the old connections, connect the
+   * new way. The camera and microphone stay as they are (nothing is asked again). */
+  switchTopology(next) {
+    if (!this.media || !TOPOLOGIES.has(next) || next === this.topology) return;
+    this.topology = next;
+    this.media.topology = next;
+    this.switchedAt = Date.now();
+    // Leaving the relay tells the server (it ends ours there as well, but a page that is slow
+    // to notice must not keep media flowing); the mesh links just close: the others switch too.
+    this.closeRelay(next === "mesh");
+    for (const p of this.people.values()) {
+      p.link?.close(false);
+      p.link = null;
+      for (const kind of KINDS) this.remoteTrack(p, kind, null);
+    }
+    this.connectAll();
+    this.render();
   }
 
   directions(p) {
@@ -283,7 +389,8 @@ export class RoomMedia {
   }
 
   signal(frame) {
-    if (!this.live || typeof frame.from !== "string") return;
+    // In relay topology a late mesh frame (sent before the sender switched) is of no use.
+    if (!this.live || typeof frame.from !== "string" || this.topology !== "mesh") return;
     let p = this.people.get(frame.from);
     if (frame.kind === "bye") {
       if (!p) return;
@@ -314,6 +421,7 @@ export class RoomMedia {
   /** Re-applies what is sent on every connection, after a local change. */
   refreshLinks() {
     for (const p of this.people.values()) p.link?.refresh();
+    this.relay?.refresh();
   }
 
   // ---- av state and moderation ----------------------------------------------------------------
@@ -326,7 +434,10 @@ export class RoomMedia {
     if (!p) return;
     const before = { ...p.av };
     for (const key of fields) if (typeof frame[key] === "boolean") p.av[key] = frame[key];
+    // The relay generation: a new number means a new publication to subscribe to, 0 none.
+    if (Number.isInteger(frame.relay) && frame.relay >= 0) p.av.relay = frame.relay;
     this.renderTile(p);
+    if (p.av.relay !== before.relay) this.relay?.sync();
     if (!live) return;
     const S = this.S;
     const name = p.name || S.someone;
@@ -369,14 +480,8 @@ export class RoomMedia {
   // ---- my own camera and microphone -----------------------------------------------------------
 
   async join(video) {
+    // No limit here: above the mesh limit the server moves the room to the relay.
     if (this.busy || !this.live || !this.publishes) return;
-    // A mesh carries only so many people sending; the others watch, listen and chat.
-    const limit = Number(this.media.mesh_limit) || 0;
-    const sending = [...this.people.values()].filter((p) => p.online && (p.av.mic || p.av.camera)).length;
-    if (this.media.mode === "group" && limit && sending >= limit) {
-      this.problem(format(this.S.media_full, { count: limit }));
-      return;
-    }
     this.busy = true;
     this.problem(null);
     this.levels.wake();
@@ -435,8 +540,10 @@ export class RoomMedia {
 
   /** My tracks or choices changed: new tracks to every connection, the new state to the room. */
   changed(send = true) {
-    this.refreshLinks();
+    // The room hears of the change first: the relay forwards what `av` says is on, and a new
+    // publication is answered only after the server has set that up.
     if (send && this.live && this.publishes) this.sendAv();
+    this.refreshLinks();
     this.levels.watch(ME, this.capture.mic);
     this.render();
   }
@@ -479,6 +586,10 @@ export class RoomMedia {
     ui.note.textContent = notes.join(" ");
     ui.note.hidden = notes.length === 0;
     ui.start.disabled = ui.startAudio.disabled = this.busy;
+    if (ui.relayNote) {
+      ui.relayNote.textContent = this.relayNote ? S[`err_${this.relayNote}`] || S.err_unknown : "";
+      ui.relayNote.hidden = !this.relayNote;
+    }
     this.renderOwn();
     this.renderTiles();
   }
@@ -532,6 +643,58 @@ export class RoomMedia {
     list.classList.toggle("stage", this.media?.mode === "stage");
     const count = list.children.length;
     list.dataset.count = String(Math.min(count, 9));
+    this.renderStage();
+  }
+
+  // ---- the speaker view (stage sessions) ------------------------------------------------------
+
+  /** Levels heard someone start or stop speaking. */
+  speaking(key, on) {
+    this.tileOf(key)?.li.classList.toggle("speaking", on);
+    if (on && this.media?.mode === "stage" && key !== ME) this.feature(key);
+  }
+
+  /** On a stage the last person heard speaking gets the big tile, held for a moment so that
+   * two people talking over each other do not make the picture jump back and forth. */
+  feature(key) {
+    const now = Date.now();
+    const current = this.speaker;
+    clearTimeout(this.speakerTimer);
+    if (current?.key !== key && current && this.tileOf(current.key) && now - current.at < SPEAKER_HOLD_MS) {
+      this.speakerTimer = setTimeout(quietly(() => {
+        if (this.levels.sources.get(key)?.speaking) this.feature(key);
+      }), current.at + SPEAKER_HOLD_MS - now);
+      return;
+    }
+    if (current?.key !== key) this.speaker = { key, at: now };
+    this.renderStage();
+  }
+
+  /** The big tile: the current speaker; before anyone has spoken (or when the sound cannot be
+   * analysed yet) the first facilitator or volunteer whose video shows. The tiles keep their
+   * order in the page (screen readers read the same list); only the layout changes. */
+  renderStage() {
+    const stage = this.media?.mode === "stage";
+    const tiles = [this.own, ...[...this.people.values()].map((p) => p.tile)].filter(Boolean);
+    let featured = null;
+    let spoke = false;
+    if (stage) {
+      const heard = this.speaker && this.tileOf(this.speaker.key);
+      if (heard) {
+        featured = heard;
+        spoke = true;
+      } else {
+        const others = [...this.people.values()].filter((p) => p.tile)
+          .sort((a, b) => (STAGE_ORDER[a.role] ?? 9) - (STAGE_ORDER[b.role] ?? 9));
+        featured = (others.find((p) => p.tile.video) || others[0])?.tile || this.own;
+      }
+    }
+    for (const tile of tiles) {
+      const on = tile === featured;
+      tile.li.classList.toggle("featured", on);
+      const label = on && spoke ? format(this.S.media_speaking_now, { name: tile.name }) : "";
+      if (tile.parts.speakingNow.textContent !== label) tile.parts.speakingNow.textContent = label;
+    }
   }
 
   tileOf(key) {
@@ -556,9 +719,13 @@ export class RoomMedia {
       connecting: badge(S.media_link_connecting),
       audio: p.own ? null : el("audio", { class: "tile-audio", autoplay: true, "data-peer": p.peer }),
       actions: null,
+      // "Speaking now: …" on a stage's big tile, for screen readers; not a live region, so a
+      // change of speaker is not announced (that would drown everything else).
+      speakingNow: el("span", { class: "visually-hidden" }),
     };
     const roleLabel = p.role && p.role !== "parent" ? S[`role_${p.role}`] : null;
     const li = el("li", { class: `media-tile${p.own ? " own" : ""}`, "data-peer": p.peer },
+      parts.speakingNow,
       el("div", { class: "tile-frame" }, video, avatar),
       el("p", { class: "tile-name" }, parts.name,
         p.own ? el("span", { class: "msg-you", text: ` ${S.you}` }) : null,
@@ -571,11 +738,18 @@ export class RoomMedia {
       parts.actions = el("div", { class: "actions tile-actions mod-only" }, parts.stopMic, parts.stopCamera);
       li.append(parts.actions);
     }
-    return { li, parts, key: p.own ? ME : p.peer, video: null, audio: null };
+    return { li, parts, key: p.own ? ME : p.peer, name: p.name || S.someone, video: null, audio: null };
+  }
+
+  /** Whether `p` has a tile: in a group everyone online; on a stage only those on it now
+   * (publishing, or with a microphone or camera on), not staff who only watch. */
+  onStage(p) {
+    if (!this.media || !p.online || !this.sends(p.role) || !this.live) return false;
+    return this.media.mode !== "stage" || Number(p.av.relay) > 0 || p.av.mic || p.av.camera;
   }
 
   renderTile(p) {
-    if (!this.media || !p.online || !this.sends(p.role) || !this.live) {
+    if (!this.onStage(p)) {
       if (p.tile) {
         p.tile.li.remove();
         p.tile = null;
@@ -589,7 +763,7 @@ export class RoomMedia {
       this.renderTiles();
     }
     const { parts } = p.tile;
-    parts.name.textContent = p.name || this.S.someone;
+    parts.name.textContent = p.tile.name = p.name || this.S.someone;
     parts.avatar.firstChild.textContent = (p.name || "?").trim().charAt(0).toLocaleUpperCase() || "?";
     const { av, tracks } = p;
     // Stopped by a facilitator: silenced and hidden here at once, whatever the sender does.
@@ -603,12 +777,13 @@ export class RoomMedia {
       blurred: av.blurred && av.camera,
       micStopped: !av.mic_allowed,
       cameraStopped: !av.camera_allowed,
-      connecting: Boolean(p.link) && !["connected", "completed"].includes(p.link.pc.connectionState),
+      connecting: Boolean(this.linkOf(p)) && !["connected", "completed"].includes(this.linkOf(p).pc.connectionState),
     });
     const S = this.S;
     const name = ` ${p.name || S.someone}`;
     parts.stopMic.replaceChildren(av.mic_allowed ? S.media_stop_mic : S.media_allow_mic, el("span", { class: "visually-hidden", text: name }));
     parts.stopCamera.replaceChildren(av.camera_allowed ? S.media_stop_camera : S.media_allow_camera, el("span", { class: "visually-hidden", text: name }));
+    if (this.media.mode === "stage") this.renderStage(); // whose video shows decides the big tile
   }
 
   /** Puts tracks and badges on a tile. */
@@ -664,13 +839,24 @@ export class RoomMedia {
 
   /** Read-only view for tests: each connection and what it has decoded. */
   debug() {
+    const linked = () => [...this.people.values()].filter((p) => this.linkOf(p));
     return Object.freeze({
-      connections: () => [...this.people.values()].filter((p) => p.link).map((p) => ({ peer: p.peer, name: p.name, pc: p.link.pc })),
-      stats: async () => {
-        const out = {};
-        for (const p of this.people.values()) if (p.link) out[p.name || p.peer] = await p.link.stats();
+      topology: () => this.topology,
+      /** Every connection: mesh links and relay subscriptions by person; the publication to
+       * the relay as `{peer: null, relay: true}`. */
+      connections: () => {
+        const out = linked().map((p) => ({ peer: p.peer, name: p.name, pc: this.linkOf(p).pc, relay: !p.link }));
+        const pub = this.relay?.publication;
+        if (pub) out.push({ peer: null, name: null, pc: pub.pc, relay: true });
         return out;
       },
+      stats: async () => {
+        const out = {};
+        for (const p of linked()) out[p.name || p.peer] = await this.linkOf(p).stats();
+        return out;
+      },
+      /** What this page sends to the relay, per kind (outbound packets and frames). */
+      published: async () => (this.relay?.publication ? this.relay.publication.stats() : null),
     });
   }
 }

@@ -181,16 +181,24 @@ export class PeerLink {
     }
   }
 
-  /** Frames decoded and audio level per kind: for tests and for the "is it working" check. */
-  async stats() {
-    const out = {};
-    const report = await this.pc.getStats();
-    report.forEach((entry) => {
-      if (entry.type === "inbound-rtp") {
-        const kind = entry.kind || entry.mediaType;
-        out[kind] = { framesDecoded: entry.framesDecoded, bytesReceived: entry.bytesReceived, packetsReceived: entry.packetsReceived };
-      }
-    });
-    return out;
+  /** Frames decoded per kind: for tests and for the "is it working" check. */
+  stats() {
+    return mediaStats(this.pc, false);
   }
+}
+
+/** Per kind what a connection received (and, with `sent`, what it sent; a connection to the
+ * relay only does one of the two, so the kinds do not collide). */
+export async function mediaStats(pc, sent) {
+  const out = {};
+  const report = await pc.getStats();
+  report.forEach((entry) => {
+    const kind = entry.kind || entry.mediaType;
+    if (entry.type === "inbound-rtp") {
+      out[kind] = { framesDecoded: entry.framesDecoded, bytesReceived: entry.bytesReceived, packetsReceived: entry.packetsReceived };
+    } else if (sent && entry.type === "outbound-rtp") {
+      out[kind] = { framesEncoded: entry.framesEncoded, bytesSent: entry.bytesSent, packetsSent: entry.packetsSent };
+    }
+  });
+  return out;
 }

@@ -602,6 +602,8 @@ export class RoomView {
   }
 
   error(frame) {
+    // Errors that answer video frames are the media module's to show (main.js sets `quiet`).
+    if (this.quiet?.(frame)) return;
     const { S } = this;
     let text = S[`err_${frame.code}`] || frame.message || S.err_unknown;
     const wait = Number(frame.retry_after);
