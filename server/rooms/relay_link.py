@@ -94,6 +94,7 @@ class RelayLink:
         self, state: RoomState, conn: RelayCaller, command: RelayRequest, commit: Commit
     ) -> None:
         room, peer = str(state.session_id), conn.peer
+        reply = {"cid": command.cid} if command.cid is not None else {}
         try:
             if command.kind is RelayKind.PUBLISH:
                 assert command.sdp is not None
@@ -101,18 +102,23 @@ class RelayLink:
                 # Before the answer leaves: media cannot flow until the browser has it, so what
                 # is switched off is never forwarded, not even for a moment.
                 member = state.members.get(peer)
-                await self.forward(room, peer, member.av.forwarded if member else frozenset())
-
+                applied = member.av.forwarded if member else frozenset()
+                await self.forward(room, peer, applied)
                 if conn.gone or member is None:
                     await self.relay.unpublish(room, peer)
                     return
-                conn.push_frame({"type": "relay", "kind": "answer", "sdp": answer})
+                conn.push_frame({"type": "relay", "kind": "answer", "sdp": answer, **reply})
                 await commit(peer, protocol.relay_published)
+                # A microphone or camera change that came while this was negotiated was not
+                # followed (the person did not count as publishing yet): catch up with it.
+                member = state.members.get(peer)
+                if member is not None and member.av.forwarded != applied:
+                    await self.forward(room, peer, member.av.forwarded)
             elif command.kind is RelayKind.SUBSCRIBE:
                 assert command.publisher is not None
                 offer = await self.relay.subscribe(room, peer, command.publisher)
                 frame = {"type": "relay", "kind": "offer", "publisher": command.publisher}
-                conn.push_frame({**frame, "sdp": offer})
+                conn.push_frame({**frame, "sdp": offer, **reply})
             elif command.kind is RelayKind.ANSWER:
                 assert command.publisher is not None and command.sdp is not None
                 await self.relay.answer(room, peer, command.publisher, command.sdp)

@@ -227,11 +227,7 @@ media_values = st.sampled_from(
     ]
 )
 json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**60), 2**60)
-    | st.text(max_size=30)
-    | media_values,
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text(max_size=30) | media_values,
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
     ),

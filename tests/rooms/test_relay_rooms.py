@@ -40,8 +40,9 @@ class Browser:
         pc.addTrack(AudioStreamTrack())
         pc.addTrack(MovingStripes())
         await pc.setLocalDescription(await pc.createOffer())
-        await self.client.send(type="relay", kind="publish", sdp=pc.localDescription.sdp)
-        answer = await self.client.expect("relay", kind="answer")
+        sdp = pc.localDescription.sdp
+        await self.client.send(type="relay", kind="publish", sdp=sdp, cid="publish-1")
+        answer = await self.client.expect("relay", kind="answer", cid="publish-1")
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
 
     async def subscribe(self, publisher: str) -> None:
