@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+# The media kinds a relay forwards, and the only ones its forwarding calls accept.
+KINDS = ("audio", "video")
+
 
 class RelayUnavailable(Exception):
     """The relay process did not answer (down, restarting, unreachable)."""

@@ -27,11 +27,10 @@ from aiortc import (
 
 from server.errors import ErrorCode, TupaError
 from signaling.forwarding import Fanout, ForwardedTrack, forward_keyframe_requests
+from signaling.interface import KINDS
 from signaling.passthrough import KeyframeRequests, pass_through
 
 logger = logging.getLogger(__name__)
-
-KINDS = ("audio", "video")
 
 # Encoder.pack() re-packetizes what it is given as its own codec, trusting that the subscriber
 # negotiated the publisher's codec. So both legs negotiate exactly these (and VP8's RTX).

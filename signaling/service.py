@@ -46,7 +46,8 @@ from starlette.routing import Route
 
 from server.errors import ErrorCode, TupaError
 from server.rooms.frames import MAX_SDP
-from signaling.relay import KINDS, Relay
+from signaling.interface import KINDS
+from signaling.relay import Relay
 
 logger = logging.getLogger(__name__)
 

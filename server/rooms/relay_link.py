@@ -21,11 +21,10 @@ from server.errors import ErrorCode, TupaError
 from server.rooms import protocol
 from server.rooms.frames import RelayKind, RelayRequest, RoomError
 from server.rooms.state import Event, Member, RoomState
-from signaling.interface import MediaRelay, RelayUnavailable
+from signaling.interface import KINDS, MediaRelay, RelayUnavailable
 
 log = logging.getLogger(__name__)
 
-KINDS = ("audio", "video")
 # A client asking for more negotiations than this at once is refused until they are done.
 MAX_PENDING_PER_CONNECTION = 16
 
