@@ -312,19 +312,13 @@ def _relay_counts(relay: Any) -> dict[str, Any]:
     room = relay.stats().get(ROOM)
     if room is None:
         return {"subscribers": 0}
-    queued: Counter[str] = Counter()
-    worst_queue = 0
-    for s in room.subscriptions:
-        queued.update(s.queued)
-        worst_queue = max(worst_queue, s.queued.get("video", 0))
     return {
         "publishers": list(room.publishers),
         "subscribers": len(room.subscribers),
         "received": dict(room.frames_received),
         "forwarded": dict(room.frames_forwarded),
         "dropped": dict(room.frames_dropped),
-        "queued": dict(queued),
-        "worst_video_queue": worst_queue,
+        "retransmitted": sum(s.retransmitted for s in room.subscriptions),
         "dropped_by": {s.subscriber: sum(s.dropped.values()) for s in room.subscriptions},
         "keyframe_requests": room.keyframe_requests,
         "plis_sent": room.plis_sent,
@@ -469,6 +463,7 @@ class _Viewer:
 
     name: str
     how: str
+    rcvbuf: int = 0
     pc: Any = None
     frames: Counter[str] = field(default_factory=Counter)
     video_bytes: int = 0
@@ -505,6 +500,8 @@ class _Viewer:
             if self.how != "lean":
                 self.readers.append(asyncio.create_task(self._read(transceiver.receiver.track)))
         await self.pc.setLocalDescription(await self.pc.createAnswer())
+        if self.rcvbuf:
+            self._enlarge_receive_buffers()
         if self.how == "lean":  # DTLS is not up yet: no media has arrived
             kinds = {
                 codec.payloadType: media.kind
@@ -521,6 +518,21 @@ class _Viewer:
             relay_port,
             {"op": "answer", "subscriber": self.name, "sdp": self.pc.localDescription.sdp},
         )
+
+    def _enlarge_receive_buffers(self) -> None:
+        """Give this viewer's UDP sockets (gathered by now) a receive buffer of ``rcvbuf`` bytes.
+
+        A browser on its own device reads its socket as packets come; a viewer process here
+        sits at a lower priority than the relay on a shared core, and while the relay sends a
+        key frame to everyone it gets no CPU. A bigger buffer holds that burst (the kernel caps
+        it at net.core.rmem_max) instead of counting the load generator's stall as the relay's.
+        """
+        for transceiver in self.pc.getTransceivers():
+            connection = transceiver.receiver.transport.transport._connection
+            for protocol in connection._protocols:
+                sock = protocol.transport.get_extra_info("socket")
+                if sock is not None:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
 
     @property
     def received_bytes(self) -> int:
@@ -570,14 +582,14 @@ async def _serve_subscribers(relay_port: int) -> None:
     lag_task = asyncio.create_task(lag.run())
 
     async def connect(
-        names: list[str], decode: list[str], concurrency: int, how: str
+        names: list[str], decode: list[str], concurrency: int, how: str, rcvbuf: int = 0
     ) -> dict[str, Any]:
         gate = asyncio.Semaphore(concurrency)
         failures: Counter[str] = Counter()
 
         async def one(name: str) -> None:
             async with gate:
-                viewer = viewers[name] = _Viewer(name, "decode" if name in decode else how)
+                viewer = viewers[name] = _Viewer(name, "decode" if name in decode else how, rcvbuf)
                 try:
                     await viewer.subscribe(relay_port)
                 except Exception as exc:
@@ -1020,6 +1032,7 @@ async def run_step(
                         decode=names[:1],
                         concurrency=args.concurrency,
                         how=args.viewers,
+                        rcvbuf=args.viewer_rcvbuf * 1024,
                     )
                     for i, v in enumerate(viewers)
                 )
@@ -1106,9 +1119,9 @@ def _describe(r: StepResult, out: Callable[[str], None]) -> None:
         f"{r.fps_min['audio']:.1f} min"
     )
     out(
-        f"    delivered: video {r.share['video']:.1%}, audio {r.share['audio']:.1%}; relay "
-        f"queues dropped {r.relay_dropped['video']} video / {r.relay_dropped['audio']} audio "
-        f"frames (in {r.subscriptions_with_drops} subscriptions)"
+        f"    delivered: video {r.share['video']:.1%}, audio {r.share['audio']:.1%}; the relay "
+        f"skipped {r.relay_dropped['video']} video / {r.relay_dropped['audio']} audio frames "
+        f"for subscribers waiting for a keyframe (in {r.subscriptions_with_drops} subscriptions)"
     )
     out(
         f"    keyframes in the window: {r.keyframe_requests} requests, {r.plis} PLIs to the "
@@ -1151,7 +1164,7 @@ def _limits(r: StepResult) -> list[str]:
     if r.cpu["relay"] >= 0.9:
         seen.append(f"the relay's event loop is saturated ({_pct(r.cpu['relay'])} of a core)")
     if sum(r.relay_dropped.values()):
-        seen.append("subscriber queues in the relay overflowed (its senders fell behind)")
+        seen.append("subscribers missed frames at the relay (waiting for a keyframe)")
     drops = r.udp_drops.get("RcvbufErrors", 0)
     if drops and not upstream_loss:
         seen.append(
@@ -1350,6 +1363,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="how subscribers other than the first count frames: straight from the decrypted "
         "RTP (lean) or through aiortc's receivers made to yield encoded frames (aiortc)",
     )
+    p.add_argument(
+        "--viewer-rcvbuf",
+        type=int,
+        default=1024,
+        metavar="KIB",
+        help="each subscriber socket's receive buffer, so that a viewer process starved of CPU "
+        "while the relay sends a burst does not drop it (0: the system default)",
+    )
     p.add_argument("--connect-timeout", type=float, default=120.0, help="per batch")
     p.add_argument("--step-timeout", type=float, default=300.0, help="hard limit per step")
     p.add_argument("--max-seconds", type=int, default=720, help="hard stop for the whole run")
@@ -1430,7 +1451,8 @@ def main(argv: list[str] | None = None) -> int:
     out(
         f"subscribers: {args.per_process} a process at nice +{args.nice}, counting frames "
         + ("straight from the decrypted RTP" if args.viewers == "lean" else "through aiortc")
-        + "; subscriber 0 decodes everything"
+        + "; subscriber 0 decodes everything; socket receive buffers "
+        + (f"{args.viewer_rcvbuf} KiB" if args.viewer_rcvbuf else "the system default")
     )
     results: list[StepResult] = []
     try:

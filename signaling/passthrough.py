@@ -1,15 +1,19 @@
-"""Encoded frames out of aiortc's receiver, and keyframes asked of the publisher.
+"""A publisher's media out of aiortc's receiver without decoding, and keyframes asked of it.
 
 Decoding a publisher's video only to encode it again for each subscriber was measured at about a
-sixth of a core per subscriber; forwarding the encoded frames at about half a percent. aiortc has
-no public way to receive encoded frames, so this module reaches into the receiver of the pinned
+sixth of a core per subscriber; forwarding encoded media at well under a percent. aiortc has
+no public way to receive media undecoded, so this module reaches into the receiver of the pinned
 aiortc minor (1.16); every private name is checked when a receiver is taken over:
 
+- ``RTCRtpReceiver.__jitter_buffer``: ``_handle_rtp_packet`` gives it every media packet after
+  unwrapping retransmissions and noting gaps for NACKs. :func:`tap` hands each packet to the
+  relay there, before the jitter buffer reassembles frames (which it still does, to notice loss).
 - ``RTCRtpReceiver.__decoder_queue``: the ``queue.Queue`` through which ``_handle_rtp_packet``
-  hands each reassembled ``(codec, JitterFrame)`` to the decoder thread. A stand-in queue turns
-  the frame into an ``av.Packet`` and puts it straight on the remote track's ``_queue``, so the
-  track yields packets and no decoder is ever created. The ``None`` that stops the receiver
-  still reaches the idle decoder thread, which then ends the track as usual.
+  hands each reassembled ``(codec, JitterFrame)`` to the decoder thread. :func:`tap` puts a
+  queue there that drops frames; :func:`pass_through` one that turns them into ``av.Packet``s
+  on the remote track's ``_queue``, so that the track yields encoded frames (the benchmark's
+  counting viewers use that). Either way no decoder is ever created, and the ``None`` that stops
+  the receiver still reaches the idle decoder thread, which then ends the track as usual.
 - ``RTCRtpReceiver.__started``: the stand-in must be in place before ``receive()`` starts.
 - ``RTCRtpReceiver._send_rtcp_pli``: sends one RTCP Picture Loss Indication to the publisher;
   ``__rtx_ssrc`` tells which SSRCs are retransmissions, not worth a PLI.
@@ -26,6 +30,7 @@ from typing import Any
 import av
 from aiortc import RTCRtpCodecParameters, RTCRtpReceiver
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtp import RtpPacket
 from av.stream import Stream
 
 # How often, at most, the relay asks one publisher for a keyframe. Each keyframe costs the
@@ -33,6 +38,7 @@ from av.stream import Stream
 KEYFRAME_INTERVAL = 0.5
 
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
+_JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
 _STARTED = "_RTCRtpReceiver__started"
 _RTX_SSRCS = "_RTCRtpReceiver__rtx_ssrc"
 
@@ -82,22 +88,55 @@ class _PassThroughQueue(queue.Queue[Any]):
             self._track_queue.put_nowait(encoded_packet(codec, frame))
 
 
+class _DiscardFrames(queue.Queue[Any]):
+    """Stands in for a receiver's decoder queue when packets are forwarded as they arrive: the
+    frames the jitter buffer reassembles are not needed; only the stop signal goes through."""
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:
+            super().put(None, block, timeout)
+
+
+def tap(receiver: RTCRtpReceiver, forward: Callable[[RtpPacket], None]) -> None:
+    """Give each media packet the receiver gets to ``forward``, and decode nothing.
+
+    Packets come in arrival order, retransmissions unwrapped (so a packet may come late or
+    twice, as on the wire); ``forward`` must not wait. Call it after ``setRemoteDescription``
+    has created the receiver's track and before the connection starts the receiver.
+    """
+    jitter_buffer = getattr(receiver, _JITTER_BUFFER, None)
+    add = getattr(jitter_buffer, "add", None)
+    _check_not_started(receiver)
+    if not callable(add):
+        raise RuntimeError("aiortc's receiver internals changed: the relay is built for 1.16")
+
+    def forward_and_add(packet: RtpPacket) -> Any:
+        forward(packet)
+        return add(packet)
+
+    setattr(jitter_buffer, "add", forward_and_add)  # noqa: B010
+    setattr(receiver, _DECODER_QUEUE, _DiscardFrames())
+
+
+def _check_not_started(receiver: RTCRtpReceiver) -> None:
+    if not (
+        isinstance(getattr(receiver, _DECODER_QUEUE, None), queue.Queue)
+        and isinstance(getattr(receiver, _STARTED, None), bool)
+        and isinstance(getattr(receiver.track, "_queue", None), asyncio.Queue)
+    ):
+        raise RuntimeError("aiortc's receiver internals changed: the relay is built for 1.16")
+    if getattr(receiver, _STARTED):
+        raise RuntimeError("the receiver must be taken over before it starts")
+
+
 def pass_through(receiver: RTCRtpReceiver) -> None:
     """Make the receiver's remote track yield encoded ``av.Packet``s instead of decoded frames.
 
     Call it after ``setRemoteDescription`` has created the track and before the connection
     starts the receiver (aiortc starts it only once DTLS is up, well after the answer).
     """
-    track = receiver.track
-    track_queue = getattr(track, "_queue", None)
-    if not (
-        isinstance(getattr(receiver, _DECODER_QUEUE, None), queue.Queue)
-        and isinstance(getattr(receiver, _STARTED, None), bool)
-        and isinstance(track_queue, asyncio.Queue)
-    ):
-        raise RuntimeError("aiortc's receiver internals changed: the relay is built for 1.16")
-    if getattr(receiver, _STARTED):
-        raise RuntimeError("pass_through must come before the receiver starts")
+    _check_not_started(receiver)
+    track_queue: asyncio.Queue[Any] = getattr(receiver.track, "_queue")  # noqa: B009
     setattr(receiver, _DECODER_QUEUE, _PassThroughQueue(track_queue))
 
 
@@ -114,32 +153,24 @@ class KeyframeRequests:
     interval, the publisher gets one PLI at its start and at most one more at its end.
     """
 
-    def __init__(
-        self,
-        receiver: RTCRtpReceiver,
-        interval: float = KEYFRAME_INTERVAL,
-        on_loss: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, receiver: RTCRtpReceiver, interval: float = KEYFRAME_INTERVAL) -> None:
         send_pli = getattr(receiver, "_send_rtcp_pli", None)
         if not callable(send_pli):
             raise RuntimeError("aiortc's RTCRtpReceiver no longer has _send_rtcp_pli")
         self._receiver = receiver
         self._send_pli: Callable[[int], Awaitable[None]] = send_pli
         self._interval = interval
-        self._on_loss = on_loss
         self._wanted = asyncio.Event()
         self.asked = 0
         self.sent = 0
         self.losses = 0
         # aiortc's receiver sends a PLI of its own when its jitter buffer gives up on lost
-        # packets. The frames it releases next refer to what was lost: subscribers must wait
-        # for the keyframe (``on_loss``), and the PLI is merged with everyone else's.
+        # packets. Subscribers miss the same packets (their own receivers notice the gap and
+        # ask too); the receiver's PLI is merged with everyone else's.
         setattr(receiver, "_send_rtcp_pli", self._upstream_lost)  # noqa: B010
 
     async def _upstream_lost(self, ssrc: int) -> None:
         self.losses += 1
-        if self._on_loss is not None:
-            self._on_loss()
         self.ask()
 
     def ask(self) -> None:

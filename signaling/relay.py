@@ -26,9 +26,9 @@ from aiortc import (
 )
 
 from server.errors import ErrorCode, TupaError
-from signaling.forwarding import Fanout, ForwardedTrack, forward_keyframe_requests
+from signaling.forwarding import Fanout, ForwardedTrack
 from signaling.interface import KINDS
-from signaling.passthrough import KeyframeRequests, pass_through
+from signaling.passthrough import KeyframeRequests, tap
 
 logger = logging.getLogger(__name__)
 
@@ -39,14 +39,15 @@ FORWARDED_CODECS = {"audio": "audio/opus", "video": "video/vp8"}
 
 @dataclass(frozen=True)
 class SubscriptionStats:
-    """One subscriber's view of one publisher, in frames per kind."""
+    """One subscriber's view of one publisher: frames per kind, and the subscriber's own
+    keyframe requests and retransmissions asked for (NACKs answered)."""
 
     subscriber: str
     publisher: str
     forwarded: Mapping[str, int]
     dropped: Mapping[str, int]
-    queued: Mapping[str, int]
     keyframe_requests: int
+    retransmitted: int
 
 
 @dataclass(frozen=True)
@@ -117,9 +118,9 @@ class _Room:
 class Relay:
     """One process's relay: rooms of publishers and subscribers, forwarding without re-encoding.
 
-    Each publisher's encoded frames are read once and copied to a bounded queue per subscriber;
-    each subscriber connection re-packetizes them (aiortc's ``Encoder.pack``). Forwarding runs
-    on this event loop: about one core serves one relay process.
+    Each packet from a publisher is sent on to every subscriber as it arrives, rewritten for
+    each subscriber's connection (``signaling.forwarding``). Forwarding runs on this event loop:
+    one relay process uses at most one core.
     """
 
     def __init__(self, ice_servers: list[RTCIceServer] | None = None) -> None:
@@ -197,8 +198,7 @@ class Relay:
                 track = fanout.track()
                 transceiver = pc.addTransceiver(track, direction="sendonly")
                 _negotiate_forwarded_codec(transceiver)
-                if kind == "video":
-                    forward_keyframe_requests(transceiver.sender, track)
+                track.attach(transceiver.sender)
                 subscription.tracks[kind] = track
             await pc.setLocalDescription(await pc.createOffer())
             if state.subscriptions.get(key) is not subscription:
@@ -351,20 +351,16 @@ class Relay:
 
     @staticmethod
     def _forward(publication: _Publication, transceiver: RTCRtpTransceiver, paused: bool) -> None:
-        """Read the publisher's track encoded, from its first frame, into a fan-out."""
+        """Send the publisher's packets of this track on to subscribers, from the first one."""
         kind, receiver = transceiver.kind, transceiver.receiver
-        pass_through(receiver)
         ask_keyframe = None
         if kind == "video":
-
-            def lost() -> None:
-                publication.fanouts[kind].upstream_lost()
-
-            keyframes = publication.keyframes = KeyframeRequests(receiver, on_loss=lost)
+            keyframes = publication.keyframes = KeyframeRequests(receiver)
             publication.tasks.append(asyncio.create_task(keyframes.run()))
             ask_keyframe = keyframes.ask
         fanout = publication.fanouts[kind] = Fanout(kind, ask_keyframe)
         fanout.paused = paused
+        tap(receiver, fanout.forward)
         publication.tasks.append(asyncio.create_task(fanout.run(receiver.track)))
 
     async def _close_publication(self, state: _Room, publisher: str) -> None:
@@ -446,8 +442,8 @@ def _room_stats(state: _Room) -> RoomStats:
                 publisher=publisher,
                 forwarded={kind: t.forwarded for kind, t in s.tracks.items()},
                 dropped={kind: t.dropped for kind, t in s.tracks.items()},
-                queued={kind: t.queued for kind, t in s.tracks.items()},
                 keyframe_requests=sum(t.keyframe_requests for t in s.tracks.values()),
+                retransmitted=sum(t.retransmitted for t in s.tracks.values()),
             )
             for (subscriber, publisher), s in state.subscriptions.items()
         ),

@@ -12,7 +12,6 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator
-from fractions import Fraction
 
 import av
 import pytest
@@ -25,8 +24,8 @@ from aiortc.codecs.vpx import Vp8Encoder
 from av.stream import Stream
 
 from server.errors import ErrorCode, TupaError
-from signaling.forwarding import QUEUE_LIMITS, Fanout
-from signaling.passthrough import KeyframeRequests, is_keyframe
+from signaling.direct_rtp import DirectRtp
+from signaling.passthrough import KeyframeRequests
 from signaling.relay import Relay
 
 # Re-exported for tests/rooms/test_relay_rooms.py, which imports them from here; new code
@@ -91,82 +90,7 @@ def decoders_created(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return created
 
 
-# Fan-out and queues, without a network.
-
-
-def vp8(key: bool, pts: int = 0) -> av.Packet[Stream]:
-    # Bit 0 of a VP8 frame tag is 0 for a key frame.
-    packet = av.Packet(bytes([0x10 if key else 0x11]) + bytes(100))
-    packet.pts = pts
-    packet.time_base = Fraction(1, 90000)
-    packet.is_keyframe = is_keyframe("video/VP8", bytes(packet))
-    return packet
-
-
-def opus(pts: int = 0) -> av.Packet[Stream]:
-    packet = av.Packet(bytes(60))
-    packet.pts = pts
-    packet.time_base = Fraction(1, 48000)
-    packet.is_keyframe = True
-    return packet
-
-
-def test_a_vp8_frame_is_a_keyframe_when_bit_zero_of_its_first_byte_is_clear() -> None:
-    assert is_keyframe("video/VP8", b"\x10\x02\x00\x9d\x01\x2a")
-    assert not is_keyframe("video/VP8", b"\x11\x02\x00")
-    assert not is_keyframe("video/VP8", b"")
-    assert is_keyframe("audio/opus", b"\x78")
-
-
-async def test_a_new_subscriber_gets_video_from_the_next_keyframe_on() -> None:
-    asked = Counter[str]()
-    fanout = Fanout("video", lambda: asked.update(["keyframe"]))
-    track = fanout.track()
-    first = asyncio.create_task(track.recv())
-    await asyncio.sleep(0)
-    assert asked["keyframe"] == 1  # on joining
-    fanout.push(vp8(key=False, pts=1))
-    fanout.push(vp8(key=True, pts=2))
-    fanout.push(vp8(key=False, pts=3))
-    assert (await first).pts == 2
-    assert (await track.recv()).pts == 3
-    assert track.dropped == 1
-    assert asked["keyframe"] == 2  # the dropped delta frame asked again
-
-
-async def test_a_stuck_subscriber_queue_stays_bounded_and_drops_video_until_a_keyframe() -> None:
-    asked = Counter[str]()
-    fanout = Fanout("video", lambda: asked.update(["keyframe"]))
-    stuck, reading = fanout.track(), fanout.track()
-    sending = asyncio.create_task(stuck.recv())  # its sender takes one frame, then hangs
-    first = asyncio.create_task(reading.recv())
-    await asyncio.sleep(0)
-    fanout.push(vp8(key=True, pts=0))
-    assert (await sending).pts == (await first).pts == 0
-    asked.clear()
-    for pts in range(1, 200):
-        fanout.push(vp8(key=False, pts=pts))
-        assert (await reading.recv()).pts == pts
-        assert stuck.queued <= QUEUE_LIMITS["video"]
-    assert stuck.waiting_for_keyframe and stuck.dropped >= 150
-    assert asked["keyframe"] == 0  # a stuck sender does not make the publisher send keyframes
-
-    unstuck = asyncio.create_task(stuck.recv())  # its sender is back, waiting for frames
-    await asyncio.sleep(0)
-    fanout.push(vp8(key=False, pts=200))
-    assert asked["keyframe"] == 1
-    fanout.push(vp8(key=True, pts=201))
-    assert (await unstuck).pts == 201
-
-
-async def test_a_full_audio_queue_drops_its_oldest_frames() -> None:
-    fanout = Fanout("audio")
-    track = fanout.track()
-    fanout.join(track)
-    for pts in range(200):
-        fanout.push(opus(pts * 960))
-    assert track.queued == QUEUE_LIMITS["audio"]
-    assert (await track.recv()).pts == (200 - QUEUE_LIMITS["audio"]) * 960
+# Keyframe requests, without a network (fan-out: tests/signaling/test_forwarding.py).
 
 
 async def test_keyframe_requests_are_merged_into_one_pli_per_interval() -> None:
@@ -212,7 +136,16 @@ async def test_three_subscribers_decode_what_the_relay_forwards_without_decoding
         packs["video"] += 1
         return original_pack(self, packet)
 
+    direct = Counter[bool]()
+    original_send = DirectRtp.send
+
+    def counting_send(self: DirectRtp, data: bytes) -> bool:
+        sent = original_send(self, data)
+        direct[sent] += 1
+        return sent
+
     monkeypatch.setattr(Vp8Encoder, "pack", counting_pack)
+    monkeypatch.setattr(DirectRtp, "send", counting_send)
     caplog.set_level(logging.WARNING)
     await stage.publisher()
     subscribers = [await stage.subscriber(name) for name in ("kuusi", "koivu", "haapa")]
@@ -228,7 +161,8 @@ async def test_three_subscribers_decode_what_the_relay_forwards_without_decoding
     assert room.subscribers == ("haapa", "koivu", "kuusi")
     assert room.frames_received["video"] >= 60 and room.frames_received["audio"] >= 50
     assert room.frames_forwarded["video"] >= 3 * 60
-    assert packs["video"] >= 3 * 60  # re-packetized, not re-encoded
+    assert packs["video"] == 0  # not even re-packetized: packets are forwarded as they came
+    assert direct[True] > 0 and direct[False] == 0  # straight to the sockets, none the slow way
     assert decode_failures(caplog) == []
 
 
@@ -308,22 +242,21 @@ async def test_a_subscriber_that_never_reads_does_not_hold_back_the_others(stage
     readers = [await stage.subscriber(name) for name in ("kuusi", "koivu")]
     await eventually(lambda: all(r.frames["video"] >= 45 for r in readers))
 
-    room = stage.relay.stats()[ROOM]
-    queued = {s.subscriber: s.queued for s in room.subscriptions}
-    assert queued["haapa"]["video"] <= QUEUE_LIMITS["video"]
-    assert queued["haapa"]["audio"] <= QUEUE_LIMITS["audio"]
+    # The relay keeps nothing back for a subscriber: what it cannot take, its own socket drops.
     assert idle.frames == Counter()
 
 
-async def test_a_stalled_connection_to_one_subscriber_stays_bounded_and_recovers(
-    stage: Stage,
+async def test_a_subscriber_whose_sends_wait_holds_back_nobody_and_recovers(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The ordinary path through aiortc's transports, as over a TURN server, can wait.
+    monkeypatch.setattr(DirectRtp, "of", classmethod(lambda cls, dtls: None))
     await stage.publisher()
     stalled = await stage.subscriber("haapa")
     reading = await stage.subscriber("kuusi")
     await eventually(lambda: stalled.frames["video"] >= 15 and reading.frames["video"] >= 15)
 
-    # Hold every packet the relay sends to this subscriber, as a full socket buffer would.
+    # Hold every packet the relay sends to this subscriber until the gate opens.
     transport = (
         stage.relay._rooms[ROOM]
         .subscriptions[("haapa", "puolukka")]
@@ -338,18 +271,14 @@ async def test_a_stalled_connection_to_one_subscriber_stays_bounded_and_recovers
         await send(data)
 
     setattr(transport, "_send_rtp", held)  # noqa: B010
-    plis_before = stage.relay.stats()[ROOM].plis_sent
     stalled_frames = stalled.frames["video"]
     reading_frames = reading.frames["video"]
     await eventually(lambda: reading.frames["video"] >= reading_frames + 60)
 
     room = stage.relay.stats()[ROOM]
     haapa = next(s for s in room.subscriptions if s.subscriber == "haapa")
-    assert haapa.queued["video"] <= QUEUE_LIMITS["video"]
-    assert haapa.queued["audio"] <= QUEUE_LIMITS["audio"]
     assert haapa.dropped["video"] > 0
     assert stalled.frames["video"] <= stalled_frames + 2
-    assert room.plis_sent - plis_before <= 1  # the stalled subscriber does not ask for keyframes
 
     setattr(transport, "_send_rtp", send)  # noqa: B010
     gate.set()
