@@ -18,7 +18,7 @@ this one (they die with it) talking over 127.0.0.1 and the machine's own address
   everything, to show that the stream is decodable, and counts decode errors. The others count
   frames without decoding: by default straight from the decrypted RTP (``--viewers lean``: a
   frame counts when all its packets arrived), or through aiortc's receivers made to yield
-  encoded frames by ``signaling.passthrough.pass_through`` (``--viewers aiortc``; their
+  encoded frames by :func:`_yield_encoded_frames` (``--viewers aiortc``; their
   per-packet Python costs about as much CPU as the relay itself, so the machine runs out first).
 
 This process drives them (commands on their stdin, one JSON reply a line on their stdout),
@@ -453,12 +453,43 @@ class _RtpCounter:
             self.in_frame = False
 
 
+def _yield_encoded_frames(receiver: Any) -> None:
+    """Make an aiortc receiver's track yield encoded ``av.Packet``s instead of decoded frames.
+
+    The frames its jitter buffer reassembles go to the track's queue instead of the decoder
+    thread's (aiortc 1.16's private ``__decoder_queue``, as ``signaling.passthrough`` reaches it),
+    so no decoder is created; the ``None`` that stops the receiver still reaches the idle decoder
+    thread, which ends the track. Call it before the receiver starts.
+    """
+    import queue
+    from fractions import Fraction
+
+    import av
+
+    track_queue = receiver.track._queue
+
+    class EncodedFrames(queue.Queue[Any]):
+        def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+            if item is None:
+                super().put(None, block, timeout)
+                return
+            codec, frame = item
+            if frame.data:
+                packet = av.Packet(frame.data)
+                packet.pts = frame.timestamp
+                packet.time_base = Fraction(1, codec.clockRate)
+                track_queue.put_nowait(packet)
+
+    setattr(receiver, "_RTCRtpReceiver__decoder_queue", EncodedFrames())  # noqa: B010
+
+
 @dataclass
 class _Viewer:
     """One subscriber: counts the frames of each kind it receives.
 
     ``how`` is ``"decode"`` (aiortc decodes everything), ``"aiortc"`` (aiortc's receivers,
-    made to yield encoded frames by ``pass_through``) or ``"lean"`` (an :class:`_RtpCounter`).
+    made to yield encoded frames by :func:`_yield_encoded_frames`) or ``"lean"`` (an
+    :class:`_RtpCounter`).
     """
 
     name: str
@@ -477,8 +508,6 @@ class _Viewer:
         from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
         from aiortc.sdp import SessionDescription
 
-        from signaling.passthrough import pass_through
-
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         began = time.monotonic()
 
@@ -496,7 +525,7 @@ class _Viewer:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
         for transceiver in self.pc.getTransceivers():
             if self.how == "aiortc":
-                pass_through(transceiver.receiver)  # the receiver has not started yet
+                _yield_encoded_frames(transceiver.receiver)  # it has not started yet
             if self.how != "lean":
                 self.readers.append(asyncio.create_task(self._read(transceiver.receiver.track)))
         await self.pc.setLocalDescription(await self.pc.createAnswer())
@@ -548,8 +577,6 @@ class _Viewer:
         import av
         from aiortc.mediastreams import MediaStreamError
 
-        from signaling.passthrough import is_keyframe
-
         kind = track.kind
         frames = self.frames
         with contextlib.suppress(MediaStreamError):
@@ -558,7 +585,9 @@ class _Viewer:
                 if kind == "video":
                     if isinstance(frame, av.Packet):
                         if not frames["video"]:
-                            self.first_not_keyframe = not is_keyframe("video/vp8", bytes(frame))
+                            # Bit 0 of a VP8 frame tag is 0 for a key frame (RFC 6386 9.1).
+                            data = bytes(frame)
+                            self.first_not_keyframe = not data or bool(data[0] & 1)
                         self.video_bytes += frame.size
                     elif not self.picture:
                         self.picture = f"{frame.width}x{frame.height}"

@@ -10,10 +10,8 @@ aiortc minor (1.16); every private name is checked when a receiver is taken over
   relay there, before the jitter buffer reassembles frames (which it still does, to notice loss).
 - ``RTCRtpReceiver.__decoder_queue``: the ``queue.Queue`` through which ``_handle_rtp_packet``
   hands each reassembled ``(codec, JitterFrame)`` to the decoder thread. :func:`tap` puts a
-  queue there that drops frames; :func:`pass_through` one that turns them into ``av.Packet``s
-  on the remote track's ``_queue``, so that the track yields encoded frames (the benchmark's
-  counting viewers use that). Either way no decoder is ever created, and the ``None`` that stops
-  the receiver still reaches the idle decoder thread, which then ends the track as usual.
+  queue there that drops frames, so no decoder is ever created; the ``None`` that stops the
+  receiver still reaches the idle decoder thread, which then ends the track as usual.
 - ``RTCRtpReceiver.__started``: the stand-in must be in place before ``receive()`` starts.
 - ``RTCRtpReceiver._send_rtcp_pli``: sends one RTCP Picture Loss Indication to the publisher;
   ``__rtx_ssrc`` tells which SSRCs are retransmissions, not worth a PLI.
@@ -24,14 +22,10 @@ from __future__ import annotations
 import asyncio
 import queue
 from collections.abc import Awaitable, Callable
-from fractions import Fraction
 from typing import Any
 
-import av
-from aiortc import RTCRtpCodecParameters, RTCRtpReceiver
-from aiortc.jitterbuffer import JitterFrame
+from aiortc import RTCRtpReceiver
 from aiortc.rtp import RtpPacket
-from av.stream import Stream
 
 # How often, at most, the relay asks one publisher for a keyframe. Each keyframe costs the
 # publisher's uplink several times a delta frame, and joins and losses tend to come in bursts.
@@ -41,51 +35,6 @@ _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
 _JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
 _STARTED = "_RTCRtpReceiver__started"
 _RTX_SSRCS = "_RTCRtpReceiver__rtx_ssrc"
-
-
-def is_keyframe(mime_type: str, data: bytes) -> bool:
-    """Whether a subscriber can start decoding at this frame.
-
-    Audio frames stand alone. A VP8 frame is a key frame when bit 0 of its first byte (the
-    frame tag's inverse key-frame flag, RFC 6386 section 9.1) is 0. The relay negotiates only
-    VP8, so other video codecs are never released to a waiting subscriber.
-    """
-    mime = mime_type.lower()
-    if mime.startswith("audio/"):
-        return True
-    if mime == "video/vp8":
-        return bool(data) and data[0] & 1 == 0
-    return False
-
-
-def encoded_packet(codec: RTCRtpCodecParameters, frame: JitterFrame) -> av.Packet[Stream]:
-    """The jitter buffer's frame as the ``av.Packet`` that aiortc's ``Encoder.pack`` expects."""
-    packet = av.Packet(frame.data)
-    packet.pts = frame.timestamp
-    packet.time_base = Fraction(1, codec.clockRate)
-    packet.is_keyframe = is_keyframe(codec.mimeType, frame.data)
-    return packet
-
-
-class _PassThroughQueue(queue.Queue[Any]):
-    """Stands in for a receiver's decoder queue: frames go to the remote track still encoded.
-
-    ``put`` runs on the event loop, inside ``RTCRtpReceiver._handle_rtp_packet``, so putting on
-    the track's ``asyncio.Queue`` needs no thread hop. Only the stop signal (``None``) is queued
-    for the receiver's decoder thread, which has been waiting for it without work.
-    """
-
-    def __init__(self, track_queue: asyncio.Queue[Any]) -> None:
-        super().__init__()
-        self._track_queue = track_queue
-
-    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
-        if item is None:
-            super().put(None, block, timeout)
-            return
-        codec, frame = item
-        if frame.data:
-            self._track_queue.put_nowait(encoded_packet(codec, frame))
 
 
 class _DiscardFrames(queue.Queue[Any]):
@@ -106,9 +55,14 @@ def tap(receiver: RTCRtpReceiver, forward: Callable[[RtpPacket], None]) -> None:
     """
     jitter_buffer = getattr(receiver, _JITTER_BUFFER, None)
     add = getattr(jitter_buffer, "add", None)
-    _check_not_started(receiver)
-    if not callable(add):
+    if not (
+        callable(add)
+        and isinstance(getattr(receiver, _DECODER_QUEUE, None), queue.Queue)
+        and isinstance(getattr(receiver, _STARTED, None), bool)
+    ):
         raise RuntimeError("aiortc's receiver internals changed: the relay is built for 1.16")
+    if getattr(receiver, _STARTED):
+        raise RuntimeError("the receiver must be taken over before it starts")
 
     def forward_and_add(packet: RtpPacket) -> Any:
         forward(packet)
@@ -116,28 +70,6 @@ def tap(receiver: RTCRtpReceiver, forward: Callable[[RtpPacket], None]) -> None:
 
     setattr(jitter_buffer, "add", forward_and_add)  # noqa: B010
     setattr(receiver, _DECODER_QUEUE, _DiscardFrames())
-
-
-def _check_not_started(receiver: RTCRtpReceiver) -> None:
-    if not (
-        isinstance(getattr(receiver, _DECODER_QUEUE, None), queue.Queue)
-        and isinstance(getattr(receiver, _STARTED, None), bool)
-        and isinstance(getattr(receiver.track, "_queue", None), asyncio.Queue)
-    ):
-        raise RuntimeError("aiortc's receiver internals changed: the relay is built for 1.16")
-    if getattr(receiver, _STARTED):
-        raise RuntimeError("the receiver must be taken over before it starts")
-
-
-def pass_through(receiver: RTCRtpReceiver) -> None:
-    """Make the receiver's remote track yield encoded ``av.Packet``s instead of decoded frames.
-
-    Call it after ``setRemoteDescription`` has created the track and before the connection
-    starts the receiver (aiortc starts it only once DTLS is up, well after the answer).
-    """
-    _check_not_started(receiver)
-    track_queue: asyncio.Queue[Any] = getattr(receiver.track, "_queue")  # noqa: B009
-    setattr(receiver, _DECODER_QUEUE, _PassThroughQueue(track_queue))
 
 
 def media_ssrcs(receiver: RTCRtpReceiver) -> list[int]:
