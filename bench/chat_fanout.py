@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import base64
 import contextlib
-import ctypes
 import fcntl
 import hashlib
 import heapq
@@ -51,6 +50,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import machine  # bench/machine.py, beside this script
 
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -345,19 +346,6 @@ class Client(asyncio.Protocol):
 
 # --- CPU accounting --------------------------------------------------------------------------
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_cpu(pid: int, thread: int | None = None) -> float:
-    """CPU seconds (user + system) used so far by process ``pid`` (or one of its threads);
-    0 if it is gone."""
-    path = f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat"
-    try:
-        fields = Path(path).read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
-
 
 def _all_cpu() -> dict[int, tuple[str, float]]:
     """Every process's name and CPU seconds so far."""
@@ -367,17 +355,9 @@ def _all_cpu() -> dict[int, tuple[str, float]]:
             with contextlib.suppress(OSError):
                 out[int(entry.name)] = (
                     (entry / "comm").read_text().strip(),
-                    _proc_cpu(int(entry.name)),
+                    machine.proc_cpu(int(entry.name)),
                 )
     return out
-
-
-def _system_cpu() -> tuple[float, float]:
-    """(busy, total) jiffies of the whole machine."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]
-    total = sum(values[:8])
-    return total - idle, total
 
 
 @dataclass
@@ -394,10 +374,10 @@ class CpuSnapshot:
         return cls(
             time.perf_counter(),
             time.process_time(),
-            sum(_proc_cpu(pid) for pid in server_pids),
-            sum(_proc_cpu(pid, pid) for pid in server_pids),
+            sum(machine.proc_cpu(pid) for pid in server_pids),
+            sum(machine.proc_cpu(pid, pid) for pid in server_pids),
             _all_cpu(),
-            _system_cpu(),
+            machine.system_cpu(),
         )
 
 
@@ -430,14 +410,6 @@ def _cpu_shares(
         "other": max(0.0, system - load - server - (db or 0.0)),
     }
     return shares, culprits
-
-
-def _busy_elsewhere(seconds: float = 1.0) -> float:
-    """How much of a core the machine spends on other work while we are idle."""
-    a = _system_cpu()
-    time.sleep(seconds)
-    b = _system_cpu()
-    return (b[0] - a[0]) / max(b[1] - a[1], 1) * (os.cpu_count() or 1)
 
 
 async def _quiet_between_steps(
@@ -674,18 +646,6 @@ async def _drive(
 # --- servers as subprocesses -----------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
-    """Run in the child before exec: it is killed when this program dies, however it dies."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def _start(
     cmd: list[str], env: dict[str, str], log: Path, port: int, cwd: Path, timeout: float = 90
 ) -> subprocess.Popen[bytes]:
@@ -696,17 +656,21 @@ def _start(
             cwd=cwd,
             stdout=sink,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=machine.die_with_parent,
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{cmd[1:3]} exited with {proc.returncode}:\n{_tail(log)}")
+            raise RuntimeError(
+                f"{cmd[1:3]} exited with {proc.returncode}:\n{machine.tail(log, 30)}"
+            )
         with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1):
             return proc
         time.sleep(0.2)
     _stop(proc)
-    raise RuntimeError(f"{cmd[1:3]} did not listen on {port} within {timeout} s:\n{_tail(log)}")
+    raise RuntimeError(
+        f"{cmd[1:3]} did not listen on {port} within {timeout} s:\n{machine.tail(log, 30)}"
+    )
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -717,28 +681,6 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
-
-
-def _tail(log: Path, lines: int = 30) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    return ""
-
-
-def _loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
-    if name == "uvloop":
-        import uvloop
-
-        return uvloop.new_event_loop
-    return None
-
-
-def _run(coro: Any, loop: str) -> Any:
-    factory = _loop_factory(loop)
-    if factory is None:
-        return asyncio.run(coro)
-    with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(coro)
 
 
 def _uvloop_available() -> bool:
@@ -752,7 +694,7 @@ def _uvloop_available() -> bool:
 def run_baseline(
     args: argparse.Namespace, tmp: Path, out: Callable[[str], None]
 ) -> list[StepResult]:
-    port = _free_port()
+    port = machine.free_port(HOST)
     loop = args.baseline_loop
     cmd = [
         sys.executable,
@@ -770,7 +712,7 @@ def run_baseline(
             [f"/ws/rooms/{r + 1}?link=x" for _ in range(args.people)] for r in range(args.rooms)
         ]
         driver = Driver("baseline", [port], rooms, [proc.pid], with_db=False)
-        return _run(_drive(driver, args, _rates(args), out), args.load_loop)
+        return machine.run(_drive(driver, args, _rates(args), out), args.load_loop)
     finally:
         _stop(proc)
 
@@ -876,7 +818,7 @@ async def _seed(url: str, public_url: str, rooms: int, people: int) -> list[list
 def run_tupa(args: argparse.Namespace, tmp: Path, out: Callable[[str], None]) -> list[StepResult]:
     from server.storage.migrate import upgrade
 
-    port = _free_port()
+    port = machine.free_port(HOST)
     public_url = f"http://{HOST}:{port}"
     scratch = None
     if args.database == "postgresql":
@@ -905,7 +847,7 @@ def run_tupa(args: argparse.Namespace, tmp: Path, out: Callable[[str], None]) ->
             env["BENCH_PROBE_GC"] = args.probe_gc
         if args.instances > 1:  # instances share the database and a Redis channel
             env["TUPA_REDIS_URL"] = args.redis_url
-        ports = [port] + [_free_port() for _ in range(args.instances - 1)]
+        ports = [port] + [machine.free_port(HOST) for _ in range(args.instances - 1)]
         code = _code_state()  # read as the server starts: the code may be edited meanwhile
         procs: list[subprocess.Popen[bytes]] = []
         try:
@@ -920,7 +862,7 @@ def run_tupa(args: argparse.Namespace, tmp: Path, out: Callable[[str], None]) ->
             driver = Driver(
                 "tupa", ports, paths, [p.pid for p in procs], with_db=scratch is not None
             )
-            return _run(_drive(driver, args, _rates(args), out), args.load_loop)
+            return machine.run(_drive(driver, args, _rates(args), out), args.load_loop)
         finally:
             for proc in procs:
                 _stop(proc)
@@ -1075,17 +1017,6 @@ def _one_run_at_a_time(limit: float, out: Callable[[str], None]) -> Any:
     return handle
 
 
-def _wait_for_quiet(limit: float, out: Callable[[str], None], threshold: float = 0.2) -> None:
-    """Other programs (a test run, a build) on a two-core machine spoil the numbers: wait up to
-    ``limit`` seconds for the machine to be idle, and say how busy it was."""
-    deadline = time.monotonic() + limit
-    busy = _busy_elsewhere()
-    while busy > threshold and time.monotonic() < deadline:
-        busy = _busy_elsewhere(2.0)
-    note = "" if busy <= threshold else " - NOT idle; numbers may be disturbed"
-    out(f"  other work on the machine before start: {busy:.0%} of a core{note}")
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n", 1)[0],
@@ -1174,7 +1105,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.serve_baseline:
-        _run(_baseline_server(args.serve_baseline), args.baseline_loop)
+        machine.run(_baseline_server(args.serve_baseline), args.baseline_loop)
         return 0
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
@@ -1224,11 +1155,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.only in (None, "baseline"):
             out("baseline:")
-            _wait_for_quiet(args.quiet_wait, out)
+            machine.wait_for_quiet(args.quiet_wait, out, "start")
             results["baseline"] = run_baseline(args, tmp, out)
         if args.only in (None, "tupa"):
             out("tupa:")
-            _wait_for_quiet(args.quiet_wait, out)
+            machine.wait_for_quiet(args.quiet_wait, out, "start")
             results["tupa"] = run_tupa(args, tmp, out)
     except KeyboardInterrupt:
         out(f"stopped early (interrupted, or longer than --max-seconds={args.max_seconds})")

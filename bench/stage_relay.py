@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import fcntl
 import json
 import logging
@@ -60,6 +59,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+
+import machine  # bench/machine.py, beside this script
 
 SELF = Path(__file__).resolve()
 REPO = SELF.parent.parent
@@ -654,27 +655,6 @@ async def _serve_subscribers(relay_port: int) -> None:
 
 # --- CPU and kernel counters -----------------------------------------------------------------
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_cpu(pid: int, thread: int | None = None) -> float:
-    """CPU seconds (user + system) used so far by process ``pid`` (or one of its threads);
-    0 if it is gone."""
-    path = f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat"
-    try:
-        fields = Path(path).read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def _system_cpu() -> tuple[float, float]:
-    """(busy, total) jiffies of the whole machine."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]
-    total = sum(values[:8])
-    return total - idle, total
-
 
 def _udp_counters() -> dict[str, int]:
     """The kernel's UDP counters (whole network namespace): drops show as buffer errors."""
@@ -686,44 +666,7 @@ def _udp_counters() -> dict[str, int]:
     return dict(zip(lines[0][1:], map(int, lines[1][1:]), strict=True))
 
 
-def _busy_elsewhere(seconds: float = 1.0) -> float:
-    """How much of a core the machine spends on other work while we are idle."""
-    a = _system_cpu()
-    time.sleep(seconds)
-    b = _system_cpu()
-    return (b[0] - a[0]) / max(b[1] - a[1], 1) * (os.cpu_count() or 1)
-
-
-def _wait_for_quiet(limit: float, out: Callable[[str], None], threshold: float = 0.2) -> None:
-    """Other programs on a two-core machine spoil the numbers: wait up to ``limit`` seconds for
-    the machine to be idle, and say how busy it was."""
-    deadline = time.monotonic() + limit
-    busy = _busy_elsewhere()
-    while busy > threshold and time.monotonic() < deadline:
-        busy = _busy_elsewhere(2.0)
-    note = "" if busy <= threshold else " - NOT idle; numbers may be disturbed"
-    out(f"  other work on the machine before the step: {busy:.0%} of a core{note}")
-
-
 # --- the children, from this side ------------------------------------------------------------
-
-
-def _die_with_parent() -> None:
-    """Run in the child before exec: it is killed when this program dies, however it dies."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def _tail(log: Path, lines: int = 20) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    return ""
 
 
 STARTED: list[int] = []  # every child's pid, for the last-resort cleanup in main()
@@ -741,7 +684,7 @@ class Child:
     @classmethod
     async def start(cls, role: str, argv: list[str], log: Path, loop: str, nice: int = 0) -> Child:
         def prepare() -> None:  # in the child, before exec
-            _die_with_parent()
+            machine.die_with_parent()
             if nice:
                 os.nice(nice)
 
@@ -774,7 +717,9 @@ class Child:
         assert self.proc.stdout is not None
         line = await asyncio.wait_for(self.proc.stdout.readline(), within)
         if not line:
-            raise RuntimeError(f"{self.role} (pid {self.pid}) exited:\n{_tail(self.log)}")
+            raise RuntimeError(
+                f"{self.role} (pid {self.pid}) exited:\n{machine.tail(self.log, 20)}"
+            )
         return dict(json.loads(line))
 
     async def call(self, op: str, within: float = 60.0, **params: Any) -> dict[str, Any]:
@@ -887,14 +832,14 @@ async def _snapshot(
         *(v.call("counts") for v in viewers),
     )
     cpu = {
-        "relay": _proc_cpu(relay_pid),
-        "relay_loop": _proc_cpu(relay_pid, relay_pid),
-        "publisher": _proc_cpu(publisher.pid),
-        "subscribers": sum(_proc_cpu(v.pid) for v in viewers),
+        "relay": machine.proc_cpu(relay_pid),
+        "relay_loop": machine.proc_cpu(relay_pid, relay_pid),
+        "publisher": machine.proc_cpu(publisher.pid),
+        "subscribers": sum(machine.proc_cpu(v.pid) for v in viewers),
         "bench": time.process_time(),
     }
     return Snapshot(
-        time.perf_counter(), cpu, _system_cpu(), _udp_counters(), pub, relay, list(counts)
+        time.perf_counter(), cpu, machine.system_cpu(), _udp_counters(), pub, relay, list(counts)
     )
 
 
@@ -999,7 +944,7 @@ async def run_step(
     n: int, args: argparse.Namespace, tmp: Path, out: Callable[[str], None]
 ) -> StepResult | None:
     processes = max(1, math.ceil(n / args.per_process))
-    relay_port = _free_port()
+    relay_port = machine.free_port(HOST)
     children: list[Child] = []
     relay_said: dict[str, Any] = {}
     result: StepResult | None = None
@@ -1314,7 +1259,7 @@ async def _run_steps(
             out(f"N={n}: skipped - about {needed:.0f} s needed, {left:.0f} s left of --max-seconds")
             break
         out(f"N={n}:")
-        _wait_for_quiet(args.quiet_wait, out)
+        machine.wait_for_quiet(args.quiet_wait, out, "the step")
         try:
             result = await asyncio.wait_for(run_step(n, args, tmp, out), args.step_timeout)
         except TimeoutError:
@@ -1337,19 +1282,6 @@ async def _run_steps(
                 "larger steps would only fail harder"
             )
             break
-
-
-def _loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
-    if name == "uvloop":
-        import uvloop
-
-        return uvloop.new_event_loop
-    return None
-
-
-def _run(coro: Any, loop: str) -> Any:
-    with asyncio.Runner(loop_factory=_loop_factory(loop)) as runner:
-        return runner.run(coro)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -1443,7 +1375,7 @@ def main(argv: list[str] | None = None) -> int:
         (_serve_subscribers, args.serve_subscribers),
     ):
         if port:
-            _run(serve(port), args.loop or "asyncio")
+            machine.run(serve(port), args.loop or "asyncio")
             return 0
 
     def out(line: str) -> None:
@@ -1485,7 +1417,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     results: list[StepResult] = []
     try:
-        _run(_run_steps(args, tmp, out, started, results), "asyncio")
+        machine.run(_run_steps(args, tmp, out, started, results), "asyncio")
     except KeyboardInterrupt:
         out(f"stopped early (interrupted, or longer than --max-seconds={args.max_seconds})")
     finally:
