@@ -226,7 +226,8 @@ class ForwardedTrack(MediaStreamTrack):
         if self._history:
             entry = (number, bool(packet.marker), packet.timestamp, payload)
             self._history[number % HISTORY_SIZE] = entry
-        if not self._direct_tried:
+        if not self._direct_tried and transport.state == "connected":
+            # Looked up once the connection is up (aiortc starts senders only then anyway).
             self._direct_tried = True
             self._direct = DirectRtp.of(transport)
         if self._direct is None or not self._direct.send(data):
