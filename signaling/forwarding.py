@@ -235,6 +235,8 @@ class ForwardedTrack(MediaStreamTrack):
                 self._waiting_send = eager.start(transport._send_rtp(data))
             except ConnectionError:
                 return False  # closing: the connection's own state change cleans up
+            if self._waiting_send is not None:
+                self._waiting_send.add_done_callback(_missed_if_failed)
         self._packets += 1
         self._octets += len(payload)
         if ends_frame:
@@ -272,6 +274,13 @@ class ForwardedTrack(MediaStreamTrack):
             self._rtx_sequence_number = (self._rtx_sequence_number + 1) & 0xFFFF
         self.retransmitted += 1
         await transport._send_rtp(data)
+
+
+def _missed_if_failed(send: asyncio.Task[None]) -> None:
+    """A send that waited and then failed (the connection closed meanwhile) is one missed
+    packet, like a datagram lost on the way: taken here so asyncio does not log it."""
+    if not send.cancelled():
+        send.exception()
 
 
 class Fanout:
