@@ -136,9 +136,12 @@ async def test_direct_writes_fall_back_to_the_queue_in_order_and_a_stuck_socket_
     )
     conn.phase = Phase.READY
     conn.push("a")
+    await asyncio.sleep(0)  # written at the end of the event loop's turn
     conn.push("b")
+    await asyncio.sleep(0)
     room["accepting"] = False
     conn.push("c")  # the socket is full: queued
+    await asyncio.sleep(0)
     room["accepting"] = True
     conn.push("d")  # must not overtake "c", though the socket takes frames again
     await asyncio.sleep(0)
@@ -153,3 +156,39 @@ async def test_direct_writes_fall_back_to_the_queue_in_order_and_a_stuck_socket_
         conn.push(f"x{i}")
     await asyncio.sleep(0.05)
     assert closed == [CloseCode.RESYNC]
+
+
+async def test_frames_pushed_in_one_turn_of_the_loop_go_out_in_one_write_in_order():
+    """A burst of room events (a stored batch handed over by the bus) costs one system call
+    per socket, not one per frame; a close made in the same turn comes after them."""
+    from server.rooms.hub import Phase
+    from server.rooms.limits import TokenBucket
+
+    written: list[bytes] = []
+    closed: list[int] = []
+
+    def write_now(frame: bytes) -> bool:
+        written.append(frame)
+        return True
+
+    async def send(text: str) -> None:
+        raise AssertionError("nothing should queue")
+
+    async def close(code: int) -> None:
+        closed.append(code)
+
+    conn = Connection(
+        "peer-0001", send, close, str, 4, TokenBucket(), write_now, lambda t: t.encode()
+    )
+    conn.phase = Phase.READY
+    for text in ("m1", "m2", "m3"):
+        conn.push(text)
+    assert written == []
+    await asyncio.sleep(0)
+    assert written == [b"m1m2m3"]
+
+    conn.push("removed")
+    conn.terminate(CloseCode.REMOVED)
+    assert written == [b"m1m2m3", b"removed"]  # before the close, not lost with the cork
+    await asyncio.sleep(0.01)
+    assert closed == [CloseCode.REMOVED]
