@@ -27,7 +27,6 @@ sender is attached (aiortc 1.16 is pinned).
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -47,8 +46,6 @@ from signaling.rtp import (
     sequence_delta,
     vp8_starts_key_frame,
 )
-
-logger = logging.getLogger(__name__)
 
 MID_EXTENSION = "urn:ietf:params:rtp-hdrext:sdes:mid"
 # Video packets kept per subscriber for answering NACKs: about two seconds at 1.5 Mbps. A

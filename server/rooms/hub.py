@@ -149,7 +149,8 @@ class Connection:
         end_of_turn: EndOfTurn | None = None,
     ) -> None:
         self.peer = peer
-        self._end_of_turn = end_of_turn
+        # The hub shares one among its connections; a connection made alone has its own.
+        self._end_of_turn = end_of_turn if end_of_turn is not None else EndOfTurn()
         self._write_now = write_now if encode is not None else None
         self._encode = encode
         self._busy = False  # the pump holds a frame: nothing may overtake it
@@ -202,10 +203,7 @@ class Connection:
             return
         if self._write_now is not None and not self._busy and self._queue.empty():
             self._corked = [out]
-            if self._end_of_turn is not None:
-                self._end_of_turn.add(self)
-            else:
-                asyncio.get_running_loop().call_soon(self.uncork)
+            self._end_of_turn.add(self)
             return
         self._enqueue(out.text)
 
