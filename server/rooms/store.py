@@ -145,13 +145,9 @@ async def write_events(
     numbers are ordered across instances and commit in that order. Rooms are updated in key
     order, the same order in every instance's batches, so two instances never deadlock.
     """
-    wanted: dict[int, int] = {}
-    for session_id, events in batch:
-        lasting = sum(1 for e in events if e.lasting)
-        if lasting:
-            wanted[session_id] = wanted.get(session_id, 0) + lasting
+    wanted = sequence_counts(batch)
     connection = await db.connection()
-    statements = _BatchStatements.for_dialect(connection.dialect)
+    statements = BatchStatements.for_dialect(connection.dialect)
     next_seq: dict[int, int] = {}
     if wanted:
         rooms = sorted(wanted)
@@ -186,6 +182,21 @@ async def write_events(
     return stored_batch
 
 
+def sequence_counts(batch: list[tuple[int, list[Event]]]) -> dict[int, int]:
+    """How many sequence numbers each room of a batch takes: one per lasting event."""
+    wanted: dict[int, int] = {}
+    for session_id, events in batch:
+        lasting = sum(1 for e in events if e.lasting)
+        if lasting:
+            wanted[session_id] = wanted.get(session_id, 0) + lasting
+    return wanted
+
+
+def only_logged(batch: list[tuple[int, list[Event]]]) -> bool:
+    """Whether the batch's events change nothing but the event log (the hot path: chat)."""
+    return all(e.type in _NO_EFFECTS for _, events in batch for e in events)
+
+
 ROOM_EVENTS = RoomEventRow.metadata.tables["room_events"]
 ROOMS = RoomRow.metadata.tables["rooms"]
 
@@ -195,8 +206,8 @@ _LAST_SEQ = select(ROOMS.c.session_id, ROOMS.c.last_seq).where(
 _EVENT_COLUMNS = ("session_id", "seq", "type", "data", "audience", "actor", "cid", "created_at")
 
 
-class _BatchStatements:
-    """The two statements a busy room runs for every message, compiled once per dialect.
+class BatchStatements:
+    """The statements a busy room runs for every message, compiled once per dialect.
 
     A flush of hundreds of messages then costs one driver ``executemany`` per statement and a
     tuple per row: no SQL compilation and no per-row statement machinery. Values still pass
@@ -204,7 +215,7 @@ class _BatchStatements:
     as the ORM would store them.
     """
 
-    _compiled: ClassVar[dict[str, _BatchStatements]] = {}
+    _compiled: ClassVar[dict[str, BatchStatements]] = {}
 
     def __init__(self, dialect: Dialect) -> None:
         take_seq = (
@@ -215,6 +226,14 @@ class _BatchStatements:
         )
         self.take_seq = str(take_seq)
         self._take_seq_order = _positions(take_seq, ("count", "room"))
+        # The same, answering with the room's new last number (PostgreSQL, SQLite >= 3.35).
+        self.take_seq_returning = str(
+            update(ROOMS)
+            .where(ROOMS.c.session_id == bindparam("room"))
+            .values(last_seq=ROOMS.c.last_seq + bindparam("count"))
+            .returning(ROOMS.c.last_seq)
+            .compile(dialect=dialect)
+        )
         insert_event = insert(ROOM_EVENTS).compile(dialect=dialect, column_keys=_EVENT_COLUMNS)
         self.insert_event = str(insert_event)
         order = _positions(insert_event, _EVENT_COLUMNS)
@@ -231,7 +250,7 @@ class _BatchStatements:
         )
 
     @classmethod
-    def for_dialect(cls, dialect: Dialect) -> _BatchStatements:
+    def for_dialect(cls, dialect: Dialect) -> BatchStatements:
         compiled = cls._compiled.get(dialect.name)
         if compiled is None:
             compiled = cls._compiled[dialect.name] = cls(dialect)

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from server.lifecycle import OwnedTask
+from server.rooms.sqlite_log import SqliteEventLog
 from server.rooms.state import Event
-from server.rooms.store import write_events
+from server.rooms.store import only_logged, write_events
 from server.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,15 @@ class EventWriter:
         self._pending: list[_Job] = []
         self._wakeup = asyncio.Event()
         self._task = OwnedTask("tupa-event-writer")
+        self._sqlite_log = SqliteEventLog.for_url(database.url, database.engine.dialect)
 
     def start(self) -> None:
         self._task.start(self._run())
 
     async def stop(self) -> None:
         await self._task.stop()
+        if self._sqlite_log is not None:
+            await self._sqlite_log.close()
 
     async def write(self, session_id: int, events: list[Event]) -> list[Event]:
         """Store ``events`` of one room; returns them with sequence numbers once committed."""
@@ -62,9 +66,13 @@ class EventWriter:
 
     async def _flush(self, batch: list[_Job]) -> None:
         now = self.clock()
+        jobs = [(j.session_id, j.events) for j in batch]
         try:
-            async with self.database.unit_of_work() as db:
-                results = await write_events(db, [(j.session_id, j.events) for j in batch], now)
+            if self._sqlite_log is not None and only_logged(jobs):
+                results = await self._sqlite_log.write(jobs, now)
+            else:
+                async with self.database.unit_of_work() as db:
+                    results = await write_events(db, jobs, now)
         except Exception as exc:
             if len(batch) > 1:
                 # One bad job must not sink the others: retry them one by one.

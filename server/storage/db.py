@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def configure_sqlite_connection(dbapi_connection: Any) -> None:
+    """Settings every connection to Tupa's SQLite file needs, whoever opens it."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -26,6 +27,10 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    configure_sqlite_connection(dbapi_connection)
 
 
 def create_engine(url: str) -> AsyncEngine:

@@ -1,7 +1,11 @@
 """Writing a batch of room events: sequence numbers per room, values as stored, effects in order."""
 
+import asyncio
+
+import pytest
 from sqlalchemy import select
 
+from server.rooms.sqlite_log import SqliteEventLog
 from server.rooms.state import EVERYONE, Audience, Event
 from server.rooms.store import write_events
 from server.storage.tables import RoomEventRow, RoomRow, SessionRow
@@ -67,3 +71,89 @@ async def test_a_message_deleted_in_the_same_batch_is_stored_deleted(database, o
     assert row is not None
     assert row.deleted_at == clock.now
     assert row.data == {"deleted": True}
+
+
+# --- SQLite's one-trip log (the hot path for chat on the embedded database) ------------------
+
+
+async def test_the_sqlite_log_stores_a_batch_as_the_orm_would(sqlite_database, org, clock):
+    first, second = await two_rooms(sqlite_database, org, clock)
+    log = sqlite_log(sqlite_database)
+    typing = Event("hand", {"peer": "aaaa", "up": True}, EVERYONE, False, "aaaa")
+    batch = [
+        (second, [message("b1")]),
+        (first, [message("a1", cid="c-1"), typing]),
+        (second, [message("b2", to="bbbb"), message("b3")]),
+    ]
+    try:
+        stored = await log.write(batch, clock.now)
+    finally:
+        await log.close()
+
+    assert [[e.seq for e in job] for job in stored] == [[1], [1, None], [2, 3]]
+    async with sqlite_database.unit_of_work() as db:
+        rows = list(await db.scalars(select(RoomEventRow).order_by(RoomEventRow.id)))
+        last = {r.session_id: r.last_seq for r in await db.scalars(select(RoomRow))}
+    assert last == {first: 1, second: 3}
+    assert [(r.session_id, r.seq, r.data["text"]) for r in rows] == [
+        (second, 1, "b1"),
+        (first, 1, "a1"),
+        (second, 2, "b2"),
+        (second, 3, "b3"),
+    ]
+    assert rows[1].cid == "c-1"
+    assert rows[1].created_at == clock.now
+    assert Audience.from_json(rows[2].audience) == Audience(peers=frozenset({"aaaa", "bbbb"}))
+
+
+async def test_two_sqlite_logs_on_one_file_never_hand_out_a_number_twice(
+    sqlite_database, org, clock
+):
+    """Two processes on one SQLite file: each takes its numbers inside its own write lock."""
+    room, _other = await two_rooms(sqlite_database, org, clock)
+    logs = [sqlite_log(sqlite_database), sqlite_log(sqlite_database)]
+
+    async def send(log, n):
+        numbers = []
+        for i in range(n):
+            stored = await log.write([(room, [message(f"m{i}")])], clock.now)
+            numbers.append(stored[0][0].seq)
+        return numbers
+
+    try:
+        got = await asyncio.gather(send(logs[0], 30), send(logs[1], 30))
+    finally:
+        for log in logs:
+            await log.close()
+    assert sorted(got[0] + got[1]) == list(range(1, 61))
+    assert got[0] == sorted(got[0]) and got[1] == sorted(got[1])
+
+
+async def test_a_failed_sqlite_batch_stores_nothing_and_the_log_goes_on(
+    sqlite_database, org, clock
+):
+    room, _other = await two_rooms(sqlite_database, org, clock)
+    log = sqlite_log(sqlite_database)
+    try:
+        with pytest.raises(LookupError):
+            await log.write([(room, [message("kept out")]), (999_999, [message("x")])], clock.now)
+        stored = await log.write([(room, [message("after")])], clock.now)
+    finally:
+        await log.close()
+    assert stored[0][0].seq == 1
+    async with sqlite_database.unit_of_work() as db:
+        texts = [r.data["text"] for r in await db.scalars(select(RoomEventRow))]
+    assert texts == ["after"]
+
+
+def test_only_a_file_database_gets_the_sqlite_log(sqlite_database):
+    dialect = sqlite_database.engine.dialect
+    assert SqliteEventLog.for_url(sqlite_database.url, dialect) is not None
+    assert SqliteEventLog.for_url("sqlite+aiosqlite:///:memory:", dialect) is None
+    assert SqliteEventLog.for_url("postgresql+asyncpg://x@localhost/y", dialect) is None
+
+
+def sqlite_log(database):
+    log = SqliteEventLog.for_url(database.url, database.engine.dialect)
+    assert log is not None
+    return log
