@@ -492,9 +492,12 @@ class Driver:
         rooms: list[list[str]],
         server_pids: list[int],
         with_db: bool,
+        sticky: bool = False,
     ) -> None:
         self.name = name
-        self.ports = ports  # several instances: participants are dealt round the ports
+        # Several instances: participants are dealt round the ports, or whole rooms (sticky).
+        self.ports = ports
+        self.sticky = sticky
         self.rooms = rooms  # per room, one path per participant
         self.server_pids = server_pids
         self.with_db = with_db
@@ -517,7 +520,7 @@ class Driver:
                     failures["connect phase timed out"] += 1
                     return
                 try:
-                    port = self.ports[sid % len(self.ports)]
+                    port = self.ports[(room if self.sticky else sid) % len(self.ports)]
                     _, client = await asyncio.wait_for(
                         loop.create_connection(
                             lambda: Client(self, room, sid, path, port), HOST, port
@@ -845,7 +848,7 @@ def run_tupa(args: argparse.Namespace, tmp: Path, out: Callable[[str], None]) ->
         if args.probe:  # bench/probe/sitecustomize.py times commits, GC and loop lag
             env["PYTHONPATH"] = f"{REPO / 'bench' / 'probe'}{os.pathsep}{REPO}"
             env["BENCH_PROBE_GC"] = args.probe_gc
-        if args.instances > 1:  # instances share the database and a Redis channel
+        if args.instances > 1:  # instances share the database and Redis
             env["TUPA_REDIS_URL"] = args.redis_url
         ports = [port] + [machine.free_port(HOST) for _ in range(args.instances - 1)]
         code = _code_state()  # read as the server starts: the code may be edited meanwhile
@@ -860,7 +863,12 @@ def run_tupa(args: argparse.Namespace, tmp: Path, out: Callable[[str], None]) ->
                 out(f"  tupa server pid {procs[-1].pid} on port {instance_port} (log {log})")
             out(f"  tupa code: {code}")
             driver = Driver(
-                "tupa", ports, paths, [p.pid for p in procs], with_db=scratch is not None
+                "tupa",
+                ports,
+                paths,
+                [p.pid for p in procs],
+                with_db=scratch is not None,
+                sticky=args.sticky,
             )
             return machine.run(_drive(driver, args, _rates(args), out), args.load_loop)
         finally:
@@ -1055,8 +1063,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--instances",
         type=int,
         default=1,
-        help="Tupa server processes sharing the database and a Redis channel (--redis-url); "
+        help="Tupa server processes sharing the database and Redis (--redis-url); "
         "participants are dealt round them",
+    )
+    p.add_argument(
+        "--sticky",
+        action="store_true",
+        help="with --instances: deal whole rooms round the instances, as a proxy that routes "
+        "room sockets by room would",
     )
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     p.add_argument(

@@ -36,6 +36,7 @@ from server.storage.tables import Base
 POSTGRES_URL = os.environ.get(
     "TUPA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+REDIS_URL = os.environ.get("TUPA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("TUPA_REQUIRE_SERVICES") == "1"
 T = TypeVar("T")
 
@@ -54,6 +55,29 @@ def service_unavailable(reason: str) -> NoReturn:
     if REQUIRE_SERVICES:
         pytest.fail(f"required service unavailable: {reason}")
     pytest.skip(reason)
+
+
+async def _redis_problem(url: str) -> str:
+    """Why Redis cannot be used at ``url``, or "" when it answers."""
+    from redis import asyncio as redis
+
+    client = redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        await client.ping()
+    except Exception as exc:  # refused, timeout, authentication: all mean "not here"
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        await client.aclose()
+    return ""
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis to test against (database 15 by default), or a skip saying why there is none."""
+    problem = in_thread(asyncio.run, _redis_problem(REDIS_URL))
+    if problem:
+        service_unavailable(f"Redis not usable at {REDIS_URL}: {problem}")
+    return REDIS_URL
 
 
 class Clock:

@@ -19,11 +19,26 @@ from server.rooms.state import Audience, Event
 log = logging.getLogger(__name__)
 
 Handler = Callable[[int, list[Event]], Awaitable[None]]
-CHANNEL = "tupa:rooms"
+SUBSCRIBE_TIMEOUT_SECONDS = 10
+# Subscribed from the start and never published on: redis-py's listen() ends while its
+# connection follows no channel at all.
+IDLE_CHANNEL = "tupa:idle"
+
+
+def channel(session_id: int) -> str:
+    """The Redis channel of one room's events."""
+    return f"tupa:room:{session_id}"
 
 
 class Bus(Protocol):
     async def start(self, handler: Handler) -> None: ...
+    async def follow(self, session_id: int) -> None:
+        """Receive this room's events from now on (before its state is loaded, so that
+        nothing published in between is missed)."""
+
+    async def unfollow(self, session_id: int) -> None:
+        """Nobody here is in this room any more."""
+
     async def publish(self, session_id: int, events: list[Event]) -> None: ...
     async def stop(self) -> None: ...
 
@@ -46,6 +61,12 @@ class MemoryBus:
 
         self._task.start(pump())
 
+    async def follow(self, session_id: int) -> None:
+        """Every room's events reach the handler anyway."""
+
+    async def unfollow(self, session_id: int) -> None:
+        """Every room's events reach the handler anyway."""
+
     async def publish(self, session_id: int, events: list[Event]) -> None:
         self._queue.put_nowait((session_id, events))
 
@@ -54,42 +75,103 @@ class MemoryBus:
 
 
 class RedisBus:
-    """Many instances: one Redis pub/sub channel that every instance subscribes to.
+    """Many instances: a Redis pub/sub channel per room, followed by the instances that have
+    people in that room. Where rooms are spread over instances (sticky by room), an instance
+    hears only its own rooms.
 
-    Redis delivers the messages of one channel in publish order per connection, and every
-    instance publishes through a single connection, so each instance's events keep their order;
-    the hub orders events of different instances by their sequence numbers.
+    Redis delivers the messages of one channel in publish order per connection. Every instance
+    publishes through one connection of its own, from one task, so its events keep their order;
+    the hub orders events of different instances by their sequence numbers. Whatever was
+    published while the previous round trip was under way goes out together in one pipeline:
+    a busy instance makes one round trip per batch, not one per message.
     """
 
     def __init__(self, url: str) -> None:
         from redis import asyncio as redis
 
         self._redis = redis.from_url(url)
-        self._task = OwnedTask("tupa-redis-bus")
+        # A pool of exactly one connection: concurrent publishes on several connections could
+        # overtake each other.
+        self._publishing = redis.Redis(
+            connection_pool=redis.BlockingConnectionPool.from_url(url, max_connections=1)
+        )
+        self._pubsub = self._redis.pubsub()
+        self._subscribing: dict[bytes, asyncio.Future[None]] = {}
+        self._outbox: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        self._wakeup = asyncio.Event()
+        self._listener = OwnedTask("tupa-redis-bus")
+        self._publisher = OwnedTask("tupa-redis-publisher")
 
     async def start(self, handler: Handler) -> None:
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(CHANNEL)
+        pubsub = self._pubsub
+        await pubsub.subscribe(IDLE_CHANNEL)
 
-        async def pump() -> None:
-            try:
-                async for message in pubsub.listen():
-                    if message.get("type") != "message":
-                        continue
-                    try:
-                        await handler(*decode(message["data"]))
-                    except Exception:
-                        log.exception("room event handler failed")
-            finally:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+        async def listen() -> None:
+            async for message in pubsub.listen():
+                kind = message.get("type")
+                if kind == "subscribe":
+                    waiting = self._subscribing.pop(message["channel"], None)
+                    if waiting is not None and not waiting.done():
+                        waiting.set_result(None)
+                    continue
+                if kind != "message":
+                    continue
+                try:
+                    await handler(*decode(message["data"]))
+                except Exception:
+                    log.exception("room event handler failed")
 
-        self._task.start(pump())
+        self._listener.start(listen())
+        self._publisher.start(self._publish_batches())
+
+    async def follow(self, session_id: int) -> None:
+        """Subscribe, and wait until Redis confirms: from then on nothing is missed."""
+        name = channel(session_id)
+        confirmed = asyncio.get_running_loop().create_future()
+        self._subscribing[name.encode()] = confirmed
+        await self._pubsub.subscribe(name)
+        async with asyncio.timeout(SUBSCRIBE_TIMEOUT_SECONDS):
+            await confirmed
+
+    async def unfollow(self, session_id: int) -> None:
+        await self._pubsub.unsubscribe(channel(session_id))
 
     async def publish(self, session_id: int, events: list[Event]) -> None:
-        await self._redis.publish(CHANNEL, encode(session_id, events))
+        """Hand the events to Redis; returns once Redis has taken them (or raises why not)."""
+        done = asyncio.get_running_loop().create_future()
+        self._outbox.append((channel(session_id), encode(session_id, events), done))
+        self._wakeup.set()
+        await done
+
+    async def _publish_batches(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            batch, self._outbox = self._outbox, []
+            if not batch:
+                continue
+            try:
+                async with self._publishing.pipeline(transaction=False) as pipe:
+                    for name, payload, _ in batch:
+                        pipe.publish(name, payload)
+                    await pipe.execute()
+            except Exception as exc:  # Redis unreachable: every publisher of the batch hears why
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     async def stop(self) -> None:
-        await self._task.stop()
+        await self._publisher.stop()
+        for _, _, done in self._outbox:
+            done.cancel()
+        self._outbox = []
+        await self._listener.stop()
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._publishing.aclose()
         await self._redis.aclose()
 
 

@@ -353,8 +353,13 @@ class RoomHub:
         async with self._rooms_lock:
             runtime = self.rooms.get(session.id)
             if runtime is None:
-                async with self.database.unit_of_work() as db:
-                    state = await load_state(db, session, self.opens_before)
+                await self.bus.follow(session.id)
+                try:
+                    async with self.database.unit_of_work() as db:
+                        state = await load_state(db, session, self.opens_before)
+                except BaseException:
+                    await self.bus.unfollow(session.id)
+                    raise
                 state.mesh_limit = self.mesh_limit
                 runtime = RoomRuntime(state, delivered_seq=state.last_seq)
                 runtime.topology = topology(state)
@@ -522,6 +527,7 @@ class RoomHub:
         async with self._rooms_lock:
             if not runtime.connections and self.rooms.get(session_id) is runtime:
                 del self.rooms[session_id]
+                await self.bus.unfollow(session_id)
 
     # --- commands ---------------------------------------------------------------------------
 

@@ -44,7 +44,6 @@ from tests.conftest import (
 from tests.factories import a_staff_member, enrol_parent, seed_series
 from tests.roomclient import RoomClient, connect, staff_cookie
 
-REDIS_URL = os.environ.get("TUPA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Europe/Helsinki")
 FACILITATOR_EMAIL = "facilitator@example.org"
@@ -73,26 +72,12 @@ class Cluster:
     b: Instance
 
 
-async def _redis_problem(url: str) -> str:
-    """Why Redis cannot be used at ``url``, or "" when it answers."""
-    from redis import asyncio as redis
-
-    client = redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        await client.ping()
-    except Exception as exc:  # refused, timeout, authentication: all mean "not here"
-        return f"{type(exc).__name__}: {exc}"
-    finally:
-        await client.aclose()
-    return ""
-
-
 async def _prepare_database(url: str) -> int:
     """An empty database with the program templates and two staff accounts; the facilitator's id.
 
-    Session ids start at a random high number: the Redis channel is shared by everything that
-    uses this Redis, and room events are routed by session id, so another run's rooms must not
-    carry the same ids as ours.
+    Session ids start at a random high number: Redis channels are named by session id and
+    shared by everything that uses this Redis, so another run's rooms must not carry the same
+    ids as ours.
     """
     database = Database(url)
     try:
@@ -165,20 +150,17 @@ def _stop(instance: Instance) -> None:
 
 @pytest.fixture(scope="module")
 def cluster(
-    postgres_url: str | None, tmp_path_factory: pytest.TempPathFactory
+    postgres_url: str | None, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     """Two ``tupa serve`` processes on their own ports, sharing Redis and PostgreSQL."""
     if postgres_url is None:
         service_unavailable(f"PostgreSQL not usable at {POSTGRES_URL}: {POSTGRES_PROBLEM}")
-    problem = in_thread(asyncio.run, _redis_problem(REDIS_URL))
-    if problem:
-        service_unavailable(f"Redis not usable at {REDIS_URL}: {problem}")
     facilitator_id = in_thread(asyncio.run, _prepare_database(postgres_url))
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUPA_")}
     env.update(
         TUPA_DATABASE_URL=postgres_url,
-        TUPA_REDIS_URL=REDIS_URL,
+        TUPA_REDIS_URL=redis_url,
         TUPA_SECRET_KEY=secrets.token_urlsafe(32),  # the same for both: one login works on each
         TUPA_LOGIN_DELAY_SECONDS="0",
         PYTHONPATH=str(REPO_ROOT),
