@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -291,12 +290,16 @@ def _field(frame: dict[str, Any], name: str, kind: type) -> Any:
     return value
 
 
+# Unicode's control characters (category Cc: C0, DEL and C1) but newline and tab.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _text(frame: dict[str, Any], name: str, limit: int, required: bool = True) -> str:
     value = frame.get(name, None if required else "")
     if not isinstance(value, str):
         raise FrameError(RoomError.BAD_FRAME)
     # Control characters (except newline and tab) have no place in chat and can confuse screens.
-    value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    value = _CONTROL_CHARACTERS.sub("", value)
     value = value.strip()
     if len(value) > limit:
         raise FrameError(RoomError.TOO_LONG)

@@ -194,13 +194,13 @@ class Connection:
         bursts (the writer stores messages in batches and the bus hands them over in one go),
         and one write of several frames costs one system call instead of several.
         """
+        if self._corked is not None:  # (uncork drops them if the socket closes meanwhile)
+            self._corked.append(out if isinstance(out, Outgoing) else Outgoing(out))
+            return
         if self.phase is Phase.CLOSED:
             return
         if isinstance(out, str):
             out = Outgoing(out)
-        if self._corked is not None:
-            self._corked.append(out)
-            return
         if self._write_now is not None and not self._busy and self._queue.empty():
             self._corked = [out]
             self._end_of_turn.add(self)
@@ -681,8 +681,10 @@ class RoomHub:
             return  # nothing changed for others: known already, or still here elsewhere
         # Serialised (and framed) once per room, not once per recipient.
         out = Outgoing(json.dumps(event.wire(), ensure_ascii=False))
-        for conn in runtime.local():
-            self._deliver_to(runtime, conn, event, out)
+        deliver_to = self._deliver_to
+        for conns in runtime.connections.values():  # delivering never adds or drops sockets
+            for conn in conns:
+                deliver_to(runtime, conn, event, out)
         self._follow_up(runtime, event)
         if event.type in _MEMBERSHIP_CHANGES and state.mode is not MediaMode.CHAT:
             self._check_topology(runtime)
@@ -711,23 +713,22 @@ class RoomHub:
     def _deliver_to(
         self, runtime: RoomRuntime, conn: Connection, event: Event, out: Outgoing
     ) -> None:
-        if conn.phase is Phase.PENDING:
-            conn.held.append((event, out))
-            return
-        if conn.phase in (Phase.WAITING, Phase.LOBBY):
-            if event.audience.connected:
-                conn.push(out)
-            return
-        if conn.phase is not Phase.READY:
-            return
-        member = runtime.state.members.get(conn.peer)
-        if member is None or not runtime.state.can_see(member, event.audience):
-            return
-        if event.seq is not None:
-            if event.seq <= conn.last_seq:
+        phase = conn.phase
+        if phase is Phase.READY:  # nearly always: checked first
+            state = runtime.state
+            member = state.members.get(conn.peer)
+            if member is None or not state.can_see(member, event.audience):
                 return
-            conn.last_seq = event.seq
-        conn.push(out)
+            seq = event.seq
+            if seq is not None:
+                if seq <= conn.last_seq:
+                    return
+                conn.last_seq = seq
+            conn.push(out)
+        elif phase is Phase.PENDING:
+            conn.held.append((event, out))
+        elif (phase is Phase.WAITING or phase is Phase.LOBBY) and event.audience.connected:
+            conn.push(out)
 
     def _follow_up(self, runtime: RoomRuntime, event: Event) -> None:
         """What an event means for local sockets beyond delivering it."""

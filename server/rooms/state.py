@@ -179,7 +179,16 @@ class Event:
         )
 
     def from_instance(self, origin: str) -> Event:
-        return replace(self, origin=origin)
+        return Event(
+            self.type,
+            self.data,
+            self.audience,
+            self.lasting,
+            self.actor,
+            self.cid,
+            self.seq,
+            origin,
+        )
 
 
 @dataclass
