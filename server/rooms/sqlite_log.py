@@ -89,13 +89,14 @@ class SqliteEventLog:
                 next_seq[room] = row[0] - count + 1
             stored_batch: list[list[Event]] = []
             rows: list[tuple[object, ...]] = []
+            row_of = statements.rows(now)
             for session_id, events in batch:
                 stored: list[Event] = []
                 for event in events:
                     if event.lasting:
                         event = event.with_seq(next_seq[session_id])
                         next_seq[session_id] += 1
-                        rows.append(statements.event_row(session_id, event, now))
+                        rows.append(row_of(session_id, event))
                     stored.append(event)
                 stored_batch.append(stored)
             connection.executemany(statements.insert_event, rows)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
@@ -160,14 +161,14 @@ async def write_events(
         assert len(next_seq) == len(wanted), "a room row is missing"
     stored_batch: list[list[Event]] = []
     rows: list[tuple[object, ...]] = []
-    row_of = statements.event_row
+    row_of = statements.rows(now)
     for session_id, events in batch:
         stored: list[Event] = []
         for event in events:
             if event.lasting:
                 event = event.with_seq(next_seq[session_id])
                 next_seq[session_id] += 1
-                rows.append(row_of(session_id, event, now))
+                rows.append(row_of(session_id, event))
             stored.append(event)
             if event.type not in _NO_EFFECTS:
                 if rows:
@@ -248,6 +249,7 @@ class BatchStatements:
             processors[4] or _same,
             processors[7] or _same,
         )
+        self._audiences: dict[Audience, object] = {}
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> BatchStatements:
@@ -259,17 +261,50 @@ class BatchStatements:
     def take_seq_params(self, count: int, room: int) -> tuple[int, int]:
         return (count, room) if self._take_seq_order == (0, 1) else (room, count)
 
-    def event_row(self, session_id: int, event: Event, now: datetime) -> tuple[object, ...]:
+    def rows(self, now: datetime) -> EventRows:
+        """A maker of rows for events stored at ``now``."""
+        return EventRows(self._data, self.stored_audience, self._created(now))
+
+    def stored_audience(self, audience: Audience) -> object:
+        # Most events go to everyone, the moderators or a pair of people: a handful of values
+        # per room, each encoded once.
+        stored = self._audiences.get(audience)
+        if stored is None:
+            if len(self._audiences) >= _REMEMBERED_AUDIENCES:
+                self._audiences.clear()
+            stored = self._audiences[audience] = self._audience(audience.to_json())
+        return stored
+
+
+class EventRows:
+    """Rows of one batch: the time, processed once, is the same for all of them."""
+
+    __slots__ = ("_audience", "_created", "_data")
+
+    def __init__(
+        self,
+        data: Callable[[Any], object],
+        audience: Callable[[Audience], object],
+        created: object,
+    ) -> None:
+        self._data = data
+        self._audience = audience
+        self._created = created
+
+    def __call__(self, session_id: int, event: Event) -> tuple[object, ...]:
         return (
             session_id,
             event.seq,
             event.type,
             self._data(event.data),
-            self._audience(event.audience.to_json()),
+            self._audience(event.audience),
             event.actor,
             event.cid,
-            self._created(now),
+            self._created,
         )
+
+
+_REMEMBERED_AUDIENCES = 4096
 
 
 def _positions(compiled: SQLCompiler, names: tuple[str, ...]) -> tuple[int, ...]:

@@ -76,6 +76,10 @@ async def test_a_message_deleted_in_the_same_batch_is_stored_deleted(database, o
 # --- SQLite's one-trip log (the hot path for chat on the embedded database) ------------------
 
 
+# Quotes, backslashes, newlines and emoji: stored as they were sent.
+TRICKY = 'she said "no" \\ then\nleft 👋 ä'
+
+
 async def test_the_sqlite_log_stores_a_batch_as_the_orm_would(sqlite_database, org, clock):
     first, second = await two_rooms(sqlite_database, org, clock)
     log = sqlite_log(sqlite_database)
@@ -83,7 +87,7 @@ async def test_the_sqlite_log_stores_a_batch_as_the_orm_would(sqlite_database, o
     batch = [
         (second, [message("b1")]),
         (first, [message("a1", cid="c-1"), typing]),
-        (second, [message("b2", to="bbbb"), message("b3")]),
+        (second, [message("b2", to="bbbb"), message(TRICKY)]),
     ]
     try:
         stored = await log.write(batch, clock.now)
@@ -99,10 +103,11 @@ async def test_the_sqlite_log_stores_a_batch_as_the_orm_would(sqlite_database, o
         (second, 1, "b1"),
         (first, 1, "a1"),
         (second, 2, "b2"),
-        (second, 3, "b3"),
+        (second, 3, TRICKY),
     ]
     assert rows[1].cid == "c-1"
     assert rows[1].created_at == clock.now
+    assert rows[0].actor == "aaaa" and rows[0].type == "message" and rows[0].cid is None
     assert Audience.from_json(rows[2].audience) == Audience(peers=frozenset({"aaaa", "bbbb"}))
 
 
