@@ -87,19 +87,9 @@ class SqliteEventLog:
                 if row is None:
                     raise LookupError(f"room {room} has no row")
                 next_seq[room] = row[0] - count + 1
-            stored_batch: list[list[Event]] = []
-            rows: list[tuple[object, ...]] = []
-            row_of = statements.rows(now)
-            for session_id, events in batch:
-                stored: list[Event] = []
-                for event in events:
-                    if event.lasting:
-                        event = event.with_seq(next_seq[session_id])
-                        next_seq[session_id] += 1
-                        rows.append(row_of(session_id, event))
-                    stored.append(event)
-                stored_batch.append(stored)
-            connection.executemany(statements.insert_event, rows)
+            rows = statements.rows(now, next_seq)
+            stored_batch = [[rows.add(room, event) for event in events] for room, events in batch]
+            connection.executemany(statements.insert_event, rows.take())
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")

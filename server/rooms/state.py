@@ -166,28 +166,15 @@ class Event:
         return frame
 
     def with_seq(self, seq: int) -> Event:
-        # Spelled out rather than dataclasses.replace: this runs for every stored message.
-        return Event(
-            self.type,
-            self.data,
-            self.audience,
-            self.lasting,
-            self.actor,
-            self.cid,
-            seq,
-            self.origin,
-        )
+        return self._copy(seq, self.origin)
 
     def from_instance(self, origin: str) -> Event:
+        return self._copy(self.seq, origin)
+
+    def _copy(self, seq: int | None, origin: str | None) -> Event:
+        # Spelled out rather than dataclasses.replace: this runs for every message.
         return Event(
-            self.type,
-            self.data,
-            self.audience,
-            self.lasting,
-            self.actor,
-            self.cid,
-            self.seq,
-            origin,
+            self.type, self.data, self.audience, self.lasting, self.actor, self.cid, seq, origin
         )
 
 

@@ -160,26 +160,21 @@ async def write_events(
             next_seq[session_id] = last - wanted[session_id] + 1
         assert len(next_seq) == len(wanted), "a room row is missing"
     stored_batch: list[list[Event]] = []
-    rows: list[tuple[object, ...]] = []
-    row_of = statements.rows(now)
+    rows = statements.rows(now, next_seq)
     for session_id, events in batch:
         stored: list[Event] = []
         for event in events:
-            if event.lasting:
-                event = event.with_seq(next_seq[session_id])
-                next_seq[session_id] += 1
-                rows.append(row_of(session_id, event))
+            event = rows.add(session_id, event)
             stored.append(event)
             if event.type not in _NO_EFFECTS:
-                if rows:
-                    # Effects may touch rows inserted earlier in this batch (a deletion of a
-                    # message sent a moment before), so those go in first.
-                    await connection.exec_driver_sql(statements.insert_event, rows)
-                    rows = []
+                # Effects may touch rows inserted earlier in this batch (a deletion of a
+                # message sent a moment before), so those go in first.
+                if earlier := rows.take():
+                    await connection.exec_driver_sql(statements.insert_event, earlier)
                 await _effects(db, session_id, event, now)
         stored_batch.append(stored)
-    if rows:
-        await connection.exec_driver_sql(statements.insert_event, rows)
+    if remaining := rows.take():
+        await connection.exec_driver_sql(statements.insert_event, remaining)
     return stored_batch
 
 
@@ -261,9 +256,9 @@ class BatchStatements:
     def take_seq_params(self, count: int, room: int) -> tuple[int, int]:
         return (count, room) if self._take_seq_order == (0, 1) else (room, count)
 
-    def rows(self, now: datetime) -> EventRows:
-        """A maker of rows for events stored at ``now``."""
-        return EventRows(self._data, self.stored_audience, self._created(now))
+    def rows(self, now: datetime, next_seq: dict[int, int]) -> BatchRows:
+        """The rows of a batch stored at ``now``, numbered on from each room's ``next_seq``."""
+        return BatchRows(self._data, self.stored_audience, self._created(now), next_seq)
 
     def stored_audience(self, audience: Audience) -> object:
         # Most events go to everyone, the moderators or a pair of people: a handful of values
@@ -276,32 +271,52 @@ class BatchStatements:
         return stored
 
 
-class EventRows:
-    """Rows of one batch: the time, processed once, is the same for all of them."""
+class BatchRows:
+    """The rows of one batch: each lasting event gets its room's next number and a row.
 
-    __slots__ = ("_audience", "_created", "_data")
+    The time, processed once, is the same for all of them.
+    """
+
+    __slots__ = ("_audience", "_created", "_data", "_next_seq", "_rows")
 
     def __init__(
         self,
         data: Callable[[Any], object],
         audience: Callable[[Audience], object],
         created: object,
+        next_seq: dict[int, int],
     ) -> None:
         self._data = data
         self._audience = audience
         self._created = created
+        self._next_seq = next_seq
+        self._rows: list[tuple[object, ...]] = []
 
-    def __call__(self, session_id: int, event: Event) -> tuple[object, ...]:
-        return (
-            session_id,
-            event.seq,
-            event.type,
-            self._data(event.data),
-            self._audience(event.audience),
-            event.actor,
-            event.cid,
-            self._created,
+    def add(self, session_id: int, event: Event) -> Event:
+        """The event as stored: numbered, with its row kept for insertion, if it lasts."""
+        if not event.lasting:
+            return event
+        seq = self._next_seq[session_id]
+        self._next_seq[session_id] = seq + 1
+        event = event.with_seq(seq)
+        self._rows.append(
+            (
+                session_id,
+                seq,
+                event.type,
+                self._data(event.data),
+                self._audience(event.audience),
+                event.actor,
+                event.cid,
+                self._created,
+            )
         )
+        return event
+
+    def take(self) -> list[tuple[object, ...]]:
+        """The rows kept since the last call, in the insert statement's column order."""
+        rows, self._rows = self._rows, []
+        return rows
 
 
 _REMEMBERED_AUDIENCES = 4096
