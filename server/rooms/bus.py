@@ -130,9 +130,12 @@ class RedisBus:
         name = channel(session_id)
         confirmed = asyncio.get_running_loop().create_future()
         self._subscribing[name.encode()] = confirmed
-        await self._pubsub.subscribe(name)
-        async with asyncio.timeout(SUBSCRIBE_TIMEOUT_SECONDS):
-            await confirmed
+        try:
+            await self._pubsub.subscribe(name)
+            async with asyncio.timeout(SUBSCRIBE_TIMEOUT_SECONDS):
+                await confirmed
+        finally:
+            self._subscribing.pop(name.encode(), None)
 
     async def unfollow(self, session_id: int) -> None:
         await self._pubsub.unsubscribe(channel(session_id))

@@ -2,6 +2,7 @@
 instance's events in the order it published them. Real Redis, two buses in one test."""
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +12,9 @@ from server.rooms.bus import RedisBus
 from server.rooms.state import EVERYONE, Event
 
 TIMEOUT = 10.0
+# Redis channels are shared by everything using that Redis (whatever the database number):
+# room ids of this run must not be another's.
+ROOM = 1_000_000 + secrets.randbelow(1_000_000_000)
 
 
 class Heard:
@@ -51,37 +55,39 @@ async def buses(redis_url: str) -> AsyncIterator[tuple[RedisBus, RedisBus, Heard
 
 async def test_an_instance_hears_only_the_rooms_it_follows(buses):
     a, b, heard = buses
-    await b.follow(1001)
-    await a.publish(1002, said("elsewhere"))
-    await a.publish(1001, said("here"))
-    assert await heard.until(1) == [(1001, "here")]
+    await b.follow(ROOM)
+    await a.publish(ROOM + 1, said("elsewhere"))
+    await a.publish(ROOM, said("here"))
+    assert await heard.until(1) == [(ROOM, "here")]
     await asyncio.sleep(0.2)
-    assert heard.events == [(1001, "here")]
+    assert heard.events == [(ROOM, "here")]
 
 
 async def test_a_burst_of_publishes_arrives_in_the_order_it_was_published(buses):
     a, b, heard = buses
-    await b.follow(1001)
-    await b.follow(1002)
+    await b.follow(ROOM)
+    await b.follow(ROOM + 1)
     texts = [f"m{i}" for i in range(300)]
-    await asyncio.gather(*(a.publish(1001 + i % 2, said(t)) for i, t in enumerate(texts)))
+    await asyncio.gather(*(a.publish(ROOM + i % 2, said(t)) for i, t in enumerate(texts)))
     got = await heard.until(300)
     assert [text for _, text in got] == texts
 
 
 async def test_after_unfollowing_a_room_its_events_stop(buses):
     a, b, heard = buses
-    await b.follow(1001)
-    await a.publish(1001, said("before"))
+    await b.follow(ROOM)
+    await a.publish(ROOM, said("before"))
     await heard.until(1)
-    await b.unfollow(1001)
-    await b.follow(1003)
-    await a.publish(1001, said("after"))
-    await a.publish(1003, said("marker"))  # the same publisher: it comes after "after"
-    assert await heard.until(2) == [(1001, "before"), (1003, "marker")]
+    await b.unfollow(ROOM)
+    await b.follow(ROOM + 2)
+    await a.publish(ROOM, said("after"))
+    await a.publish(ROOM + 2, said("marker"))  # the same publisher: it comes after "after"
+    assert await heard.until(2) == [(ROOM, "before"), (ROOM + 2, "marker")]
 
 
-async def test_a_publish_to_an_unreachable_redis_raises_and_the_next_one_still_tries(redis_url):
+async def test_a_publish_to_an_unreachable_redis_raises_and_the_next_one_still_tries(
+    redis_url,
+):
     bus = RedisBus(redis_url)
     await bus.start(Heard())
     try:
@@ -92,6 +98,6 @@ async def test_a_publish_to_an_unreachable_redis_raises_and_the_next_one_still_t
         )
         for _ in range(2):
             with pytest.raises(RedisConnectionError):
-                await bus.publish(1001, said("lost"))
+                await bus.publish(ROOM, said("lost"))
     finally:
         await bus.stop()
