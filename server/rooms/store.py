@@ -214,22 +214,20 @@ class BatchStatements:
     _compiled: ClassVar[dict[str, BatchStatements]] = {}
 
     def __init__(self, dialect: Dialect) -> None:
-        take_seq = (
+        take = (
             update(ROOMS)
             .where(ROOMS.c.session_id == bindparam("room"))
             .values(last_seq=ROOMS.c.last_seq + bindparam("count"))
-            .compile(dialect=dialect)
         )
+        take_seq = take.compile(dialect=dialect)
         self.take_seq = str(take_seq)
         self._take_seq_order = _positions(take_seq, ("count", "room"))
-        # The same, answering with the room's new last number (PostgreSQL, SQLite >= 3.35).
-        self.take_seq_returning = str(
-            update(ROOMS)
-            .where(ROOMS.c.session_id == bindparam("room"))
-            .values(last_seq=ROOMS.c.last_seq + bindparam("count"))
-            .returning(ROOMS.c.last_seq)
-            .compile(dialect=dialect)
-        )
+        # The same, answering with the room's new last number (PostgreSQL, SQLite >= 3.35);
+        # take_seq_params serves both, so their parameters must come in the same order.
+        take_seq_returning = take.returning(ROOMS.c.last_seq).compile(dialect=dialect)
+        self.take_seq_returning = str(take_seq_returning)
+        if _positions(take_seq_returning, ("count", "room")) != self._take_seq_order:
+            raise RuntimeError(f"unexpected parameter order in {self.take_seq_returning!r}")
         insert_event = insert(ROOM_EVENTS).compile(dialect=dialect, column_keys=_EVENT_COLUMNS)
         self.insert_event = str(insert_event)
         order = _positions(insert_event, _EVENT_COLUMNS)
