@@ -7,8 +7,9 @@ from typing import Any
 
 from server.people.roles import Role
 from server.rooms.bus import MemoryBus
+from server.rooms.connection import Connection
 from server.rooms.frames import CloseCode
-from server.rooms.hub import Connection, RoomHub
+from server.rooms.hub import RoomHub
 from server.rooms.state import ParticipantRole
 from server.rooms.store import Entrant
 from server.scheduling import service as scheduling
@@ -108,7 +109,7 @@ async def test_slow_consumer_is_cut_off_with_resync_while_others_receive_everyth
 async def test_direct_writes_fall_back_to_the_queue_in_order_and_a_stuck_socket_is_cut_off():
     """When the transport stops taking frames, later frames queue behind it, never overtake it,
     and a connection whose queue overflows is closed with RESYNC."""
-    from server.rooms.hub import Phase
+    from server.rooms.connection import Phase
     from server.rooms.limits import TokenBucket
 
     written: list[bytes] = []
@@ -161,7 +162,7 @@ async def test_direct_writes_fall_back_to_the_queue_in_order_and_a_stuck_socket_
 async def test_frames_pushed_in_one_turn_of_the_loop_go_out_in_one_write_in_order():
     """A burst of room events (a stored batch handed over by the bus) costs one system call
     per socket, not one per frame; a close made in the same turn comes after them."""
-    from server.rooms.hub import Phase
+    from server.rooms.connection import Phase
     from server.rooms.limits import TokenBucket
 
     written: list[bytes] = []
