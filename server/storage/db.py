@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,20 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True)
 
 
+_AFTER_COMMIT = "tupa_after_commit"
+
+CommitListener = Callable[[list[Any]], Awaitable[None]]
+
+
+def after_commit(db: AsyncSession, item: object) -> None:
+    """Hand ``item`` to the database's commit listeners once this unit of work commits.
+
+    Nothing is handed on if it rolls back: a room is never told about a change that did not
+    happen (Zulip's ``send_event_on_commit``).
+    """
+    db.info.setdefault(_AFTER_COMMIT, []).append(item)
+
+
 class Database:
     """One database: its engine and a factory of sessions (units of work)."""
 
@@ -52,6 +66,16 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._listeners: list[CommitListener] = []
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """Call ``listener`` with what a unit of work recorded by ``after_commit``, after it
+        commits."""
+        self._listeners.append(listener)
+
+    def stop_listening(self, listener: CommitListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,8 +84,13 @@ class Database:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A session that commits when the block succeeds and rolls back when it raises."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+            committed = session.info.pop(_AFTER_COMMIT, None)
+        if committed:
+            for listener in list(self._listeners):
+                await listener(committed)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
