@@ -183,7 +183,8 @@ async def assign_staff(db: AsyncSession, series_id: int, staff_ids: list[int]) -
     """Replace the facilitators and volunteers of a series. Raises NOT_FOUND or INVALID_INPUT."""
     series = await get_series(db, series_id)
     staff = await _assignable_staff(db, staff_ids)
-    series.staff = [SeriesStaffRow(staff_id=s.id, member=s) for s in staff]
+    kept = {row.staff_id: row for row in series.staff}
+    series.staff = [kept.get(s.id) or SeriesStaffRow(staff_id=s.id, member=s) for s in staff]
     await db.flush()
     return series
 

@@ -82,7 +82,11 @@ class SeriesRow(Base):
     sessions: Mapped[list[SessionRow]] = relationship(
         back_populates="series", order_by="SessionRow.starts_at", lazy="selectin"
     )
-    staff: Mapped[list[SeriesStaffRow]] = relationship(lazy="selectin", back_populates="series")
+    # An assignment row belongs to its series: dropped from the list, it is deleted, not orphaned
+    # with a blank key.
+    staff: Mapped[list[SeriesStaffRow]] = relationship(
+        lazy="selectin", back_populates="series", cascade="all, delete-orphan"
+    )
 
 
 class SessionRow(Base):

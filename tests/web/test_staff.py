@@ -6,7 +6,7 @@ import pyotp
 from sqlalchemy import func, select
 
 from server.people.roles import Role
-from server.storage.tables import NoticeRow, SeriesRow
+from server.storage.tables import NoticeRow, SeriesRow, SeriesStaffRow
 from tests.conftest import post_form
 from tests.factories import PASSWORD, a_staff_member, enrol_parent, seed_series
 
@@ -272,3 +272,34 @@ async def test_coordinator_adds_a_volunteer_with_an_alias(client, clock):
     assert added.status_code == 303
     again = await post_form(client, "/staff/people", "/staff/people", data | {"alias": "Kokija"})
     assert again.status_code == 409
+
+
+async def test_coordinator_changes_who_is_assigned_to_a_series(client, org, clock):
+    database = client.app.state.test_database
+    await add_staff(client, clock)
+    kept = await add_staff(client, clock, Role.FACILITATOR)
+    dropped = await add_staff(client, clock, Role.VOLUNTEER)
+    added = await add_staff(client, clock, Role.FACILITATOR, email="second@example.org")
+    series_id = await seed_series(database, org, clock.now, staff_ids=[kept.id, dropped.id])
+    await log_in(client, "coordinator@example.org")
+    page = f"/staff/series/{series_id}"
+
+    changed = await post_form(
+        client, page, f"{page}/staff", {"staff_ids": [str(kept.id), str(added.id)]}
+    )
+    assert changed.status_code == 303
+    cleared = await post_form(client, page, f"{page}/staff", {})
+    assert cleared.status_code == 303
+    again = await post_form(client, page, f"{page}/staff", {"staff_ids": [str(dropped.id)]})
+    assert again.status_code == 303
+
+    async with database.unit_of_work() as db:
+        assigned = set(
+            await db.scalars(
+                select(SeriesStaffRow.staff_id).where(SeriesStaffRow.series_id == series_id)
+            )
+        )
+    assert assigned == {dropped.id}
+    detail = (await client.get(page)).text
+    assert f'name="staff_ids" value="{dropped.id}" checked' in detail
+    assert f'name="staff_ids" value="{kept.id}">' in detail
