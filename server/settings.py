@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from server.rooms.ice import IceConfig
+from server.turn import IceConfig
 
 Language = Literal["fi", "sv", "en"]
 LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")

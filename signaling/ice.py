@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from aiortc import RTCIceServer
 from aiortc.rtcicetransport import connection_kwargs
 
-from server.rooms.ice import turn_credential
 from server.settings import Settings
+from server.turn import turn_credential
 
 RELAY_TURN_ID = "relay"
 RELAY_CREDENTIAL_LIFETIME = timedelta(days=10 * 365)

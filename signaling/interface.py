@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+# The longest SDP a relay takes, in characters: room frames and the relay's requests alike.
+MAX_SDP = 20_000
 # The media kinds a relay forwards, and the only ones its forwarding calls accept.
 KINDS = ("audio", "video")
 

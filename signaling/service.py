@@ -45,8 +45,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.errors import ErrorCode, TupaError
-from server.rooms.frames import MAX_SDP
-from signaling.interface import KINDS
+from signaling.interface import KINDS, MAX_SDP
 from signaling.relay import Relay
 
 logger = logging.getLogger(__name__)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from signaling.interface import MAX_SDP
+
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 32 * 1024  # a video offer's SDP is several KiB
-MAX_SDP = 20_000
 MAX_CANDIDATE = 2_000
 MAX_TEXT = 2000
 MAX_QUESTION = 500

@@ -50,7 +50,7 @@ from server.rooms.frames import (
     Upvote,
     parse_frame,
 )
-from server.rooms.ice import IceConfig, ice_servers, ice_transport_policy
+from server.rooms.ice import ice_servers, ice_transport_policy
 from server.rooms.limits import (
     BURST,
     RATE_PER_SECOND,
@@ -80,6 +80,7 @@ from server.rooms.writer import EventWriter
 from server.scheduling.series import MediaMode
 from server.storage.db import Database
 from server.storage.tables import SessionRow
+from server.turn import IceConfig
 from signaling.interface import MediaRelay
 from signaling.relay import Relay
 

@@ -1,32 +1,13 @@
 """ICE servers for a person's browser: STUN, and TURN with coturn's time-limited credentials.
 
-coturn's ``use-auth-secret`` ("TURN REST API") scheme: the username is the expiry time (Unix
-seconds) and an id, joined by a colon, and the password is base64(HMAC-SHA1(secret, username)).
-coturn checks both with the same shared secret, so Tupa never stores TURN accounts, and a
-credential handed to someone stops working by itself. Only admitted people get one.
+How the credentials are made is in ``server.turn``. Only admitted people get one.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-from dataclasses import dataclass
 from datetime import datetime
 
-
-@dataclass(frozen=True)
-class IceConfig:
-    stun_urls: tuple[str, ...] = ()
-    turn_urls: tuple[str, ...] = ()
-    turn_secret: str = ""
-    turn_ttl_seconds: int = 6 * 3600
-
-
-def turn_credential(secret: str, username: str) -> str:
-    """The password coturn expects for ``username`` under ``use-auth-secret``."""
-    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
+from server.turn import IceConfig, turn_credential
 
 
 def ice_servers(config: IceConfig, peer: str, now: datetime) -> list[dict[str, object]]:

@@ -11,10 +11,11 @@ import pytest
 from server.rooms import frames as f
 from server.rooms import protocol
 from server.rooms.frames import FrameError, RoomError, parse_frame
-from server.rooms.ice import IceConfig, ice_servers
+from server.rooms.ice import ice_servers
 from server.rooms.media import Topology, may_publish, sent_kinds, topology
 from server.rooms.state import EVERYONE, AvState, Event, MemberStatus, ParticipantRole, apply
 from server.scheduling.series import MediaMode
+from server.turn import IceConfig
 from tests.domain.test_room_protocol import a_room
 
 SENDRECV_OFFER = """v=0

@@ -3,9 +3,9 @@ admitted, a facilitator stopping a microphone for real, and nothing at all in ch
 
 from sqlalchemy import select
 
-from server.rooms.ice import IceConfig
 from server.scheduling.series import MediaMode
 from server.storage.tables import ModerationLogRow
+from server.turn import IceConfig
 from tests.domain.test_media_rules import SENDRECV_OFFER
 from tests.roomclient import connect
 from tests.rooms.test_room_moderation import open_room_with_parents

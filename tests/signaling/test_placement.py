@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from server.rooms.ice import turn_credential
 from server.settings import Settings
+from server.turn import turn_credential
 from signaling.client import RelayClient
 from signaling.ice import RELAY_CREDENTIAL_LIFETIME, relay_ice_servers
 from signaling.placement import relay_for
