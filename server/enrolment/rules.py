@@ -22,9 +22,19 @@ class EnrolmentStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # the parent cancelled
     REMOVED = "removed"  # a coordinator removed the enrolment
     CANCELLED = "cancelled"  # the whole series was cancelled
+    BANNED = "banned"  # a moderator or coordinator banned the parent from the series
+    # A new enrolment whose e-mail address is a banned enrolment's waits for a coordinator's
+    # decision and holds no seat; the parent is told only that it is being processed.
+    PENDING_REVIEW = "pending_review"
+    REFUSED = "refused"  # a coordinator refused an enrolment that waited for a decision
 
 
-ACTIVE_STATUSES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)
+# Still in the series: holding a seat, a waiting-list place, or waiting for a decision.
+ACTIVE_STATUSES = (
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.WAITLISTED,
+    EnrolmentStatus.PENDING_REVIEW,
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,11 @@ def clean_pseudonym(raw: str) -> str:
 def pseudonym_key(pseudonym: str) -> str:
     """The form two pseudonyms are compared in: one series must not show two "Mira"s."""
     return pseudonym.casefold()
+
+
+def email_key(email: str) -> str:
+    """The form two e-mail addresses are compared in: trimmed, case-insensitive."""
+    return email.strip().casefold()
 
 
 def clean_email(raw: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Enrolling, withdrawing and promoting from the waiting list.
+"""Enrolling, withdrawing and promoting from the waiting list (bans: ``server.enrolment.bans``).
 
 Every change to who holds a seat starts with ``lock_series``: the seat count read afterwards cannot
 change until the transaction ends, so two parents racing for the last seat get one seat and one
@@ -22,6 +22,7 @@ from server.enrolment.rules import (
     clean_email,
     clean_pseudonym,
     decide,
+    email_key,
     pseudonym_key,
 )
 from server.errors import ErrorCode, TupaError
@@ -29,7 +30,7 @@ from server.notify.notices import NoticeKind, tell
 from server.organisation import Organisation
 from server.scheduling.series import Occupancy, SeriesStatus
 from server.settings import Language
-from server.storage.tables import EnrolmentRow, NoticeRow, SeriesRow
+from server.storage.tables import EnrolmentRow, NoticeRow, SeriesBanRow, SeriesRow
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ async def enrol(
 ) -> NewEnrolment:
     """Give the parent a seat, or a waiting-list place when the series is full.
 
+    An enrolment whose e-mail address is a banned enrolment's in the same series gets neither: it
+    waits for a coordinator's decision (``bans.accept_held``, ``bans.refuse_held``).
+
     Raises NOT_FOUND, SERIES_CANCELLED, ENROLMENT_CLOSED, PSEUDONYM_TAKEN or INVALID_INPUT.
     """
     pseudonym = clean_pseudonym(request.pseudonym)
@@ -107,7 +111,13 @@ async def enrol(
     if clash:
         raise TupaError(ErrorCode.PSEUDONYM_TAKEN)
     token = new_link_token()
-    status = EnrolmentStatus.ENROLLED if isinstance(decision, Seat) else EnrolmentStatus.WAITLISTED
+    held = email is not None and await matches_ban(db, series.id, email)
+    if held:
+        status = EnrolmentStatus.PENDING_REVIEW
+    elif isinstance(decision, Seat):
+        status = EnrolmentStatus.ENROLLED
+    else:
+        status = EnrolmentStatus.WAITLISTED
     row = EnrolmentRow(
         series_id=series.id,
         pseudonym=pseudonym,
@@ -123,13 +133,37 @@ async def enrol(
     row.series = series
     db.add(row)
     await db.flush()
-    position = None if isinstance(decision, Seat) else decision.position
+    position = None if held or isinstance(decision, Seat) else decision.position
     link = org.url(personal_path(token))
-    if position is None:
+    if held:
+        # The parent learns only that the enrolment is being processed, never why.
+        await tell(db, org, row, NoticeKind.RECEIVED, now, link=link)
+    elif position is None:
         await tell(db, org, row, NoticeKind.ENROLLED, now, link=link)
     else:
         await tell(db, org, row, NoticeKind.WAITLISTED, now, link=link, position=position)
     return NewEnrolment(row, token, position)
+
+
+async def matches_ban(db: AsyncSession, series_id: int, email: str) -> bool:
+    """Whether ``email`` is the address of an enrolment banned from the series (compared
+    trimmed and case-insensitively, against the addresses stored for mailing)."""
+    banned = await db.scalars(
+        select(EnrolmentRow.email)
+        .join(
+            SeriesBanRow,
+            (SeriesBanRow.series_id == EnrolmentRow.series_id)
+            & (SeriesBanRow.enrolment_id == EnrolmentRow.id),
+        )
+        .where(EnrolmentRow.series_id == series_id, EnrolmentRow.email.is_not(None))
+    )
+    key = email_key(email)
+    return any(email_key(address) == key for address in banned if address)
+
+
+async def is_banned(db: AsyncSession, series_id: int, enrolment_id: int) -> bool:
+    row = await db.get(SeriesBanRow, (series_id, enrolment_id))
+    return row is not None
 
 
 async def enrolment_by_token(db: AsyncSession, token: str) -> EnrolmentRow:
@@ -201,6 +235,23 @@ async def _end(
     row.status = status.value
     row.updated_at = now
     await tell(db, org, row, kind, now)
+    if freed_seat and series.status != SeriesStatus.CANCELLED.value:
+        await promote_waitlist(db, org, series, now)
+
+
+async def end_as_banned(
+    db: AsyncSession, org: Organisation, series: SeriesRow, row: EnrolmentRow, now: datetime
+) -> None:
+    """End an enrolment because of a ban, active or not; a freed seat goes to the waiting list.
+
+    The caller holds the series lock and has refreshed ``row``.
+    """
+    if row.status == EnrolmentStatus.BANNED.value:
+        return
+    freed_seat = row.status == EnrolmentStatus.ENROLLED.value
+    row.status = EnrolmentStatus.BANNED.value
+    row.updated_at = now
+    await tell(db, org, row, NoticeKind.BANNED, now)
     if freed_seat and series.status != SeriesStatus.CANCELLED.value:
         await promote_waitlist(db, org, series, now)
 

@@ -39,6 +39,13 @@ from server.storage.tables import (
 )
 
 MAX_REASON = 300
+# Enrolments that ended after the parent may have attended: they stay in the cohort (as
+# drop-outs) when they attended. A ban ends an enrolment like a removal does.
+_ENDED_AFTER_A_SEAT = (
+    EnrolmentStatus.WITHDRAWN.value,
+    EnrolmentStatus.REMOVED.value,
+    EnrolmentStatus.BANNED.value,
+)
 
 
 @dataclass(frozen=True)
@@ -169,7 +176,7 @@ async def attendance_sheet(
         for e in enrolments
         if e.status == EnrolmentStatus.ENROLLED.value
         or (
-            e.status in (EnrolmentStatus.WITHDRAWN.value, EnrolmentStatus.REMOVED.value)
+            e.status in _ENDED_AFTER_A_SEAT
             and any(cells[k].mark.counts for k in cells if k[0] == e.id)
         )
     ]

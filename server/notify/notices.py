@@ -28,6 +28,9 @@ class NoticeKind(StrEnum):
     SERIES_CANCELLED = "series_cancelled"
     REMOVED = "removed"
     WITHDRAWN = "withdrawn"
+    BANNED = "banned"
+    RECEIVED = "received"  # waits for a coordinator's decision; says no more than that
+    REFUSED = "refused"
 
 
 NOTICE_TEXT: dict[NoticeKind, str] = {
@@ -47,6 +50,14 @@ NOTICE_TEXT: dict[NoticeKind, str] = {
     ),
     NoticeKind.REMOVED: N_("Your enrolment in %(series)s has been ended by the organiser."),
     NoticeKind.WITHDRAWN: N_("You cancelled your enrolment in %(series)s."),
+    NoticeKind.BANNED: N_(
+        "You can no longer take part in %(series)s. Your enrolment has been ended by the organiser."
+    ),
+    NoticeKind.RECEIVED: N_(
+        "We have received your enrolment in %(series)s. It is being processed; we will tell you "
+        "when it has been handled."
+    ),
+    NoticeKind.REFUSED: N_("Unfortunately your enrolment in %(series)s could not be accepted."),
 }
 
 SUBJECT = N_("%(series)s: news about your enrolment")

@@ -256,7 +256,12 @@ class RoomEventRow(Base):
 
 
 class SeriesBanRow(Base):
-    """A parent removed from a whole series: they never get into its rooms again."""
+    """A parent banned from a whole series: their enrolment ended, they never get into its rooms
+    again, and a new enrolment with their e-mail address waits for a coordinator's decision.
+
+    ``by_name`` is the name the acting staff member is shown by (a volunteer's alias), never a
+    real name they do not show; ``session_id`` is the room the ban was given in, if any.
+    """
 
     __tablename__ = "series_bans"
 
@@ -266,7 +271,8 @@ class SeriesBanRow(Base):
     enrolment_id: Mapped[int] = mapped_column(
         ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True
     )
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    by_name: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[datetime]
 
 
@@ -277,7 +283,8 @@ class ModerationLogRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    # Empty for actions taken outside a room (a ban given or lifted on the series page).
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     actor_name: Mapped[str] = mapped_column(String(60))
     actor_role: Mapped[str] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(30))
