@@ -152,12 +152,15 @@ class Relay:
             lambda: self._close_publication(state, publisher),
         )
         try:
-            for kind in KINDS:
+            # A transceiver only for the kinds offered: aiortc cannot answer with one that no
+            # m-line took up, so a microphone without a camera (or the reverse) would fail.
+            offered = _offered_kinds(offer_sdp)
+            for kind in offered:
                 _negotiate_forwarded_codec(pc.addTransceiver(kind, direction="recvonly"))
             await self._apply(pc, RTCSessionDescription(sdp=offer_sdp, type="offer"))
             incoming = [t for t in pc.getTransceivers() if t.receiver.track is not None]
-            if len(pc.getTransceivers()) > len(KINDS) or not incoming:
-                raise TupaError(ErrorCode.INVALID_INPUT, reason="one audio and one video at most")
+            if not incoming:
+                raise TupaError(ErrorCode.INVALID_INPUT, reason="no audio or video to receive")
             for t in incoming:
                 self._forward(publication, t, paused=(publisher, t.kind) in state.paused)
             await pc.setLocalDescription(await pc.createAnswer())
@@ -397,6 +400,21 @@ def _raise_not_found_if_left(exc: BaseException, current: bool, **params: str) -
     """A failure caused by the person leaving mid-negotiation reports that, not the symptom."""
     if not current and isinstance(exc, Exception) and not isinstance(exc, TupaError):
         raise TupaError(ErrorCode.NOT_FOUND, **params) from exc
+
+
+def _offered_kinds(offer_sdp: str) -> list[str]:
+    """The media kinds of the offer's m-lines that the relay forwards, each at most once.
+
+    Raises ``INVALID_INPUT`` for an offer with more than one m-line of a kind.
+    """
+    kinds = [
+        kind
+        for line in offer_sdp.splitlines()
+        if line.startswith("m=") and (kind := line[2:].split(" ", 1)[0]) in KINDS
+    ]
+    if len(kinds) != len(set(kinds)):
+        raise TupaError(ErrorCode.INVALID_INPUT, reason="one audio and one video at most")
+    return kinds
 
 
 def _negotiate_forwarded_codec(transceiver: RTCRtpTransceiver) -> None:

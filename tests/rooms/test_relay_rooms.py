@@ -35,10 +35,12 @@ class Browser:
         self.frames: dict[str, Counter[str]] = {}
         self._readers: list[asyncio.Task[None]] = []
 
-    async def publish(self) -> None:
+    async def publish(self, kinds: tuple[str, ...] = ("audio", "video")) -> None:
         self.upstream = pc = peer_connection()
-        pc.addTrack(AudioStreamTrack())
-        pc.addTrack(MovingStripes())
+        if "audio" in kinds:
+            pc.addTrack(AudioStreamTrack())
+        if "video" in kinds:
+            pc.addTrack(MovingStripes())
         await pc.setLocalDescription(await pc.createOffer())
         sdp = pc.localDescription.sdp
         await self.client.send(type="relay", kind="publish", sdp=sdp, cid="publish-1")
@@ -183,6 +185,24 @@ async def test_a_stopped_microphone_stops_at_the_relay_and_comes_back(
     await b.expect("av", peer=a.peer, mic_allowed=True)
     await a.send(type="av", mic=True, camera=True, blurred=False)  # and they switch it on again
     await eventually(lambda: heard["audio"] > audio_then + 20)
+
+
+async def test_a_parent_with_a_microphone_only_is_heard_through_the_relay(
+    live_server, org, clock, browsers
+):
+    live_server.app.state.hub.mesh_limit = 1  # two people who may publish: the relay
+    room, _facilitator, parents = await open_room_with_parents(
+        live_server, org, clock, "Mustikka", "Puolukka", media_mode=MediaMode.GROUP
+    )
+    a, b = parents["Mustikka"], parents["Puolukka"]
+    await a.send(type="av", mic=True, camera=False, blurred=False)
+    await browsers(a).publish(kinds=("audio",))
+    await b.expect("av", peer=a.peer, relay=1)
+    listener = browsers(b)
+    await listener.subscribe(a.peer)
+
+    await eventually(lambda: listener.frames[a.peer]["audio"] >= 20)
+    assert relay_of(live_server).stats()[str(room.session_id)].publishers == (a.peer,)
 
 
 async def test_turning_ones_own_microphone_off_stops_it_at_the_relay(

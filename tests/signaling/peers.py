@@ -50,23 +50,28 @@ def peer_connection() -> RTCPeerConnection:
 
 
 class Publisher:
-    """Sends audio and video; counts the keyframe requests (PLI/FIR) that reach its camera."""
+    """Sends audio and video (or one of them); counts the keyframe requests (PLI/FIR) that
+    reach its camera."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.pc = peer_connection()
         self.keyframe_requests = 0
 
-    async def publish(self, relay: MediaRelay, room: str = ROOM) -> None:
-        self.pc.addTrack(AudioStreamTrack())
-        camera = self.pc.addTrack(MovingStripes())
-        force_keyframe = camera._send_keyframe
+    async def publish(
+        self, relay: MediaRelay, room: str = ROOM, kinds: tuple[str, ...] = ("audio", "video")
+    ) -> None:
+        if "audio" in kinds:
+            self.pc.addTrack(AudioStreamTrack())
+        if "video" in kinds:
+            camera = self.pc.addTrack(MovingStripes())
+            force_keyframe = camera._send_keyframe
 
-        def counted() -> None:
-            self.keyframe_requests += 1
-            force_keyframe()
+            def counted() -> None:
+                self.keyframe_requests += 1
+                force_keyframe()
 
-        setattr(camera, "_send_keyframe", counted)  # noqa: B010
+            setattr(camera, "_send_keyframe", counted)  # noqa: B010
         await self.pc.setLocalDescription(await self.pc.createOffer())
         answer = await relay.publish(room, self.name, self.pc.localDescription.sdp)
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 import av
 import pytest
 from aiortc import (
+    AudioStreamTrack,
     RTCRtpCodecParameters,
     RTCRtpSender,
 )
@@ -342,6 +343,35 @@ async def test_closing_the_relay_leaves_no_connection_or_task_behind(stage: Stag
     assert not [t.name for t in threading.enumerate() if t.name.endswith("-decoder")]
     with pytest.raises(RuntimeError):
         await stage.relay.publish(ROOM, "puolukka", "v=0")
+
+
+@pytest.mark.parametrize("kind", ["audio", "video"])
+async def test_a_publisher_of_one_kind_only_is_forwarded_to_subscribers(
+    stage: Stage, kind: str
+) -> None:
+    publisher = Publisher("puolukka")
+    stage.clients.append(publisher)
+    await publisher.publish(stage.relay, kinds=(kind,))
+    subscriber = await stage.subscriber("kuusi")
+
+    await eventually(lambda: subscriber.frames[kind] >= 15)
+    room = stage.relay.stats()[ROOM]
+    assert room.publishers == ("puolukka",)
+    assert set(room.subscriptions[0].forwarded) == {kind}
+
+
+async def test_an_offer_of_two_tracks_of_one_kind_is_invalid_input() -> None:
+    relay = Relay()
+    pc = peer_connection()
+    pc.addTrack(AudioStreamTrack())
+    pc.addTrack(AudioStreamTrack())
+    await pc.setLocalDescription(await pc.createOffer())
+    with pytest.raises(TupaError) as raised:
+        await relay.publish(ROOM, "puolukka", pc.localDescription.sdp)
+    assert raised.value.code is ErrorCode.INVALID_INPUT
+    assert relay.stats() == {}
+    await pc.close()
+    await relay.close()
 
 
 async def test_subscribing_to_someone_not_publishing_is_not_found() -> None:
