@@ -14,12 +14,13 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.enrolment.rules import SeriesStatus
 from server.enrolment.service import EnrolmentRequest, enrol
 from server.evaluation.answers import program_questionnaire, save_questionnaire
 from server.evaluation.questionnaires import Question, QuestionKind, QuestionnaireKind
 from server.organisation import Organisation
 from server.scheduling.recurrence import Cadence, RecurrenceRule
-from server.scheduling.series import LifeSituation, MediaMode, SeriesStatus
+from server.scheduling.series import LifeSituation, MediaMode
 from server.scheduling.service import SeriesPlan, plan_series
 from server.storage.tables import (
     EnrolmentRow,

@@ -9,11 +9,18 @@ from datetime import datetime
 from enum import StrEnum
 
 from server.errors import ErrorCode, TupaError
-from server.scheduling.series import Occupancy, SeriesStatus, enrolment_is_open
 
 PSEUDONYM_MIN = 2
 PSEUDONYM_MAX = 40
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
+
+
+# A series' status and how full it is belong here rather than in scheduling, which builds on
+# enrolment (cancelling a series ends its enrolments): both are about whether parents may enrol.
+class SeriesStatus(StrEnum):
+    OPEN = "open"  # enrolment runs; the series has not been confirmed yet
+    CONFIRMED = "confirmed"  # the coordinator decided it runs
+    CANCELLED = "cancelled"
 
 
 class EnrolmentStatus(StrEnum):
@@ -38,6 +45,24 @@ ACTIVE_STATUSES = (
 
 
 @dataclass(frozen=True)
+class Occupancy:
+    """How full a series is, as a parent and a coordinator see it."""
+
+    capacity: int
+    min_size: int
+    enrolled: int
+    waitlisted: int
+
+    @property
+    def seats_left(self) -> int:
+        return max(0, self.capacity - self.enrolled)
+
+    @property
+    def below_minimum(self) -> bool:
+        return self.enrolled < self.min_size
+
+
+@dataclass(frozen=True)
 class Seat:
     pass
 
@@ -48,6 +73,11 @@ class WaitlistPlace:
 
 
 Decision = Seat | WaitlistPlace
+
+
+def enrolment_is_open(status: SeriesStatus, deadline: datetime, now: datetime) -> bool:
+    """Parents may enrol until the deadline unless the series was cancelled."""
+    return status is not SeriesStatus.CANCELLED and now < deadline
 
 
 def decide(

@@ -18,7 +18,9 @@ from server.enrolment.questions import Question, check_answers
 from server.enrolment.rules import (
     ACTIVE_STATUSES,
     EnrolmentStatus,
+    Occupancy,
     Seat,
+    SeriesStatus,
     clean_email,
     clean_pseudonym,
     decide,
@@ -28,7 +30,6 @@ from server.enrolment.rules import (
 from server.errors import ErrorCode, TupaError
 from server.notify.notices import NoticeKind, tell
 from server.organisation import Organisation
-from server.scheduling.series import Occupancy, SeriesStatus
 from server.settings import Language
 from server.storage.tables import EnrolmentRow, NoticeRow, SeriesBanRow, SeriesRow
 

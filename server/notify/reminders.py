@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.enrolment.rules import EnrolmentStatus
+from server.enrolment.rules import EnrolmentStatus, SeriesStatus
 from server.enrolment.service import occupancy
 from server.i18n import N_, Translator
 from server.notify.outbox import Mail, enqueue
 from server.organisation import Organisation
 from server.people.roles import Role
-from server.scheduling.series import SeriesStatus, SessionStatus
+from server.scheduling.series import SessionStatus
 from server.storage.tables import EnrolmentRow, SeriesRow, SessionRow, StaffRow
 
 REMINDER_SUBJECT = N_("Reminder: %(series)s %(start)s")

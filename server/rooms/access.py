@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.enrolment.rules import EnrolmentStatus
+from server.enrolment.rules import EnrolmentStatus, SeriesStatus
 from server.enrolment.service import enrolment_by_token
 from server.errors import ErrorCode, TupaError
 from server.people.roles import Role
@@ -15,7 +15,7 @@ from server.people.service import shown_name, staff_by_id
 from server.rooms.frames import CloseCode
 from server.rooms.state import ParticipantRole
 from server.rooms.store import Entrant, is_banned
-from server.scheduling.series import SeriesStatus, SessionStatus
+from server.scheduling.series import SessionStatus
 from server.storage.tables import SessionRow
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from server.enrolment.rules import Occupancy, SeriesStatus
 from server.errors import ErrorCode, TupaError
 
 MAX_CAPACITY = 200
@@ -18,12 +18,6 @@ class MediaMode(StrEnum):
     CHAT = "chat"
     GROUP = "group"
     STAGE = "stage"
-
-
-class SeriesStatus(StrEnum):
-    OPEN = "open"  # enrolment runs; the series has not been confirmed yet
-    CONFIRMED = "confirmed"  # the coordinator decided it runs
-    CANCELLED = "cancelled"
 
 
 class SessionStatus(StrEnum):
@@ -40,24 +34,6 @@ class LifeSituation(StrEnum):
     SCHOOL_AGE = "school_age"
     CHILD_PROTECTION = "child_protection"
     WELLBEING = "wellbeing"
-
-
-@dataclass(frozen=True)
-class Occupancy:
-    """How full a series is, as a parent and a coordinator see it."""
-
-    capacity: int
-    min_size: int
-    enrolled: int
-    waitlisted: int
-
-    @property
-    def seats_left(self) -> int:
-        return max(0, self.capacity - self.enrolled)
-
-    @property
-    def below_minimum(self) -> bool:
-        return self.enrolled < self.min_size
 
 
 def validate_sizes(capacity: int, min_size: int) -> None:
@@ -77,11 +53,6 @@ def needs_decision(
     the coordinator must see this at the deadline, not on the day of the first session.
     """
     return status is SeriesStatus.OPEN and now >= deadline and occupancy.below_minimum
-
-
-def enrolment_is_open(status: SeriesStatus, deadline: datetime, now: datetime) -> bool:
-    """Parents may enrol until the deadline unless the series was cancelled."""
-    return status is not SeriesStatus.CANCELLED and now < deadline
 
 
 def check_can_move(status: SessionStatus, new_start: datetime, now: datetime) -> None:

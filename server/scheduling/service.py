@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.enrolment.questions import Question
-from server.enrolment.rules import ACTIVE_STATUSES, EnrolmentStatus
+from server.enrolment.rules import ACTIVE_STATUSES, EnrolmentStatus, Occupancy, SeriesStatus
 from server.enrolment.service import lock_series, occupancy
 from server.errors import ErrorCode, TupaError
 from server.notify.notices import NoticeKind, tell
@@ -22,8 +22,6 @@ from server.scheduling.series import (
     MAX_THEMES,
     LifeSituation,
     MediaMode,
-    Occupancy,
-    SeriesStatus,
     SessionStatus,
     check_can_move,
     needs_decision,

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from server.enrolment.questions import Question
-from server.scheduling.series import Occupancy
+from server.enrolment.rules import Occupancy
 from server.scheduling.service import SeriesListing
 from server.storage.tables import SeriesRow, SessionRow
 

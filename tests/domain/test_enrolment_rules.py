@@ -3,9 +3,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.enrolment.questions import Question, check_answers, define_questions
-from server.enrolment.rules import Seat, WaitlistPlace, clean_email, clean_pseudonym, decide
+from server.enrolment.rules import (
+    Occupancy,
+    Seat,
+    SeriesStatus,
+    WaitlistPlace,
+    clean_email,
+    clean_pseudonym,
+    decide,
+)
 from server.errors import ErrorCode, TupaError
-from server.scheduling.series import Occupancy, SeriesStatus, needs_decision
+from server.scheduling.series import needs_decision
 
 T0 = datetime(2026, 10, 12, 9, 0, tzinfo=UTC)
 DEADLINE = T0 + timedelta(days=3)

@@ -8,12 +8,12 @@ from fastapi.responses import Response
 from server.calendar import ics
 from server.enrolment import service as enrolment_service
 from server.enrolment.questions import Question
-from server.enrolment.rules import PSEUDONYM_MAX
+from server.enrolment.rules import PSEUDONYM_MAX, SeriesStatus, enrolment_is_open
 from server.enrolment.service import EnrolmentRequest
 from server.errors import ErrorCode, TupaError
 from server.people.service import shown_name
 from server.scheduling import service as scheduling
-from server.scheduling.series import LifeSituation, SeriesStatus, enrolment_is_open
+from server.scheduling.series import LifeSituation
 from server.storage.tables import SeriesRow
 from server.web.deps import Csrf, Db, Id, Now, Org, T
 from server.web.forms import FormReader, invalid_fields

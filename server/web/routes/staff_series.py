@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.enrolment import service as enrolment_service
 from server.enrolment.questions import MAX_QUESTIONS, Question, define_questions
+from server.enrolment.rules import SeriesStatus
 from server.errors import ErrorCode, TupaError
 from server.organisation import Organisation
 from server.people.roles import Role
@@ -24,7 +25,7 @@ from server.scheduling.recurrence import (
     session_starts,
     to_utc,
 )
-from server.scheduling.series import LifeSituation, MediaMode, SeriesStatus, needs_decision
+from server.scheduling.series import LifeSituation, MediaMode, needs_decision
 from server.scheduling.service import SeriesPlan
 from server.storage.tables import ProgramRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, StaffMember
