@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import AccessChange, AccessReason
-from server.enrolment.rules import ACTIVE_STATUSES, EnrolmentStatus, email_key
+from server.enrolment.rules import ACTIVE_STATUSES, EnrolmentStatus, SeriesStatus, email_key
 from server.enrolment.service import (
     end_as_banned,
     enrolment_in_series,
@@ -26,7 +26,6 @@ from server.enrolment.service import (
 from server.errors import ErrorCode, TupaError
 from server.notify.notices import NoticeKind, tell
 from server.organisation import Organisation
-from server.scheduling.series import SeriesStatus
 from server.storage.db import after_commit
 from server.storage.tables import (
     EnrolmentRow,
