@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 from server.lifecycle import OwnedTask
 from server.notify.outbox import Mailer, OutboxDispatcher
-from server.notify.reminders import enqueue_decision_requests, enqueue_due_reminders
 from server.organisation import Organisation
 from server.rooms.retention import purge_expired_chats
+from server.scheduling.reminders import enqueue_decision_requests, enqueue_due_reminders
 from server.scheduling.service import series_needing_decision
 from server.settings import Settings
 from server.storage.db import Database

@@ -1,8 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
-from server.notify.reminders import reminder_due
 from server.people.lockout import LockoutPolicy
 from server.people.roles import Role, public_name
+from server.scheduling.reminders import reminder_due
 
 T0 = datetime(2026, 10, 12, 9, 0, tzinfo=UTC)
 
