@@ -13,6 +13,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from server.enrolment.bans import ban
+from server.enrolment.service import is_banned as is_banned  # bans belong to enrolment now
+from server.organisation import Organisation
 from server.rooms.state import (
     Audience,
     Event,
@@ -25,6 +28,7 @@ from server.rooms.state import (
     RoomStatus,
 )
 from server.scheduling.series import MediaMode
+from server.settings import get_settings
 from server.storage.idempotent import insert_unless_exists
 from server.storage.tables import (
     ModerationLogRow,
@@ -32,7 +36,6 @@ from server.storage.tables import (
     RoomEventRow,
     RoomMemberRow,
     RoomRow,
-    SeriesBanRow,
     SessionRow,
 )
 
@@ -381,14 +384,12 @@ async def _moderation_effects(
         target.status = MemberStatus.BANNED.value
         session = await db.get(SessionRow, session_id)
         assert session is not None and target.enrolment_id is not None
-        await insert_unless_exists(
-            db,
-            SeriesBanRow,
-            ["series_id", "enrolment_id"],
-            series_id=session.series_id,
-            enrolment_id=target.enrolment_id,
-            session_id=session_id,
-            created_at=now,
+        # The enrolment feature owns bans: it ends the enrolment and frees the seat. The room
+        # logs the action itself just below. TODO(lead): pass the app's Organisation down.
+        by = await db.scalar(select(RoomMemberRow.name).where(RoomMemberRow.peer == event.actor))
+        org = Organisation.from_settings(get_settings())
+        await ban(
+            db, org, session.series_id, target.enrolment_id, now, by or "?", session_id, log=False
         )
     detail = {"until": data["until"]} if action == "muted" else {}
     await _log(db, session_id, event, action, data["peer"], now, detail)
@@ -493,11 +494,6 @@ async def presence_ended(db: AsyncSession, presence_id: int, now: datetime) -> N
         .where(PresenceRow.id == presence_id, PresenceRow.left_at.is_(None))
         .values(left_at=now)
     )
-
-
-async def is_banned(db: AsyncSession, series_id: int, enrolment_id: int) -> bool:
-    row = await db.get(SeriesBanRow, (series_id, enrolment_id))
-    return row is not None
 
 
 async def member_by_peer(db: AsyncSession, peer: str) -> RoomMemberRow | None:
