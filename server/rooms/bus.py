@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from server.lifecycle import OwnedTask
-from server.rooms.state import Audience, Event
+from server.rooms.events import Audience, Event, EventType
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,6 @@ def encode(session_id: int, events: list[Event]) -> bytes:
                 "t": e.type,
                 "d": e.data,
                 "a": e.audience.to_json(),
-                "l": e.lasting,
                 "ac": e.actor,
                 "c": e.cid,
                 "q": e.seq,
@@ -203,7 +202,9 @@ def encode(session_id: int, events: list[Event]) -> bytes:
 def decode(payload: bytes) -> tuple[int, list[Event]]:
     body = json.loads(payload)
     events = [
-        Event(e["t"], e["d"], Audience.from_json(e["a"]), e["l"], e["ac"], e["c"], e["q"], e["o"])
+        Event(
+            EventType(e["t"]), e["d"], Audience.from_json(e["a"]), e["ac"], e["c"], e["q"], e["o"]
+        )
         for e in body["e"]
     ]
     return int(body["s"]), events

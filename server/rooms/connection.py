@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
+from server.rooms.events import Event
 from server.rooms.frames import CloseCode, RoomError
 from server.rooms.limits import SIGNAL_BURST, SIGNAL_RATE_PER_SECOND, TokenBucket
-from server.rooms.state import Event
 
 SendText = Callable[[str], Awaitable[None]]
 WriteNow = Callable[[bytes], bool]  # write an encoded frame now; False when the socket is full

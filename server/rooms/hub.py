@@ -33,6 +33,7 @@ from server.rooms.connection import (
     SendText,
     WriteNow,
 )
+from server.rooms.events import MEMBERSHIP_CHANGES, WITH_EFFECTS, Event, EventType
 from server.rooms.frames import (
     Ask,
     Av,
@@ -58,15 +59,7 @@ from server.rooms.limits import (
 )
 from server.rooms.media import Topology, may_publish, topology
 from server.rooms.relay_link import RelayLink
-from server.rooms.state import (
-    Event,
-    Member,
-    MemberStatus,
-    ParticipantRole,
-    RoomState,
-    RoomStatus,
-    apply,
-)
+from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus, apply
 from server.rooms.store import (
     Entrant,
     load_state,
@@ -181,7 +174,7 @@ class RoomHub:
                 runtime.topology = topology(state)
                 self.rooms[session.id] = runtime
                 # Presence is not stored: ask the other instances who is connected there.
-                sync = Event("presence_sync", {}, protocol.NOBODY, False, origin=self.instance)
+                sync = Event(EventType.PRESENCE_SYNC, {}, protocol.NOBODY, origin=self.instance)
                 await self.bus.publish(session.id, [sync])
             return runtime
 
@@ -407,15 +400,15 @@ class RoomHub:
     async def _commit(self, runtime: RoomRuntime, events: list[Event]) -> list[Event]:
         """Store, apply locally at once (so the next decision sees it), and publish."""
         events = [e.from_instance(self.instance) for e in events]
-        needs_writing = any(e.lasting or e.type in _STORED_EFFECTS for e in events)
+        needs_writing = any(e.lasting or e.type in WITH_EFFECTS for e in events)
         stored = (
             await self.writer.write(runtime.state.session_id, events) if needs_writing else events
         )
         for event in stored:
             # Presence is left to delivery, which must see the change to tell others about it.
-            if event.type == "av":
+            if event.type is EventType.AV:
                 self._apply_av(runtime.state, event)
-            elif event.type != "presence":
+            elif event.type is not EventType.PRESENCE:
                 apply(runtime.state, event)
         await self.bus.publish(runtime.state.session_id, stored)
         return stored
@@ -492,7 +485,7 @@ class RoomHub:
         state = runtime.state
         was_online = _online(state, event)
         apply(state, event)
-        unchanged = event.type == "presence" and _online(state, event) == was_online
+        unchanged = event.type is EventType.PRESENCE and _online(state, event) == was_online
         if unchanged and (event.data.get("sync") or not event.data["online"]):
             return  # nothing changed for others: known already, or still here elsewhere
         # Serialised (and framed) once per room, not once per recipient.
@@ -502,7 +495,7 @@ class RoomHub:
             for conn in conns:
                 deliver_to(runtime, conn, event, out)
         self._follow_up(runtime, event)
-        if event.type in _MEMBERSHIP_CHANGES and state.mode is not MediaMode.CHAT:
+        if event.type in MEMBERSHIP_CHANGES and state.mode is not MediaMode.CHAT:
             self._check_topology(runtime)
 
     def _check_topology(self, runtime: RoomRuntime) -> None:
@@ -550,21 +543,21 @@ class RoomHub:
         """What an event means for local sockets beyond delivering it."""
         state = runtime.state
         data = event.data
-        if event.type == "status":
+        if event.type is EventType.STATUS:
             for conn in runtime.connections.get(data["peer"], []):
                 if data["status"] == MemberStatus.ADMITTED.value and conn.phase is Phase.LOBBY:
                     self._spawn(self._welcome_later(runtime, conn))
                 elif data["status"] == MemberStatus.DENIED.value:
                     conn.terminate(CloseCode.REMOVED)
-        elif event.type == "moderation" and data["action"] in ("removed", "banned"):
+        elif event.type is EventType.MODERATION and data["action"] in ("removed", "banned"):
             for conn in runtime.connections.get(data["peer"], []):
                 conn.terminate(CloseCode.REMOVED)
-        elif event.type == "presence_sync" and event.origin != self.instance:
+        elif event.type is EventType.PRESENCE_SYNC and event.origin != self.instance:
             self._spawn(self._share_presence(runtime))
-        elif event.type == "room" and state.status is RoomStatus.ENDED:
+        elif event.type is EventType.ROOM and state.status is RoomStatus.ENDED:
             for conn in runtime.local():
                 conn.terminate(CloseCode.ENDED)
-        elif event.type == "room" and state.status is RoomStatus.OPEN:
+        elif event.type is EventType.ROOM and state.status is RoomStatus.OPEN:
             for conns in runtime.connections.values():
                 for conn in conns:
                     if conn.phase is Phase.WAITING:
@@ -601,15 +594,9 @@ class RoomHub:
 # Commands that need no room-wide lock (see RoomHub.receive).
 _PERSONAL = (Send, Private, Ask, Hand, Report, Upvote, Ping, Signal, Av, RelayRequest)
 
-# Events after which the room's media topology may have changed.
-_MEMBERSHIP_CHANGES = frozenset({"presence", "status", "member", "moderation"})
-
-# Ephemeral events that still change the database (membership status, the moderation log).
-_STORED_EFFECTS = frozenset({"member", "status", "room", "media_moderation"})
-
 
 def _online(state: RoomState, event: Event) -> bool | None:
-    if event.type != "presence":
+    if event.type is not EventType.PRESENCE:
         return None
     member = state.members.get(event.data["peer"])
     return member.online if member else None

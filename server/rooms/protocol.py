@@ -14,15 +14,11 @@ from typing import Any
 
 from server.rooms import frames as f
 from server.rooms import media
+from server.rooms.events import CONNECTED, EVERYONE, MODERATORS, Audience, Event, EventType
 from server.rooms.frames import RoomError
 from server.rooms.state import (
-    CONNECTED,
-    EVERYONE,
     LEADER_ROLES,
-    MODERATORS,
-    Audience,
     AvState,
-    Event,
     Member,
     MemberStatus,
     ParticipantRole,
@@ -73,13 +69,11 @@ def decide(state: RoomState, actor: Member, command: f.Command, now: datetime) -
 def arrive(state: RoomState, member: Member) -> list[Event]:
     """Events for a person whose first connection just arrived (status already decided)."""
     data = {**member.public(), "status": member.status.value}
-    events = [Event("member", data, NOBODY, lasting=False, actor=member.peer)]
+    events = [Event(EventType.MEMBER, data, NOBODY, actor=member.peer)]
     if member.status is MemberStatus.LOBBY:
-        events.append(Event("lobby_joined", member.public(), MODERATORS, lasting=False))
+        events.append(Event(EventType.LOBBY_JOINED, member.public(), MODERATORS))
     else:
-        events.append(
-            Event("presence", {**member.public(), "online": True}, EVERYONE, lasting=False)
-        )
+        events.append(Event(EventType.PRESENCE, {**member.public(), "online": True}, EVERYONE))
     return events
 
 
@@ -88,11 +82,11 @@ def still_here(member: Member) -> list[Event]:
     presence = {**member.public(), "online": True, "sync": True}
     if member.status is MemberStatus.LOBBY:
         return [
-            Event("presence", presence, NOBODY, lasting=False),
-            Event("lobby_joined", member.public(), MODERATORS, lasting=False),
+            Event(EventType.PRESENCE, presence, NOBODY),
+            Event(EventType.LOBBY_JOINED, member.public(), MODERATORS),
         ]
     if member.status is MemberStatus.ADMITTED:
-        return [Event("presence", presence, EVERYONE, lasting=False)]
+        return [Event(EventType.PRESENCE, presence, EVERYONE)]
     return []
 
 
@@ -101,12 +95,12 @@ def depart(state: RoomState, member: Member) -> list[Event]:
     offline = {**member.public(), "online": False}
     if member.status is MemberStatus.LOBBY:
         return [
-            Event("presence", offline, NOBODY, lasting=False),
-            Event("lobby_left", member.public(), MODERATORS, lasting=False),
+            Event(EventType.PRESENCE, offline, NOBODY),
+            Event(EventType.LOBBY_LEFT, member.public(), MODERATORS),
         ]
     # Someone removed or banned was already announced as gone: only the replicas need to know.
     audience = EVERYONE if member.status is MemberStatus.ADMITTED else NOBODY
-    return [Event("presence", offline, audience, lasting=False)]
+    return [Event(EventType.PRESENCE, offline, audience)]
 
 
 def entry_status(state: RoomState, member: Member | None, role: ParticipantRole) -> MemberStatus:
@@ -147,7 +141,7 @@ def _send(state: RoomState, actor: Member, command: f.Send, now: datetime) -> De
     if blocked:
         return blocked
     data = _authored(actor, now, command.text)
-    return Decision([Event("message", data, EVERYONE, True, actor.peer, command.cid)])
+    return Decision([Event(EventType.MESSAGE, data, EVERYONE, actor.peer, command.cid)])
 
 
 def _private(state: RoomState, actor: Member, command: f.Private, now: datetime) -> Decision:
@@ -170,7 +164,7 @@ def _private(state: RoomState, actor: Member, command: f.Private, now: datetime)
     if blocked:
         return blocked
     data = {**_authored(actor, now, command.text), "to": other.peer}
-    return Decision([Event("private", data, Audience(peers=pair), True, actor.peer, command.cid)])
+    return Decision([Event(EventType.PRIVATE, data, Audience(peers=pair), actor.peer, command.cid)])
 
 
 def _question_audience(state: RoomState, author: str, status: str) -> Audience:
@@ -191,7 +185,7 @@ def _ask(state: RoomState, actor: Member, command: f.Ask, now: datetime) -> Deci
     status = "pending" if state.questions_premoderated and not actor.is_staff else "approved"
     data = {**_authored(actor, now, command.text), "status": status, "votes": 0}
     audience = _question_audience(state, actor.peer, status)
-    return Decision([Event("question", data, audience, True, actor.peer, command.cid)])
+    return Decision([Event(EventType.QUESTION, data, audience, actor.peer, command.cid)])
 
 
 def _upvote(state: RoomState, actor: Member, command: f.Upvote, now: datetime) -> Decision:
@@ -206,14 +200,14 @@ def _upvote(state: RoomState, actor: Member, command: f.Upvote, now: datetime) -
         "votes": len(question.voters) + 1,
         "voter": actor.peer,
     }
-    return Decision([Event("question_update", data, EVERYONE, True, actor.peer)])
+    return Decision([Event(EventType.QUESTION_UPDATE, data, EVERYONE, actor.peer)])
 
 
 def _hand(state: RoomState, actor: Member, command: f.Hand, now: datetime) -> Decision:
     if actor.hand == command.raised:
         return Decision()
     data = {"peer": actor.peer, "raised": command.raised}
-    return Decision([Event("hand", data, EVERYONE, False, actor.peer)])
+    return Decision([Event(EventType.HAND, data, EVERYONE, actor.peer)])
 
 
 def _visible_message(state: RoomState, actor: Member, seq: int) -> bool:
@@ -227,7 +221,7 @@ def _report(state: RoomState, actor: Member, command: f.Report, now: datetime) -
     if not _visible_message(state, actor, command.seq):
         return refuse(RoomError.UNKNOWN_MESSAGE)
     data = {"message": command.seq, "by": actor.peer, "reason": command.reason}
-    return Decision([Event("report", data, MODERATORS, True, actor.peer)])
+    return Decision([Event(EventType.REPORT, data, MODERATORS, actor.peer)])
 
 
 Handler = Callable[[RoomState, Member, Any, datetime], Decision]
@@ -260,7 +254,7 @@ def _signal(state: RoomState, actor: Member, command: f.Signal, now: datetime) -
     if command.kind is f.SignalKind.CANDIDATE:
         data["candidate"] = command.candidate.wire() if command.candidate else None
     audience = Audience(peers=frozenset({target.peer}))
-    return Decision([Event("signal", data, audience, False, actor.peer)])
+    return Decision([Event(EventType.SIGNAL, data, audience, actor.peer)])
 
 
 def _sending_refusal(actor: Member, state: RoomState, sdp: str) -> RoomError | None:
@@ -326,7 +320,7 @@ def relay_ended(member: Member) -> list[Event]:
 
 
 def _av_event(target: Member, av: AvState, actor: Member) -> Event:
-    return Event("av", {"peer": target.peer, **av.public()}, EVERYONE, False, actor.peer)
+    return Event(EventType.AV, {"peer": target.peer, **av.public()}, EVERYONE, actor.peer)
 
 
 def _av(state: RoomState, actor: Member, command: f.Av, now: datetime) -> Decision:
@@ -375,7 +369,7 @@ def _av_control(state: RoomState, actor: Member, command: f.AvControl, now: date
     return Decision(
         [
             _av_event(target, av, actor),
-            Event("media_moderation", logged, NOBODY, False, actor.peer),
+            Event(EventType.MEDIA_MODERATION, logged, NOBODY, actor.peer),
         ]
     )
 
@@ -401,14 +395,15 @@ def _target(state: RoomState, peer: str) -> Member | None:
 
 
 def _moderation(actor: Member, action: str, **data: object) -> Event:
-    return Event("moderation", {"action": action, **data}, EVERYONE, True, actor.peer)
+    return Event(EventType.MODERATION, {"action": action, **data}, EVERYONE, actor.peer)
 
 
-def _admit_one(state: RoomState, target: Member) -> list[Event]:
+def _admit_one(state: RoomState, actor: Member, target: Member) -> list[Event]:
+    """``actor`` is the moderator who let ``target`` in (the moderation log names them)."""
     return [
-        Event("status", {"peer": target.peer, "status": "admitted"}, NOBODY, False, target.peer),
-        Event("lobby_left", target.public(), MODERATORS, False),
-        Event("presence", {**target.public(), "online": True}, EVERYONE, False),
+        Event(EventType.STATUS, {"peer": target.peer, "status": "admitted"}, NOBODY, actor.peer),
+        Event(EventType.LOBBY_LEFT, target.public(), MODERATORS),
+        Event(EventType.PRESENCE, {**target.public(), "online": True}, EVERYONE),
     ]
 
 
@@ -416,13 +411,13 @@ def _admit(state: RoomState, actor: Member, command: f.Admit, now: datetime) -> 
     target = _target(state, command.peer)
     if target is None or target.status is not MemberStatus.LOBBY:
         return refuse(RoomError.UNKNOWN_PEER)
-    return Decision(_admit_one(state, target))
+    return Decision(_admit_one(state, actor, target))
 
 
 def _admit_all(state: RoomState, actor: Member, command: f.AdmitAll, now: datetime) -> Decision:
     events: list[Event] = []
     for target in state.lobby_members():
-        events += _admit_one(state, target)
+        events += _admit_one(state, actor, target)
     return Decision(events)
 
 
@@ -432,8 +427,8 @@ def _deny(state: RoomState, actor: Member, command: f.Deny, now: datetime) -> De
         return refuse(RoomError.UNKNOWN_PEER)
     return Decision(
         [
-            Event("status", {"peer": target.peer, "status": "denied"}, NOBODY, False, actor.peer),
-            Event("lobby_left", target.public(), MODERATORS, False),
+            Event(EventType.STATUS, {"peer": target.peer, "status": "denied"}, NOBODY, actor.peer),
+            Event(EventType.LOBBY_LEFT, target.public(), MODERATORS),
         ]
     )
 
@@ -445,7 +440,7 @@ def _delete(state: RoomState, actor: Member, command: f.Delete, now: datetime) -
     if info.kind == "private" and actor.peer not in info.peers:
         return refuse(RoomError.UNKNOWN_MESSAGE)  # a private thread is not a moderator's to see
     audience = Audience(peers=info.peers) if info.kind == "private" else EVERYONE
-    return Decision([Event("deleted", {"message": command.seq}, audience, True, actor.peer)])
+    return Decision([Event(EventType.DELETED, {"message": command.seq}, audience, actor.peer)])
 
 
 def _removable(state: RoomState, actor: Member, peer: str) -> Member | Decision:
@@ -481,7 +476,7 @@ def _ban(state: RoomState, actor: Member, command: f.Ban, now: datetime) -> Deci
 
 def _room_event(state: RoomState, actor: Member, **changes: object) -> Event:
     # Not lasting: a welcome always carries the current settings, so nobody needs to replay them.
-    return Event("room", {**state.settings(), **changes}, CONNECTED, False, actor.peer)
+    return Event(EventType.ROOM, {**state.settings(), **changes}, CONNECTED, actor.peer)
 
 
 def _lock(state: RoomState, actor: Member, command: f.Lock, now: datetime) -> Decision:
@@ -510,7 +505,7 @@ def _moderate_question(
     # A question hidden before anyone but staff saw it stays between staff and its author.
     stays_private = question.status == "pending" and status == "hidden"
     audience = _question_audience(state, question.author, "pending" if stays_private else status)
-    return Decision([Event("question_update", data, audience, True, actor.peer)])
+    return Decision([Event(EventType.QUESTION_UPDATE, data, audience, actor.peer)])
 
 
 _MODERATOR: dict[type, Handler] = {
@@ -548,7 +543,7 @@ def _leader_command(state: RoomState, actor: Member, command: f.Command, now: da
         events = [_room_event(state, actor, lobby=command.enabled)]
         if not command.enabled:  # turning the lobby off lets everyone waiting in
             for target in state.lobby_members():
-                events += _admit_one(state, target)
+                events += _admit_one(state, actor, target)
         return Decision(events)
     assert isinstance(command, f.VolunteersModerate)
     return Decision([_room_event(state, actor, volunteers_moderate=command.allowed)])

@@ -19,8 +19,9 @@ from typing import Any, Protocol
 
 from server.errors import ErrorCode, TupaError
 from server.rooms import protocol
+from server.rooms.events import Event
 from server.rooms.frames import RelayKind, RelayRequest, RoomError
-from server.rooms.state import Event, Member, RoomState
+from server.rooms.state import Member, RoomState
 from signaling.interface import KINDS, MediaRelay, RelayUnavailable
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from server.rooms.events import Audience, Event, EventType
 from server.scheduling.series import MediaMode
 
 MAX_REMEMBERED_CIDS = 20_000
@@ -118,66 +119,6 @@ class Question:
     asked: dict[str, Any] = field(default_factory=dict)  # author's name, role, text and time
 
 
-@dataclass(frozen=True)
-class Audience:
-    """Who may receive an event. The server decides; nothing is hidden by the client."""
-
-    everyone: bool = False  # every admitted person
-    connected: bool = False  # everyone connected, also those waiting or in the lobby
-    moderators: bool = False
-    peers: frozenset[str] = frozenset()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "e": self.everyone,
-            "c": self.connected,
-            "m": self.moderators,
-            "p": sorted(self.peers),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Audience:
-        return cls(bool(data["e"]), bool(data["c"]), bool(data["m"]), frozenset(data["p"]))
-
-
-EVERYONE = Audience(everyone=True)
-CONNECTED = Audience(connected=True)
-MODERATORS = Audience(moderators=True)
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something that happened in a room. ``lasting`` events are stored and get a ``seq``."""
-
-    type: str
-    data: dict[str, Any]
-    audience: Audience
-    lasting: bool
-    actor: str | None = None
-    cid: str | None = None
-    seq: int | None = None
-    origin: str | None = None  # the instance that produced it; never sent to clients
-
-    def wire(self) -> dict[str, Any]:
-        frame: dict[str, Any] = {"type": self.type}
-        if self.seq is not None:
-            frame["seq"] = self.seq
-        frame.update(self.data)
-        return frame
-
-    def with_seq(self, seq: int) -> Event:
-        return self._copy(seq, self.origin)
-
-    def from_instance(self, origin: str) -> Event:
-        return self._copy(self.seq, origin)
-
-    def _copy(self, seq: int | None, origin: str | None) -> Event:
-        # Spelled out rather than dataclasses.replace: this runs for every message.
-        return Event(
-            self.type, self.data, self.audience, self.lasting, self.actor, self.cid, seq, origin
-        )
-
-
 @dataclass
 class RoomState:
     session_id: int
@@ -228,12 +169,45 @@ class RoomState:
             "opens_at": self.opens_at.isoformat() if self.opens_at else None,
         }
 
+    def durable(self) -> dict[str, Any]:
+        """What a reload must give back: everything but who is connected where, raised hands and
+        microphones, which live only as long as the sockets. Members waiting in the lobby are
+        left out too: a person refused at the door has a membership row but never arrived."""
+        return {
+            "settings": self.settings(),
+            "last_seq": self.last_seq,
+            "members": {
+                m.peer: (m.name, m.role, m.status, m.muted_until, m.last_message_at)
+                for m in self.members.values()
+                if m.status is not MemberStatus.LOBBY
+            },
+            "messages": {
+                seq: (i.author, i.kind, i.peers, i.deleted) for seq, i in self.messages.items()
+            },
+            "questions": {
+                seq: (
+                    q.author,
+                    q.status,
+                    frozenset(q.voters),
+                    q.asked if seq in self.messages and not self.messages[seq].deleted else None,
+                )
+                for seq, q in self.questions.items()
+            },
+            "threads": frozenset(self.threads),
+            "cids": dict(self.cids),
+        }
+
     def lobby_members(self) -> list[Member]:
         return [m for m in self.members.values() if m.status is MemberStatus.LOBBY and m.online]
 
 
 def apply(state: RoomState, event: Event) -> None:
-    """Change ``state`` as ``event`` says. Every instance calls this for every event."""
+    """Change ``state`` as ``event`` says. Every instance calls this once for every event, live
+    and when a room is loaded from its stored events: there is no other reader of stored events.
+
+    Stored payloads may have been redacted since (a deleted message keeps who wrote it and when,
+    not its text), so the rules read only what redaction keeps.
+    """
     if event.seq is not None:
         state.last_seq = max(state.last_seq, event.seq)
     handler = _APPLY.get(event.type)
@@ -251,24 +225,30 @@ def _member(state: RoomState, peer: str | None) -> Member | None:
 
 def _on_message(state: RoomState, event: Event) -> None:
     assert event.seq is not None and event.actor is not None
-    state.messages[event.seq] = MessageInfo(event.actor, "message")
+    state.messages[event.seq] = MessageInfo(event.actor, "message", deleted=_redacted(event))
     member = _member(state, event.actor)
-    if member is not None:
-        member.last_message_at = datetime.fromisoformat(event.data["at"])
+    at = event.data.get("at")
+    if member is not None and at is not None:
+        member.last_message_at = datetime.fromisoformat(at)
 
 
 def _on_private(state: RoomState, event: Event) -> None:
     assert event.seq is not None and event.actor is not None
-    pair = frozenset({event.actor, event.data["to"]})
-    state.messages[event.seq] = MessageInfo(event.actor, "private", pair)
+    pair = event.audience.peers  # the two people of the thread, kept however the text is redacted
+    state.messages[event.seq] = MessageInfo(event.actor, "private", pair, _redacted(event))
     state.threads.add(pair)
 
 
 def _on_question(state: RoomState, event: Event) -> None:
     assert event.seq is not None and event.actor is not None
-    state.messages[event.seq] = MessageInfo(event.actor, "question")
-    asked = {k: event.data[k] for k in ("peer", "name", "role", "text", "at")}
-    state.questions[event.seq] = Question(event.actor, event.data["status"], asked=asked)
+    state.messages[event.seq] = MessageInfo(event.actor, "question", deleted=_redacted(event))
+    asked = {k: event.data[k] for k in ASKED_FIELDS if k in event.data}
+    status = event.data.get("status", "hidden")
+    state.questions[event.seq] = Question(event.actor, status, asked=asked)
+
+
+def _redacted(event: Event) -> bool:
+    return bool(event.data.get("deleted"))
 
 
 def _on_question_update(state: RoomState, event: Event) -> None:
@@ -363,17 +343,42 @@ def _on_moderation(state: RoomState, event: Event) -> None:
         member.hand = False
 
 
+def _on_access(state: RoomState, event: Event) -> None:
+    """A committed action outside the room: a ban or its lifting changes the member's status;
+    a cancelled session or series ends the room. Other reasons only close sockets."""
+    reason = event.data["reason"]
+    if reason in ENDS_ROOM:
+        state.status = RoomStatus.ENDED
+        return
+    member = _member(state, event.data.get("peer"))
+    if member is None:
+        return
+    if reason == "banned":
+        member.status = MemberStatus.BANNED
+        member.hand = False
+    elif reason == "unbanned" and member.status is MemberStatus.BANNED:
+        member.status = MemberStatus.REMOVED
+
+
+# Access reasons (server.access.AccessReason) after which the room is over.
+ENDS_ROOM = frozenset({"session_cancelled", "series_cancelled"})
+# What a question keeps of its asking; a deleted question keeps all but the text.
+ASKED_FIELDS = ("peer", "name", "role", "text", "at")
+
 _APPLY = {
-    "av": _on_av,
-    "message": _on_message,
-    "private": _on_private,
-    "question": _on_question,
-    "question_update": _on_question_update,
-    "deleted": _on_deleted,
-    "room": _on_room,
-    "member": _on_member,
-    "presence": _on_presence,
-    "hand": _on_hand,
-    "status": _on_status,
-    "moderation": _on_moderation,
+    EventType.AV: _on_av,
+    EventType.MESSAGE: _on_message,
+    EventType.PRIVATE: _on_private,
+    EventType.QUESTION: _on_question,
+    EventType.QUESTION_UPDATE: _on_question_update,
+    EventType.DELETED: _on_deleted,
+    EventType.ROOM: _on_room,
+    EventType.MEMBER: _on_member,
+    EventType.PRESENCE: _on_presence,
+    EventType.HAND: _on_hand,
+    EventType.STATUS: _on_status,
+    EventType.MODERATION: _on_moderation,
+    EventType.ACCESS: _on_access,
 }
+# Types whose events change the state (the others only pass through to those who see them).
+APPLIED = frozenset(_APPLY)

@@ -16,16 +16,15 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from server.enrolment.bans import ban
 from server.enrolment.service import is_banned as is_banned  # bans belong to enrolment now
 from server.organisation import Organisation
+from server.rooms.events import ONLY_LOGGED, Audience, Event, EventType
 from server.rooms.state import (
-    Audience,
-    Event,
+    ENDS_ROOM,
     Member,
     MemberStatus,
-    MessageInfo,
     ParticipantRole,
-    Question,
     RoomState,
     RoomStatus,
+    apply,
 )
 from server.scheduling.series import MediaMode
 from server.settings import get_settings
@@ -69,9 +68,10 @@ async def load_state(db: AsyncSession, session: SessionRow, opens_before: timede
         last_seq=room.last_seq,
         opens_at=session.starts_at - opens_before,
     )
-    for row in await db.scalars(
-        select(RoomMemberRow).where(RoomMemberRow.session_id == session.id)
-    ):
+    members = list(
+        await db.scalars(select(RoomMemberRow).where(RoomMemberRow.session_id == session.id))
+    )
+    for row in members:
         state.members[row.peer] = Member(
             row.peer, row.name, ParticipantRole(row.role), MemberStatus(row.status), row.muted_until
         )
@@ -80,31 +80,21 @@ async def load_state(db: AsyncSession, session: SessionRow, opens_before: timede
             RoomEventRow.seq,
             RoomEventRow.type,
             RoomEventRow.data,
+            RoomEventRow.audience,
             RoomEventRow.actor,
             RoomEventRow.cid,
-            RoomEventRow.deleted_at,
         )
         .where(RoomEventRow.session_id == session.id)
         .order_by(RoomEventRow.seq)
     )
-    for seq, kind, data, actor, cid, deleted_at in events:
-        if kind in ("message", "private", "question"):
-            peers = frozenset({actor, data["to"]}) if kind == "private" else frozenset()
-            state.messages[seq] = MessageInfo(actor, kind, peers, deleted_at is not None)
-            if kind == "private":
-                state.threads.add(peers)
-            if kind == "message" and actor in state.members:
-                state.members[actor].last_message_at = datetime.fromisoformat(data["at"])
-        if kind == "question":
-            asked = {k: data[k] for k in ("peer", "name", "role", "text", "at")}
-            state.questions[seq] = Question(actor, data["status"], asked=asked)
-        elif kind == "question_update" and data["question"] in state.questions:
-            question = state.questions[data["question"]]
-            question.status = data["status"]
-            if data.get("voter"):
-                question.voters.add(data["voter"])
-        if cid is not None:
-            state.cids[(actor, cid)] = seq
+    for seq, kind, data, audience, actor, cid in events:
+        apply(state, Event(EventType(kind), data, Audience.from_json(audience), actor, cid, seq))
+    # Who may be here is kept in the membership rows, written by the same events' effects and by
+    # actions outside the room's log since (a lifted ban): they have the last word.
+    for row in members:
+        member = state.members[row.peer]
+        member.status = MemberStatus(row.status)
+        member.muted_until = row.muted_until
     return state
 
 
@@ -169,7 +159,7 @@ async def write_events(
         for event in events:
             event = rows.add(session_id, event)
             stored.append(event)
-            if event.type not in _NO_EFFECTS:
+            if event.type not in ONLY_LOGGED:
                 # Effects may touch rows inserted earlier in this batch (a deletion of a
                 # message sent a moment before), so those go in first.
                 if earlier := rows.take():
@@ -193,7 +183,7 @@ def sequence_counts(batch: list[tuple[int, list[Event]]]) -> dict[int, int]:
 
 def only_logged(batch: list[tuple[int, list[Event]]]) -> bool:
     """Whether the batch's events change nothing but the event log (the hot path: chat)."""
-    return all(e.type in _NO_EFFECTS for _, events in batch for e in events)
+    return all(e.type in ONLY_LOGGED for _, events in batch for e in events)
 
 
 ROOM_EVENTS = RoomEventRow.metadata.tables["room_events"]
@@ -335,38 +325,94 @@ def _same(value: object) -> object:
     return value
 
 
-# Events that change nothing but the event log (the hot path: chat).
-_NO_EFFECTS = frozenset({"message", "private", "question", "question_update", "hand", "presence"})
-
-
 async def _effects(db: AsyncSession, session_id: int, event: Event, now: datetime) -> None:
     """What an event changes beyond the event log: memberships, bans, settings, the log."""
     data = event.data
-    if event.type in ("member", "status"):
+    if event.type in (EventType.MEMBER, EventType.STATUS):
         values: dict[str, object] = {"status": data["status"]}
         if data["status"] == MemberStatus.ADMITTED.value:
             values["admitted_at"] = now
         await db.execute(
             update(RoomMemberRow).where(RoomMemberRow.peer == data["peer"]).values(**values)
         )
-        if event.type == "status":
+        if event.type is EventType.STATUS:
             await _log(db, session_id, event, f"lobby_{data['status']}", data["peer"], now)
-    elif event.type == "deleted":
-        await db.execute(
-            update(RoomEventRow)
-            .where(RoomEventRow.session_id == session_id, RoomEventRow.seq == data["message"])
-            .values(deleted_at=now, data={"deleted": True})
+    elif event.type is EventType.DELETED:
+        author = await db.scalar(  # whose message it was: the log names them, never the text
+            select(RoomEventRow.actor).where(
+                RoomEventRow.session_id == session_id, RoomEventRow.seq == data["message"]
+            )
         )
-        await _log(db, session_id, event, "deleted_message", None, now)
-    elif event.type == "moderation":
+        await _redact(db, session_id, data["message"], now)
+        await _log(db, session_id, event, "deleted_message", author, now)
+    elif event.type is EventType.MODERATION:
         await _moderation_effects(db, session_id, event, now)
-    elif event.type == "room":
+    elif event.type is EventType.ROOM:
         await _room_effects(db, session_id, event, now)
-    elif event.type == "report":
+    elif event.type is EventType.REPORT:
         await _log(db, session_id, event, "report", None, now, {"message": data["message"]})
-    elif event.type == "media_moderation":
+    elif event.type is EventType.MEDIA_MODERATION:
         for action in data["actions"]:
             await _log(db, session_id, event, action, data["peer"], now)
+    elif event.type is EventType.ACCESS:
+        await _access_effects(db, session_id, event)
+
+
+async def _access_effects(db: AsyncSession, session_id: int, event: Event) -> None:
+    """Keep the rows a room is loaded from in step with what ``apply`` did with the change.
+
+    The action itself (the ban, the cancelled session) was committed by its service already.
+    """
+    reason = event.data["reason"]
+    if reason in ENDS_ROOM:
+        await db.execute(
+            update(RoomRow)
+            .where(RoomRow.session_id == session_id)
+            .values(status=RoomStatus.ENDED.value)
+        )
+        return
+    peer = event.data.get("peer")
+    if reason == "banned":
+        await db.execute(
+            update(RoomMemberRow)
+            .where(RoomMemberRow.peer == peer)
+            .values(status=MemberStatus.BANNED.value)
+        )
+    elif reason == "unbanned":
+        await db.execute(
+            update(RoomMemberRow)
+            .where(RoomMemberRow.peer == peer, RoomMemberRow.status == MemberStatus.BANNED.value)
+            .values(status=MemberStatus.REMOVED.value)
+        )
+
+
+async def _redact(db: AsyncSession, session_id: int, seq: int, now: datetime) -> None:
+    """Drop a deleted message's text from storage, keeping what the room's state is built from
+    (who wrote it, when, to whom); a question's text also goes from the updates that carried it."""
+    row = await db.scalar(
+        select(RoomEventRow).where(RoomEventRow.session_id == session_id, RoomEventRow.seq == seq)
+    )
+    if row is None:
+        return
+    row.data = {**_without_text(row.data), "deleted": True}
+    row.deleted_at = now
+    if row.type != EventType.QUESTION:
+        return
+    updates = await db.scalars(
+        select(RoomEventRow).where(
+            RoomEventRow.session_id == session_id,
+            RoomEventRow.type == EventType.QUESTION_UPDATE.value,
+            RoomEventRow.seq > seq,
+        )
+    )
+    for update_row in updates:
+        asked = update_row.data.get("asked")
+        if update_row.data.get("question") == seq and isinstance(asked, dict):
+            update_row.data = {**update_row.data, "asked": _without_text(asked)}
+
+
+def _without_text(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key != "text"}
 
 
 async def _moderation_effects(
@@ -470,9 +516,9 @@ async def replay(
         if not state.can_see(member, audience):
             continue
         if row.deleted_at is not None:
-            event = Event("deleted", {"message": row.seq}, audience, True, None, None, row.seq)
+            event = Event(EventType.DELETED, {"message": row.seq}, audience, None, None, row.seq)
         else:
-            event = Event(row.type, row.data, audience, True, row.actor, row.cid, row.seq)
+            event = Event(EventType(row.type), row.data, audience, row.actor, row.cid, row.seq)
         events.append(event)
     return events[-limit:]
 

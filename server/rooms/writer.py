@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from server.lifecycle import OwnedTask
+from server.rooms.events import Event
 from server.rooms.sqlite_log import SqliteEventLog
-from server.rooms.state import Event
 from server.rooms.store import only_logged, write_events
 from server.storage.db import Database
 

@@ -10,10 +10,11 @@ import pytest
 
 from server.rooms import frames as f
 from server.rooms import protocol
+from server.rooms.events import EVERYONE, Event, EventType
 from server.rooms.frames import FrameError, RoomError, parse_frame
 from server.rooms.ice import ice_servers
 from server.rooms.media import Topology, may_publish, sent_kinds, topology
-from server.rooms.state import EVERYONE, AvState, Event, MemberStatus, ParticipantRole, apply
+from server.rooms.state import AvState, MemberStatus, ParticipantRole, apply
 from server.scheduling.series import MediaMode
 from server.turn import IceConfig
 from tests.domain.test_room_protocol import a_room
@@ -252,7 +253,7 @@ def test_someone_who_leaves_sends_nothing_but_a_stopped_microphone_stays_stopped
     apply(
         room.state,
         Event(
-            "presence", {"peer": a.peer, "online": False}, EVERYONE, False, origin="this-instance"
+            EventType.PRESENCE, {"peer": a.peer, "online": False}, EVERYONE, origin="this-instance"
         ),
     )
     assert not a.online

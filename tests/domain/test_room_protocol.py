@@ -6,17 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.rooms import frames as f
+from server.rooms.events import Event, EventType
 from server.rooms.frames import FrameError, RoomError, parse_frame
 from server.rooms.protocol import decide, entry_status
-from server.rooms.state import (
-    Event,
-    Member,
-    MemberStatus,
-    ParticipantRole,
-    RoomState,
-    RoomStatus,
-    apply,
-)
+from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus, apply
 from server.scheduling.series import MediaMode
 
 T0 = datetime(2026, 10, 12, 15, 0, tzinfo=UTC)
@@ -328,12 +321,18 @@ def test_random_frames_never_break_the_room(frames):
 
 def test_events_cross_the_redis_bus_unchanged():
     from server.rooms.bus import decode, encode
-    from server.rooms.state import EVERYONE, Audience
+    from server.rooms.events import EVERYONE, Audience
 
     events = [
         Event(
-            "message", {"text": "hei ä", "at": T0.isoformat()}, EVERYONE, True, "p1", "c1", 7, "i1"
+            EventType.MESSAGE,
+            {"text": "hei ä", "at": T0.isoformat()},
+            EVERYONE,
+            "p1",
+            "c1",
+            7,
+            "i1",
         ),
-        Event("private", {"to": "p2"}, Audience(peers=frozenset({"p1", "p2"})), True, "p1"),
+        Event(EventType.PRIVATE, {"to": "p2"}, Audience(peers=frozenset({"p1", "p2"})), "p1"),
     ]
     assert decode(encode(42, events)) == (42, events)

@@ -9,7 +9,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from server.rooms.bus import RedisBus
-from server.rooms.state import EVERYONE, Event
+from server.rooms.events import EVERYONE, Event, EventType
 
 TIMEOUT = 10.0
 # Redis channels are shared by everything using that Redis (whatever the database number):
@@ -37,7 +37,7 @@ class Heard:
 
 
 def said(text: str) -> list[Event]:
-    return [Event("message", {"text": text}, EVERYONE, True, "aaaa", seq=1)]
+    return [Event(EventType.MESSAGE, {"text": text}, EVERYONE, "aaaa", seq=1)]
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from server.rooms.events import EVERYONE, Audience, Event, EventType
 from server.rooms.sqlite_log import SqliteEventLog
-from server.rooms.state import EVERYONE, Audience, Event
 from server.rooms.store import write_events
 from server.storage.tables import RoomEventRow, RoomRow, SessionRow
 from tests.factories import seed_series
@@ -29,12 +29,12 @@ async def two_rooms(database, org, clock):
 
 def message(text, cid=None, to=None):
     audience = Audience(peers=frozenset({"aaaa", to})) if to else EVERYONE
-    return Event("message", {"peer": "aaaa", "text": text}, audience, True, "aaaa", cid)
+    return Event(EventType.MESSAGE, {"peer": "aaaa", "text": text}, audience, "aaaa", cid)
 
 
 async def test_a_batch_numbers_each_rooms_events_in_order(database, org, clock):
     first, second = await two_rooms(database, org, clock)
-    typing = Event("hand", {"peer": "aaaa", "up": True}, EVERYONE, False, "aaaa")
+    typing = Event(EventType.HAND, {"peer": "aaaa", "up": True}, EVERYONE, "aaaa")
     batch = [
         (second, [message("b1")]),
         (first, [message("a1", cid="c-1"), typing]),
@@ -63,14 +63,15 @@ async def test_a_batch_numbers_each_rooms_events_in_order(database, org, clock):
 
 async def test_a_message_deleted_in_the_same_batch_is_stored_deleted(database, org, clock):
     room, _other = await two_rooms(database, org, clock)
-    deletion = Event("deleted", {"message": 1}, EVERYONE, True, "ffff")
+    deletion = Event(EventType.DELETED, {"message": 1}, EVERYONE, "ffff")
     async with database.unit_of_work() as db:
         await write_events(db, [(room, [message("oops")]), (room, [deletion])], clock.now)
     async with database.unit_of_work() as db:
         row = await db.scalar(select(RoomEventRow).where(RoomEventRow.seq == 1))
     assert row is not None
     assert row.deleted_at == clock.now
-    assert row.data == {"deleted": True}
+    # The text is gone; who wrote it stays, for the room's state to be rebuilt from.
+    assert row.data == {"peer": "aaaa", "deleted": True}
 
 
 # --- SQLite's one-trip log (the hot path for chat on the embedded database) ------------------
@@ -83,7 +84,7 @@ TRICKY = 'she said "no" \\ then\nleft 👋 ä'
 async def test_the_sqlite_log_stores_a_batch_as_the_orm_would(sqlite_database, org, clock):
     first, second = await two_rooms(sqlite_database, org, clock)
     log = sqlite_log(sqlite_database)
-    typing = Event("hand", {"peer": "aaaa", "up": True}, EVERYONE, False, "aaaa")
+    typing = Event(EventType.HAND, {"peer": "aaaa", "up": True}, EVERYONE, "aaaa")
     batch = [
         (second, [message("b1")]),
         (first, [message("a1", cid="c-1"), typing]),

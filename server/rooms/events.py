@@ -1,0 +1,184 @@
+"""Every kind of room event, defined once with its properties (pure).
+
+The rest of the room names event types only through ``EventType``: whether an event is stored,
+whether storing it changes rows beyond the event log, whether it can change who is in the room,
+who sees it and what it changes all come from ``SPECS``. A new event type is added here first;
+``tests/domain/test_room_events.py`` fails until it has a spec and, when it changes state, an
+``apply`` rule in ``state.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class EventType(StrEnum):
+    MESSAGE = "message"
+    PRIVATE = "private"
+    QUESTION = "question"
+    QUESTION_UPDATE = "question_update"
+    DELETED = "deleted"
+    REPORT = "report"
+    MODERATION = "moderation"
+    MEMBER = "member"
+    STATUS = "status"
+    ROOM = "room"
+    PRESENCE = "presence"
+    PRESENCE_SYNC = "presence_sync"
+    LOBBY_JOINED = "lobby_joined"
+    LOBBY_LEFT = "lobby_left"
+    HAND = "hand"
+    SIGNAL = "signal"
+    AV = "av"
+    MEDIA_MODERATION = "media_moderation"
+    ACCESS = "access"
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """What kind of thing an event of one type is.
+
+    ``stored``: it gets the room's next sequence number, is kept in the event log, and is
+    replayed to whoever may see it. ``effects``: storing it changes rows beyond the event log
+    (memberships, room settings, bans, the moderation log), so it is written through the ORM even
+    when it is not itself stored. ``membership``: it may change who is in the room (the media
+    topology is checked after it). ``seen_by`` and ``changes`` document the audience rule the
+    rules apply and what ``state.apply`` does with it.
+    """
+
+    stored: bool
+    effects: bool
+    membership: bool
+    seen_by: str
+    changes: str
+
+
+SPECS: dict[EventType, EventSpec] = {
+    EventType.MESSAGE: EventSpec(
+        True, False, False, "everyone admitted", "a message; the author's last message time"
+    ),
+    EventType.PRIVATE: EventSpec(
+        True, False, False, "the two people of the thread", "a private message; the thread"
+    ),
+    EventType.QUESTION: EventSpec(
+        True,
+        False,
+        False,
+        "moderators and the author while pending, then everyone admitted",
+        "a question with its status",
+    ),
+    EventType.QUESTION_UPDATE: EventSpec(
+        True, False, False, "as the question", "a question's status and voters"
+    ),
+    EventType.DELETED: EventSpec(
+        True,
+        True,
+        False,
+        "as the deleted message",
+        "the message is deleted; its text is dropped from storage",
+    ),
+    EventType.REPORT: EventSpec(True, True, False, "moderators", "nothing (moderation log)"),
+    EventType.MODERATION: EventSpec(
+        True, True, True, "everyone admitted", "a member muted, removed or banned"
+    ),
+    EventType.MEMBER: EventSpec(
+        False, True, True, "nobody (replicas only)", "a member appears with their status"
+    ),
+    EventType.STATUS: EventSpec(
+        False, True, True, "nobody (replicas only)", "a member admitted or denied"
+    ),
+    EventType.ROOM: EventSpec(
+        False, True, False, "everyone connected", "the room's settings and status"
+    ),
+    EventType.PRESENCE: EventSpec(
+        False, False, True, "everyone admitted, or nobody", "where a member is connected"
+    ),
+    EventType.PRESENCE_SYNC: EventSpec(
+        False, False, False, "nobody (instances only)", "nothing: others answer with presence"
+    ),
+    EventType.LOBBY_JOINED: EventSpec(False, False, False, "moderators", "nothing"),
+    EventType.LOBBY_LEFT: EventSpec(False, False, False, "moderators", "nothing"),
+    EventType.HAND: EventSpec(False, False, False, "everyone admitted", "a raised hand"),
+    EventType.SIGNAL: EventSpec(False, False, False, "one person", "nothing"),
+    EventType.AV: EventSpec(
+        False, False, False, "everyone admitted", "a member's microphone and camera state"
+    ),
+    EventType.MEDIA_MODERATION: EventSpec(False, True, False, "nobody (moderation log)", "nothing"),
+    EventType.ACCESS: EventSpec(
+        False,
+        True,
+        True,
+        "nobody (replicas only)",
+        "a committed action outside the room banned, unbanned or shut out a member",
+    ),
+}
+
+# Looked up on every event: plain sets rather than a table lookup and an attribute.
+STORED = frozenset(t for t, spec in SPECS.items() if spec.stored)
+WITH_EFFECTS = frozenset(t for t, spec in SPECS.items() if spec.effects)
+MEMBERSHIP_CHANGES = frozenset(t for t, spec in SPECS.items() if spec.membership)
+# Stored events whose storing changes nothing but the event log (the hot path: chat).
+ONLY_LOGGED = frozenset(t for t in EventType if t not in WITH_EFFECTS)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may receive an event. The server decides; nothing is hidden by the client."""
+
+    everyone: bool = False  # every admitted person
+    connected: bool = False  # everyone connected, also those waiting or in the lobby
+    moderators: bool = False
+    peers: frozenset[str] = frozenset()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "e": self.everyone,
+            "c": self.connected,
+            "m": self.moderators,
+            "p": sorted(self.peers),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Audience:
+        return cls(bool(data["e"]), bool(data["c"]), bool(data["m"]), frozenset(data["p"]))
+
+
+EVERYONE = Audience(everyone=True)
+CONNECTED = Audience(connected=True)
+MODERATORS = Audience(moderators=True)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened in a room. Stored events (see ``events.SPECS``) get a ``seq``."""
+
+    type: EventType
+    data: dict[str, Any]
+    audience: Audience
+    actor: str | None = None
+    cid: str | None = None
+    seq: int | None = None
+    origin: str | None = None  # the instance that produced it; never sent to clients
+
+    @property
+    def lasting(self) -> bool:
+        return self.type in STORED
+
+    def wire(self) -> dict[str, Any]:
+        frame: dict[str, Any] = {"type": self.type.value}
+        if self.seq is not None:
+            frame["seq"] = self.seq
+        frame.update(self.data)
+        return frame
+
+    def with_seq(self, seq: int) -> Event:
+        return self._copy(seq, self.origin)
+
+    def from_instance(self, origin: str) -> Event:
+        return self._copy(self.seq, origin)
+
+    def _copy(self, seq: int | None, origin: str | None) -> Event:
+        # Spelled out rather than dataclasses.replace: this runs for every message.
+        return Event(self.type, self.data, self.audience, self.actor, self.cid, seq, origin)
