@@ -1,12 +1,15 @@
 """Client frames of room protocol v1 (docs/protocol.md), parsed into commands (pure).
 
 Parsing is strict: unknown types, missing or mistyped fields and oversized values are refused here,
-so the rest of the room only ever sees well-formed commands.
+so the rest of the room only ever sees well-formed commands. It is also total: whatever a client
+sends, ``parse_frame`` returns a command or raises ``FrameError``, never anything else, so no frame
+can put a traceback in the log or slip past the sender's rate limit.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,6 +25,8 @@ MAX_QUESTION = 500
 MAX_REASON = 300
 MAX_MUTE_SECONDS = 3600
 MAX_SLOW_MODE_SECONDS = 300
+MAX_NESTING = 8  # arrays and objects inside each other; real frames need 2
+MAX_NUMBER_DIGITS = 20  # every number of the protocol fits (2**53 has 16 digits)
 CID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PEER = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
 
@@ -44,6 +49,8 @@ class RoomError(StrEnum):
     MEDIA_STOPPED = "media_stopped"
     BAD_SDP = "bad_sdp"
     RELAY_UNAVAILABLE = "relay_unavailable"
+    INVALID_TEXT = "invalid_text"  # a string that is not text (a lone surrogate): no UTF-8 for it
+    INVALID_FRAME = "invalid_frame"  # too deeply nested, a number too large, a type not a string
 
 
 class CloseCode:
@@ -438,17 +445,122 @@ def _question_action(f: dict[str, Any]) -> QuestionAction:
 
 
 def parse_frame(raw: str | bytes) -> Command:
-    """One client frame as a command. Raises FrameError(BAD_FRAME or TOO_LONG)."""
+    """One client frame as a command. Raises FrameError, and nothing else, whatever ``raw`` is.
+
+    BAD_FRAME: not JSON, not an object, no known type, a field missing or of the wrong kind.
+    INVALID_TEXT: a string that cannot be encoded as UTF-8 (a lone surrogate, such as the JSON
+    escape ``\\ud800``). INVALID_FRAME: nested too deeply, a number too large or not finite,
+    a ``type`` that is not a string, or anything else the parser cannot read. TOO_LONG: a frame
+    or field over its limit.
+    """
+    try:
+        return _parse(raw)
+    except FrameError:
+        raise
+    except Exception as exc:  # a frame no rule foresaw: refused like the others, no traceback
+        raise FrameError(RoomError.INVALID_FRAME) from exc
+
+
+def _parse(raw: str | bytes) -> Command:
     if len(raw) > MAX_FRAME_BYTES:
         raise FrameError(RoomError.TOO_LONG)
+    if isinstance(raw, bytes):
+        try:
+            # As json.loads decodes bytes, so that encoded surrogates are caught below.
+            raw = raw.decode(json.detect_encoding(raw), "surrogatepass")
+        except UnicodeDecodeError as exc:
+            raise FrameError(RoomError.BAD_FRAME) from exc
+    if not raw.isascii() and _SURROGATE.search(raw):
+        raise FrameError(RoomError.INVALID_TEXT)
+    if raw.count("[") + raw.count("{") > MAX_NESTING and _too_deep(raw):
+        raise FrameError(RoomError.INVALID_FRAME)
     try:
-        frame = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        frame = _DECODER.decode(raw)
+    except json.JSONDecodeError as exc:
         raise FrameError(RoomError.BAD_FRAME) from exc
     if not isinstance(frame, dict):
         raise FrameError(RoomError.BAD_FRAME)
-    parser = _PARSERS.get(frame.get("type"))  # type: ignore[arg-type]
+    if "\\u" in raw and _SURROGATE_ESCAPE.search(raw) and _holds_surrogate(frame):
+        raise FrameError(RoomError.INVALID_TEXT)
+    kind = frame.get("type")
+    if kind is None:
+        raise FrameError(RoomError.BAD_FRAME)
+    if not isinstance(kind, str):
+        raise FrameError(RoomError.INVALID_FRAME)
+    parser = _PARSERS.get(kind)
     if parser is None:
         raise FrameError(RoomError.BAD_FRAME)
     command: Command = parser(frame)
     return command
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A \u escape in the surrogate range: the only way an ASCII frame can hold a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# What nests JSON values, and what starts, ends or escapes inside a string.
+_STRUCTURE = re.compile(r'[][{}"\\]')
+
+
+def _too_deep(raw: str) -> bool:
+    """Whether arrays and objects nest more than MAX_NESTING deep (brackets in strings aside).
+
+    Checked before decoding: the decoder recurses once per level and would run out of stack.
+    """
+    depth = 0
+    in_string = False
+    escaped = -1  # the position a backslash in a string escapes
+    for match in _STRUCTURE.finditer(raw):
+        at = match.start()
+        if at == escaped:
+            continue
+        char = raw[at]
+        if in_string:
+            if char == "\\":
+                escaped = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _holds_surrogate(value: Any) -> bool:
+    """Whether any string in a decoded frame, key or value, holds a lone surrogate."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def _number(text: str) -> int:
+    if len(text) - text.startswith("-") > MAX_NUMBER_DIGITS:
+        raise FrameError(RoomError.INVALID_FRAME)
+    return int(text)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999999 is infinity
+        raise FrameError(RoomError.INVALID_FRAME)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise FrameError(RoomError.INVALID_FRAME)  # NaN, Infinity and -Infinity are not JSON
+
+
+_DECODER = json.JSONDecoder(parse_int=_number, parse_float=_finite, parse_constant=_no_constant)

@@ -117,6 +117,10 @@ ROOM_ERROR_MESSAGES: dict[str, str] = {
         "Your browser's video connection could not be used. Try again or reload the page."
     ),
     "relay_unavailable": N_("Video is not available right now. The chat works; try again soon."),
+    "invalid_text": N_(
+        "The text contains characters that cannot be sent. Remove them and try again."
+    ),
+    "invalid_frame": N_("The app sent something the room could not read. Reload the page."),
 }
 
 

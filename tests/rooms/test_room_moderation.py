@@ -6,23 +6,7 @@ import websockets
 
 from server.rooms.frames import MAX_FRAME_BYTES, CloseCode
 from tests.roomclient import RoomClient, a_room, connect
-
-
-async def open_room_with_parents(server, org, clock, *names, lobby=False, **series):
-    """An open room with the lobby off (unless asked), the facilitator and the named parents in."""
-    room = await a_room(server, org, clock, **series)
-    facilitator = await connect(server, room.session_id, cookies=room.facilitator)
-    await facilitator.expect("welcome")
-    await facilitator.send(type="open")
-    await facilitator.expect("room", status="open")
-    if not lobby:
-        await facilitator.send(type="lobby", enabled=False)
-        await facilitator.expect("room", lobby=False)
-    parents = {}
-    for name in names:
-        parents[name] = await connect(server, room.session_id, link=room.parent_links[name])
-        await parents[name].expect("welcome")
-    return room, facilitator, parents
+from tests.rooms.support import open_room_with_parents
 
 
 async def test_reconnecting_client_receives_exactly_what_it_missed(live_server, org, clock):

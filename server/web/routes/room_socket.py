@@ -50,10 +50,16 @@ async def _identify(ws: WebSocket, session_id: int) -> tuple[SessionRow, Entrant
 
 
 async def _hello(ws: WebSocket) -> Hello | None:
+    """The first frame as a ``hello``, or None for anything else: never raises, since whatever a
+    client sends first (a binary frame, a disconnect, a frame the parser refuses) closes with 4000.
+    """
     try:
         raw = await asyncio.wait_for(ws.receive_text(), HELLO_TIMEOUT_SECONDS)
         command = parse_frame(raw)
     except (TimeoutError, FrameError, KeyError, WebSocketDisconnect, RuntimeError):
+        return None
+    except Exception:  # nothing a client sends may escape as a traceback
+        log.warning("room hello could not be read")
         return None
     return command if isinstance(command, Hello) else None
 

@@ -28,7 +28,7 @@ const CONFIRMING = new Set(["message", "private", "question", "ack"]);
 // Error codes that can answer a chat-like frame; only these may fail an outbox entry.
 const WRITE_ERRORS = new Set([
   "bad_frame", "too_long", "not_allowed", "not_admitted", "muted", "slow_mode", "rate_limited",
-  "unknown_peer", "room_not_open", "wrong_mode",
+  "unknown_peer", "room_not_open", "wrong_mode", "invalid_text", "invalid_frame",
 ]);
 const CID = /^[A-Za-z0-9_-]{1,64}$/;
 
