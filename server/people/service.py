@@ -146,5 +146,12 @@ async def staff_by_id(db: AsyncSession, staff_id: int) -> StaffRow | None:
     return row if row is not None and row.active else None
 
 
+async def staff_by_calendar_token(db: AsyncSession, token: str) -> StaffRow | None:
+    """The active staff member whose private calendar feed has this token, if any."""
+    return await db.scalar(
+        select(StaffRow).where(StaffRow.calendar_token == token, StaffRow.active.is_(True))
+    )
+
+
 async def list_staff(db: AsyncSession) -> list[StaffRow]:
     return list(await db.scalars(select(StaffRow).order_by(StaffRow.role, StaffRow.real_name)))

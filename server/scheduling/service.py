@@ -94,6 +94,10 @@ async def list_programs(db: AsyncSession) -> list[ProgramRow]:
     return list(await db.scalars(select(ProgramRow).order_by(ProgramRow.name)))
 
 
+async def program_by_id(db: AsyncSession, program_id: int) -> ProgramRow | None:
+    return await db.get(ProgramRow, program_id)
+
+
 async def plan_series(
     db: AsyncSession, org: Organisation, plan: SeriesPlan, now: datetime
 ) -> SeriesRow:
@@ -193,6 +197,14 @@ async def get_series(db: AsyncSession, series_id: int) -> SeriesRow:
     if series is None:
         raise TupaError(ErrorCode.NOT_FOUND)
     return series
+
+
+async def session_by_id(db: AsyncSession, session_id: int) -> SessionRow:
+    """Any session, whatever its series. Raises NOT_FOUND."""
+    session = await db.get(SessionRow, session_id)
+    if session is None:
+        raise TupaError(ErrorCode.NOT_FOUND)
+    return session
 
 
 async def get_session(db: AsyncSession, series_id: int, session_id: int) -> SessionRow:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from sqlalchemy import select
 
 from server.calendar import ics
 from server.errors import ErrorCode, TupaError
-from server.people.service import shown_name
+from server.people.service import shown_name, staff_by_calendar_token
 from server.scheduling.service import sessions_of_staff
-from server.storage.tables import StaffRow
 from server.web.deps import Db, Now, Org, T
 
 router = APIRouter()
@@ -32,9 +30,7 @@ async def staff_feed(token: str, db: Db, now: Now, org: Org, t: T) -> Response:
     """Subscribed to by URL from a calendar app, so the unguessable token is the credential."""
     if not 16 <= len(token) <= 64:
         raise TupaError(ErrorCode.NOT_FOUND)
-    staff = await db.scalar(
-        select(StaffRow).where(StaffRow.calendar_token == token, StaffRow.active.is_(True))
-    )
+    staff = await staff_by_calendar_token(db, token)
     if staff is None:
         raise TupaError(ErrorCode.NOT_FOUND)
     sessions = await sessions_of_staff(db, staff.id)

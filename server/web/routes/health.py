@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
+from server.storage.health import check_database
 from server.web.deps import Db
 
 router = APIRouter()
@@ -12,5 +12,5 @@ router = APIRouter()
 
 @router.get("/healthz", include_in_schema=False)
 async def health(db: Db) -> dict[str, str]:
-    await db.execute(text("SELECT 1"))
+    await check_database(db)
     return {"status": "ok"}

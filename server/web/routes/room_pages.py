@@ -64,9 +64,7 @@ async def parent_room(request: Request, token: str, session_id: Id, db: Db) -> R
 
 @router.get("/staff/sessions/{session_id}/room")
 async def staff_room(request: Request, session_id: Id, staff: StaffMember, db: Db) -> Response:
-    session = await db.get(SessionRow, session_id)
-    if session is None:
-        raise TupaError(ErrorCode.NOT_FOUND)
+    session = await scheduling.session_by_id(db, session_id)
     assigned = any(s.staff_id == staff.id for s in session.series.staff)
     if staff.role != Role.COORDINATOR.value and not assigned:
         raise TupaError(ErrorCode.FORBIDDEN)

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.enrolment import service as enrolment_service
 from server.enrolment.questions import MAX_QUESTIONS, Question, define_questions
@@ -46,7 +45,7 @@ async def dashboard(request: Request, staff: StaffMember, db: Db, now: Now) -> R
     return render(request, "staff/dashboard.html", context)
 
 
-async def _assignable(db: AsyncSession) -> list[Any]:
+async def _assignable(db: Db) -> list[Any]:
     return [s for s in await list_staff(db) if s.role != Role.COORDINATOR.value and s.active]
 
 
@@ -79,7 +78,7 @@ def _defaults_from(program: ProgramRow, now: datetime, org: Organisation) -> dic
 
 async def _new_series_page(
     request: Request,
-    db: AsyncSession,
+    db: Db,
     values: dict[str, Any],
     errors: list[str],
     status_code: int = 200,
@@ -103,7 +102,7 @@ async def _new_series_page(
 async def new_series_page(request: Request, _: Coordinator, db: Db, now: Now, org: Org) -> Response:
     program_raw = request.query_params.get("program", "")
     program = (
-        await db.get(ProgramRow, int(program_raw))
+        await scheduling.program_by_id(db, int(program_raw))
         if program_raw.isdigit() and len(program_raw) < 10
         else None
     )
