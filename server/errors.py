@@ -1,4 +1,4 @@
-"""Stable error codes. Never rename a code: clients and translations depend on it."""
+"""Stable error codes (pure). Never rename a code: clients and translations depend on it."""
 
 from __future__ import annotations
 

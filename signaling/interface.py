@@ -1,4 +1,4 @@
-"""What the room server needs from a media relay, wherever it runs.
+"""What the room server needs from a media relay, wherever it runs (pure).
 
 ``signaling.relay.Relay`` is one in this process (the default); ``signaling.client.RelayClient``
 talks to one started with ``tupa relay``. Rooms and people are plain strings (the session id and

@@ -1,4 +1,4 @@
-"""Personal links: the parent's only way back in, so they must be unguessable and revocable."""
+"""Personal links, a parent's only way back in: unguessable and revocable (pure)."""
 
 from __future__ import annotations
 

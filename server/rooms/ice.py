@@ -1,4 +1,4 @@
-"""ICE servers for a person's browser: STUN, and TURN with coturn's time-limited credentials.
+"""ICE servers for a person's browser: STUN, and TURN with a time-limited credential (pure).
 
 How the credentials are made is in ``server.turn``. Only admitted people get one.
 """

@@ -1,4 +1,4 @@
-"""The program templates Tupa ships with, from the organisations' own project descriptions.
+"""The program templates Tupa ships with, from the organisations' project descriptions (pure).
 
 Names and themes are the organisations' Finnish content, not interface text, so they are data here
 and are not translated. A coordinator edits them per series.
