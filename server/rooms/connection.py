@@ -1,7 +1,8 @@
 """One WebSocket of one person in a room: its phase, rate buckets and bounded send queue.
 
 Frames pushed in one turn of the event loop leave in one write at its end (``EndOfTurn``); a
-connection whose queue is full is closed with RESYNC rather than slowing anyone else down.
+connection whose queue is full is closed with RESYNC rather than slowing anyone else down, and so is
+one whose frames cannot be encoded or written: a failing socket never stops the others.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
@@ -23,6 +25,9 @@ WriteNow = Callable[[bytes], bool]  # write an encoded frame now; False when the
 Encode = Callable[[str], bytes]  # a text as an encoded frame
 CloseSocket = Callable[[int], Awaitable[None]]
 Describe = Callable[[str], str]
+
+log = logging.getLogger(__name__)
+WARN_EVERY_SECONDS = 10.0  # failing sockets are reported in one line at most this often
 
 
 class Phase(StrEnum):
@@ -57,6 +62,8 @@ class EndOfTurn:
 
     def __init__(self) -> None:
         self._corked: list[Connection] = []
+        self._warned_at: float | None = None
+        self._unreported = 0  # sockets closed since the last warning
 
     def add(self, conn: Connection) -> None:
         if not self._corked:
@@ -66,7 +73,24 @@ class EndOfTurn:
     def uncork(self) -> None:
         corked, self._corked = self._corked, []
         for conn in corked:
-            conn.uncork()
+            try:
+                conn.uncork()  # closes the connection itself when its write fails
+            except Exception as error:  # whatever it was, the others get their frames
+                conn.fail(error)
+
+    def failed(self, error: Exception) -> None:
+        """Report a socket closed because a frame could not be encoded or written: one line, no
+        traceback and nothing of the frame (it may hold someone's message), at most so often."""
+        self._unreported += 1
+        now = time.monotonic()
+        if self._warned_at is not None and now - self._warned_at < WARN_EVERY_SECONDS:
+            return
+        log.warning(
+            "closed %d room connection(s): a frame could not be encoded or written (%s)",
+            self._unreported,
+            type(error).__name__,
+        )
+        self._warned_at, self._unreported = now, 0
 
 
 class Connection:
@@ -114,8 +138,11 @@ class Connection:
             self._busy = True
             try:
                 await self._send(text)
-            except Exception:  # the socket went away under us: stop sending, the endpoint cleans up
-                self.phase = Phase.CLOSED
+            except Exception as error:  # the socket went away or broke: close it, and only it
+                if isinstance(error, UnicodeError):
+                    self.fail(error)  # worth a line in the log: the socket did not just go away
+                else:
+                    self.terminate(CloseCode.RESYNC)
                 return
             finally:
                 self._busy = False
@@ -150,10 +177,24 @@ class Connection:
             return
         assert self._write_now is not None and self._encode is not None
         encode = self._encode
-        frames = b"".join(out.frame(encode) for out in corked)
-        if self._busy or not self._queue.empty() or not self._write_now(frames):
-            for out in corked:
-                self._enqueue(out.text)
+        try:
+            frames = b"".join(out.frame(encode) for out in corked)
+            if not self._busy and self._queue.empty() and self._write_now(frames):
+                return
+        except Exception as error:  # its encoder or transport failed: this socket alone
+            self.fail(error)
+            return
+        for out in corked:
+            self._enqueue(out.text)
+
+    def fail(self, error: Exception) -> None:
+        """A frame for this socket could not be encoded or written: close this socket alone, with
+        RESYNC, so that a client that can come back resumes from what it last saw."""
+        if self.phase is Phase.CLOSED:
+            return
+        self._corked = None
+        self._end_of_turn.failed(error)
+        self.terminate(CloseCode.RESYNC)
 
     def _enqueue(self, text: str) -> None:
         try:
@@ -187,6 +228,8 @@ class Connection:
         if self.phase is Phase.CLOSED:
             return
         self.uncork()  # frames of this turn (e.g. "you were removed") go before the close
+        if self.gone:
+            return  # writing them failed, and closed the socket already
         self.phase = Phase.CLOSED
 
         async def close() -> None:
