@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.enrolment.rules import EnrolmentStatus, SeriesStatus
 from server.enrolment.service import enrolment_by_token
 from server.errors import ErrorCode, TupaError
-from server.people.roles import Role
 from server.people.service import shown_name, staff_by_id
+from server.permissions import may_enter_room
 from server.rooms.frames import CloseCode
 from server.rooms.state import ParticipantRole
 from server.rooms.store import Entrant, is_banned
@@ -61,7 +61,7 @@ async def staff_entrant(db: AsyncSession, staff_id: int, session: SessionRow) ->
     if staff is None:
         raise AccessRefused(CloseCode.UNAUTHENTICATED)
     assigned = any(s.staff_id == staff.id for s in session.series.staff)
-    if staff.role != Role.COORDINATOR.value and not assigned:
+    if not may_enter_room(staff.role, assigned):
         raise AccessRefused(CloseCode.FORBIDDEN)
     return Entrant(
         ParticipantRole(staff.role), shown_name(staff), session.series_id, staff_id=staff.id

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from server.permissions import moderates_room
 from server.rooms.events import Audience, Event, EventType
 from server.scheduling.series import MediaMode
 
@@ -141,9 +142,7 @@ class RoomState:
     cids: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def is_moderator(self, member: Member) -> bool:
-        if member.role in LEADER_ROLES:
-            return True
-        return member.role is ParticipantRole.VOLUNTEER and self.volunteers_moderate
+        return moderates_room(member.role, self.volunteers_moderate)
 
     def can_see(self, member: Member, audience: Audience) -> bool:
         """Whether ``member`` receives an event meant for ``audience``."""

@@ -14,8 +14,8 @@ from server.errors import ErrorCode, TupaError
 from server.evaluation.attendance_sheet import EvaluationRules
 from server.i18n import Translator
 from server.organisation import Organisation
-from server.people.roles import Role
 from server.people.service import staff_by_id
+from server.permissions import is_coordinator, may_export_reports
 from server.storage.tables import StaffRow
 from server.web.csrf import verify_csrf
 
@@ -77,7 +77,13 @@ async def _any_staff(staff: MaybeStaff) -> StaffRow:
 
 
 async def _coordinator(staff: Annotated[StaffRow, Depends(_any_staff)]) -> StaffRow:
-    if staff.role != Role.COORDINATOR.value:
+    if not is_coordinator(staff.role):
+        raise TupaError(ErrorCode.FORBIDDEN)
+    return staff
+
+
+async def _report_exporter(staff: Annotated[StaffRow, Depends(_any_staff)]) -> StaffRow:
+    if not may_export_reports(staff.role):
         raise TupaError(ErrorCode.FORBIDDEN)
     return staff
 
@@ -91,6 +97,7 @@ Rules = Annotated[EvaluationRules, Depends(_evaluation_rules)]
 
 StaffMember = Annotated[StaffRow, Depends(_any_staff)]
 Coordinator = Annotated[StaffRow, Depends(_coordinator)]
+ReportExporter = Annotated[StaffRow, Depends(_report_exporter)]
 
 # Path ids are bounded so an absurd number is a 404/422, not a database overflow.
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]

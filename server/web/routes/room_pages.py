@@ -9,7 +9,7 @@ from server.enrolment.rules import EnrolmentStatus
 from server.errors import ErrorCode, TupaError
 from server.evaluation.answers import program_questionnaire
 from server.evaluation.questionnaires import QuestionnaireKind
-from server.people.roles import Role
+from server.permissions import may_enter_room
 from server.scheduling import service as scheduling
 from server.storage.tables import SessionRow
 from server.web.deps import Db, Id, StaffMember
@@ -66,6 +66,6 @@ async def parent_room(request: Request, token: str, session_id: Id, db: Db) -> R
 async def staff_room(request: Request, session_id: Id, staff: StaffMember, db: Db) -> Response:
     session = await scheduling.session_by_id(db, session_id)
     assigned = any(s.staff_id == staff.id for s in session.series.staff)
-    if staff.role != Role.COORDINATOR.value and not assigned:
+    if not may_enter_room(staff.role, assigned):
         raise TupaError(ErrorCode.FORBIDDEN)
     return _room_page(request, session, f"/ws/rooms/{session.id}", "/staff", is_staff=True)

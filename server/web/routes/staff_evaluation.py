@@ -22,10 +22,21 @@ from server.evaluation.report import Report
 from server.evaluation.report_program import program_report
 from server.evaluation.report_series import series_report
 from server.organisation import Organisation
-from server.people.roles import Role
+from server.permissions import may_export_reports, may_read_free_text, runs_series
 from server.scheduling import service as scheduling
 from server.storage.tables import SeriesRow, StaffRow
-from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, Rules, StaffMember, T
+from server.web.deps import (
+    Coordinator,
+    Csrf,
+    Db,
+    Id,
+    Now,
+    Org,
+    ReportExporter,
+    Rules,
+    StaffMember,
+    T,
+)
 from server.web.forms import FormReader
 from server.web.templating import render
 
@@ -33,11 +44,7 @@ router = APIRouter()
 
 
 def _runs_series(staff: StaffRow, series: SeriesRow) -> bool:
-    """Coordinators, and the facilitators assigned to the series, keep its attendance."""
-    if staff.role == Role.COORDINATOR.value:
-        return True
-    assigned = any(s.staff_id == staff.id for s in series.staff)
-    return assigned and staff.role == Role.FACILITATOR.value
+    return runs_series(staff.role, any(s.staff_id == staff.id for s in series.staff))
 
 
 @router.get("/staff/series/{series_id}/attendance")
@@ -255,16 +262,15 @@ async def series_report_page(
     series = await scheduling.get_series(db, series_id)
     if not _runs_series(staff, series):
         raise TupaError(ErrorCode.FORBIDDEN)
-    coordinator = staff.role == Role.COORDINATOR.value
     evaluated = await service.series_evaluation(db, series_id, rules)
-    report = series_report(evaluated, t, written_answers=coordinator)
-    exports = f"/staff/series/{series_id}/report" if coordinator else None
+    report = series_report(evaluated, t, written_answers=may_read_free_text(staff.role))
+    exports = f"/staff/series/{series_id}/report" if may_export_reports(staff.role) else None
     return _report_page(request, report, f"/staff/series/{series_id}", exports)
 
 
 @router.get("/staff/series/{series_id}/report.{kind}")
 async def series_report_download(
-    series_id: Id, kind: str, _: Coordinator, db: Db, rules: Rules, t: T, org: Org, now: Now
+    series_id: Id, kind: str, _: ReportExporter, db: Db, rules: Rules, t: T, org: Org, now: Now
 ) -> Response:
     evaluated = await service.series_evaluation(db, series_id, rules)
     name = f"tupa-report-series-{series_id}"
@@ -283,7 +289,7 @@ async def program_report_page(
 
 @router.get("/staff/programs/{program_id}/report.{kind}")
 async def program_report_download(
-    program_id: Id, kind: str, _: Coordinator, db: Db, rules: Rules, t: T, org: Org, now: Now
+    program_id: Id, kind: str, _: ReportExporter, db: Db, rules: Rules, t: T, org: Org, now: Now
 ) -> Response:
     evaluated = await service.program_evaluation(db, program_id, rules)
     name = f"tupa-report-program-{program_id}"

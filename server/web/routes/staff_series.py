@@ -15,6 +15,7 @@ from server.errors import ErrorCode, TupaError
 from server.organisation import Organisation
 from server.people.roles import Role
 from server.people.service import list_staff
+from server.permissions import sees_every_series
 from server.rooms import store as room_store
 from server.scheduling import service as scheduling
 from server.scheduling.recurrence import (
@@ -40,7 +41,7 @@ async def dashboard(request: Request, staff: StaffMember, db: Db, now: Now) -> R
         "my_sessions": await scheduling.sessions_of_staff(db, staff.id),
         "now": now,
     }
-    if staff.role == Role.COORDINATOR.value:
+    if sees_every_series(staff.role):
         context["all_series"] = await scheduling.all_series(db, now)
     return render(request, "staff/dashboard.html", context)
 
