@@ -548,11 +548,12 @@ async def member_by_peer(db: AsyncSession, peer: str) -> RoomMemberRow | None:
 
 async def moderation_log(
     db: AsyncSession, series_id: int
-) -> list[tuple[ModerationLogRow, SessionRow]]:
-    """Every moderation action in the series' rooms, newest first, with its session."""
+) -> list[tuple[ModerationLogRow, SessionRow | None]]:
+    """Every moderation action in the series, newest first, with its session (None for a ban
+    given or lifted on the series page)."""
     rows = await db.execute(
         select(ModerationLogRow, SessionRow)
-        .join(SessionRow, SessionRow.id == ModerationLogRow.session_id)
+        .outerjoin(SessionRow, SessionRow.id == ModerationLogRow.session_id)
         .where(ModerationLogRow.series_id == series_id)
         .order_by(ModerationLogRow.created_at.desc(), ModerationLogRow.id.desc())
     )

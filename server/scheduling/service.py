@@ -31,6 +31,7 @@ from server.storage.idempotent import insert_unless_exists
 from server.storage.tables import (
     EnrolmentRow,
     ProgramRow,
+    RoomRow,
     SeriesRow,
     SeriesStaffRow,
     SessionRow,
@@ -212,6 +213,17 @@ async def get_session(db: AsyncSession, series_id: int, session_id: int) -> Sess
     if session is None or session.series_id != series_id:
         raise TupaError(ErrorCode.NOT_FOUND)
     return session
+
+
+async def ended_rooms(db: AsyncSession, series_id: int) -> set[int]:
+    """The sessions of the series whose room a facilitator has ended."""
+    return set(
+        await db.scalars(
+            select(RoomRow.session_id)
+            .join(SessionRow, SessionRow.id == RoomRow.session_id)
+            .where(SessionRow.series_id == series_id, RoomRow.ended_at.is_not(None))
+        )
+    )
 
 
 async def _active_enrolments(db: AsyncSession, series_id: int) -> list[EnrolmentRow]:

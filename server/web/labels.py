@@ -36,6 +36,10 @@ STATUS_LABELS: dict[str, str] = {
     "waitlisted": N_("On the waiting list"),
     "withdrawn": N_("Cancelled by the parent"),
     "removed": N_("Removed by the organiser"),
+    "banned": N_("Banned from the series"),
+    # Shown to the parent too: it must not hint at the ban the enrolment matched.
+    "pending_review": N_("Being processed"),
+    "refused": N_("Not accepted"),
 }
 
 
@@ -46,6 +50,7 @@ MODERATION_LABELS: dict[str, str] = {
     "muted": N_("muted"),
     "removed": N_("removed from the session"),
     "banned": N_("banned from the series"),
+    "unbanned": N_("lifted the ban of"),
     "report": N_("reported a message"),
     "room_open": N_("opened the room"),
     "room_ended": N_("ended the session"),

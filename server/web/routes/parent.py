@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
@@ -13,6 +15,9 @@ from server.evaluation import answers
 from server.evaluation.questionnaires import MAX_TEXT_ANSWER, Questionnaire
 from server.i18n import Translator
 from server.notify.notices import NoticeKind, notice_text
+from server.scheduling import service as scheduling
+from server.scheduling.joining import session_joining
+from server.scheduling.series import SessionStatus
 from server.web.deps import Csrf, Db, Id, Now, Org, T
 from server.web.routes.calendar import ics_response
 from server.web.templating import render
@@ -31,6 +36,20 @@ def private_page(response: Response) -> Response:
 async def personal_page(request: Request, token: str, db: Db, now: Now, t: T) -> Response:
     enrolment = await enrolment_service.enrolment_by_token(db, token)
     notices = await enrolment_service.notices_for(db, enrolment)
+    ended = await scheduling.ended_rooms(db, enrolment.series_id)
+    opens_before = timedelta(minutes=request.app.state.settings.room_opens_minutes_before)
+    joining = {
+        session.id: session_joining(
+            enrolment.status,
+            SessionStatus(session.status),
+            session.starts_at,
+            session.duration_minutes,
+            session.id in ended,
+            now,
+            opens_before,
+        )
+        for session in enrolment.series.sessions
+    }
     return private_page(
         render(
             request,
@@ -38,6 +57,7 @@ async def personal_page(request: Request, token: str, db: Db, now: Now, t: T) ->
             {
                 "enrolment": enrolment,
                 "series": enrolment.series,
+                "joining": joining,
                 "position": await enrolment_service.waitlist_position(db, enrolment),
                 "notices": [
                     (n.created_at, notice_text(t, NoticeKind(n.kind), n.params)) for n in notices

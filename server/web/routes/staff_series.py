@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from server.enrolment import bans
 from server.enrolment import service as enrolment_service
 from server.enrolment.questions import MAX_QUESTIONS, Question, define_questions
 from server.enrolment.rules import SeriesStatus
@@ -216,6 +217,8 @@ async def series_detail(
                 SeriesStatus(series.status), series.enrolment_deadline, occupancy, now
             ),
             "enrolments": await enrolment_service.enrolments_in(db, series.id),
+            "bans": await bans.bans_in(db, series.id),
+            "held": await bans.held_in(db, series.id),
             "questions": [Question.from_json(q) for q in series.questions],
             "assignable": await _assignable(db),
             "assigned_ids": {s.staff_id for s in series.staff},

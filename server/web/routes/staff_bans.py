@@ -1,0 +1,95 @@
+"""Staff pages for bans: banning a parent from a series, lifting a ban, and deciding on
+enrolments held because their e-mail address matches a ban."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from server.enrolment import bans
+from server.enrolment import service as enrolment_service
+from server.enrolment.rules import ACTIVE_STATUSES
+from server.errors import ErrorCode, TupaError
+from server.people.roles import Role
+from server.people.service import shown_name
+from server.scheduling import service as scheduling
+from server.storage.tables import SeriesRow, StaffRow
+from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, StaffMember
+from server.web.templating import render
+
+router = APIRouter()
+
+
+def _moderates(staff: StaffRow, series: SeriesRow) -> bool:
+    """Coordinators, and the facilitators assigned to the series, ban and lift bans."""
+    if staff.role == Role.COORDINATOR.value:
+        return True
+    assigned = any(s.staff_id == staff.id for s in series.staff)
+    return assigned and staff.role == Role.FACILITATOR.value
+
+
+async def _series_moderated_by(db: Db, series_id: int, staff: StaffRow) -> SeriesRow:
+    series = await scheduling.get_series(db, series_id)
+    if not _moderates(staff, series):
+        raise TupaError(ErrorCode.FORBIDDEN)
+    return series
+
+
+def _back(staff: StaffRow, series_id: int, done: str) -> Response:
+    # Coordinators work on the series page; facilitators have the bans page of their series.
+    page = "" if staff.role == Role.COORDINATOR.value else "/bans"
+    return RedirectResponse(f"/staff/series/{series_id}{page}?done={done}", status_code=303)
+
+
+@router.get("/staff/series/{series_id}/bans")
+async def bans_page(request: Request, series_id: Id, staff: StaffMember, db: Db) -> Response:
+    series = await _series_moderated_by(db, series_id, staff)
+    active = {s.value for s in ACTIVE_STATUSES}
+    return render(
+        request,
+        "staff/bans.html",
+        {
+            "series": series,
+            "bans": await bans.bans_in(db, series.id),
+            "participants": [
+                e
+                for e in await enrolment_service.enrolments_in(db, series.id)
+                if e.status in active
+            ],
+            "done": request.query_params.get("done", ""),
+        },
+    )
+
+
+@router.post("/staff/series/{series_id}/enrolments/{enrolment_id}/ban", dependencies=[Csrf])
+async def ban(
+    series_id: Id, enrolment_id: Id, staff: StaffMember, db: Db, now: Now, org: Org
+) -> Response:
+    await _series_moderated_by(db, series_id, staff)
+    await bans.ban(db, org, series_id, enrolment_id, now, shown_name(staff), by_role=staff.role)
+    return _back(staff, series_id, "banned")
+
+
+@router.post("/staff/series/{series_id}/bans/{enrolment_id}/lift", dependencies=[Csrf])
+async def lift_ban(
+    series_id: Id, enrolment_id: Id, staff: StaffMember, db: Db, now: Now
+) -> Response:
+    await _series_moderated_by(db, series_id, staff)
+    await bans.lift_ban(db, series_id, enrolment_id, now, shown_name(staff), by_role=staff.role)
+    return _back(staff, series_id, "unbanned")
+
+
+@router.post("/staff/series/{series_id}/enrolments/{enrolment_id}/accept", dependencies=[Csrf])
+async def accept_held(
+    series_id: Id, enrolment_id: Id, staff: Coordinator, db: Db, now: Now, org: Org
+) -> Response:
+    await bans.accept_held(db, org, series_id, enrolment_id, now)
+    return _back(staff, series_id, "accepted")
+
+
+@router.post("/staff/series/{series_id}/enrolments/{enrolment_id}/refuse", dependencies=[Csrf])
+async def refuse_held(
+    series_id: Id, enrolment_id: Id, staff: Coordinator, db: Db, now: Now, org: Org
+) -> Response:
+    await bans.refuse_held(db, org, series_id, enrolment_id, now)
+    return _back(staff, series_id, "refused")
