@@ -1,6 +1,7 @@
 // The room as people see it. Builds DOM with createElement/textContent only (never innerHTML),
 // so text from other people can never become markup. All wording comes from the strings map
 // the template renders through the translation layer.
+import { earlier, visitedAfter, visitedFromWelcome } from "./visited.js";
 
 const ZONE = "Europe/Helsinki";
 const FACILITATOR_ROLES = new Set(["facilitator", "coordinator"]);
@@ -61,6 +62,8 @@ export class RoomView {
       lock: $("set-lock"), slow: $("set-slow"), lobbyToggle: $("set-lobby"),
       volunteers: $("set-volunteers"), reportsTitle: $("reports-title"),
       reportsEmpty: $("reports-empty"), reports: $("report-list"), end: $("room-end"),
+      earlierTitle: $("earlier-title"), earlierCount: $("earlier-count"),
+      earlierEmpty: $("earlier-empty"), earlier: $("earlier-list"),
     };
 
     this.connState = "connecting";
@@ -72,6 +75,8 @@ export class RoomView {
     this.room = {};
     this.members = new Map(); // peer → {peer, name, role, hand, online, li, parts}
     this.lobby = new Map(); // peer → li
+    this.visited = new Map(); // peer → {peer, name, role}: parents who have been here (moderators)
+    this.earlierItems = new Map(); // peer → li under "Earlier in this session"
     this.messages = new Map(); // seq → {peer, name, text, li}
     this.threads = new Map(); // peer → thread
     this.questions = new Map(); // seq → question
@@ -284,6 +289,7 @@ export class RoomView {
     this.lobby.clear();
     ui.lobby.replaceChildren();
     for (const person of frame.lobby || []) this.lobbyJoined(person, true);
+    this.visited = visitedFromWelcome(frame);
     for (const event of frame.events || []) this.onFrame(event, true);
     this.sortQuestions();
     ui.grid.hidden = false;
@@ -385,6 +391,41 @@ export class RoomView {
       ui.lobbyJump.textContent = format(S.lobby_jump, { count: waiting });
     }
     ui.reportsEmpty.hidden = ui.reports.children.length > 0;
+    this.renderEarlier();
+  }
+
+  /** "Earlier in this session": visited parents not online in the room now, each with a ban
+   * button. Items are kept by peer so that focus stays where it was. */
+  renderEarlier() {
+    const { S, ui } = this;
+    if (!ui.earlier) return;
+    const present = [...this.members.values()].filter((m) => m.online).map((m) => m.peer);
+    const people = earlier(this.visited, present);
+    const wanted = new Set(people.map((person) => person.peer));
+    for (const [peer, li] of this.earlierItems) {
+      if (wanted.has(peer)) continue;
+      this.earlierItems.delete(peer);
+      this.removeKeepingFocus(li, ui.earlierTitle);
+    }
+    const order = people.map((person) => {
+      let li = this.earlierItems.get(person.peer);
+      if (!li) {
+        const name = person.name || S.someone;
+        li = el("li", { class: "member", "data-peer": person.peer },
+          el("bdi", { class: "member-name", text: name }),
+          el("span", { class: "actions" },
+            this.button("ban", S.ban, { peer: person.peer }, "quiet danger", name)));
+        this.earlierItems.set(person.peer, li);
+      }
+      return li;
+    });
+    if (!order.every((li, i) => ui.earlier.children[i] === li)) {
+      const focused = ui.earlier.contains(document.activeElement) ? document.activeElement : null;
+      for (const li of order) ui.earlier.append(li);
+      focused?.focus();
+    }
+    ui.earlierCount.textContent = people.length ? `(${people.length})` : "";
+    ui.earlierEmpty.hidden = people.length > 0;
   }
 
   renderComposer() {
@@ -437,7 +478,8 @@ export class RoomView {
   }
 
   nameOf(peer) {
-    return this.members.get(peer)?.name || this.lobby.get(peer)?.dataset.name || this.S.someone;
+    return this.members.get(peer)?.name || this.lobby.get(peer)?.dataset.name
+      || this.visited.get(peer)?.name || this.S.someone;
   }
 
   badge(role, always = false) {
@@ -669,6 +711,7 @@ export class RoomView {
   }
 
   presence(frame) {
+    this.visited = visitedAfter(this.visited, { ...frame, type: "presence" });
     let member = this.members.get(frame.peer);
     if (!member && frame.online === false) return; // someone already gone from the list
     if (!member) member = this.addMember(frame);
@@ -726,6 +769,7 @@ export class RoomView {
   moderation(frame, replay) {
     const { S } = this;
     const name = frame.name || (frame.peer ? this.nameOf(frame.peer) : "");
+    this.visited = visitedAfter(this.visited, { ...frame, type: "moderation" });
     const on = Boolean(frame.value);
     let text = "";
     switch (frame.action) {
