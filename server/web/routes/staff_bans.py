@@ -12,6 +12,7 @@ from server.enrolment.rules import ACTIVE_STATUSES
 from server.errors import ErrorCode, TupaError
 from server.people.roles import Role
 from server.people.service import shown_name
+from server.permissions import runs_series
 from server.scheduling import service as scheduling
 from server.storage.tables import SeriesRow, StaffRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, StaffMember
@@ -21,11 +22,7 @@ router = APIRouter()
 
 
 def _moderates(staff: StaffRow, series: SeriesRow) -> bool:
-    """Coordinators, and the facilitators assigned to the series, ban and lift bans."""
-    if staff.role == Role.COORDINATOR.value:
-        return True
-    assigned = any(s.staff_id == staff.id for s in series.staff)
-    return assigned and staff.role == Role.FACILITATOR.value
+    return runs_series(staff.role, any(s.staff_id == staff.id for s in series.staff))
 
 
 async def _series_moderated_by(db: Db, series_id: int, staff: StaffRow) -> SeriesRow:
