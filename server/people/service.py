@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,7 @@ import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.bidi import has_direction_controls
 from server.errors import ErrorCode, TupaError
 from server.people import passwords
 from server.people.lockout import LockoutPolicy
@@ -34,10 +36,10 @@ async def create_staff(db: AsyncSession, new: NewStaff, now: datetime) -> StaffR
     if not 3 <= len(email) <= 254 or "@" not in email:
         raise TupaError(ErrorCode.INVALID_INPUT, field="email")
     real_name = " ".join(new.real_name.split())
-    if not 1 <= len(real_name) <= 120:
+    if not 1 <= len(real_name) <= 120 or not _showable(real_name):
         raise TupaError(ErrorCode.INVALID_INPUT, field="real_name")
     alias = " ".join((new.alias or "").split()) or None
-    if alias is not None and not 2 <= len(alias) <= 60:
+    if alias is not None and (not 2 <= len(alias) <= 60 or not _showable(alias)):
         raise TupaError(ErrorCode.INVALID_INPUT, field="alias")
     if new.role is Role.VOLUNTEER and alias is None:
         raise TupaError(ErrorCode.INVALID_INPUT, field="alias")
@@ -60,6 +62,14 @@ async def create_staff(db: AsyncSession, new: NewStaff, now: datetime) -> StaffR
     db.add(row)
     await db.flush()
     return row
+
+
+def _showable(name: str) -> bool:
+    """A name is shown inside other text (the room, pages, mails): no control characters, lone
+    surrogates or text-direction controls, which could hide it or reverse the words around it."""
+    if has_direction_controls(name):
+        return False
+    return not any(unicodedata.category(char) in ("Cc", "Cs") for char in name)
 
 
 def shown_name(staff: StaffRow) -> str:

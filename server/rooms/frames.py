@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from server.bidi import without_reordering
 from signaling.interface import MAX_SDP
 
 PROTOCOL_VERSION = 1
@@ -306,8 +307,9 @@ def _text(frame: dict[str, Any], name: str, limit: int, required: bool = True) -
     value = frame.get(name, None if required else "")
     if not isinstance(value, str):
         raise FrameError(RoomError.BAD_FRAME)
-    # Control characters (except newline and tab) have no place in chat and can confuse screens.
-    value = _CONTROL_CHARACTERS.sub("", value)
+    # Control characters (except newline and tab) have no place in chat and can confuse screens;
+    # a direction override or isolate could reverse the text shown around the message.
+    value = without_reordering(_CONTROL_CHARACTERS.sub("", value))
     value = value.strip()
     if len(value) > limit:
         raise FrameError(RoomError.TOO_LONG)

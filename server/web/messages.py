@@ -56,7 +56,7 @@ ANSWER_PROBLEM_MESSAGES: dict[str, str] = {
 }
 
 FIELD_MESSAGES: dict[str, str] = {
-    "pseudonym": N_("Use 2–40 characters. Do not use your real name."),
+    "pseudonym": N_("Use 2–40 characters, none of them invisible. Do not use your real name."),
     "email": N_("Enter a valid e-mail address, or leave the field empty."),
     "title": N_("Use 3–160 characters."),
     "description": N_("The description is too long."),
@@ -80,8 +80,8 @@ FIELD_MESSAGES: dict[str, str] = {
     "staff_ids": N_("Choose facilitators and volunteers from the list."),
     "theme": N_("At most 200 characters."),
     "date": N_("Enter a valid date."),
-    "real_name": N_("Use 1–120 characters."),
-    "alias": N_("A volunteer needs an alias of 2–60 characters."),
+    "real_name": N_("Use 1–120 characters, none of them invisible."),
+    "alias": N_("A volunteer needs an alias of 2–60 characters, none of them invisible."),
     "password": N_("Use 10–256 characters."),
     "role": N_("Choose a role."),
     "code": N_("Enter the six-digit code."),

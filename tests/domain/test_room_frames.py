@@ -86,6 +86,30 @@ def test_brackets_inside_strings_do_not_count_as_nesting():
     assert parse_frame('{"type":"ping","x":' + "[" * 7 + "]" * 7 + "}") == f.Ping()
 
 
+REORDERING = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+@pytest.mark.parametrize(
+    ("frame", "field"),
+    [
+        ({"type": "send", "cid": "x"}, "text"),
+        ({"type": "private", "cid": "x", "to": "abcdefgh"}, "text"),
+        ({"type": "ask", "cid": "x"}, "text"),
+        ({"type": "report", "seq": 3}, "reason"),
+    ],
+)
+def test_direction_overrides_and_isolates_are_removed_from_what_people_write(frame, field):
+    """U+202E would show everything after it backwards, up to the end of the line."""
+    written = "\u202ekatso\u202c ja \u2067toinen\u2069 " + REORDERING + " loppu \u200f"
+    command = parse_frame(json.dumps({**frame, field: written}))
+    assert getattr(command, field) == "katso ja toinen  loppu \u200f"  # marks are kept
+    only_controls = json.dumps({**frame, field: " " + REORDERING + " "})
+    if field == "reason":  # optional: what is left is no reason at all
+        assert parse_frame(only_controls) == f.Report(3, "")
+    else:
+        assert refusal(only_controls) is RoomError.BAD_FRAME
+
+
 # Arbitrary JSON-ish input: deep, wide, with lone surrogates, huge and non-finite numbers.
 surrogates = st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"])
 any_text = st.one_of(
@@ -181,6 +205,9 @@ def test_parse_frame_raises_nothing_but_frame_error(raw):
         assert isinstance(error.code, RoomError)
         return
     # Whatever is accepted holds only text that can be sent on to everyone else.
+    # and nothing that could reverse the text shown around what people write.
     for value in vars(command).values():
         if isinstance(value, str):
             value.encode("utf-8")
+    for name in ("text", "reason"):
+        assert not set(getattr(command, name, "")) & set(REORDERING)

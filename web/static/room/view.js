@@ -11,11 +11,31 @@ const MAX_QUESTION = 500;
 const MAX_REASON = 300;
 const NOTICE_MS = 12000;
 
+/** A template cut at its "%(name)s" placeholders: strings, and `{ value }` where one is filled
+ * (unknown placeholders stay as text). */
+export function fill(template, params = {}) {
+  const source = String(template ?? "");
+  const parts = [];
+  let from = 0;
+  for (const match of source.matchAll(/%\((\w+)\)s/g)) {
+    if (!(match[1] in params)) continue;
+    if (match.index > from) parts.push(source.slice(from, match.index));
+    parts.push({ value: String(params[match[1]]) });
+    from = match.index + match[0].length;
+  }
+  if (from < source.length) parts.push(source.slice(from));
+  return parts;
+}
+
 /** Fills "%(name)s" placeholders; unknown ones stay as they are. */
 export function format(template, params = {}) {
-  return String(template ?? "").replace(/%\((\w+)\)s/g, (whole, key) =>
-    key in params ? String(params[key]) : whole,
-  );
+  return fill(template, params).map((part) => (typeof part === "string" ? part : part.value)).join("");
+}
+
+/** The filled template as nodes, each value in a <bdi>: a name or text written right to left, or
+ * holding direction controls, cannot reorder the sentence around it. */
+function isolated(template, params = {}) {
+  return fill(template, params).map((part) => (typeof part === "string" ? part : el("bdi", { text: part.value })));
 }
 
 /** createElement with properties: text, class, hidden, on{event}, anything else an attribute. */
@@ -638,9 +658,9 @@ export class RoomView {
     }
   }
 
-  note(text, replay) {
-    this.append(this.ui.log, el("li", { class: "note" }, el("p", { text })));
-    if (!replay) this.announce(text);
+  note(template, params, replay) {
+    this.append(this.ui.log, el("li", { class: "note" }, el("p", {}, ...isolated(template, params))));
+    if (!replay) this.announce(format(template, params));
   }
 
   error(frame) {
@@ -700,7 +720,7 @@ export class RoomView {
     }
     if (member.role === "parent") box.append(this.button("ban", S.ban, { peer }, "quiet danger"));
     return el("details", { class: "member-actions mod-only" },
-      el("summary", { text: format(S.actions_for, { name: member.name }) }), box);
+      el("summary", {}, ...isolated(S.actions_for, { name: member.name })), box);
   }
 
   updateMember(member) {
@@ -772,17 +792,18 @@ export class RoomView {
     this.visited = visitedAfter(this.visited, { ...frame, type: "moderation" });
     const on = Boolean(frame.value);
     let text = "";
+    let params = {};
     switch (frame.action) {
       case "muted": {
         // No `until` lifts the mute. A replayed mute that has run out still says what happened.
         const until = frame.until ? Date.parse(frame.until) : 0;
-        text = until ? format(S.mod_muted, { name, time: this.when(until) }) : format(S.mod_unmuted, { name });
+        [text, params] = until ? [S.mod_muted, { name, time: this.when(until) }] : [S.mod_unmuted, { name }];
         if (this.isMine(frame.peer)) this.setMuted(until);
         break;
       }
       case "removed":
       case "banned":
-        text = format(frame.action === "removed" ? S.mod_removed : S.mod_banned, { name });
+        [text, params] = [frame.action === "removed" ? S.mod_removed : S.mod_banned, { name }];
         if (!replay) this.dropMember(frame.peer);
         break;
       case "locked":
@@ -796,7 +817,7 @@ export class RoomView {
       default:
         return;
     }
-    this.note(text, replay);
+    this.note(text, params, replay);
     this.render();
   }
 
@@ -807,7 +828,7 @@ export class RoomView {
     const before = this.room;
     this.setRoom(changes);
     for (const key of ["locked", "slow_mode", "lobby", "volunteers_moderate"]) {
-      if (key in changes && before[key] !== changes[key]) this.note(this.settingNote(key, changes[key]), false);
+      if (key in changes && before[key] !== changes[key]) this.note(this.settingNote(key, changes[key]), {}, false);
     }
     this.render();
   }
@@ -834,11 +855,12 @@ export class RoomView {
   report(frame, replay) {
     const { S, ui } = this;
     const message = this.messages.get(frame.message);
-    const text = format(S.report_entry, { by: this.nameOf(frame.by), name: message?.name || S.someone });
+    const who = { by: this.nameOf(frame.by), name: message?.name || S.someone };
+    const text = format(S.report_entry, who);
     const li = el("li", { class: "report", "data-message": frame.message },
-      el("p", { text }),
+      el("p", {}, ...isolated(S.report_entry, who)),
       message?.text ? el("blockquote", { text: message.text.slice(0, 280) }) : null,
-      frame.reason ? el("p", { text: format(S.report_reason, { reason: frame.reason }) }) : null,
+      frame.reason ? el("p", {}, ...isolated(S.report_reason, { reason: frame.reason })) : null,
       el("div", { class: "actions" },
         this.button("delete", S.delete_message, { seq: frame.message }, "quiet danger"),
         this.button("dismiss", S.dismiss)));
@@ -859,12 +881,12 @@ export class RoomView {
     const textarea = el("textarea", { id: `${id}-text`, rows: "2", maxlength: MAX_TEXT, required: true, autocomplete: "off" });
     const log = el("ol", { class: "chat-log thread-log", tabindex: "0", "aria-label": title });
     const form = el("form", { class: "composer", method: "post" },
-      el("label", { for: `${id}-text`, text: format(S.private_label, { name }) }),
+      el("label", { for: `${id}-text` }, ...isolated(S.private_label, { name })),
       textarea,
       el("div", { class: "composer-row" }, el("button", { type: "submit", class: "send", text: S.send })));
     const details = el("details", { class: "thread", open: true },
-      el("summary", {}, el("span", { text: title }), " ", unread),
-      el("p", { class: "hint", text: format(S.private_note, { name }) }),
+      el("summary", {}, el("span", {}, ...isolated(S.private_with, { name })), " ", unread),
+      el("p", { class: "hint" }, ...isolated(S.private_note, { name })),
       log, form);
     const thread = { peer, name, details, log, textarea, unread };
     this.composer(form, textarea, () => this.sendPrivate(thread));
