@@ -67,13 +67,15 @@ async def ban(
     session_id: int | None = None,
     *,
     by_role: str = COORDINATOR,
-    log: bool = True,
+    by_room: bool = False,
 ) -> EnrolmentRow:
     """Ban the enrolment's parent from the series and end the enrolment.
 
     ``by_name`` is the acting staff member's shown name; ``session_id`` the room the ban was given
-    in, if any. A room logs its own moderation actions, so it passes ``log=False``. Banning an
-    enrolment already banned changes nothing. Raises NOT_FOUND.
+    in, if any. A room's own ban event is logged by the room and reaches every instance on its
+    bus, so the room passes ``by_room=True`` and the service neither logs it nor announces an
+    ``AccessChange`` (which, sent from inside the room's writer, would wait on that writer).
+    Banning an enrolment already banned changes nothing. Raises NOT_FOUND.
     """
     row = await enrolment_in_series(db, series_id, enrolment_id)
     series = await lock_series(db, series_id)
@@ -90,8 +92,9 @@ async def ban(
         )
     )
     await end_as_banned(db, org, series, row, now)
-    if log:
-        _log(db, series_id, session_id, by_name, by_role, "banned", row.pseudonym, now)
+    if by_room:
+        return row
+    _log(db, series_id, session_id, by_name, by_role, "banned", row.pseudonym, now)
     after_commit(
         db, AccessChange(AccessReason.BANNED, series_id=series_id, enrolment_id=enrolment_id)
     )

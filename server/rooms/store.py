@@ -431,12 +431,12 @@ async def _moderation_effects(
         session = await db.get(SessionRow, session_id)
         assert session is not None and target.enrolment_id is not None
         # The enrolment feature owns bans: it ends the enrolment and frees the seat. The room
-        # logs the action itself just below. TODO(lead): pass the app's Organisation down.
+        # logs the action itself just below, and its event reaches every instance on the bus.
+        # TODO(lead): pass the app's Organisation down.
         by = await db.scalar(select(RoomMemberRow.name).where(RoomMemberRow.peer == event.actor))
         org = Organisation.from_settings(get_settings())
-        await ban(
-            db, org, session.series_id, target.enrolment_id, now, by or "?", session_id, log=False
-        )
+        series_id, enrolment_id = session.series_id, target.enrolment_id
+        await ban(db, org, series_id, enrolment_id, now, by or "?", session_id, by_room=True)
     detail = {"until": data["until"]} if action == "muted" else {}
     await _log(db, session_id, event, action, data["peer"], now, detail)
 
