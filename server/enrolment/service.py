@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.access import AccessChange, AccessReason
 from server.enrolment.links import new_link_token, token_hash
 from server.enrolment.questions import Question, check_answers
 from server.enrolment.rules import (
@@ -31,6 +32,7 @@ from server.errors import ErrorCode, TupaError
 from server.notify.notices import NoticeKind, tell
 from server.organisation import Organisation
 from server.settings import Language
+from server.storage.db import after_commit
 from server.storage.tables import EnrolmentRow, NoticeRow, SeriesBanRow, SeriesRow
 
 
@@ -235,6 +237,10 @@ async def _end(
     freed_seat = row.status == EnrolmentStatus.ENROLLED.value
     row.status = status.value
     row.updated_at = now
+    access = AccessChange(
+        AccessReason.ENROLMENT_ENDED, series_id=row.series_id, enrolment_id=row.id
+    )
+    after_commit(db, access)
     await tell(db, org, row, kind, now)
     if freed_seat and series.status != SeriesStatus.CANCELLED.value:
         await promote_waitlist(db, org, series, now)
@@ -292,7 +298,14 @@ async def revoke_link(
     row = await enrolment_in_series(db, series_id, enrolment_id)
     row.link_revoked_at = now
     row.updated_at = now
+    _link_stopped(db, row)
     return row
+
+
+def _link_stopped(db: AsyncSession, row: EnrolmentRow) -> None:
+    """Whoever is in a room with the old link is shut out once this commits."""
+    access = AccessChange(AccessReason.LINK_REVOKED, series_id=row.series_id, enrolment_id=row.id)
+    after_commit(db, access)
 
 
 async def reissue_link(db: AsyncSession, series_id: int, enrolment_id: int, now: datetime) -> str:
@@ -305,6 +318,7 @@ async def reissue_link(db: AsyncSession, series_id: int, enrolment_id: int, now:
     row.token_hash = token_hash(token)
     row.link_revoked_at = None
     row.updated_at = now
+    _link_stopped(db, row)
     return token
 
 

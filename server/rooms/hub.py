@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from server.access import AccessChange
 from server.rooms import protocol
 from server.rooms.bus import Bus
 from server.rooms.connection import (
@@ -32,6 +33,15 @@ from server.rooms.connection import (
     Phase,
     SendText,
     WriteNow,
+)
+from server.rooms.effects import (
+    Close,
+    EnterOpened,
+    SharePresence,
+    TellWaiting,
+    Welcome,
+    access_events,
+    follow_up,
 )
 from server.rooms.events import MEMBERSHIP_CHANGES, WITH_EFFECTS, Event, EventType
 from server.rooms.frames import (
@@ -57,11 +67,12 @@ from server.rooms.limits import (
     RATE_PER_SECOND,
     TokenBucket,
 )
-from server.rooms.media import Topology, may_publish, topology
+from server.rooms.media import Topology, topology
 from server.rooms.relay_link import RelayLink
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus, apply
 from server.rooms.store import (
     Entrant,
+    access_targets,
     load_state,
     member_by_peer,
     membership,
@@ -69,6 +80,7 @@ from server.rooms.store import (
     presence_ended,
     replay,
 )
+from server.rooms.welcome import lobby_frame, waiting_frame, welcome_frame
 from server.rooms.writer import EventWriter
 from server.scheduling.series import MediaMode
 from server.storage.db import Database
@@ -147,8 +159,10 @@ class RoomHub:
     async def start(self) -> None:
         self.writer.start()
         await self.bus.start(self._on_events)
+        self.database.on_commit(self._committed)
 
     async def stop(self) -> None:
+        self.database.stop_listening(self._committed)
         for runtime in list(self.rooms.values()):
             for conn in runtime.local():
                 conn.terminate(CloseCode.NORMAL)
@@ -219,8 +233,7 @@ class RoomHub:
             runtime.connections[row.peer].append(conn)
             if state.status is RoomStatus.WAITING and entrant.role is ParticipantRole.PARENT:
                 conn.phase = Phase.WAITING
-                opens_at = state.opens_at.isoformat() if state.opens_at else None
-                conn.push_frame({"type": "waiting", "opens_at": opens_at, "room": state.settings()})
+                conn.push_frame(waiting_frame(state))
                 return conn
             await self._arrive(runtime, conn, row.peer, row.name, entrant.role, last_seq)
             return conn
@@ -261,8 +274,7 @@ class RoomHub:
             await self._commit(runtime, protocol.arrive(state, arriving))
         if status is MemberStatus.LOBBY:
             conn.phase = Phase.LOBBY
-            position = [m.peer for m in state.lobby_members()].index(peer) + 1
-            conn.push_frame({"type": "lobby", "position": position, "room": state.settings()})
+            conn.push_frame(lobby_frame(state, peer))
             return
         await self._welcome(runtime, conn, last_seq)
 
@@ -276,36 +288,14 @@ class RoomHub:
             missed = await replay(db, state, member, last_seq or 0)
             if conn.presence_id is None:
                 conn.presence_id = await presence_began(db, conn.peer, self.clock())
-        seen = max([last_seq or 0, *(e.seq or 0 for e in missed)])
-        moderator = state.is_moderator(member)
-        frame: dict[str, Any] = {
-            "type": "welcome",
-            "you": {
-                **member.public(),
-                "moderator": moderator,
-                "muted_until": member.muted_until.isoformat() if member.muted_until else None,
-                "av": member.av.public(),
-            },
-            "room": state.settings(),
-            "members": [
-                {**m.public(), "hand": m.hand, "online": m.online, "av": m.av.public()}
-                for m in state.members.values()
-                if m.status is MemberStatus.ADMITTED and m.online
-            ],
-            "lobby": [m.public() for m in state.lobby_members()] if moderator else [],
-            "events": [e.wire() for e in missed],
-            "seq": seen,
-        }
+        media = None
         if state.mode is not MediaMode.CHAT:
-            # Only admitted people get here: TURN credentials are never given to the lobby.
-            frame["media"] = {
-                "mode": state.mode.value,
-                "publish": may_publish(member.role, state.mode),
-                "topology": topology(state).value,
-                "mesh_limit": self.mesh_limit,
+            media = {
                 "ice_servers": ice_servers(self.ice, member.peer, self.clock()),
                 "ice_transport_policy": ice_transport_policy(self.ice),
             }
+        frame = welcome_frame(state, member, missed, last_seq, media)
+        seen = frame["seq"]
         conn.last_seq = seen
         conn.push_frame(frame)
         conn.phase = Phase.READY
@@ -337,6 +327,35 @@ class RoomHub:
             if not runtime.connections and self.rooms.get(session_id) is runtime:
                 del self.rooms[session_id]
                 await self.bus.unfollow(session_id)
+
+    # --- actions committed elsewhere ---------------------------------------------------------
+
+    async def _committed(self, items: list[Any]) -> None:
+        """Changes committed over HTTP reach the rooms, on every instance, after the commit.
+
+        Told from a task of its own: the commit may be the room writer's own (a ban given in a
+        room ends the enrolment), and waiting here for that writer would wait on itself.
+        """
+        changes = [item for item in items if isinstance(item, AccessChange)]
+        if changes:
+            self._spawn(self._tell_rooms_about(changes))
+
+    async def _tell_rooms_about(self, changes: list[AccessChange]) -> None:
+        for change in changes:
+            try:
+                await self._tell_rooms(change)
+            except Exception:  # the change is committed: one failure must not stop the others
+                log.exception("telling the rooms about a committed %s failed", change.reason.value)
+
+    async def _tell_rooms(self, change: AccessChange) -> None:
+        async with self.database.unit_of_work() as db:
+            targets = await access_targets(db, change, self.opens_before)
+        for target in targets:
+            events = access_events(change.reason, target.peers, target.opens_at)
+            if events:
+                # Stored for their effects (membership rows), then every instance applies them.
+                stored = await self.writer.write(target.session_id, events)
+                await self.bus.publish(target.session_id, stored)
 
     # --- commands ---------------------------------------------------------------------------
 
@@ -405,7 +424,8 @@ class RoomHub:
             await self.writer.write(runtime.state.session_id, events) if needs_writing else events
         )
         for event in stored:
-            # Presence is left to delivery, which must see the change to tell others about it.
+            # Presence is left to delivery, which must see the change to tell others about it;
+            # everything else is applied here once, and delivery skips it (see _handle).
             if event.type is EventType.AV:
                 self._apply_av(runtime.state, event)
             elif event.type is not EventType.PRESENCE:
@@ -484,7 +504,8 @@ class RoomHub:
         """Apply one event to this instance's replica and deliver it to local sockets."""
         state = runtime.state
         was_online = _online(state, event)
-        apply(state, event)
+        if event.origin != self.instance or event.type is EventType.PRESENCE:
+            apply(state, event)  # this instance's own events were applied when committed
         unchanged = event.type is EventType.PRESENCE and _online(state, event) == was_online
         if unchanged and (event.data.get("sync") or not event.data["online"]):
             return  # nothing changed for others: known already, or still here elsewhere
@@ -540,28 +561,30 @@ class RoomHub:
             conn.push(out)
 
     def _follow_up(self, runtime: RoomRuntime, event: Event) -> None:
-        """What an event means for local sockets beyond delivering it."""
-        state = runtime.state
-        data = event.data
-        if event.type is EventType.STATUS:
-            for conn in runtime.connections.get(data["peer"], []):
-                if data["status"] == MemberStatus.ADMITTED.value and conn.phase is Phase.LOBBY:
-                    self._spawn(self._welcome_later(runtime, conn))
-                elif data["status"] == MemberStatus.DENIED.value:
-                    conn.terminate(CloseCode.REMOVED)
-        elif event.type is EventType.MODERATION and data["action"] in ("removed", "banned"):
-            for conn in runtime.connections.get(data["peer"], []):
-                conn.terminate(CloseCode.REMOVED)
-        elif event.type is EventType.PRESENCE_SYNC and event.origin != self.instance:
-            self._spawn(self._share_presence(runtime))
-        elif event.type is EventType.ROOM and state.status is RoomStatus.ENDED:
-            for conn in runtime.local():
-                conn.terminate(CloseCode.ENDED)
-        elif event.type is EventType.ROOM and state.status is RoomStatus.OPEN:
-            for conns in runtime.connections.values():
-                for conn in conns:
+        """Carry out what the event means for local sockets beyond delivering it."""
+        for effect in follow_up(runtime.state, event, self.instance):
+            if isinstance(effect, Close):
+                targets = (
+                    runtime.local()
+                    if effect.peer is None
+                    else runtime.connections.get(effect.peer, [])
+                )
+                for conn in targets:
+                    conn.terminate(effect.code)
+            elif isinstance(effect, Welcome):
+                for conn in runtime.connections.get(effect.peer, []):
+                    if conn.phase is Phase.LOBBY:
+                        self._spawn(self._welcome_later(runtime, conn))
+            elif isinstance(effect, SharePresence):
+                self._spawn(self._share_presence(runtime))
+            elif isinstance(effect, EnterOpened):
+                for conn in runtime.local():
                     if conn.phase is Phase.WAITING:
                         self._spawn(self._enter_opened(runtime, conn))
+            elif isinstance(effect, TellWaiting):
+                for conn in runtime.local():
+                    if conn.phase is Phase.WAITING:
+                        conn.push_frame(waiting_frame(runtime.state))
 
     async def _share_presence(self, runtime: RoomRuntime) -> None:
         """Another instance just loaded this room: tell it who is connected here."""

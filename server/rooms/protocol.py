@@ -468,6 +468,10 @@ def _remove(state: RoomState, actor: Member, command: f.Remove, now: datetime) -
 
 
 def _ban(state: RoomState, actor: Member, command: f.Ban, now: datetime) -> Decision:
+    """Anyone who has been in the session may be banned: also after being removed, or gone."""
+    removed = _target(state, command.peer)
+    if removed is not None and removed.status is MemberStatus.REMOVED and not removed.is_staff:
+        return Decision([_moderation(actor, "banned", peer=removed.peer, name=removed.name)])
     target = _removable(state, actor, command.peer)
     if isinstance(target, Decision):
         return target

@@ -343,11 +343,16 @@ def _on_moderation(state: RoomState, event: Event) -> None:
 
 
 def _on_access(state: RoomState, event: Event) -> None:
-    """A committed action outside the room: a ban or its lifting changes the member's status;
-    a cancelled session or series ends the room. Other reasons only close sockets."""
+    """A committed action outside the room: a ban or its lifting changes the member's status,
+    a cancelled session or series ends the room, a moved one opens at another time. Other
+    reasons only close sockets."""
     reason = event.data["reason"]
     if reason in ENDS_ROOM:
         state.status = RoomStatus.ENDED
+        return
+    if reason == "session_moved":
+        opens_at = event.data.get("opens_at")
+        state.opens_at = datetime.fromisoformat(opens_at) if opens_at else None
         return
     member = _member(state, event.data.get("peer"))
     if member is None:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from server.access import AccessChange
 from server.enrolment.bans import ban
 from server.enrolment.service import is_banned as is_banned  # bans belong to enrolment now
 from server.organisation import Organisation
@@ -558,3 +559,44 @@ async def moderation_log(
         .order_by(ModerationLogRow.created_at.desc(), ModerationLogRow.id.desc())
     )
     return [(log, session) for log, session in rows]
+
+
+@dataclass(frozen=True)
+class AccessTarget:
+    """A room a committed change concerns, and the people in it the change is about."""
+
+    session_id: int
+    peers: list[str]
+    opens_at: datetime | None  # when the room opens now (for a moved session)
+
+
+async def access_targets(
+    db: AsyncSession, change: AccessChange, opens_before: timedelta
+) -> list[AccessTarget]:
+    """Which rooms a committed change reaches: its session, its series' sessions, or (for a
+    staff account) every room the person has been in; with the memberships it is about."""
+    where = []
+    if change.session_id is not None:
+        where.append(SessionRow.id == change.session_id)
+    elif change.series_id is not None:
+        where.append(SessionRow.series_id == change.series_id)
+    if change.enrolment_id is not None:
+        where.append(RoomMemberRow.enrolment_id == change.enrolment_id)
+    elif change.staff_id is not None:
+        where.append(RoomMemberRow.staff_id == change.staff_id)
+    else:  # the whole room: every session the change names
+        if not where:
+            return []
+        rooms = await db.execute(select(SessionRow.id, SessionRow.starts_at).where(*where))
+        return [AccessTarget(s, [], starts - opens_before) for s, starts in rooms]
+    rows = await db.execute(
+        select(RoomMemberRow.session_id, RoomMemberRow.peer, SessionRow.starts_at)
+        .join(SessionRow, SessionRow.id == RoomMemberRow.session_id)
+        .where(*where)
+        .order_by(RoomMemberRow.session_id)
+    )
+    targets: dict[int, AccessTarget] = {}
+    for session_id, peer, starts in rows:
+        target = targets.setdefault(session_id, AccessTarget(session_id, [], starts - opens_before))
+        target.peers.append(peer)
+    return list(targets.values())

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.access import AccessChange, AccessReason
 from server.enrolment.questions import Question
 from server.enrolment.rules import ACTIVE_STATUSES, EnrolmentStatus, Occupancy, SeriesStatus
 from server.enrolment.service import lock_series, occupancy
@@ -27,6 +28,7 @@ from server.scheduling.series import (
     needs_decision,
     validate_sizes,
 )
+from server.storage.db import after_commit
 from server.storage.idempotent import insert_unless_exists
 from server.storage.tables import (
     EnrolmentRow,
@@ -189,6 +191,9 @@ async def assign_staff(db: AsyncSession, series_id: int, staff_ids: list[int]) -
     kept = {row.staff_id: row for row in series.staff}
     series.staff = [kept.get(s.id) or SeriesStaffRow(staff_id=s.id, member=s) for s in staff]
     await db.flush()
+    for gone in set(kept) - {s.id for s in staff}:
+        access = AccessChange(AccessReason.STAFF_UNASSIGNED, series_id=series_id, staff_id=gone)
+        after_commit(db, access)
     return series
 
 
@@ -258,6 +263,7 @@ async def move_session(
     old_start = session.starts_at
     session.starts_at = new_start
     session.calendar_sequence += 1
+    after_commit(db, AccessChange(AccessReason.SESSION_MOVED, session_id=session.id))
     for enrolment in await _active_enrolments(db, series_id):
         await tell(
             db,
@@ -280,6 +286,7 @@ async def cancel_session(
         raise TupaError(ErrorCode.SESSION_CANCELLED)
     session.status = SessionStatus.CANCELLED.value
     session.calendar_sequence += 1
+    after_commit(db, AccessChange(AccessReason.SESSION_CANCELLED, session_id=session.id))
     for enrolment in await _active_enrolments(db, series_id):
         await tell(
             db,
@@ -337,6 +344,7 @@ async def cancel_series(
     if series.status == SeriesStatus.CANCELLED.value:
         raise TupaError(ErrorCode.SERIES_CANCELLED)
     series.status = SeriesStatus.CANCELLED.value
+    after_commit(db, AccessChange(AccessReason.SERIES_CANCELLED, series_id=series_id))
     for session in series.sessions:
         if session.status != SessionStatus.CANCELLED.value:
             session.status = SessionStatus.CANCELLED.value

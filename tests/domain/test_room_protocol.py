@@ -150,6 +150,29 @@ def test_ban_marks_the_member_banned():
     assert room.do(a, f.Send("c", "x")).error is RoomError.NOT_ADMITTED
 
 
+def test_a_parent_who_was_removed_or_has_left_can_still_be_banned():
+    room, fac, _, a, b = a_room()
+    room.do(fac, f.Remove(a.peer))
+    assert room.do(fac, f.Ban(a.peer)).error is None
+    assert a.status is MemberStatus.BANNED
+    b.online_on.clear()  # gone
+    assert room.do(fac, f.Ban(b.peer)).error is None
+    assert b.status is MemberStatus.BANNED
+    assert room.do(fac, f.Ban(a.peer)).error is RoomError.UNKNOWN_PEER  # once is enough
+
+
+def test_moderators_are_shown_everyone_who_has_been_in_the_session():
+    from server.rooms.welcome import welcome_frame
+
+    room, fac, _, a, b = a_room()
+    room.do(fac, f.Remove(a.peer))
+    b.online_on.clear()
+    parent_view = welcome_frame(room.state, b, [], None)
+    moderator_view = welcome_frame(room.state, fac, [], None)
+    assert parent_view["visited"] == []
+    assert {p["peer"] for p in moderator_view["visited"]} == {a.peer, b.peer}
+
+
 def test_turning_the_lobby_off_admits_everyone_waiting():
     room, fac, _, _, _ = a_room()
     waiting = [

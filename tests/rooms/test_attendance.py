@@ -14,7 +14,7 @@ from server.evaluation.attendance_sheet import (
     correct_attendance,
 )
 from server.storage.tables import EnrolmentRow, PresenceRow, StaffRow
-from tests.rooms.test_room_moderation import open_room_with_parents
+from tests.rooms.support import open_room_with_parents
 
 
 async def wait_until_left(database, count):

@@ -18,7 +18,7 @@ from server.storage.tables import (
 )
 from tests.conftest import post_form
 from tests.roomclient import a_room
-from tests.rooms.test_room_moderation import open_room_with_parents
+from tests.rooms.support import open_room_with_parents
 
 
 @asynccontextmanager

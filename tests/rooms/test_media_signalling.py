@@ -8,7 +8,7 @@ from server.storage.tables import ModerationLogRow
 from server.turn import IceConfig
 from tests.domain.test_media_rules import SENDRECV_OFFER
 from tests.roomclient import connect
-from tests.rooms.test_room_moderation import open_room_with_parents
+from tests.rooms.support import open_room_with_parents
 
 
 async def group_room(server, org, clock, *names, lobby=False):

@@ -19,7 +19,7 @@ from server.scheduling.series import MediaMode
 from signaling.client import RelayClient
 from signaling.relay import Relay
 from tests.roomclient import RoomClient, connect
-from tests.rooms.test_room_moderation import open_room_with_parents
+from tests.rooms.support import open_room_with_parents
 from tests.signaling.peers import MovingStripes, peer_connection
 from tests.signaling.test_service import SECRET, RelayProcess
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from server.background import BackgroundWork
 from server.storage.tables import ModerationLogRow, RoomEventRow, RoomMemberRow
 from tests.conftest import RecordingMailer
-from tests.rooms.test_room_moderation import open_room_with_parents
+from tests.rooms.support import open_room_with_parents
 
 
 async def count(database, row_type):

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.roomclient import connect
-from tests.rooms.test_room_moderation import open_room_with_parents
+from tests.rooms.support import open_room_with_parents
 
 DOCUMENTED_CLOSE_CODES = {1000, 1009, 4000, 4001, 4003, 4004, 4008, 4009, 4010, 4011, 4023, 4029}
 

@@ -1,0 +1,105 @@
+"""What an event means for an instance's sockets beyond delivering it (pure).
+
+``follow_up`` returns effects as values; the hub carries them out on its own connections, like
+websockets' asyncio layer runs what its sans-I/O protocol decided. The same module turns a
+committed action outside the room (``server.access.AccessChange``) into the room event that
+every instance applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from server.access import AccessReason
+from server.rooms.events import Audience, Event, EventType
+from server.rooms.frames import CloseCode
+from server.rooms.state import ENDS_ROOM, MemberStatus, RoomState, RoomStatus
+
+
+@dataclass(frozen=True)
+class Close:
+    """Close this person's connections (every connection when ``peer`` is None)."""
+
+    peer: str | None
+    code: int
+
+
+@dataclass(frozen=True)
+class Welcome:
+    """This person was admitted: their connections waiting in the lobby get a welcome."""
+
+    peer: str
+
+
+@dataclass(frozen=True)
+class EnterOpened:
+    """The room opened: connections waiting for it move on to the lobby or the room."""
+
+
+@dataclass(frozen=True)
+class SharePresence:
+    """Another instance loaded the room: tell it who is connected here."""
+
+
+@dataclass(frozen=True)
+class TellWaiting:
+    """The opening time changed: connections waiting for the room are told the new one."""
+
+
+Effect = Close | Welcome | EnterOpened | SharePresence | TellWaiting
+
+# The documented close code (docs/protocol.md) for each committed change that shuts people out.
+ACCESS_CLOSE_CODES: dict[AccessReason, int] = {
+    AccessReason.ENROLMENT_ENDED: CloseCode.FORBIDDEN,
+    AccessReason.LINK_REVOKED: CloseCode.UNAUTHENTICATED,
+    AccessReason.BANNED: CloseCode.FORBIDDEN,
+    AccessReason.STAFF_UNASSIGNED: CloseCode.FORBIDDEN,
+    AccessReason.STAFF_DEACTIVATED: CloseCode.UNAUTHENTICATED,
+    AccessReason.SESSION_CANCELLED: CloseCode.ENDED,
+    AccessReason.SERIES_CANCELLED: CloseCode.ENDED,
+}
+
+
+def follow_up(state: RoomState, event: Event, instance: str) -> list[Effect]:
+    """The effects of ``event`` (already applied to ``state``) on one instance's sockets."""
+    data = event.data
+    kind = event.type
+    if kind is EventType.STATUS:
+        if data["status"] == MemberStatus.ADMITTED.value:
+            return [Welcome(data["peer"])]
+        if data["status"] == MemberStatus.DENIED.value:
+            return [Close(data["peer"], CloseCode.REMOVED)]
+    elif kind is EventType.MODERATION and data["action"] in ("removed", "banned"):
+        return [Close(data["peer"], CloseCode.REMOVED)]
+    elif kind is EventType.PRESENCE_SYNC and event.origin != instance:
+        return [SharePresence()]
+    elif kind is EventType.ROOM and state.status is RoomStatus.ENDED:
+        return [Close(None, CloseCode.ENDED)]
+    elif kind is EventType.ROOM and state.status is RoomStatus.OPEN:
+        return [EnterOpened()]
+    elif kind is EventType.ACCESS:
+        reason = AccessReason(data["reason"])
+        if reason is AccessReason.SESSION_MOVED:
+            return [TellWaiting()]
+        code = ACCESS_CLOSE_CODES.get(reason)
+        if code is not None:
+            return [Close(None if reason in ENDS_ROOM else data["peer"], code)]
+    return []
+
+
+def access_events(
+    reason: AccessReason, peers: list[str], opens_at: datetime | None = None
+) -> list[Event]:
+    """The room events for a committed change: one per affected person, or one for the room.
+
+    Nobody receives them as frames: the people concerned are told by their socket's close code,
+    and the room's replicas change as ``state.apply`` says.
+    """
+    nobody = Audience()
+    if reason in ENDS_ROOM:
+        return [Event(EventType.ACCESS, {"reason": reason.value}, nobody)]
+    if reason is AccessReason.SESSION_MOVED:
+        moved = {"reason": reason.value, "opens_at": opens_at.isoformat() if opens_at else None}
+        return [Event(EventType.ACCESS, moved, nobody)]
+    return [Event(EventType.ACCESS, {"reason": reason.value, "peer": p}, nobody) for p in peers]

@@ -1,0 +1,85 @@
+"""What a person is sent on arriving: waiting, lobby or welcome frames (pure).
+
+The hub fetches what the person missed from storage and the ICE servers from its settings; what
+the frames contain, and for whom, is decided here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.rooms.events import Event
+from server.rooms.media import may_publish, topology
+from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState
+from server.scheduling.series import MediaMode
+
+
+def waiting_frame(state: RoomState) -> dict[str, Any]:
+    """For a parent who came before the room was opened."""
+    opens_at = state.opens_at.isoformat() if state.opens_at else None
+    return {"type": "waiting", "opens_at": opens_at, "room": state.settings()}
+
+
+def lobby_frame(state: RoomState, peer: str) -> dict[str, Any]:
+    """For a parent waiting to be admitted: their place in the queue."""
+    position = [m.peer for m in state.lobby_members()].index(peer) + 1
+    return {"type": "lobby", "position": position, "room": state.settings()}
+
+
+def welcome_frame(
+    state: RoomState,
+    member: Member,
+    missed: list[Event],
+    last_seq: int | None,
+    media: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The snapshot an admitted person starts from, with the stored events they missed.
+
+    Moderators also get the lobby and everyone who has been in the session (also those who were
+    removed or have left), so that they can still ban them.
+    """
+    moderator = state.is_moderator(member)
+    frame: dict[str, Any] = {
+        "type": "welcome",
+        "you": {
+            **member.public(),
+            "moderator": moderator,
+            "muted_until": member.muted_until.isoformat() if member.muted_until else None,
+            "av": member.av.public(),
+        },
+        "room": state.settings(),
+        "members": [
+            {**m.public(), "hand": m.hand, "online": m.online, "av": m.av.public()}
+            for m in state.members.values()
+            if m.status is MemberStatus.ADMITTED and m.online
+        ],
+        "lobby": [m.public() for m in state.lobby_members()] if moderator else [],
+        "visited": [m.public() for m in visited(state)] if moderator else [],
+        "events": [e.wire() for e in missed],
+        "seq": seen_after(missed, last_seq),
+    }
+    if media is not None and state.mode is not MediaMode.CHAT:
+        # Only admitted people get here: TURN credentials are never given to the lobby.
+        frame["media"] = {
+            "mode": state.mode.value,
+            "publish": may_publish(member.role, state.mode),
+            "topology": topology(state).value,
+            "mesh_limit": state.mesh_limit,
+            **media,
+        }
+    return frame
+
+
+def seen_after(missed: list[Event], last_seq: int | None) -> int:
+    """The highest sequence number a person has after receiving ``missed``."""
+    return max([last_seq or 0, *(e.seq or 0 for e in missed)])
+
+
+def visited(state: RoomState) -> list[Member]:
+    """Parents who have been in the room and may still be banned from the series."""
+    return [
+        m
+        for m in state.members.values()
+        if m.role is ParticipantRole.PARENT
+        and m.status in (MemberStatus.ADMITTED, MemberStatus.REMOVED)
+    ]
