@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from server.access import AccessReason
-from server.rooms.events import Audience, Event, EventType
+from server.rooms.events import NOBODY, Event, EventType
 from server.rooms.frames import CloseCode
 from server.rooms.state import ENDS_ROOM, MemberStatus, RoomState, RoomStatus
 
@@ -96,10 +96,9 @@ def access_events(
     Nobody receives them as frames: the people concerned are told by their socket's close code,
     and the room's replicas change as ``state.apply`` says.
     """
-    nobody = Audience()
     if reason in ENDS_ROOM:
-        return [Event(EventType.ACCESS, {"reason": reason.value}, nobody)]
+        return [Event(EventType.ACCESS, {"reason": reason.value}, NOBODY)]
     if reason is AccessReason.SESSION_MOVED:
         moved = {"reason": reason.value, "opens_at": opens_at.isoformat() if opens_at else None}
-        return [Event(EventType.ACCESS, moved, nobody)]
-    return [Event(EventType.ACCESS, {"reason": reason.value, "peer": p}, nobody) for p in peers]
+        return [Event(EventType.ACCESS, moved, NOBODY)]
+    return [Event(EventType.ACCESS, {"reason": reason.value, "peer": p}, NOBODY) for p in peers]

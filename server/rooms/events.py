@@ -148,6 +148,7 @@ class Audience:
 EVERYONE = Audience(everyone=True)
 CONNECTED = Audience(connected=True)
 MODERATORS = Audience(moderators=True)
+NOBODY = Audience()  # replicas apply it; no connection receives it
 
 
 @dataclass(frozen=True)

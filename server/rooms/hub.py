@@ -14,14 +14,13 @@ import json
 import logging
 import secrets
 import time
-from collections import defaultdict
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from server.access import AccessChange
-from server.rooms import protocol
+from server.rooms import entry, media_commands, protocol
 from server.rooms.bus import Bus
 from server.rooms.connection import (
     CloseSocket,
@@ -43,7 +42,7 @@ from server.rooms.effects import (
     access_events,
     follow_up,
 )
-from server.rooms.events import MEMBERSHIP_CHANGES, WITH_EFFECTS, Event, EventType
+from server.rooms.events import MEMBERSHIP_CHANGES, NOBODY, WITH_EFFECTS, Event, EventType
 from server.rooms.frames import (
     Ask,
     Av,
@@ -69,6 +68,7 @@ from server.rooms.limits import (
 )
 from server.rooms.media import Topology, topology
 from server.rooms.relay_link import RelayLink
+from server.rooms.runtime import RoomRuntime
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus, apply
 from server.rooms.store import (
     Entrant,
@@ -92,24 +92,6 @@ from signaling.relay import Relay
 log = logging.getLogger(__name__)
 
 SEND_QUEUE_FRAMES = 256
-MAX_CONNECTIONS_PER_PERSON = 3
-GAP_WAIT_SECONDS = 0.5
-
-
-@dataclass
-class RoomRuntime:
-    """This instance's view of one room: the state replica and the local connections."""
-
-    state: RoomState
-    connections: dict[str, list[Connection]] = field(default_factory=lambda: defaultdict(list))
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    delivered_seq: int = 0
-    held: dict[int, list[Event]] = field(default_factory=dict)
-    gap_timer: asyncio.TimerHandle | None = None
-    topology: Topology = Topology.MESH  # the last one its connections were told
-
-    def local(self) -> list[Connection]:
-        return [c for conns in self.connections.values() for c in conns]
 
 
 @dataclass(frozen=True)
@@ -188,7 +170,7 @@ class RoomHub:
                 runtime.topology = topology(state)
                 self.rooms[session.id] = runtime
                 # Presence is not stored: ask the other instances who is connected there.
-                sync = Event(EventType.PRESENCE_SYNC, {}, protocol.NOBODY, origin=self.instance)
+                sync = Event(EventType.PRESENCE_SYNC, {}, NOBODY, origin=self.instance)
                 await self.bus.publish(session.id, [sync])
             return runtime
 
@@ -215,9 +197,10 @@ class RoomHub:
                 row = await membership(db, state.session_id, entrant, now)
             member = state.members.get(row.peer)
             status = member.status if member else MemberStatus(row.status)
-            refusal = self._refusal(runtime, row.peer, status, entrant)
-            if refusal:
-                return refusal
+            connections = len(runtime.connections.get(row.peer, []))
+            code = entry.refusal(state, status, entrant.role, connections)
+            if code is not None:
+                return Refusal(code)
             bucket = TokenBucket(self.rate_per_second, self.burst, self.burst, time.monotonic())
             conn = Connection(
                 row.peer,
@@ -238,23 +221,6 @@ class RoomHub:
             await self._arrive(runtime, conn, row.peer, row.name, entrant.role, last_seq)
             return conn
 
-    def _refusal(
-        self, runtime: RoomRuntime, peer: str, status: MemberStatus, entrant: Entrant
-    ) -> Refusal | None:
-        state = runtime.state
-        if status is MemberStatus.BANNED:
-            return Refusal(CloseCode.FORBIDDEN)
-        if status in (MemberStatus.REMOVED, MemberStatus.DENIED):
-            return Refusal(CloseCode.REMOVED)
-        if state.status is RoomStatus.ENDED:
-            return Refusal(CloseCode.ENDED)
-        if len(runtime.connections.get(peer, [])) >= MAX_CONNECTIONS_PER_PERSON:
-            return Refusal(CloseCode.TOO_MANY_CONNECTIONS)
-        locked_out = state.locked and status is not MemberStatus.ADMITTED
-        if locked_out and entrant.role is ParticipantRole.PARENT:
-            return Refusal(CloseCode.LOCKED)
-        return None
-
     async def _arrive(
         self,
         runtime: RoomRuntime,
@@ -267,11 +233,11 @@ class RoomHub:
         """Put a connection into the lobby or the room (the caller holds the room lock)."""
         state = runtime.state
         member = state.members.get(peer)
-        status = protocol.entry_status(state, member, role)
+        status = entry.entry_status(state, member, role)
         first_here = len(runtime.connections[peer]) == 1
         if member is None or member.status is not status or first_here:
             arriving = Member(peer, name, role, status)
-            await self._commit(runtime, protocol.arrive(state, arriving))
+            await self._commit(runtime, entry.arrive(state, arriving))
         if status is MemberStatus.LOBBY:
             conn.phase = Phase.LOBBY
             conn.push_frame(lobby_frame(state, peer))
@@ -300,7 +266,7 @@ class RoomHub:
         conn.push_frame(frame)
         conn.phase = Phase.READY
         for event, out in conn.held:
-            self._deliver_to(runtime, conn, event, out)
+            runtime.deliver_to(conn, event, out)
         conn.held = []
 
     async def leave(self, session_id: int, conn: Connection) -> None:
@@ -322,7 +288,7 @@ class RoomHub:
                 if runtime.state.mode is not MediaMode.CHAT:
                     self.relay_link.leave(session_id, conn.peer)
                 if member is not None and self.instance in member.online_on:
-                    await self._commit(runtime, protocol.depart(runtime.state, member))
+                    await self._commit(runtime, entry.depart(runtime.state, member))
         async with self._rooms_lock:
             if not runtime.connections and self.rooms.get(session_id) is runtime:
                 del self.rooms[session_id]
@@ -462,43 +428,8 @@ class RoomHub:
 
     async def _on_events(self, session_id: int, events: list[Event]) -> None:
         runtime = self.rooms.get(session_id)
-        if runtime is None:
-            return  # nobody here is in that room
-        for event in events:
-            if event.seq is None:
-                self._handle(runtime, event)
-            elif event.seq <= runtime.delivered_seq:
-                continue  # already delivered (replayed or duplicate)
-            elif event.seq == runtime.delivered_seq + 1:
-                self._handle(runtime, event)
-                runtime.delivered_seq = event.seq
-                self._release_held(runtime)
-            else:
-                runtime.held.setdefault(event.seq, []).append(event)
-                self._arm_gap_timer(runtime)
-
-    def _release_held(self, runtime: RoomRuntime) -> None:
-        while runtime.delivered_seq + 1 in runtime.held:
-            runtime.delivered_seq += 1
-            for event in runtime.held.pop(runtime.delivered_seq):
-                self._handle(runtime, event)
-        if not runtime.held and runtime.gap_timer is not None:
-            runtime.gap_timer.cancel()
-            runtime.gap_timer = None
-
-    def _arm_gap_timer(self, runtime: RoomRuntime) -> None:
-        """An event that never arrives (its instance died before publishing) must not block the
-        room: after a short wait, skip the gap. The event is in the database for resumers."""
-        if runtime.gap_timer is not None:
-            return
-
-        def skip_gap() -> None:
-            runtime.gap_timer = None
-            if runtime.held:
-                runtime.delivered_seq = min(runtime.held) - 1
-                self._release_held(runtime)
-
-        runtime.gap_timer = asyncio.get_running_loop().call_later(GAP_WAIT_SECONDS, skip_gap)
+        if runtime is not None:  # else nobody here is in that room
+            runtime.accept(events, self._handle)
 
     def _handle(self, runtime: RoomRuntime, event: Event) -> None:
         """Apply one event to this instance's replica and deliver it to local sockets."""
@@ -510,11 +441,7 @@ class RoomHub:
         if unchanged and (event.data.get("sync") or not event.data["online"]):
             return  # nothing changed for others: known already, or still here elsewhere
         # Serialised (and framed) once per room, not once per recipient.
-        out = Outgoing(json.dumps(event.wire(), ensure_ascii=False))
-        deliver_to = self._deliver_to
-        for conns in runtime.connections.values():  # delivering never adds or drops sockets
-            for conn in conns:
-                deliver_to(runtime, conn, event, out)
+        runtime.deliver(event, Outgoing(json.dumps(event.wire(), ensure_ascii=False)))
         self._follow_up(runtime, event)
         if event.type in MEMBERSHIP_CHANGES and state.mode is not MediaMode.CHAT:
             self._check_topology(runtime)
@@ -538,27 +465,7 @@ class RoomHub:
             commit = self._committer(runtime)
             for peer in list(runtime.connections):
                 self.relay_link.leave(runtime.state.session_id, peer)
-                self._spawn(commit(peer, protocol.relay_ended))
-
-    def _deliver_to(
-        self, runtime: RoomRuntime, conn: Connection, event: Event, out: Outgoing
-    ) -> None:
-        phase = conn.phase
-        if phase is Phase.READY:  # nearly always: checked first
-            state = runtime.state
-            member = state.members.get(conn.peer)
-            if member is None or not state.can_see(member, event.audience):
-                return
-            seq = event.seq
-            if seq is not None:
-                if seq <= conn.last_seq:
-                    return
-                conn.last_seq = seq
-            conn.push(out)
-        elif phase is Phase.PENDING:
-            conn.held.append((event, out))
-        elif (phase is Phase.WAITING or phase is Phase.LOBBY) and event.audience.connected:
-            conn.push(out)
+                self._spawn(commit(peer, media_commands.relay_ended))
 
     def _follow_up(self, runtime: RoomRuntime, event: Event) -> None:
         """Carry out what the event means for local sockets beyond delivering it."""
@@ -592,7 +499,7 @@ class RoomHub:
         for peer in runtime.connections:
             member = runtime.state.members.get(peer)
             if member is not None:
-                events += protocol.still_here(member)
+                events += entry.still_here(member)
         if events:
             mine = [e.from_instance(self.instance) for e in events]
             await self.bus.publish(runtime.state.session_id, mine)

@@ -7,40 +7,21 @@ without sockets, a database or a clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from server.rooms import frames as f
-from server.rooms import media
-from server.rooms.events import CONNECTED, EVERYONE, MODERATORS, Audience, Event, EventType
+from server.rooms.decision import Decision, Handler, refuse
+from server.rooms.events import CONNECTED, EVERYONE, MODERATORS, NOBODY, Audience, Event, EventType
 from server.rooms.frames import RoomError
+from server.rooms.media_commands import av, av_control, relay_request, signal
 from server.rooms.state import (
     LEADER_ROLES,
-    AvState,
     Member,
     MemberStatus,
-    ParticipantRole,
     RoomState,
     RoomStatus,
 )
 from server.scheduling.series import MediaMode
-
-NOBODY = Audience()
-
-
-@dataclass
-class Decision:
-    events: list[Event] = field(default_factory=list)
-    error: RoomError | None = None
-    retry_after: int | None = None
-    duplicate_of: int | None = None  # a retried send: the seq it was stored under
-    reply: str | None = None  # a direct answer such as "pong"
-
-
-def refuse(code: RoomError, retry_after: int | None = None) -> Decision:
-    return Decision(error=code, retry_after=retry_after)
 
 
 def decide(state: RoomState, actor: Member, command: f.Command, now: datetime) -> Decision:
@@ -61,55 +42,6 @@ def decide(state: RoomState, actor: Member, command: f.Command, now: datetime) -
     if not state.is_moderator(actor):
         return refuse(RoomError.NOT_ALLOWED)
     return _MODERATOR[type(command)](state, actor, command, now)
-
-
-# --- entering --------------------------------------------------------------------------------
-
-
-def arrive(state: RoomState, member: Member) -> list[Event]:
-    """Events for a person whose first connection just arrived (status already decided)."""
-    data = {**member.public(), "status": member.status.value}
-    events = [Event(EventType.MEMBER, data, NOBODY, actor=member.peer)]
-    if member.status is MemberStatus.LOBBY:
-        events.append(Event(EventType.LOBBY_JOINED, member.public(), MODERATORS))
-    else:
-        events.append(Event(EventType.PRESENCE, {**member.public(), "online": True}, EVERYONE))
-    return events
-
-
-def still_here(member: Member) -> list[Event]:
-    """What another instance needs to learn that ``member`` is connected here."""
-    presence = {**member.public(), "online": True, "sync": True}
-    if member.status is MemberStatus.LOBBY:
-        return [
-            Event(EventType.PRESENCE, presence, NOBODY),
-            Event(EventType.LOBBY_JOINED, member.public(), MODERATORS),
-        ]
-    if member.status is MemberStatus.ADMITTED:
-        return [Event(EventType.PRESENCE, presence, EVERYONE)]
-    return []
-
-
-def depart(state: RoomState, member: Member) -> list[Event]:
-    """Events for a person whose last connection (on this instance) closed."""
-    offline = {**member.public(), "online": False}
-    if member.status is MemberStatus.LOBBY:
-        return [
-            Event(EventType.PRESENCE, offline, NOBODY),
-            Event(EventType.LOBBY_LEFT, member.public(), MODERATORS),
-        ]
-    # Someone removed or banned was already announced as gone: only the replicas need to know.
-    audience = EVERYONE if member.status is MemberStatus.ADMITTED else NOBODY
-    return [Event(EventType.PRESENCE, offline, audience)]
-
-
-def entry_status(state: RoomState, member: Member | None, role: ParticipantRole) -> MemberStatus:
-    """Where a person arriving goes: staff straight in, parents through the lobby if it is on."""
-    if member is not None and member.status is not MemberStatus.LOBBY:
-        return member.status
-    if role is not ParticipantRole.PARENT or not state.lobby:
-        return MemberStatus.ADMITTED
-    return MemberStatus.LOBBY
 
 
 # --- what participants do --------------------------------------------------------------------
@@ -224,160 +156,10 @@ def _report(state: RoomState, actor: Member, command: f.Report, now: datetime) -
     return Decision([Event(EventType.REPORT, data, MODERATORS, actor.peer)])
 
 
-Handler = Callable[[RoomState, Member, Any, datetime], Decision]
-
-# --- media: signalling and microphone/camera state ---------------------------------------------
-
-
-def _signal(state: RoomState, actor: Member, command: f.Signal, now: datetime) -> Decision:
-    """Relay WebRTC signalling to one admitted, online person; refuse sending what may not be."""
-    if state.mode is MediaMode.CHAT:
-        return refuse(RoomError.WRONG_MODE)
-    target = state.members.get(command.to)
-    if (
-        target is None
-        or target.peer == actor.peer
-        or target.status is not MemberStatus.ADMITTED
-        or not target.online
-    ):
-        return refuse(RoomError.UNKNOWN_PEER)
-    data: dict[str, Any] = {"from": actor.peer, "kind": command.kind.value}
-    if command.sdp is not None:
-        if media.topology(state) is media.Topology.RELAY:
-            # Media goes through the relay now; a late mesh offer must not connect two
-            # browsers directly behind the server's back.
-            return refuse(RoomError.WRONG_MODE)
-        refusal = _sending_refusal(actor, state, command.sdp)
-        if refusal:
-            return refuse(refusal)
-        data["sdp"] = command.sdp
-    if command.kind is f.SignalKind.CANDIDATE:
-        data["candidate"] = command.candidate.wire() if command.candidate else None
-    audience = Audience(peers=frozenset({target.peer}))
-    return Decision([Event(EventType.SIGNAL, data, audience, actor.peer)])
-
-
-def _sending_refusal(actor: Member, state: RoomState, sdp: str) -> RoomError | None:
-    """Why an SDP of the actor's may not be used: it sends what their role may not send in this
-    mode, or what a moderator stopped."""
-    sending = media.sent_kinds(sdp)
-    if sending and not media.may_publish(actor.role, state.mode):
-        return RoomError.NOT_ALLOWED
-    if ("audio" in sending and not actor.av.mic_allowed) or (
-        "video" in sending and not actor.av.camera_allowed
-    ):
-        return RoomError.MEDIA_STOPPED
-    return None
-
-
-def _relay_request(
-    state: RoomState, actor: Member, command: f.RelayRequest, now: datetime
-) -> Decision:
-    """Whether a relay request may go ahead; the hub then carries it out with the relay.
-
-    Publishing follows the same rules as a mesh offer. Subscribing needs a publisher who is in
-    the room and publishing at the relay now; a subscriber's answer must not send anything.
-    Unpublishing and leaving are always allowed (a client switching back to the mesh leaves).
-    """
-    if state.mode is MediaMode.CHAT:
-        return refuse(RoomError.WRONG_MODE)
-    kind = command.kind
-    if kind in (f.RelayKind.UNPUBLISH, f.RelayKind.LEAVE):
-        return Decision()
-    if media.topology(state) is not media.Topology.RELAY:
-        return refuse(RoomError.WRONG_MODE)
-    if kind is f.RelayKind.PUBLISH:
-        assert command.sdp is not None
-        if not media.may_publish(actor.role, state.mode):
-            return refuse(RoomError.NOT_ALLOWED)
-        refusal = _sending_refusal(actor, state, command.sdp)
-        return refuse(refusal) if refusal else Decision()
-    publisher = state.members.get(command.publisher or "")
-    if (
-        publisher is None
-        or publisher.peer == actor.peer
-        or publisher.status is not MemberStatus.ADMITTED
-        or not publisher.online
-        or not publisher.av.relay
-    ):
-        return refuse(RoomError.UNKNOWN_PEER)
-    if kind is f.RelayKind.ANSWER and media.sent_kinds(command.sdp or ""):
-        return refuse(RoomError.NOT_ALLOWED)
-    return Decision()
-
-
-def relay_published(member: Member) -> list[Event]:
-    """The member publishes (anew) at the relay: a new number tells others to subscribe."""
-    av = replace(member.av, relay=member.av.relay + 1)
-    return [_av_event(member, av, member)]
-
-
-def relay_ended(member: Member) -> list[Event]:
-    """The member no longer publishes at the relay (if they did)."""
-    if not member.av.relay:
-        return []
-    return [_av_event(member, replace(member.av, relay=0), member)]
-
-
-def _av_event(target: Member, av: AvState, actor: Member) -> Event:
-    return Event(EventType.AV, {"peer": target.peer, **av.public()}, EVERYONE, actor.peer)
-
-
-def _av(state: RoomState, actor: Member, command: f.Av, now: datetime) -> Decision:
-    """A person's own microphone, camera and hidden-face state, for everyone's tiles."""
-    if state.mode is MediaMode.CHAT:
-        return refuse(RoomError.WRONG_MODE)
-    if (command.mic or command.camera) and not media.may_publish(actor.role, state.mode):
-        return refuse(RoomError.NOT_ALLOWED)
-    if (command.mic and not actor.av.mic_allowed) or (
-        command.camera and not actor.av.camera_allowed
-    ):
-        return refuse(RoomError.MEDIA_STOPPED)
-    av = replace(actor.av, mic=command.mic, camera=command.camera, blurred=command.blurred)
-    if av == actor.av:
-        return Decision()
-    return Decision([_av_event(actor, av, actor)])
-
-
-def _av_control(state: RoomState, actor: Member, command: f.AvControl, now: datetime) -> Decision:
-    """A moderator stops (or allows again) someone's microphone or camera.
-
-    Everyone is told at once (receiving browsers stop playing it); the person's signalling that
-    would send it is refused from now on; the change goes to the moderation log.
-    """
-    if state.mode is MediaMode.CHAT:
-        return refuse(RoomError.WRONG_MODE)
-    target = _target(state, command.peer)
-    if target is None or target.status is not MemberStatus.ADMITTED:
-        return refuse(RoomError.UNKNOWN_PEER)
-    before = target.av
-    av = replace(
-        before,
-        mic=before.mic and command.mic_allowed,
-        camera=before.camera and command.camera_allowed,
-        mic_allowed=command.mic_allowed,
-        camera_allowed=command.camera_allowed,
-    )
-    actions = []
-    if av.mic_allowed != before.mic_allowed:
-        actions.append("mic_allowed" if av.mic_allowed else "mic_stopped")
-    if av.camera_allowed != before.camera_allowed:
-        actions.append("camera_allowed" if av.camera_allowed else "camera_stopped")
-    if not actions:
-        return Decision()
-    logged = {"peer": target.peer, "name": target.name, "actions": actions}
-    return Decision(
-        [
-            _av_event(target, av, actor),
-            Event(EventType.MEDIA_MODERATION, logged, NOBODY, actor.peer),
-        ]
-    )
-
-
 _PARTICIPANT: dict[type, Handler] = {
-    f.Signal: _signal,
-    f.RelayRequest: _relay_request,
-    f.Av: _av,
+    f.Signal: signal,
+    f.RelayRequest: relay_request,
+    f.Av: av,
     f.Send: _send,
     f.Private: _private,
     f.Ask: _ask,
@@ -523,7 +305,7 @@ _MODERATOR: dict[type, Handler] = {
     f.Lock: _lock,
     f.SlowMode: _slow_mode,
     f.ModerateQuestion: _moderate_question,
-    f.AvControl: _av_control,
+    f.AvControl: av_control,
 }
 
 

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from server.errors import ErrorCode, TupaError
-from server.rooms import protocol
+from server.rooms import media_commands
 from server.rooms.events import Event
 from server.rooms.frames import RelayKind, RelayRequest, RoomError
 from server.rooms.state import Member, RoomState
@@ -108,7 +108,7 @@ class RelayLink:
                     await self.relay.unpublish(room, peer)
                     return
                 conn.push_frame({"type": "relay", "kind": "answer", "sdp": answer, **reply})
-                await commit(peer, protocol.relay_published)
+                await commit(peer, media_commands.relay_published)
                 # A microphone or camera change that came while this was negotiated was not
                 # followed (the person did not count as publishing yet): catch up with it.
                 member = state.members.get(peer)
@@ -127,7 +127,7 @@ class RelayLink:
                     await self.relay.unpublish(room, peer)
                 else:
                     await self.relay.leave(room, peer)
-                await commit(peer, protocol.relay_ended)
+                await commit(peer, media_commands.relay_ended)
         except TupaError as exc:
             gone = exc.code is ErrorCode.NOT_FOUND
             conn.error(RoomError.UNKNOWN_PEER if gone else RoomError.BAD_SDP, cid=command.cid)

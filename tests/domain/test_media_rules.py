@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from server.rooms import frames as f
-from server.rooms import protocol
+from server.rooms import media_commands
 from server.rooms.events import EVERYONE, Event, EventType
 from server.rooms.frames import FrameError, RoomError, parse_frame
 from server.rooms.ice import ice_servers
@@ -88,7 +88,7 @@ def test_the_stage_audience_may_subscribe_through_the_relay_but_never_send():
 
     subscribe = f.RelayRequest(f.RelayKind.SUBSCRIBE, publisher=fac.peer)
     assert room.do(a, subscribe).error is RoomError.UNKNOWN_PEER  # not publishing yet
-    for event in protocol.relay_published(fac):
+    for event in media_commands.relay_published(fac):
         apply(room.state, event)
     assert fac.av.relay == 1
     assert room.do(a, subscribe).error is None
@@ -149,12 +149,12 @@ def test_the_relay_forwards_only_what_is_on_and_allowed():
 
 def test_each_new_publication_gets_a_new_number_and_ending_it_says_zero():
     room, fac, _vol, _a, _b = a_room(MediaMode.STAGE)
-    assert protocol.relay_ended(fac) == []  # not publishing: nothing to say
+    assert media_commands.relay_ended(fac) == []  # not publishing: nothing to say
     for _ in range(2):
-        for event in protocol.relay_published(fac):
+        for event in media_commands.relay_published(fac):
             apply(room.state, event)
     assert fac.av.relay == 2
-    (ended,) = protocol.relay_ended(fac)
+    (ended,) = media_commands.relay_ended(fac)
     assert ended.type == "av" and ended.data["relay"] == 0 and ended.audience.everyone
     apply(room.state, ended)
     assert fac.av.relay == 0

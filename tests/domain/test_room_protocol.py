@@ -6,9 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.rooms import frames as f
+from server.rooms.entry import entry_status
 from server.rooms.events import Event, EventType
 from server.rooms.frames import FrameError, RoomError, parse_frame
-from server.rooms.protocol import decide, entry_status
+from server.rooms.protocol import decide
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus, apply
 from server.scheduling.series import MediaMode
 

@@ -1,5 +1,7 @@
 """Helpers shared by the room tests over real WebSockets."""
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from tests.conftest import Clock, LiveServer
@@ -23,3 +25,10 @@ async def open_room_with_parents(
         parents[name] = await connect(server, room.session_id, link=room.parent_links[name])
         await parents[name].expect("welcome")
     return room, facilitator, parents
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 2.0) -> None:
+    """Wait until ``condition`` holds: for state another task changes with no event to wait on."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)

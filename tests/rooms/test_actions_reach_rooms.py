@@ -11,7 +11,7 @@ from server.rooms.store import load_state
 from server.scheduling import service as scheduling
 from server.storage.tables import EnrolmentRow, SessionRow
 from tests.roomclient import connect
-from tests.rooms.support import open_room_with_parents
+from tests.rooms.support import eventually, open_room_with_parents
 
 
 async def enrolment_id(server, series_id, pseudonym):
@@ -65,7 +65,7 @@ async def test_a_ban_from_the_series_page_closes_the_parent_and_holds_after_a_re
     await reloads_the_same(live_server, room.session_id)
     async with live_server.database.unit_of_work() as db:
         await lift_ban(db, room.series_id, target, clock.now, "Kaisa Koordinaattori")
-    assert state.members[peer].status is MemberStatus.REMOVED
+    await eventually(lambda: state.members[peer].status is MemberStatus.REMOVED)
     await reloads_the_same(live_server, room.session_id)
 
 

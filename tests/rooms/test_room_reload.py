@@ -1,12 +1,10 @@
 """A room gives everyone a welcome after it is reloaded from storage, whatever was deleted."""
 
-import asyncio
-
 from server.rooms.store import load_state
 from server.scheduling.series import MediaMode
 from server.storage.tables import SessionRow
 from tests.roomclient import connect
-from tests.rooms.support import open_room_with_parents
+from tests.rooms.support import eventually, open_room_with_parents
 
 
 async def reloaded_state(server, session_id):
@@ -33,10 +31,7 @@ async def test_a_room_whose_message_was_deleted_can_be_entered_after_everyone_le
     live = hub.rooms[room.session_id].state.durable()
     await parent.close()
     await facilitator.close()
-    # The room is dropped once its last socket has gone; the hub has no event to wait on.
-    async with asyncio.timeout(5):
-        while room.session_id in hub.rooms:  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+    await eventually(lambda: room.session_id not in hub.rooms, 5)  # dropped with its last socket
 
     assert (await reloaded_state(live_server, room.session_id)).durable() == live
     again = await connect(live_server, room.session_id, link=room.parent_links["Mustikka"])
