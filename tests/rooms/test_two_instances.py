@@ -37,16 +37,18 @@ from tests.conftest import (
     POSTGRES_URL,
     LiveServer,
     _truncate,
+    csrf_of,
     free_port,
     in_thread,
     service_unavailable,
 )
-from tests.factories import a_staff_member, enrol_parent, seed_series
+from tests.factories import PASSWORD, a_staff_member, enrol_parent, seed_series
 from tests.roomclient import RoomClient, connect, staff_cookie
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Europe/Helsinki")
 FACILITATOR_EMAIL = "facilitator@example.org"
+COORDINATOR_EMAIL = "coordinator@example.org"
 START_TIMEOUT = 30.0
 TIMEOUT = 10.0  # generous: frames cross two processes and Redis
 
@@ -193,6 +195,8 @@ class Room:
     other_session_id: int
     links: dict[str, str]
     facilitator_cookie: str
+    series_id: int = 0
+    enrolments: dict[str, int] = field(default_factory=dict)
     clients: list[RoomClient] = field(default_factory=list)
 
     async def join(self, server: LiveServer, session_id: int, **kwargs: Any) -> RoomClient:
@@ -236,9 +240,10 @@ async def room(cluster: Cluster) -> AsyncIterator[Room]:
             staff_ids=[cluster.facilitator_id],
             **first_session_in_ten_minutes(now),
         )
-        links = {}
+        links, enrolments = {}, {}
         for name in ("Mustikka", "Puolukka"):
-            links[name] = (await enrol_parent(a.database, org, series_id, name, now)).token
+            new = await enrol_parent(a.database, org, series_id, name, now)
+            links[name], enrolments[name] = new.token, new.enrolment.id
         async with a.database.unit_of_work() as db:
             sessions = (await scheduling.get_series(db, series_id)).sessions
     finally:
@@ -253,6 +258,8 @@ async def room(cluster: Cluster) -> AsyncIterator[Room]:
         sessions[1].id,
         links,
         await staff_cookie(a, FACILITATOR_EMAIL),
+        series_id,
+        enrolments,
     )
     try:
         yield setup
@@ -352,3 +359,100 @@ async def test_presence_is_shared_between_instances(room: Room) -> None:
     assert not [
         f for f in frames if f["type"] == "presence" and f["name"] == "Mustikka" and not f["online"]
     ]
+
+
+# --- actions over HTTP reach the rooms of both instances ---------------------------------------
+
+
+async def coordinator_posts(server: LiveServer, path: str, **form: str) -> float:
+    """Log in as the coordinator on ``server`` and post a form; returns when it was answered."""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        page = await http.get("/staff/login")
+        await http.post(
+            "/staff/login",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "email": COORDINATOR_EMAIL,
+                "password": PASSWORD,
+            },
+        )
+        page = await http.get("/staff")
+        response = await http.post(path, data={"csrf_token": csrf_of(page.text), **form})
+        assert response.status_code == 303, response.text
+    return time.monotonic()
+
+
+async def closed_within_a_second(client: RoomClient, answered: float, code: int) -> None:
+    assert await client.closed_with(TIMEOUT) == code, client.received
+    assert time.monotonic() - answered < 1.0
+
+
+async def test_a_link_revoked_on_one_instance_closes_the_parent_on_the_other(room: Room) -> None:
+    _facilitator, _, parents = await open_room(room)  # Mustikka is on B
+    path = f"/staff/series/{room.series_id}/enrolments/{room.enrolments['Mustikka']}/revoke"
+    answered = await coordinator_posts(room.a, path)
+    await closed_within_a_second(parents["Mustikka"], answered, CloseCode.UNAUTHENTICATED)
+    await parents["Puolukka"].send(type="ping")
+    await expect(parents["Puolukka"], "pong", "Puolukka on A")
+
+
+async def test_an_enrolment_ended_on_one_instance_closes_the_parent_on_the_other(
+    room: Room,
+) -> None:
+    await open_room(room)
+    path = f"/staff/series/{room.series_id}/enrolments/{room.enrolments['Mustikka']}/remove"
+    answered = await coordinator_posts(room.a, path)
+    await closed_within_a_second(room.clients[1], answered, CloseCode.FORBIDDEN)
+
+
+async def test_a_ban_and_its_lifting_on_the_series_page_reach_both_instances(room: Room) -> None:
+    facilitator, _, parents = await open_room(room)
+    enrolment = room.enrolments["Mustikka"]
+    answered = await coordinator_posts(
+        room.a, f"/staff/series/{room.series_id}/enrolments/{enrolment}/ban"
+    )
+    await closed_within_a_second(parents["Mustikka"], answered, CloseCode.FORBIDDEN)
+    again = await room.join(room.b, room.session_id, link=room.links["Mustikka"])
+    assert await again.closed_with(TIMEOUT) == CloseCode.FORBIDDEN
+    await coordinator_posts(room.b, f"/staff/series/{room.series_id}/bans/{enrolment}/lift")
+    await facilitator.send(type="ping")
+    await expect(facilitator, "pong", "facilitator on A")
+
+
+async def test_a_session_cancelled_on_one_instance_ends_its_room_on_both(room: Room) -> None:
+    facilitator, _, parents = await open_room(room)
+    path = f"/staff/series/{room.series_id}/sessions/{room.session_id}/cancel"
+    answered = await coordinator_posts(room.b, path)
+    await closed_within_a_second(facilitator, answered, CloseCode.ENDED)
+    await closed_within_a_second(parents["Mustikka"], answered, CloseCode.ENDED)
+    await closed_within_a_second(parents["Puolukka"], answered, CloseCode.ENDED)
+
+
+async def test_a_series_cancelled_on_one_instance_ends_its_rooms_on_both(room: Room) -> None:
+    facilitator, _, parents = await open_room(room)
+    answered = await coordinator_posts(room.a, f"/staff/series/{room.series_id}/cancel")
+    await closed_within_a_second(parents["Mustikka"], answered, CloseCode.ENDED)
+    await closed_within_a_second(facilitator, answered, CloseCode.ENDED)
+
+
+async def test_a_facilitator_taken_off_the_series_is_closed_on_every_instance(room: Room) -> None:
+    facilitator, _, parents = await open_room(room)  # the facilitator is on A
+    answered = await coordinator_posts(room.b, f"/staff/series/{room.series_id}/staff")
+    await closed_within_a_second(facilitator, answered, CloseCode.FORBIDDEN)
+    await parents["Mustikka"].send(type="ping")
+    await expect(parents["Mustikka"], "pong", "Mustikka on B")
+
+
+async def test_a_parent_waiting_on_one_instance_hears_the_session_moved_on_the_other(
+    room: Room,
+) -> None:
+    waiting = await room.join(room.b, room.other_session_id, link=room.links["Mustikka"])
+    first = await expect(waiting, "waiting", "Mustikka on B")
+    opens = datetime.fromisoformat(first["opens_at"])
+    later = (opens + timedelta(days=1, minutes=30)).astimezone(ZONE)
+    path = f"/staff/series/{room.series_id}/sessions/{room.other_session_id}/move"
+    await coordinator_posts(
+        room.a, path, date=later.date().isoformat(), time=later.strftime("%H:%M")
+    )
+    moved = await expect(waiting, "waiting", "Mustikka on B")
+    assert datetime.fromisoformat(moved["opens_at"]) == opens + timedelta(days=1)
