@@ -64,6 +64,7 @@ def create_app(
         ice=settings.ice_config(),
         mesh_limit=settings.mesh_limit,
         relay=relay_for(settings),
+        org=Organisation.from_settings(settings),
     )
 
     @asynccontextmanager

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from server.access import AccessChange
+from server.organisation import Organisation
 from server.rooms import entry, media_commands, protocol
 from server.rooms.bus import Bus
 from server.rooms.connection import (
@@ -112,6 +113,8 @@ class RoomHub:
         ice: IceConfig | None = None,
         mesh_limit: int = 4,
         relay: MediaRelay | None = None,
+        *,
+        org: Organisation,
     ) -> None:
         self.database = database
         self.bus = bus
@@ -124,7 +127,7 @@ class RoomHub:
         self.mesh_limit = mesh_limit
         # The relay runs in this process unless a separate one (`tupa relay`) is given.
         self.relay_link = RelayLink(relay if relay is not None else Relay())
-        self.writer = EventWriter(database, clock)
+        self.writer = EventWriter(database, clock, org)
         self._end_of_turn = EndOfTurn()
         self.rooms: dict[int, RoomRuntime] = {}
         self._rooms_lock = asyncio.Lock()

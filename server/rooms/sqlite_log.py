@@ -22,8 +22,8 @@ from datetime import datetime
 
 from sqlalchemy.engine import Dialect, make_url
 
+from server.rooms.event_log import BatchStatements, sequence_counts
 from server.rooms.events import Event
-from server.rooms.store import BatchStatements, sequence_counts
 from server.storage.db import configure_sqlite_connection
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from server.lifecycle import OwnedTask
+from server.organisation import Organisation
+from server.rooms.event_log import only_logged, write_events
 from server.rooms.events import Event
 from server.rooms.sqlite_log import SqliteEventLog
-from server.rooms.store import only_logged, write_events
 from server.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,11 @@ class _Job:
 
 
 class EventWriter:
-    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, database: Database, clock: Callable[[], datetime], org: Organisation
+    ) -> None:
         self.database = database
+        self.org = org  # a ban given in a room tells the parent, in the organisation's name
         self.clock = clock
         self._pending: list[_Job] = []
         self._wakeup = asyncio.Event()
@@ -72,7 +76,7 @@ class EventWriter:
                 results = await self._sqlite_log.write(jobs, now)
             else:
                 async with self.database.unit_of_work() as db:
-                    results = await write_events(db, jobs, now)
+                    results = await write_events(db, jobs, now, self.org)
         except Exception as exc:
             if len(batch) > 1:
                 # One bad job must not sink the others: retry them one by one.

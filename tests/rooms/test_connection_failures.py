@@ -70,7 +70,7 @@ async def a_hub_with_a_room(database, org, clock, parents: str):
     async with database.unit_of_work() as db:
         session = (await scheduling.get_series(db, series_id)).sessions[0]
     clock.now = session.starts_at - timedelta(minutes=5)
-    hub = RoomHub(database, MemoryBus(), clock, timedelta(minutes=30), queue_size=64)
+    hub = RoomHub(database, MemoryBus(), clock, timedelta(minutes=30), queue_size=64, org=org)
     hub.rate_per_second = hub.burst = 100_000
     hub.encode_frame = encode
     await hub.start()

@@ -49,7 +49,7 @@ async def test_slow_consumer_is_cut_off_with_resync_while_others_receive_everyth
     async with database.unit_of_work() as db:
         session = (await scheduling.get_series(db, series_id)).sessions[0]
     clock.now = session.starts_at - timedelta(minutes=5)
-    hub = RoomHub(database, MemoryBus(), clock, timedelta(minutes=30), queue_size=16)
+    hub = RoomHub(database, MemoryBus(), clock, timedelta(minutes=30), queue_size=16, org=org)
     hub.rate_per_second = hub.burst = 100_000
     await hub.start()
     try:

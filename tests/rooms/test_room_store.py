@@ -5,9 +5,9 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from server.rooms.event_log import write_events
 from server.rooms.events import EVERYONE, Audience, Event, EventType
 from server.rooms.sqlite_log import SqliteEventLog
-from server.rooms.store import write_events
 from server.storage.tables import RoomEventRow, RoomRow, SessionRow
 from tests.factories import seed_series
 
@@ -42,7 +42,7 @@ async def test_a_batch_numbers_each_rooms_events_in_order(database, org, clock):
         (first, [message("a2")]),
     ]
     async with database.unit_of_work() as db:
-        stored = await write_events(db, batch, clock.now)
+        stored = await write_events(db, batch, clock.now, org)
 
     assert [[e.seq for e in job] for job in stored] == [[1], [1, None], [2, 3], [2]]
     async with database.unit_of_work() as db:
@@ -65,7 +65,7 @@ async def test_a_message_deleted_in_the_same_batch_is_stored_deleted(database, o
     room, _other = await two_rooms(database, org, clock)
     deletion = Event(EventType.DELETED, {"message": 1}, EVERYONE, "ffff")
     async with database.unit_of_work() as db:
-        await write_events(db, [(room, [message("oops")]), (room, [deletion])], clock.now)
+        await write_events(db, [(room, [message("oops")]), (room, [deletion])], clock.now, org)
     async with database.unit_of_work() as db:
         row = await db.scalar(select(RoomEventRow).where(RoomEventRow.seq == 1))
     assert row is not None
