@@ -23,6 +23,19 @@ from server.access import AccessChange
 from server.organisation import Organisation
 from server.rooms import entry, media_commands, protocol
 from server.rooms.bus import Bus
+from server.rooms.commands import (
+    Ask,
+    Av,
+    Command,
+    Hand,
+    Ping,
+    Private,
+    RelayRequest,
+    Report,
+    Send,
+    Signal,
+    Upvote,
+)
 from server.rooms.connection import (
     CloseSocket,
     Connection,
@@ -44,23 +57,7 @@ from server.rooms.effects import (
     follow_up,
 )
 from server.rooms.events import MEMBERSHIP_CHANGES, NOBODY, WITH_EFFECTS, Event, EventType
-from server.rooms.frames import (
-    Ask,
-    Av,
-    CloseCode,
-    Command,
-    FrameError,
-    Hand,
-    Ping,
-    Private,
-    RelayRequest,
-    Report,
-    RoomError,
-    Send,
-    Signal,
-    Upvote,
-    parse_frame,
-)
+from server.rooms.frames import CloseCode, FrameError, RoomError, parse_frame
 from server.rooms.ice import ice_servers, ice_transport_policy
 from server.rooms.limits import (
     BURST,

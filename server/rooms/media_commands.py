@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from server.rooms import frames as f
+from server.rooms import commands as c
 from server.rooms import media
 from server.rooms.decision import Decision, refuse
 from server.rooms.events import EVERYONE, NOBODY, Audience, Event, EventType
@@ -19,7 +19,7 @@ from server.rooms.state import AvState, Member, MemberStatus, RoomState
 from server.scheduling.series import MediaMode
 
 
-def signal(state: RoomState, actor: Member, command: f.Signal, now: datetime) -> Decision:
+def signal(state: RoomState, actor: Member, command: c.Signal, now: datetime) -> Decision:
     """Relay WebRTC signalling to one admitted, online person; refuse sending what may not be."""
     if state.mode is MediaMode.CHAT:
         return refuse(RoomError.WRONG_MODE)
@@ -41,7 +41,7 @@ def signal(state: RoomState, actor: Member, command: f.Signal, now: datetime) ->
         if refusal:
             return refuse(refusal)
         data["sdp"] = command.sdp
-    if command.kind is f.SignalKind.CANDIDATE:
+    if command.kind is c.SignalKind.CANDIDATE:
         data["candidate"] = command.candidate.wire() if command.candidate else None
     audience = Audience(peers=frozenset({target.peer}))
     return Decision([Event(EventType.SIGNAL, data, audience, actor.peer)])
@@ -61,7 +61,7 @@ def _sending_refusal(actor: Member, state: RoomState, sdp: str) -> RoomError | N
 
 
 def relay_request(
-    state: RoomState, actor: Member, command: f.RelayRequest, now: datetime
+    state: RoomState, actor: Member, command: c.RelayRequest, now: datetime
 ) -> Decision:
     """Whether a relay request may go ahead; the hub then carries it out with the relay.
 
@@ -72,11 +72,11 @@ def relay_request(
     if state.mode is MediaMode.CHAT:
         return refuse(RoomError.WRONG_MODE)
     kind = command.kind
-    if kind in (f.RelayKind.UNPUBLISH, f.RelayKind.LEAVE):
+    if kind in (c.RelayKind.UNPUBLISH, c.RelayKind.LEAVE):
         return Decision()
     if media.topology(state) is not media.Topology.RELAY:
         return refuse(RoomError.WRONG_MODE)
-    if kind is f.RelayKind.PUBLISH:
+    if kind is c.RelayKind.PUBLISH:
         assert command.sdp is not None
         if not media.may_publish(actor.role, state.mode):
             return refuse(RoomError.NOT_ALLOWED)
@@ -91,7 +91,7 @@ def relay_request(
         or not publisher.av.relay
     ):
         return refuse(RoomError.UNKNOWN_PEER)
-    if kind is f.RelayKind.ANSWER and media.sent_kinds(command.sdp or ""):
+    if kind is c.RelayKind.ANSWER and media.sent_kinds(command.sdp or ""):
         return refuse(RoomError.NOT_ALLOWED)
     return Decision()
 
@@ -113,7 +113,7 @@ def _av_event(target: Member, av: AvState, actor: Member) -> Event:
     return Event(EventType.AV, {"peer": target.peer, **av.public()}, EVERYONE, actor.peer)
 
 
-def av(state: RoomState, actor: Member, command: f.Av, now: datetime) -> Decision:
+def av(state: RoomState, actor: Member, command: c.Av, now: datetime) -> Decision:
     """A person's own microphone, camera and hidden-face state, for everyone's tiles."""
     if state.mode is MediaMode.CHAT:
         return refuse(RoomError.WRONG_MODE)
@@ -129,7 +129,7 @@ def av(state: RoomState, actor: Member, command: f.Av, now: datetime) -> Decisio
     return Decision([_av_event(actor, av, actor)])
 
 
-def av_control(state: RoomState, actor: Member, command: f.AvControl, now: datetime) -> Decision:
+def av_control(state: RoomState, actor: Member, command: c.AvControl, now: datetime) -> Decision:
     """A moderator stops (or allows again) someone's microphone or camera.
 
     Everyone is told at once (receiving browsers stop playing it); the person's signalling that

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from server.rooms import frames as f
+from server.rooms import commands as c
 from server.rooms.decision import Decision, Handler, refuse
 from server.rooms.events import CONNECTED, EVERYONE, MODERATORS, NOBODY, Audience, Event, EventType
 from server.rooms.frames import RoomError
@@ -24,13 +24,13 @@ from server.rooms.state import (
 from server.scheduling.series import MediaMode
 
 
-def decide(state: RoomState, actor: Member, command: f.Command, now: datetime) -> Decision:
+def decide(state: RoomState, actor: Member, command: c.Command, now: datetime) -> Decision:
     """The events ``command`` from ``actor`` produces, or the error that refuses it."""
-    if isinstance(command, f.Ping):
+    if isinstance(command, c.Ping):
         return Decision(reply="pong")
-    if isinstance(command, f.Hello):
+    if isinstance(command, c.Hello):
         return refuse(RoomError.BAD_FRAME)  # only as the first frame
-    if isinstance(command, f.OpenRoom | f.EndRoom | f.Lobby | f.VolunteersModerate):
+    if isinstance(command, c.OpenRoom | c.EndRoom | c.Lobby | c.VolunteersModerate):
         return _leader_command(state, actor, command, now)
     if actor.status is not MemberStatus.ADMITTED:
         return refuse(RoomError.NOT_ADMITTED)
@@ -65,7 +65,7 @@ def _authored(actor: Member, now: datetime, text: str) -> dict[str, object]:
     return {**actor.public(), "text": text, "at": now.isoformat()}
 
 
-def _send(state: RoomState, actor: Member, command: f.Send, now: datetime) -> Decision:
+def _send(state: RoomState, actor: Member, command: c.Send, now: datetime) -> Decision:
     stored = state.cids.get((actor.peer, command.cid))
     if stored is not None:
         return Decision(duplicate_of=stored)
@@ -76,7 +76,7 @@ def _send(state: RoomState, actor: Member, command: f.Send, now: datetime) -> De
     return Decision([Event(EventType.MESSAGE, data, EVERYONE, actor.peer, command.cid)])
 
 
-def _private(state: RoomState, actor: Member, command: f.Private, now: datetime) -> Decision:
+def _private(state: RoomState, actor: Member, command: c.Private, now: datetime) -> Decision:
     stored = state.cids.get((actor.peer, command.cid))
     if stored is not None:
         return Decision(duplicate_of=stored)
@@ -105,7 +105,7 @@ def _question_audience(state: RoomState, author: str, status: str) -> Audience:
     return EVERYONE
 
 
-def _ask(state: RoomState, actor: Member, command: f.Ask, now: datetime) -> Decision:
+def _ask(state: RoomState, actor: Member, command: c.Ask, now: datetime) -> Decision:
     if state.mode is not MediaMode.STAGE:
         return refuse(RoomError.WRONG_MODE)
     stored = state.cids.get((actor.peer, command.cid))
@@ -120,7 +120,7 @@ def _ask(state: RoomState, actor: Member, command: f.Ask, now: datetime) -> Deci
     return Decision([Event(EventType.QUESTION, data, audience, actor.peer, command.cid)])
 
 
-def _upvote(state: RoomState, actor: Member, command: f.Upvote, now: datetime) -> Decision:
+def _upvote(state: RoomState, actor: Member, command: c.Upvote, now: datetime) -> Decision:
     question = state.questions.get(command.question)
     if question is None or question.status not in ("approved", "answered"):
         return refuse(RoomError.UNKNOWN_MESSAGE)
@@ -135,7 +135,7 @@ def _upvote(state: RoomState, actor: Member, command: f.Upvote, now: datetime) -
     return Decision([Event(EventType.QUESTION_UPDATE, data, EVERYONE, actor.peer)])
 
 
-def _hand(state: RoomState, actor: Member, command: f.Hand, now: datetime) -> Decision:
+def _hand(state: RoomState, actor: Member, command: c.Hand, now: datetime) -> Decision:
     if actor.hand == command.raised:
         return Decision()
     data = {"peer": actor.peer, "raised": command.raised}
@@ -149,7 +149,7 @@ def _visible_message(state: RoomState, actor: Member, seq: int) -> bool:
     return info.kind == "message" or actor.peer in info.peers or state.is_moderator(actor)
 
 
-def _report(state: RoomState, actor: Member, command: f.Report, now: datetime) -> Decision:
+def _report(state: RoomState, actor: Member, command: c.Report, now: datetime) -> Decision:
     if not _visible_message(state, actor, command.seq):
         return refuse(RoomError.UNKNOWN_MESSAGE)
     data = {"message": command.seq, "by": actor.peer, "reason": command.reason}
@@ -157,15 +157,15 @@ def _report(state: RoomState, actor: Member, command: f.Report, now: datetime) -
 
 
 _PARTICIPANT: dict[type, Handler] = {
-    f.Signal: signal,
-    f.RelayRequest: relay_request,
-    f.Av: av,
-    f.Send: _send,
-    f.Private: _private,
-    f.Ask: _ask,
-    f.Upvote: _upvote,
-    f.Hand: _hand,
-    f.Report: _report,
+    c.Signal: signal,
+    c.RelayRequest: relay_request,
+    c.Av: av,
+    c.Send: _send,
+    c.Private: _private,
+    c.Ask: _ask,
+    c.Upvote: _upvote,
+    c.Hand: _hand,
+    c.Report: _report,
 }
 
 
@@ -189,21 +189,21 @@ def _admit_one(state: RoomState, actor: Member, target: Member) -> list[Event]:
     ]
 
 
-def _admit(state: RoomState, actor: Member, command: f.Admit, now: datetime) -> Decision:
+def _admit(state: RoomState, actor: Member, command: c.Admit, now: datetime) -> Decision:
     target = _target(state, command.peer)
     if target is None or target.status is not MemberStatus.LOBBY:
         return refuse(RoomError.UNKNOWN_PEER)
     return Decision(_admit_one(state, actor, target))
 
 
-def _admit_all(state: RoomState, actor: Member, command: f.AdmitAll, now: datetime) -> Decision:
+def _admit_all(state: RoomState, actor: Member, command: c.AdmitAll, now: datetime) -> Decision:
     events: list[Event] = []
     for target in state.lobby_members():
         events += _admit_one(state, actor, target)
     return Decision(events)
 
 
-def _deny(state: RoomState, actor: Member, command: f.Deny, now: datetime) -> Decision:
+def _deny(state: RoomState, actor: Member, command: c.Deny, now: datetime) -> Decision:
     target = _target(state, command.peer)
     if target is None or target.status is not MemberStatus.LOBBY:
         return refuse(RoomError.UNKNOWN_PEER)
@@ -215,7 +215,7 @@ def _deny(state: RoomState, actor: Member, command: f.Deny, now: datetime) -> De
     )
 
 
-def _delete(state: RoomState, actor: Member, command: f.Delete, now: datetime) -> Decision:
+def _delete(state: RoomState, actor: Member, command: c.Delete, now: datetime) -> Decision:
     info = state.messages.get(command.seq)
     if info is None or info.deleted:
         return refuse(RoomError.UNKNOWN_MESSAGE)
@@ -234,7 +234,7 @@ def _removable(state: RoomState, actor: Member, peer: str) -> Member | Decision:
     return target
 
 
-def _mute(state: RoomState, actor: Member, command: f.Mute, now: datetime) -> Decision:
+def _mute(state: RoomState, actor: Member, command: c.Mute, now: datetime) -> Decision:
     target = _removable(state, actor, command.peer)
     if isinstance(target, Decision):
         return target
@@ -242,14 +242,14 @@ def _mute(state: RoomState, actor: Member, command: f.Mute, now: datetime) -> De
     return Decision([_moderation(actor, "muted", peer=target.peer, name=target.name, until=until)])
 
 
-def _remove(state: RoomState, actor: Member, command: f.Remove, now: datetime) -> Decision:
+def _remove(state: RoomState, actor: Member, command: c.Remove, now: datetime) -> Decision:
     target = _removable(state, actor, command.peer)
     if isinstance(target, Decision):
         return target
     return Decision([_moderation(actor, "removed", peer=target.peer, name=target.name)])
 
 
-def _ban(state: RoomState, actor: Member, command: f.Ban, now: datetime) -> Decision:
+def _ban(state: RoomState, actor: Member, command: c.Ban, now: datetime) -> Decision:
     """Anyone who has been in the session may be banned: also after being removed, or gone."""
     removed = _target(state, command.peer)
     if removed is not None and removed.status is MemberStatus.REMOVED and not removed.is_staff:
@@ -265,16 +265,16 @@ def _room_event(state: RoomState, actor: Member, **changes: object) -> Event:
     return Event(EventType.ROOM, {**state.settings(), **changes}, CONNECTED, actor.peer)
 
 
-def _lock(state: RoomState, actor: Member, command: f.Lock, now: datetime) -> Decision:
+def _lock(state: RoomState, actor: Member, command: c.Lock, now: datetime) -> Decision:
     return Decision([_room_event(state, actor, locked=command.locked)])
 
 
-def _slow_mode(state: RoomState, actor: Member, command: f.SlowMode, now: datetime) -> Decision:
+def _slow_mode(state: RoomState, actor: Member, command: c.SlowMode, now: datetime) -> Decision:
     return Decision([_room_event(state, actor, slow_mode=command.seconds)])
 
 
 def _moderate_question(
-    state: RoomState, actor: Member, command: f.ModerateQuestion, now: datetime
+    state: RoomState, actor: Member, command: c.ModerateQuestion, now: datetime
 ) -> Decision:
     question = state.questions.get(command.question)
     if question is None:
@@ -295,41 +295,41 @@ def _moderate_question(
 
 
 _MODERATOR: dict[type, Handler] = {
-    f.Admit: _admit,
-    f.AdmitAll: _admit_all,
-    f.Deny: _deny,
-    f.Delete: _delete,
-    f.Mute: _mute,
-    f.Remove: _remove,
-    f.Ban: _ban,
-    f.Lock: _lock,
-    f.SlowMode: _slow_mode,
-    f.ModerateQuestion: _moderate_question,
-    f.AvControl: av_control,
+    c.Admit: _admit,
+    c.AdmitAll: _admit_all,
+    c.Deny: _deny,
+    c.Delete: _delete,
+    c.Mute: _mute,
+    c.Remove: _remove,
+    c.Ban: _ban,
+    c.Lock: _lock,
+    c.SlowMode: _slow_mode,
+    c.ModerateQuestion: _moderate_question,
+    c.AvControl: av_control,
 }
 
 
 # --- what only facilitators do ---------------------------------------------------------------
 
 
-def _leader_command(state: RoomState, actor: Member, command: f.Command, now: datetime) -> Decision:
+def _leader_command(state: RoomState, actor: Member, command: c.Command, now: datetime) -> Decision:
     if actor.role not in LEADER_ROLES:
         return refuse(RoomError.NOT_ALLOWED)
     if state.status is RoomStatus.ENDED:
         return refuse(RoomError.ROOM_NOT_OPEN)
-    if isinstance(command, f.OpenRoom):
+    if isinstance(command, c.OpenRoom):
         if state.status is RoomStatus.OPEN:
             return Decision()
         if state.opens_at is not None and now < state.opens_at:
             return refuse(RoomError.ROOM_NOT_OPEN)
         return Decision([_room_event(state, actor, status=RoomStatus.OPEN.value)])
-    if isinstance(command, f.EndRoom):
+    if isinstance(command, c.EndRoom):
         return Decision([_room_event(state, actor, status=RoomStatus.ENDED.value)])
-    if isinstance(command, f.Lobby):
+    if isinstance(command, c.Lobby):
         events = [_room_event(state, actor, lobby=command.enabled)]
         if not command.enabled:  # turning the lobby off lets everyone waiting in
             for target in state.lobby_members():
                 events += _admit_one(state, actor, target)
         return Decision(events)
-    assert isinstance(command, f.VolunteersModerate)
+    assert isinstance(command, c.VolunteersModerate)
     return Decision([_room_event(state, actor, volunteers_moderate=command.allowed)])

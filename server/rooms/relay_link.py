@@ -19,8 +19,9 @@ from typing import Any, Protocol
 
 from server.errors import ErrorCode, TupaError
 from server.rooms import media_commands
+from server.rooms.commands import RelayKind, RelayRequest
 from server.rooms.events import Event
-from server.rooms.frames import RelayKind, RelayRequest, RoomError
+from server.rooms.frames import RoomError
 from server.rooms.state import Member, RoomState
 from signaling.interface import KINDS, MediaRelay, RelayUnavailable
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from server.rooms import frames as f
+from server.rooms import commands as c
 from server.rooms import media_commands
 from server.rooms.events import EVERYONE, Event, EventType
 from server.rooms.frames import FrameError, RoomError, parse_frame
@@ -61,7 +61,7 @@ def test_everyone_publishes_in_a_group_only_staff_on_a_stage_nobody_in_chat():
 
 def test_signalling_reaches_only_the_addressee():
     room, _fac, _vol, a, b = a_room(MediaMode.GROUP)
-    decision = room.do(a, f.Signal(b.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER))
+    decision = room.do(a, c.Signal(b.peer, c.SignalKind.OFFER, sdp=SENDRECV_OFFER))
     (event,) = decision.events
     assert event.type == "signal" and event.data["from"] == a.peer
     assert event.audience.peers == {b.peer} and not event.audience.everyone
@@ -70,40 +70,40 @@ def test_signalling_reaches_only_the_addressee():
 
 def test_signalling_is_refused_in_chat_rooms_and_to_people_not_here():
     room, _fac, _vol, a, b = a_room(MediaMode.CHAT)
-    offer = f.Signal(b.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER)
+    offer = c.Signal(b.peer, c.SignalKind.OFFER, sdp=SENDRECV_OFFER)
     assert room.do(a, offer).error is RoomError.WRONG_MODE
     room, _fac, _vol, a, b = a_room(MediaMode.GROUP)
     b.online_on.clear()
     assert room.do(a, offer).error is RoomError.UNKNOWN_PEER
-    assert room.do(a, f.Signal(a.peer, f.SignalKind.BYE)).error is RoomError.UNKNOWN_PEER
+    assert room.do(a, c.Signal(a.peer, c.SignalKind.BYE)).error is RoomError.UNKNOWN_PEER
 
 
 def test_the_stage_audience_may_subscribe_through_the_relay_but_never_send():
     room, fac, _vol, a, _b = a_room(MediaMode.STAGE)
-    assert room.do(a, f.RelayRequest(f.RelayKind.PUBLISH, sdp=RECVONLY_ANSWER)).error is (
+    assert room.do(a, c.RelayRequest(c.RelayKind.PUBLISH, sdp=RECVONLY_ANSWER)).error is (
         RoomError.NOT_ALLOWED
     )
-    assert room.do(a, f.Av(mic=True, camera=False, blurred=False)).error is RoomError.NOT_ALLOWED
-    assert room.do(fac, f.RelayRequest(f.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)).error is None
+    assert room.do(a, c.Av(mic=True, camera=False, blurred=False)).error is RoomError.NOT_ALLOWED
+    assert room.do(fac, c.RelayRequest(c.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)).error is None
 
-    subscribe = f.RelayRequest(f.RelayKind.SUBSCRIBE, publisher=fac.peer)
+    subscribe = c.RelayRequest(c.RelayKind.SUBSCRIBE, publisher=fac.peer)
     assert room.do(a, subscribe).error is RoomError.UNKNOWN_PEER  # not publishing yet
     for event in media_commands.relay_published(fac):
         apply(room.state, event)
     assert fac.av.relay == 1
     assert room.do(a, subscribe).error is None
-    sending = f.RelayRequest(f.RelayKind.ANSWER, sdp=SENDRECV_OFFER, publisher=fac.peer)
+    sending = c.RelayRequest(c.RelayKind.ANSWER, sdp=SENDRECV_OFFER, publisher=fac.peer)
     assert room.do(a, sending).error is RoomError.NOT_ALLOWED
-    receiving = f.RelayRequest(f.RelayKind.ANSWER, sdp=RECVONLY_ANSWER, publisher=fac.peer)
+    receiving = c.RelayRequest(c.RelayKind.ANSWER, sdp=RECVONLY_ANSWER, publisher=fac.peer)
     assert room.do(a, receiving).error is None
 
 
 def test_a_stage_room_never_connects_browsers_directly():
     room, fac, _vol, a, _b = a_room(MediaMode.STAGE)
     assert topology(room.state) is Topology.RELAY
-    offer = f.Signal(a.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER)
+    offer = c.Signal(a.peer, c.SignalKind.OFFER, sdp=SENDRECV_OFFER)
     assert room.do(fac, offer).error is RoomError.WRONG_MODE
-    assert room.do(fac, f.Signal(a.peer, f.SignalKind.BYE)).events  # closing old ones still works
+    assert room.do(fac, c.Signal(a.peer, c.SignalKind.BYE)).events  # closing old ones still works
 
 
 def test_a_group_moves_to_the_relay_above_the_mesh_limit_and_back():
@@ -112,16 +112,16 @@ def test_a_group_moves_to_the_relay_above_the_mesh_limit_and_back():
     assert topology(room.state) is Topology.MESH  # four people who may publish
     extra = room.add("parentcccc", ParticipantRole.PARENT)
     assert topology(room.state) is Topology.RELAY
-    offer = f.Signal(b.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER)
+    offer = c.Signal(b.peer, c.SignalKind.OFFER, sdp=SENDRECV_OFFER)
     assert room.do(a, offer).error is RoomError.WRONG_MODE
-    assert room.do(a, f.RelayRequest(f.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)).error is None
+    assert room.do(a, c.RelayRequest(c.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)).error is None
     extra.online_on.clear()
     assert topology(room.state) is Topology.MESH
     assert room.do(a, offer).events
-    assert room.do(a, f.RelayRequest(f.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)).error is (
+    assert room.do(a, c.RelayRequest(c.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)).error is (
         RoomError.WRONG_MODE
     )
-    assert room.do(a, f.RelayRequest(f.RelayKind.LEAVE)).error is None  # leaving is always fine
+    assert room.do(a, c.RelayRequest(c.RelayKind.LEAVE)).error is None  # leaving is always fine
 
 
 def test_people_in_the_lobby_do_not_count_towards_the_mesh_limit():
@@ -133,12 +133,12 @@ def test_people_in_the_lobby_do_not_count_towards_the_mesh_limit():
 
 def test_a_stopped_microphone_cannot_be_published_at_the_relay():
     room, fac, _vol, _a, _b = a_room(MediaMode.STAGE)
-    room.do(fac, f.Av(mic=True, camera=True, blurred=False))
-    room.do(fac, f.AvControl(fac.peer, mic_allowed=False, camera_allowed=True))
-    publish = f.RelayRequest(f.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)
+    room.do(fac, c.Av(mic=True, camera=True, blurred=False))
+    room.do(fac, c.AvControl(fac.peer, mic_allowed=False, camera_allowed=True))
+    publish = c.RelayRequest(c.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)
     assert room.do(fac, publish).error is RoomError.MEDIA_STOPPED
     video_only = SENDRECV_OFFER.replace("a=mid:0\na=sendrecv", "a=mid:0\na=inactive")
-    assert room.do(fac, f.RelayRequest(f.RelayKind.PUBLISH, sdp=video_only)).error is None
+    assert room.do(fac, c.RelayRequest(c.RelayKind.PUBLISH, sdp=video_only)).error is None
 
 
 def test_the_relay_forwards_only_what_is_on_and_allowed():
@@ -162,8 +162,8 @@ def test_each_new_publication_gets_a_new_number_and_ending_it_says_zero():
 
 def test_a_stopped_microphone_cannot_be_negotiated_or_switched_back_on():
     room, fac, _vol, a, b = a_room(MediaMode.GROUP)
-    room.do(a, f.Av(mic=True, camera=True, blurred=False))
-    stopped = room.do(fac, f.AvControl(a.peer, mic_allowed=False, camera_allowed=True))
+    room.do(a, c.Av(mic=True, camera=True, blurred=False))
+    stopped = room.do(fac, c.AvControl(a.peer, mic_allowed=False, camera_allowed=True))
     av, logged = stopped.events
     assert av.type == "av" and av.audience.everyone
     assert av.data == {
@@ -178,21 +178,21 @@ def test_a_stopped_microphone_cannot_be_negotiated_or_switched_back_on():
     assert logged.type == "media_moderation" and logged.data["actions"] == ["mic_stopped"]
     assert not logged.audience.everyone and not logged.audience.peers  # for the log only
 
-    offer = f.Signal(b.peer, f.SignalKind.OFFER, sdp=SENDRECV_OFFER)
+    offer = c.Signal(b.peer, c.SignalKind.OFFER, sdp=SENDRECV_OFFER)
     assert room.do(a, offer).error is RoomError.MEDIA_STOPPED
     video_only = SENDRECV_OFFER.replace("a=mid:0\na=sendrecv", "a=mid:0\na=inactive")
-    assert room.do(a, f.Signal(b.peer, f.SignalKind.OFFER, sdp=video_only)).events
-    back_on = f.Av(mic=True, camera=True, blurred=False)
+    assert room.do(a, c.Signal(b.peer, c.SignalKind.OFFER, sdp=video_only)).events
+    back_on = c.Av(mic=True, camera=True, blurred=False)
     assert room.do(a, back_on).error is RoomError.MEDIA_STOPPED
 
-    room.do(fac, f.AvControl(a.peer, mic_allowed=True, camera_allowed=True))
+    room.do(fac, c.AvControl(a.peer, mic_allowed=True, camera_allowed=True))
     assert room.do(a, back_on).events
     assert room.do(a, offer).events
 
 
 def test_parents_cannot_stop_anyones_microphone():
     room, fac, _vol, a, _b = a_room(MediaMode.GROUP)
-    control = f.AvControl(fac.peer, mic_allowed=False, camera_allowed=False)
+    control = c.AvControl(fac.peer, mic_allowed=False, camera_allowed=False)
     assert room.do(a, control).error is RoomError.NOT_ALLOWED
 
 
@@ -248,8 +248,8 @@ def test_turn_credentials_follow_coturns_rest_scheme_and_expire():
 
 def test_someone_who_leaves_sends_nothing_but_a_stopped_microphone_stays_stopped():
     room, fac, _vol, a, _b = a_room(MediaMode.GROUP)
-    room.do(a, f.Av(mic=True, camera=True, blurred=True))
-    room.do(fac, f.AvControl(a.peer, mic_allowed=False, camera_allowed=True))
+    room.do(a, c.Av(mic=True, camera=True, blurred=True))
+    room.do(fac, c.AvControl(a.peer, mic_allowed=False, camera_allowed=True))
     apply(
         room.state,
         Event(

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from server.rooms import commands as c
 from server.rooms import frames as f
 from server.rooms.frames import FrameError, RoomError, parse_frame
 
@@ -48,7 +49,7 @@ def test_text_that_cannot_be_encoded_as_utf8_is_refused_in_any_field(raw):
 
 def test_escaped_surrogate_pairs_are_ordinary_text():
     command = parse_frame('{"type":"send","cid":"x","text":"hei \\ud83d\\ude00"}')
-    assert command == f.Send("x", "hei \U0001f600")
+    assert command == c.Send("x", "hei \U0001f600")
 
 
 @pytest.mark.parametrize(
@@ -82,8 +83,8 @@ def test_what_was_bad_frame_stays_bad_frame():
 def test_brackets_inside_strings_do_not_count_as_nesting():
     text = '[[[[{{{{ \\"[[[[[[[[[[[[ \\\\'
     command = parse_frame(json.dumps({"type": "send", "cid": "x", "text": text}))
-    assert command == f.Send("x", text)
-    assert parse_frame('{"type":"ping","x":' + "[" * 7 + "]" * 7 + "}") == f.Ping()
+    assert command == c.Send("x", text)
+    assert parse_frame('{"type":"ping","x":' + "[" * 7 + "]" * 7 + "}") == c.Ping()
 
 
 REORDERING = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -105,7 +106,7 @@ def test_direction_overrides_and_isolates_are_removed_from_what_people_write(fra
     assert getattr(command, field) == "katso ja toinen  loppu \u200f"  # marks are kept
     only_controls = json.dumps({**frame, field: " " + REORDERING + " "})
     if field == "reason":  # optional: what is left is no reason at all
-        assert parse_frame(only_controls) == f.Report(3, "")
+        assert parse_frame(only_controls) == c.Report(3, "")
     else:
         assert refusal(only_controls) is RoomError.BAD_FRAME
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.rooms import frames as f
+from server.rooms import commands as c
 from server.rooms.entry import entry_status
 from server.rooms.events import Event, EventType
 from server.rooms.frames import FrameError, RoomError, parse_frame
@@ -28,7 +28,7 @@ class Room:
         self.state.members[peer] = member
         return member
 
-    def do(self, actor: Member, command: f.Command, now: datetime = T0):
+    def do(self, actor: Member, command: c.Command, now: datetime = T0):
         decision = decide(self.state, actor, command, now)
         stored: list[Event] = []
         for event in decision.events:
@@ -53,10 +53,10 @@ def a_room(mode: MediaMode = MediaMode.CHAT):
 def test_parent_in_the_lobby_cannot_write_until_admitted():
     room, fac, _, _, _ = a_room()
     waiting = room.add("parentcccc", ParticipantRole.PARENT, MemberStatus.LOBBY)
-    assert room.do(waiting, f.Send("c1", "hei")).error is RoomError.NOT_ADMITTED
-    room.do(fac, f.Admit(waiting.peer))
+    assert room.do(waiting, c.Send("c1", "hei")).error is RoomError.NOT_ADMITTED
+    room.do(fac, c.Admit(waiting.peer))
     assert waiting.status is MemberStatus.ADMITTED
-    assert room.do(waiting, f.Send("c1", "hei")).error is None
+    assert room.do(waiting, c.Send("c1", "hei")).error is None
 
 
 def test_staff_skip_the_lobby_and_parents_wait_while_it_is_on():
@@ -69,104 +69,104 @@ def test_staff_skip_the_lobby_and_parents_wait_while_it_is_on():
 
 def test_parents_and_volunteers_cannot_moderate_unless_the_facilitator_allows_volunteers():
     room, fac, vol, a, b = a_room()
-    assert room.do(a, f.Remove(b.peer)).error is RoomError.NOT_ALLOWED
-    assert room.do(vol, f.Mute(b.peer, 60)).error is RoomError.NOT_ALLOWED
-    assert room.do(vol, f.VolunteersModerate(True)).error is RoomError.NOT_ALLOWED
-    room.do(fac, f.VolunteersModerate(True))
-    assert room.do(vol, f.Mute(b.peer, 60)).error is None
+    assert room.do(a, c.Remove(b.peer)).error is RoomError.NOT_ALLOWED
+    assert room.do(vol, c.Mute(b.peer, 60)).error is RoomError.NOT_ALLOWED
+    assert room.do(vol, c.VolunteersModerate(True)).error is RoomError.NOT_ALLOWED
+    room.do(fac, c.VolunteersModerate(True))
+    assert room.do(vol, c.Mute(b.peer, 60)).error is None
 
 
 def test_moderators_cannot_act_on_each_other():
     room, fac, vol, _, _ = a_room()
-    assert room.do(fac, f.Remove(vol.peer)).error is RoomError.NOT_ALLOWED
+    assert room.do(fac, c.Remove(vol.peer)).error is RoomError.NOT_ALLOWED
 
 
 def test_mute_lasts_for_the_given_time():
     room, fac, _, a, _ = a_room()
-    room.do(fac, f.Mute(a.peer, 120))
-    refused = room.do(a, f.Send("c1", "hei"), T0 + timedelta(seconds=30))
+    room.do(fac, c.Mute(a.peer, 120))
+    refused = room.do(a, c.Send("c1", "hei"), T0 + timedelta(seconds=30))
     assert refused.error is RoomError.MUTED and refused.retry_after == 90
-    assert room.do(a, f.Send("c1", "hei"), T0 + timedelta(seconds=121)).error is None
+    assert room.do(a, c.Send("c1", "hei"), T0 + timedelta(seconds=121)).error is None
 
 
 def test_slow_mode_spaces_out_participants_but_not_staff():
     room, fac, _, a, _ = a_room()
-    room.do(fac, f.SlowMode(30))
-    assert room.do(a, f.Send("c1", "yksi")).error is None
+    room.do(fac, c.SlowMode(30))
+    assert room.do(a, c.Send("c1", "yksi")).error is None
     assert (
-        room.do(a, f.Send("c2", "kaksi"), T0 + timedelta(seconds=10)).error is RoomError.SLOW_MODE
+        room.do(a, c.Send("c2", "kaksi"), T0 + timedelta(seconds=10)).error is RoomError.SLOW_MODE
     )
-    assert room.do(a, f.Send("c3", "kolme"), T0 + timedelta(seconds=31)).error is None
-    assert room.do(fac, f.Send("f1", "a")).error is None
-    assert room.do(fac, f.Send("f2", "b")).error is None
+    assert room.do(a, c.Send("c3", "kolme"), T0 + timedelta(seconds=31)).error is None
+    assert room.do(fac, c.Send("f1", "a")).error is None
+    assert room.do(fac, c.Send("f2", "b")).error is None
 
 
 def test_same_client_id_twice_is_the_same_message():
     room, _, _, a, _ = a_room()
-    first = room.do(a, f.Send("same", "hei"))
-    again = room.do(a, f.Send("same", "hei"))
+    first = room.do(a, c.Send("same", "hei"))
+    again = room.do(a, c.Send("same", "hei"))
     assert again.events == [] and again.duplicate_of == first.events[0].seq
 
 
 def test_private_thread_is_visible_to_its_two_people_only():
     room, fac, vol, a, _b = a_room()
-    message = room.do(fac, f.Private("p1", a.peer, "Miten menee?")).events[0]
+    message = room.do(fac, c.Private("p1", a.peer, "Miten menee?")).events[0]
     assert [
         m.peer for m in room.state.members.values() if room.state.can_see(m, message.audience)
     ] == [
         fac.peer,
         a.peer,
     ]
-    room.do(fac, f.VolunteersModerate(True))
+    room.do(fac, c.VolunteersModerate(True))
     assert not room.state.can_see(vol, message.audience)  # moderating does not open private threads
 
 
 def test_parent_answers_a_facilitator_but_cannot_start_threads():
     room, fac, _, a, b = a_room()
-    assert room.do(a, f.Private("x", fac.peer, "hei")).error is RoomError.NOT_ALLOWED
-    room.do(fac, f.Private("p1", a.peer, "hei"))
-    assert room.do(a, f.Private("p2", fac.peer, "kiitos")).error is None
-    assert room.do(a, f.Private("p3", b.peer, "hei")).error is RoomError.NOT_ALLOWED
+    assert room.do(a, c.Private("x", fac.peer, "hei")).error is RoomError.NOT_ALLOWED
+    room.do(fac, c.Private("p1", a.peer, "hei"))
+    assert room.do(a, c.Private("p2", fac.peer, "kiitos")).error is None
+    assert room.do(a, c.Private("p3", b.peer, "hei")).error is RoomError.NOT_ALLOWED
 
 
 def test_deleting_a_message_marks_it_for_everyone_and_only_once():
     room, fac, _, a, _ = a_room()
-    message = room.do(a, f.Send("c", "poista")).events[0]
-    assert room.do(fac, f.Delete(message.seq)).error is None
+    message = room.do(a, c.Send("c", "poista")).events[0]
+    assert room.do(fac, c.Delete(message.seq)).error is None
     assert room.state.messages[message.seq].deleted
-    assert room.do(fac, f.Delete(message.seq)).error is RoomError.UNKNOWN_MESSAGE
+    assert room.do(fac, c.Delete(message.seq)).error is RoomError.UNKNOWN_MESSAGE
 
 
 def test_moderator_cannot_delete_a_private_message_of_others():
     room, fac, vol, a, _ = a_room()
-    room.do(fac, f.VolunteersModerate(True))
-    message = room.do(fac, f.Private("p", a.peer, "luottamuksellinen")).events[0]
-    assert room.do(vol, f.Delete(message.seq)).error is RoomError.UNKNOWN_MESSAGE
+    room.do(fac, c.VolunteersModerate(True))
+    message = room.do(fac, c.Private("p", a.peer, "luottamuksellinen")).events[0]
+    assert room.do(vol, c.Delete(message.seq)).error is RoomError.UNKNOWN_MESSAGE
 
 
 def test_ban_marks_the_member_banned():
     room, fac, _, a, _ = a_room()
-    room.do(fac, f.Ban(a.peer))
+    room.do(fac, c.Ban(a.peer))
     assert a.status is MemberStatus.BANNED
-    assert room.do(a, f.Send("c", "x")).error is RoomError.NOT_ADMITTED
+    assert room.do(a, c.Send("c", "x")).error is RoomError.NOT_ADMITTED
 
 
 def test_a_parent_who_was_removed_or_has_left_can_still_be_banned():
     room, fac, _, a, b = a_room()
-    room.do(fac, f.Remove(a.peer))
-    assert room.do(fac, f.Ban(a.peer)).error is None
+    room.do(fac, c.Remove(a.peer))
+    assert room.do(fac, c.Ban(a.peer)).error is None
     assert a.status is MemberStatus.BANNED
     b.online_on.clear()  # gone
-    assert room.do(fac, f.Ban(b.peer)).error is None
+    assert room.do(fac, c.Ban(b.peer)).error is None
     assert b.status is MemberStatus.BANNED
-    assert room.do(fac, f.Ban(a.peer)).error is RoomError.UNKNOWN_PEER  # once is enough
+    assert room.do(fac, c.Ban(a.peer)).error is RoomError.UNKNOWN_PEER  # once is enough
 
 
 def test_moderators_are_shown_everyone_who_has_been_in_the_session():
     from server.rooms.welcome import welcome_frame
 
     room, fac, _, a, b = a_room()
-    room.do(fac, f.Remove(a.peer))
+    room.do(fac, c.Remove(a.peer))
     b.online_on.clear()
     parent_view = welcome_frame(room.state, b, [], None)
     moderator_view = welcome_frame(room.state, fac, [], None)
@@ -179,7 +179,7 @@ def test_turning_the_lobby_off_admits_everyone_waiting():
     waiting = [
         room.add(f"waiting{i:04}", ParticipantRole.PARENT, MemberStatus.LOBBY) for i in range(3)
     ]
-    room.do(fac, f.Lobby(False))
+    room.do(fac, c.Lobby(False))
     assert all(m.status is MemberStatus.ADMITTED for m in waiting)
 
 
@@ -187,27 +187,27 @@ def test_room_opens_no_earlier_than_its_window_and_only_by_a_facilitator():
     room, fac, vol, _, _ = a_room()
     room.state.status = RoomStatus.WAITING
     room.state.opens_at = T0 + timedelta(minutes=5)
-    assert room.do(fac, f.OpenRoom()).error is RoomError.ROOM_NOT_OPEN
-    assert room.do(vol, f.OpenRoom(), T0 + timedelta(minutes=6)).error is RoomError.NOT_ALLOWED
-    assert room.do(fac, f.OpenRoom(), T0 + timedelta(minutes=6)).error is None
+    assert room.do(fac, c.OpenRoom()).error is RoomError.ROOM_NOT_OPEN
+    assert room.do(vol, c.OpenRoom(), T0 + timedelta(minutes=6)).error is RoomError.NOT_ALLOWED
+    assert room.do(fac, c.OpenRoom(), T0 + timedelta(minutes=6)).error is None
     assert room.state.status is RoomStatus.OPEN
 
 
 def test_premoderated_question_is_seen_by_staff_and_its_author_until_approved():
     room, fac, _vol, a, b = a_room(MediaMode.STAGE)
-    question = room.do(a, f.Ask("q", "Miten?")).events[0]
+    question = room.do(a, c.Ask("q", "Miten?")).events[0]
     seeing = {
         m.peer for m in room.state.members.values() if room.state.can_see(m, question.audience)
     }
     assert seeing == {fac.peer, a.peer}
-    assert room.do(b, f.Upvote(question.seq)).error is RoomError.UNKNOWN_MESSAGE
-    room.do(fac, f.ModerateQuestion(question.seq, f.QuestionAction.APPROVE))
-    assert room.do(b, f.Upvote(question.seq)).error is None
-    assert room.do(b, f.Upvote(question.seq)).error is RoomError.DUPLICATE
+    assert room.do(b, c.Upvote(question.seq)).error is RoomError.UNKNOWN_MESSAGE
+    room.do(fac, c.ModerateQuestion(question.seq, c.QuestionAction.APPROVE))
+    assert room.do(b, c.Upvote(question.seq)).error is None
+    assert room.do(b, c.Upvote(question.seq)).error is RoomError.DUPLICATE
 
 
 def test_frames_are_parsed_strictly():
-    assert parse_frame('{"type":"send","cid":"a-1","text":"  hei\\u0000 "}') == f.Send("a-1", "hei")
+    assert parse_frame('{"type":"send","cid":"a-1","text":"  hei\\u0000 "}') == c.Send("a-1", "hei")
     for raw in [
         "{}",
         '{"type":"hello","v":2}',

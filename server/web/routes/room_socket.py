@@ -15,7 +15,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from server.i18n import Translator, parse_language
 from server.rooms.access import AccessRefused, parent_entrant, room_session, staff_entrant
-from server.rooms.frames import MAX_FRAME_BYTES, CloseCode, FrameError, Hello, parse_frame
+from server.rooms.commands import Hello
+from server.rooms.frames import MAX_FRAME_BYTES, CloseCode, FrameError, parse_frame
 from server.rooms.hub import Refusal, RoomHub
 from server.rooms.store import Entrant
 from server.storage.tables import SessionRow
