@@ -86,7 +86,7 @@ def create_app(
     app.state.organisation = Organisation.from_settings(settings)
     app.state.background = work
     app.state.hub = hub
-    hub.encode_frame = text_frame
+    hub.sockets.encode = text_frame
 
     @app.middleware("http")
     async def choose_language(

@@ -190,3 +190,13 @@ def test_the_route_check_fails_on_a_route_that_runs_sql(tmp_path):
         "line 7: .execute()",
         "line 8: .get(StaffRow, ...)",
     ]
+
+
+def test_no_room_module_is_over_400_lines():
+    """A room module past 400 lines has a second job: split it (STYLE.md, issue 18)."""
+    long = {
+        path.name: lines
+        for path in sorted((ROOT / "server" / "rooms").glob("*.py"))
+        if (lines := len(path.read_text().splitlines())) > 400
+    }
+    assert long == {}

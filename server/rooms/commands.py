@@ -221,3 +221,9 @@ Command = (
     | Av
     | AvControl
 )
+
+
+# Commands that touch only the sender's own state (mute, slow mode, client ids, their own
+# signalling): the hub handles them without the room-wide lock, one connection's frames one after
+# another.
+LOCK_FREE = (Send, Private, Ask, Hand, Report, Upvote, Ping, Signal, Av, RelayRequest)

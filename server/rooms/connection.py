@@ -13,12 +13,19 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from server.rooms.events import Event
 from server.rooms.frames import CloseCode, RoomError
-from server.rooms.limits import SIGNAL_BURST, SIGNAL_RATE_PER_SECOND, TokenBucket
+from server.rooms.limits import (
+    BURST,
+    RATE_PER_SECOND,
+    SIGNAL_BURST,
+    SIGNAL_RATE_PER_SECOND,
+    TokenBucket,
+)
 
 SendText = Callable[[str], Awaitable[None]]
 WriteNow = Callable[[bytes], bool]  # write an encoded frame now; False when the socket is full
@@ -202,6 +209,18 @@ class Connection:
         except asyncio.QueueFull:
             self.terminate(CloseCode.RESYNC)
 
+    def within_rate(self, signalling: bool) -> bool:
+        """Take a token for one frame (signalling has its own bucket). Over the rate the sender
+        gets ``rate_limited``; far over it, the socket is closed as abusive."""
+        bucket = self.signal_bucket if signalling else self.bucket
+        if bucket.take(time.monotonic()):
+            return True
+        if bucket.abusive:
+            self.terminate(CloseCode.ABUSE)
+        else:
+            self.error(RoomError.RATE_LIMITED)
+        return False
+
     def push_frame(self, frame: dict[str, Any]) -> None:
         self.push(json.dumps(frame, ensure_ascii=False))
 
@@ -252,3 +271,39 @@ class Connection:
         self._pump.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._pump
+
+
+SEND_QUEUE_FRAMES = 256
+
+
+@dataclass
+class Sockets:
+    """How this instance makes its connections: queue size, rate limit, the transport's frame
+    encoder (set by a transport that can write frames itself) and the shared end-of-turn write."""
+
+    queue_size: int = SEND_QUEUE_FRAMES
+    rate_per_second: float = RATE_PER_SECOND
+    burst: int = BURST
+    encode: Encode | None = None
+    end_of_turn: EndOfTurn = field(default_factory=EndOfTurn)
+
+    def connect(
+        self,
+        peer: str,
+        send: SendText,
+        close: CloseSocket,
+        describe: Describe,
+        write_now: WriteNow | None,
+    ) -> Connection:
+        bucket = TokenBucket(self.rate_per_second, self.burst, self.burst, time.monotonic())
+        return Connection(
+            peer,
+            send,
+            close,
+            describe,
+            self.queue_size,
+            bucket,
+            write_now,
+            self.encode,
+            self.end_of_turn,
+        )

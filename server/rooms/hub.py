@@ -13,71 +13,35 @@ import asyncio
 import json
 import logging
 import secrets
-import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from server.access import AccessChange
 from server.organisation import Organisation
-from server.rooms import entry, media_commands, protocol
+from server.rooms import effects, entry, protocol, store
+from server.rooms.access_changes import AccessAnnouncer
 from server.rooms.bus import Bus
-from server.rooms.commands import (
-    Ask,
-    Av,
-    Command,
-    Hand,
-    Ping,
-    Private,
-    RelayRequest,
-    Report,
-    Send,
-    Signal,
-    Upvote,
-)
+from server.rooms.commands import LOCK_FREE, Command, Ping, RelayRequest, Signal
 from server.rooms.connection import (
+    SEND_QUEUE_FRAMES,
     CloseSocket,
     Connection,
     Describe,
-    Encode,
-    EndOfTurn,
     Outgoing,
     Phase,
     SendText,
+    Sockets,
     WriteNow,
-)
-from server.rooms.effects import (
-    Close,
-    EnterOpened,
-    SharePresence,
-    TellWaiting,
-    Welcome,
-    access_events,
-    follow_up,
 )
 from server.rooms.events import MEMBERSHIP_CHANGES, NOBODY, WITH_EFFECTS, Event, EventType
 from server.rooms.frames import CloseCode, FrameError, RoomError, parse_frame
 from server.rooms.ice import ice_servers, ice_transport_policy
-from server.rooms.limits import (
-    BURST,
-    RATE_PER_SECOND,
-    TokenBucket,
-)
-from server.rooms.media import Topology, topology
+from server.rooms.media import topology
 from server.rooms.relay_link import RelayLink
 from server.rooms.runtime import RoomRuntime
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus, apply
-from server.rooms.store import (
-    Entrant,
-    access_targets,
-    load_state,
-    member_by_peer,
-    membership,
-    presence_began,
-    presence_ended,
-    replay,
-)
+from server.rooms.store import Entrant
 from server.rooms.welcome import lobby_frame, waiting_frame, welcome_frame
 from server.rooms.writer import EventWriter
 from server.scheduling.series import MediaMode
@@ -88,8 +52,6 @@ from signaling.interface import MediaRelay
 from signaling.relay import Relay
 
 log = logging.getLogger(__name__)
-
-SEND_QUEUE_FRAMES = 256
 
 
 @dataclass(frozen=True)
@@ -105,8 +67,6 @@ class RoomHub:
         clock: Callable[[], datetime],
         opens_before: timedelta,
         queue_size: int = SEND_QUEUE_FRAMES,
-        rate_per_second: float = RATE_PER_SECOND,
-        burst: int = BURST,
         ice: IceConfig | None = None,
         mesh_limit: int = 4,
         relay: MediaRelay | None = None,
@@ -117,20 +77,17 @@ class RoomHub:
         self.bus = bus
         self.clock = clock
         self.opens_before = opens_before
-        self.queue_size = queue_size
-        self.rate_per_second = rate_per_second
-        self.burst = burst
+        self.sockets = Sockets(queue_size)
         self.ice = ice or IceConfig()
         self.mesh_limit = mesh_limit
         # The relay runs in this process unless a separate one (`tupa relay`) is given.
         self.relay_link = RelayLink(relay if relay is not None else Relay())
         self.writer = EventWriter(database, clock, org)
-        self._end_of_turn = EndOfTurn()
+        self.access = AccessAnnouncer(database, self.writer, bus, opens_before)
         self.rooms: dict[int, RoomRuntime] = {}
         self._rooms_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self.instance = secrets.token_hex(6)
-        self.encode_frame: Encode | None = None  # set by a transport that can write frames itself
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run follow-up work without blocking delivery, keeping a reference until it ends."""
@@ -141,10 +98,10 @@ class RoomHub:
     async def start(self) -> None:
         self.writer.start()
         await self.bus.start(self._on_events)
-        self.database.on_commit(self._committed)
+        self.database.on_commit(self.access.committed)
 
     async def stop(self) -> None:
-        self.database.stop_listening(self._committed)
+        self.database.stop_listening(self.access.committed)
         for runtime in list(self.rooms.values()):
             for conn in runtime.local():
                 conn.terminate(CloseCode.NORMAL)
@@ -161,7 +118,7 @@ class RoomHub:
                 await self.bus.follow(session.id)
                 try:
                     async with self.database.unit_of_work() as db:
-                        state = await load_state(db, session, self.opens_before)
+                        state = await store.load_state(db, session, self.opens_before)
                 except BaseException:
                     await self.bus.unfollow(session.id)
                     raise
@@ -194,25 +151,14 @@ class RoomHub:
         now = self.clock()
         async with runtime.lock:
             async with self.database.unit_of_work() as db:
-                row = await membership(db, state.session_id, entrant, now)
+                row = await store.membership(db, state.session_id, entrant, now)
             member = state.members.get(row.peer)
             status = member.status if member else MemberStatus(row.status)
             connections = len(runtime.connections.get(row.peer, []))
             code = entry.refusal(state, status, entrant.role, connections)
             if code is not None:
                 return Refusal(code)
-            bucket = TokenBucket(self.rate_per_second, self.burst, self.burst, time.monotonic())
-            conn = Connection(
-                row.peer,
-                send,
-                close,
-                describe,
-                self.queue_size,
-                bucket,
-                write_now,
-                self.encode_frame,
-                self._end_of_turn,
-            )
+            conn = self.sockets.connect(row.peer, send, close, describe, write_now)
             runtime.connections[row.peer].append(conn)
             if state.status is RoomStatus.WAITING and entrant.role is ParticipantRole.PARENT:
                 conn.phase = Phase.WAITING
@@ -251,9 +197,9 @@ class RoomHub:
         conn.phase = Phase.PENDING
         conn.held = []
         async with self.database.unit_of_work() as db:
-            missed = await replay(db, state, member, last_seq or 0)
+            missed = await store.replay(db, state, member, last_seq or 0)
             if conn.presence_id is None:
-                conn.presence_id = await presence_began(db, conn.peer, self.clock())
+                conn.presence_id = await store.presence_began(db, conn.peer, self.clock())
         media = None
         if state.mode is not MediaMode.CHAT:
             media = {
@@ -274,7 +220,7 @@ class RoomHub:
         await conn.stopped()
         if conn.presence_id is not None:
             async with self.database.unit_of_work() as db:
-                await presence_ended(db, conn.presence_id, self.clock())
+                await store.presence_ended(db, conn.presence_id, self.clock())
         runtime = self.rooms.get(session_id)
         if runtime is None:
             return
@@ -294,35 +240,6 @@ class RoomHub:
                 del self.rooms[session_id]
                 await self.bus.unfollow(session_id)
 
-    # --- actions committed elsewhere ---------------------------------------------------------
-
-    async def _committed(self, items: list[Any]) -> None:
-        """Changes committed over HTTP reach the rooms, on every instance, after the commit.
-
-        Told from a task of its own: the commit may be the room writer's own (a ban given in a
-        room ends the enrolment), and waiting here for that writer would wait on itself.
-        """
-        changes = [item for item in items if isinstance(item, AccessChange)]
-        if changes:
-            self._spawn(self._tell_rooms_about(changes))
-
-    async def _tell_rooms_about(self, changes: list[AccessChange]) -> None:
-        for change in changes:
-            try:
-                await self._tell_rooms(change)
-            except Exception:  # the change is committed: one failure must not stop the others
-                log.exception("telling the rooms about a committed %s failed", change.reason.value)
-
-    async def _tell_rooms(self, change: AccessChange) -> None:
-        async with self.database.unit_of_work() as db:
-            targets = await access_targets(db, change, self.opens_before)
-        for target in targets:
-            events = access_events(change.reason, target.peers, target.opens_at)
-            if events:
-                # Stored for their effects (membership rows), then every instance applies them.
-                stored = await self.writer.write(target.session_id, events)
-                await self.bus.publish(target.session_id, stored)
-
     # --- commands ---------------------------------------------------------------------------
 
     async def receive(self, session_id: int, conn: Connection, raw: str | bytes) -> None:
@@ -330,20 +247,13 @@ class RoomHub:
         if conn.phase is Phase.CLOSED:
             return
         try:
-            command = parse_frame(raw)
+            command: Command | RoomError = parse_frame(raw)
         except FrameError as error:
-            command = None
-            parse_error = error.code
-        media_frame = isinstance(command, (Signal, RelayRequest))
-        bucket = conn.signal_bucket if media_frame else conn.bucket
-        if not bucket.take(time.monotonic()):
-            if bucket.abusive:
-                conn.terminate(CloseCode.ABUSE)
-            else:
-                conn.error(RoomError.RATE_LIMITED)
+            command = error.code
+        if not conn.within_rate(isinstance(command, (Signal, RelayRequest))):
             return
-        if command is None:
-            conn.error(parse_error)
+        if isinstance(command, RoomError):
+            conn.error(command)  # a refused frame still counted against the rate above
             return
         runtime = self.rooms.get(session_id)
         member = runtime.state.members.get(conn.peer) if runtime else None
@@ -353,10 +263,9 @@ class RoomHub:
             else:
                 conn.error(RoomError.ROOM_NOT_OPEN)
             return
-        if isinstance(command, _PERSONAL):
-            # Writing touches only the writer's own state (mute, slow mode, client ids), and a
-            # connection's frames are handled one after another: no room-wide lock, so a busy
-            # room is not limited to one database round trip per message.
+        if isinstance(command, LOCK_FREE):
+            # No room-wide lock (see LOCK_FREE): a busy room is not limited to one database
+            # round trip per message.
             await self._decide(runtime, conn, member, command)
         else:
             async with runtime.lock:
@@ -393,22 +302,11 @@ class RoomHub:
             # Presence is left to delivery, which must see the change to tell others about it;
             # everything else is applied here once, and delivery skips it (see _handle).
             if event.type is EventType.AV:
-                self._apply_av(runtime.state, event)
+                self.relay_link.apply_av(runtime.state, event)
             elif event.type is not EventType.PRESENCE:
                 apply(runtime.state, event)
         await self.bus.publish(runtime.state.session_id, stored)
         return stored
-
-    def _apply_av(self, state: RoomState, event: Event) -> None:
-        """Apply a microphone/camera change made here, and have the relay forward accordingly
-        (only the instance where it happened tells the relay, which may be shared)."""
-        member = state.members.get(event.data["peer"])
-        before = member.av if member else None
-        apply(state, event)
-        if member is None or before is None or not member.av.relay:
-            return
-        if member.av.forwarded != before.forwarded:
-            self.relay_link.follow(state.session_id, member.peer, member.av.forwarded)
 
     def _committer(
         self, runtime: RoomRuntime
@@ -444,54 +342,25 @@ class RoomHub:
         runtime.deliver(event, Outgoing(json.dumps(event.wire(), ensure_ascii=False)))
         self._follow_up(runtime, event)
         if event.type in MEMBERSHIP_CHANGES and state.mode is not MediaMode.CHAT:
-            self._check_topology(runtime)
-
-    def _check_topology(self, runtime: RoomRuntime) -> None:
-        """Tell this instance's people when the room moves between mesh and relay.
-
-        Every instance reaches the same answer from the same events; each tells its own
-        connections. Moving to the mesh, it also ends its people's publications at the relay,
-        so that nothing keeps flowing there for clients that did not notice the change.
-        """
-        now = topology(runtime.state)
-        if now is runtime.topology:
-            return
-        runtime.topology = now
-        frame = json.dumps({"type": "topology", "topology": now.value})
-        for conn in runtime.local():
-            if conn.phase is Phase.READY:
-                conn.push(frame)
-        if now is Topology.MESH:
-            commit = self._committer(runtime)
-            for peer in list(runtime.connections):
-                self.relay_link.leave(runtime.state.session_id, peer)
-                self._spawn(commit(peer, media_commands.relay_ended))
+            self.relay_link.check_topology(runtime, self._committer(runtime))
 
     def _follow_up(self, runtime: RoomRuntime, event: Event) -> None:
         """Carry out what the event means for local sockets beyond delivering it."""
-        for effect in follow_up(runtime.state, event, self.instance):
-            if isinstance(effect, Close):
-                targets = (
-                    runtime.local()
-                    if effect.peer is None
-                    else runtime.connections.get(effect.peer, [])
-                )
-                for conn in targets:
+        for effect in effects.follow_up(runtime.state, event, self.instance):
+            if isinstance(effect, effects.Close):
+                for conn in runtime.connections_of(effect.peer):
                     conn.terminate(effect.code)
-            elif isinstance(effect, Welcome):
-                for conn in runtime.connections.get(effect.peer, []):
-                    if conn.phase is Phase.LOBBY:
-                        self._spawn(self._welcome_later(runtime, conn))
-            elif isinstance(effect, SharePresence):
+            elif isinstance(effect, effects.Welcome):
+                for conn in runtime.connections_of(effect.peer, Phase.LOBBY):
+                    self._spawn(self._welcome_later(runtime, conn))
+            elif isinstance(effect, effects.SharePresence):
                 self._spawn(self._share_presence(runtime))
-            elif isinstance(effect, EnterOpened):
-                for conn in runtime.local():
-                    if conn.phase is Phase.WAITING:
-                        self._spawn(self._enter_opened(runtime, conn))
-            elif isinstance(effect, TellWaiting):
-                for conn in runtime.local():
-                    if conn.phase is Phase.WAITING:
-                        conn.push_frame(waiting_frame(runtime.state))
+            elif isinstance(effect, effects.EnterOpened):
+                for conn in runtime.connections_of(None, Phase.WAITING):
+                    self._spawn(self._enter_opened(runtime, conn))
+            elif isinstance(effect, effects.TellWaiting):
+                for conn in runtime.connections_of(None, Phase.WAITING):
+                    conn.push_frame(waiting_frame(runtime.state))
 
     async def _share_presence(self, runtime: RoomRuntime) -> None:
         """Another instance just loaded this room: tell it who is connected here."""
@@ -515,14 +384,10 @@ class RoomHub:
             if conn.phase is not Phase.WAITING:
                 return
             async with self.database.unit_of_work() as db:
-                row = await member_by_peer(db, conn.peer)
+                row = await store.member_by_peer(db, conn.peer)
             if row is None:
                 return
             await self._arrive(runtime, conn, row.peer, row.name, ParticipantRole(row.role), None)
-
-
-# Commands that need no room-wide lock (see RoomHub.receive).
-_PERSONAL = (Send, Private, Ask, Hand, Report, Upvote, Ping, Signal, Av, RelayRequest)
 
 
 def _online(state: RoomState, event: Event) -> bool | None:

@@ -13,6 +13,7 @@ requests run in order on a task of their own.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -20,9 +21,12 @@ from typing import Any, Protocol
 from server.errors import ErrorCode, TupaError
 from server.rooms import media_commands
 from server.rooms.commands import RelayKind, RelayRequest
+from server.rooms.connection import Phase
 from server.rooms.events import Event
 from server.rooms.frames import RoomError
-from server.rooms.state import Member, RoomState
+from server.rooms.media import Topology, topology
+from server.rooms.runtime import RoomRuntime
+from server.rooms.state import Member, RoomState, apply
 from signaling.interface import KINDS, MediaRelay, RelayUnavailable
 
 log = logging.getLogger(__name__)
@@ -158,6 +162,37 @@ class RelayLink:
     def follow(self, room: int, publisher: str, kinds: frozenset[str]) -> None:
         """A person's microphone or camera changed (they, or a moderator): forward accordingly."""
         self._spawn(self._quietly(self.forward(str(room), publisher, kinds)))
+
+    def apply_av(self, state: RoomState, event: Event) -> None:
+        """Apply a microphone/camera change made on this instance, and have the relay forward
+        accordingly (only the instance where it happened tells the relay, which may be shared)."""
+        member = state.members.get(event.data["peer"])
+        before = member.av if member else None
+        apply(state, event)
+        if member is None or before is None or not member.av.relay:
+            return
+        if member.av.forwarded != before.forwarded:
+            self.follow(state.session_id, member.peer, member.av.forwarded)
+
+    def check_topology(self, runtime: RoomRuntime, commit: Commit) -> None:
+        """Tell this instance's people when the room moves between mesh and relay.
+
+        Every instance reaches the same answer from the same events; each tells its own
+        connections. Moving to the mesh, it also ends its people's publications at the relay,
+        so that nothing keeps flowing there for clients that did not notice the change.
+        """
+        now = topology(runtime.state)
+        if now is runtime.topology:
+            return
+        runtime.topology = now
+        frame = json.dumps({"type": "topology", "topology": now.value})
+        for conn in runtime.local():
+            if conn.phase is Phase.READY:
+                conn.push(frame)
+        if now is Topology.MESH:
+            for peer in list(runtime.connections):
+                self.leave(runtime.state.session_id, peer)
+                self._spawn(commit(peer, media_commands.relay_ended))
 
     def leave(self, room: int, person: str) -> None:
         """The person left the room: end their publication and subscriptions at the relay."""

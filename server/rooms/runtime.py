@@ -38,6 +38,12 @@ class RoomRuntime:
     def local(self) -> list[Connection]:
         return [c for conns in self.connections.values() for c in conns]
 
+    def connections_of(self, peer: str | None, phase: Phase | None = None) -> list[Connection]:
+        """One person's connections here (everyone's for None), only those in ``phase`` if
+        given."""
+        conns = self.local() if peer is None else list(self.connections.get(peer, []))
+        return conns if phase is None else [c for c in conns if c.phase is phase]
+
     def accept(self, events: list[Event], handle: Handle) -> None:
         """Hand ``events`` to ``handle`` in sequence order, each stored one exactly once."""
         for event in events:

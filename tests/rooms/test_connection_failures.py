@@ -71,8 +71,8 @@ async def a_hub_with_a_room(database, org, clock, parents: str):
         session = (await scheduling.get_series(db, series_id)).sessions[0]
     clock.now = session.starts_at - timedelta(minutes=5)
     hub = RoomHub(database, MemoryBus(), clock, timedelta(minutes=30), queue_size=64, org=org)
-    hub.rate_per_second = hub.burst = 100_000
-    hub.encode_frame = encode
+    hub.sockets.rate_per_second = hub.sockets.burst = 100_000
+    hub.sockets.encode = encode
     await hub.start()
 
     async def enter(name: str, socket: Socket, direct: bool = True) -> Connection:

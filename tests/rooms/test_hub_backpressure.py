@@ -50,7 +50,7 @@ async def test_slow_consumer_is_cut_off_with_resync_while_others_receive_everyth
         session = (await scheduling.get_series(db, series_id)).sessions[0]
     clock.now = session.starts_at - timedelta(minutes=5)
     hub = RoomHub(database, MemoryBus(), clock, timedelta(minutes=30), queue_size=16, org=org)
-    hub.rate_per_second = hub.burst = 100_000
+    hub.sockets.rate_per_second = hub.sockets.burst = 100_000
     await hub.start()
     try:
         sockets = {"F": Socket(), "A": Socket(), "B": Socket(stalled=True)}
