@@ -52,7 +52,7 @@ class AccessAnnouncer:
         async with self.database.unit_of_work() as db:
             targets = await access_targets(db, change, self.opens_before)
         for target in targets:
-            events = access_events(change.reason, target.peers, target.opens_at)
+            events = access_events(change.reason, target.people, target.opens_at)
             if events:
                 stored = await self.writer.write(target.session_id, events)
                 await self.bus.publish(target.session_id, stored)

@@ -14,7 +14,7 @@ from datetime import datetime
 from server.access import AccessReason
 from server.rooms.events import NOBODY, Event, EventType
 from server.rooms.frames import CloseCode
-from server.rooms.state import ENDS_ROOM, MemberStatus, RoomState, RoomStatus
+from server.rooms.state import ENDS_ROOM, Member, MemberStatus, RoomState, RoomStatus
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def follow_up(state: RoomState, event: Event, instance: str) -> list[Effect]:
 
 
 def access_events(
-    reason: AccessReason, peers: list[str], opens_at: datetime | None = None
+    reason: AccessReason, people: list[Member], opens_at: datetime | None = None
 ) -> list[Event]:
     """The room events for a committed change: one per affected person, or one for the room.
 
@@ -101,4 +101,6 @@ def access_events(
     if reason is AccessReason.SESSION_MOVED:
         moved = {"reason": reason.value, "opens_at": opens_at.isoformat() if opens_at else None}
         return [Event(EventType.ACCESS, moved, NOBODY)]
-    return [Event(EventType.ACCESS, {"reason": reason.value, "peer": p}, NOBODY) for p in peers]
+    # Name and role too: someone who only came to the door is not yet a member of the replicas,
+    # and a ban must make them one, as it marks their membership row.
+    return [Event(EventType.ACCESS, {"reason": reason.value, **p.public()}, NOBODY) for p in people]

@@ -355,6 +355,12 @@ def _on_access(state: RoomState, event: Event) -> None:
         state.opens_at = datetime.fromisoformat(opens_at) if opens_at else None
         return
     member = _member(state, event.data.get("peer"))
+    if member is None and reason == "banned":
+        data = event.data  # someone who only came to the door: the ban makes them known
+        role = ParticipantRole(data["role"])
+        member = state.members[data["peer"]] = Member(
+            data["peer"], data["name"], role, MemberStatus.BANNED
+        )
     if member is None:
         return
     if reason == "banned":

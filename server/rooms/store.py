@@ -189,7 +189,7 @@ class AccessTarget:
     """A room a committed change concerns, and the people in it the change is about."""
 
     session_id: int
-    peers: list[str]
+    people: list[Member]  # as their memberships know them (a ban may find them only there)
     opens_at: datetime | None  # when the room opens now (for a moved session)
 
 
@@ -213,13 +213,16 @@ async def access_targets(
         rooms = await db.execute(select(SessionRow.id, SessionRow.starts_at).where(*where))
         return [AccessTarget(s, [], starts - opens_before) for s, starts in rooms]
     rows = await db.execute(
-        select(RoomMemberRow.session_id, RoomMemberRow.peer, SessionRow.starts_at)
+        select(RoomMemberRow, SessionRow.starts_at)
         .join(SessionRow, SessionRow.id == RoomMemberRow.session_id)
         .where(*where)
-        .order_by(RoomMemberRow.session_id)
+        .order_by(RoomMemberRow.session_id, RoomMemberRow.id)
     )
     targets: dict[int, AccessTarget] = {}
-    for session_id, peer, starts in rows:
-        target = targets.setdefault(session_id, AccessTarget(session_id, [], starts - opens_before))
-        target.peers.append(peer)
+    for row, starts in rows:
+        target = targets.setdefault(
+            row.session_id, AccessTarget(row.session_id, [], starts - opens_before)
+        )
+        role, status = ParticipantRole(row.role), MemberStatus(row.status)
+        target.people.append(Member(row.peer, row.name, role, status))
     return list(targets.values())

@@ -10,7 +10,7 @@ from server.rooms.state import MemberStatus
 from server.rooms.store import load_state
 from server.scheduling import service as scheduling
 from server.storage.tables import EnrolmentRow, SessionRow
-from tests.roomclient import connect
+from tests.roomclient import a_room, connect
 from tests.rooms.support import eventually, open_room_with_parents
 
 
@@ -109,3 +109,20 @@ async def test_a_parent_waiting_for_a_moved_session_is_told_the_new_time(live_se
     moved = await waiting.expect("waiting")
     assert moved["opens_at"] != first["opens_at"]
     await reloads_the_same(live_server, room.other_session_id)
+
+
+async def test_a_parent_who_only_came_to_the_door_and_is_banned_is_banned_in_the_live_room_too(
+    live_server, org, clock
+):
+    room = await a_room(live_server, org, clock)
+    facilitator = await connect(live_server, room.session_id, cookies=room.facilitator)
+    await facilitator.expect("welcome")  # the room is not open yet: parents wait at the door
+    door = await connect(live_server, room.session_id, link=room.parent_links["Mustikka"])
+    await door.expect("waiting")
+    await door.close()
+    target = await enrolment_id(live_server, room.series_id, "Mustikka")
+    async with live_server.database.unit_of_work() as db:
+        await ban(db, org, room.series_id, target, clock.now, "Kaisa Koordinaattori")
+    state = live_server.app.state.hub.rooms[room.session_id].state
+    await eventually(lambda: any(m.name == "Mustikka" for m in state.members.values()))
+    await reloads_the_same(live_server, room.session_id)
