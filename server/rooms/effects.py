@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from server.access import AccessReason
+from server.rooms.apply import ENDS_ROOM
 from server.rooms.events import NOBODY, Event, EventType
 from server.rooms.frames import CloseCode
-from server.rooms.state import ENDS_ROOM, Member, MemberStatus, RoomState, RoomStatus
+from server.rooms.state import Member, MemberStatus, RoomState, RoomStatus
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,13 @@ SPECS: dict[EventType, EventSpec] = {
     EventType.AV: EventSpec(
         False, False, False, "everyone admitted", "a member's microphone and camera state"
     ),
-    EventType.MEDIA_MODERATION: EventSpec(False, True, False, "nobody (moderation log)", "nothing"),
+    EventType.MEDIA_MODERATION: EventSpec(
+        True,
+        True,
+        False,
+        "nobody (replicas and the moderation log)",
+        "what a moderator allows of a member's microphone and camera",
+    ),
     EventType.ACCESS: EventSpec(
         False,
         True,

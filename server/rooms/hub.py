@@ -21,6 +21,7 @@ from typing import Any
 from server.organisation import Organisation
 from server.rooms import effects, entry, protocol, store
 from server.rooms.access_changes import AccessAnnouncer
+from server.rooms.apply import apply
 from server.rooms.bus import Bus
 from server.rooms.commands import LOCK_FREE, Command, Ping, RelayRequest, Signal
 from server.rooms.connection import (
@@ -40,7 +41,7 @@ from server.rooms.ice import ice_servers, ice_transport_policy
 from server.rooms.media import topology
 from server.rooms.relay_link import RelayLink
 from server.rooms.runtime import RoomRuntime
-from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus, apply
+from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus
 from server.rooms.store import Entrant
 from server.rooms.welcome import lobby_frame, waiting_frame, welcome_frame
 from server.rooms.writer import EventWriter

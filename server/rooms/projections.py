@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.enrolment.bans import ban
 from server.organisation import Organisation
+from server.rooms.apply import ENDS_ROOM
 from server.rooms.events import Event, EventType
-from server.rooms.state import ENDS_ROOM, MemberStatus, RoomStatus
+from server.rooms.state import MemberStatus, RoomStatus
 from server.storage.tables import (
     ModerationLogRow,
     RoomEventRow,

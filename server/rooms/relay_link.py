@@ -20,13 +20,14 @@ from typing import Any, Protocol
 
 from server.errors import ErrorCode, TupaError
 from server.rooms import media_commands
+from server.rooms.apply import apply
 from server.rooms.commands import RelayKind, RelayRequest
 from server.rooms.connection import Phase
 from server.rooms.events import Event
 from server.rooms.frames import RoomError
 from server.rooms.media import Topology, topology
 from server.rooms.runtime import RoomRuntime
-from server.rooms.state import Member, RoomState, apply
+from server.rooms.state import Member, RoomState
 from signaling.interface import KINDS, MediaRelay, RelayUnavailable
 
 log = logging.getLogger(__name__)

@@ -1,18 +1,19 @@
-"""What a room knows about itself, and how each event changes it (pure).
+"""What a room knows about itself (pure).
 
-Every instance keeps a replica of the state of each room it serves and applies every event, its own
-and other instances', in the same way; the database is where a replica is rebuilt from.
+Every instance keeps a replica of the state of each room it serves; ``apply.apply`` changes it
+for every event, its own and other instances', and the database is where a replica is rebuilt
+from. ``RoomState.durable`` is what a rebuilt replica must equal.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from server.permissions import moderates_room
-from server.rooms.events import Audience, Event, EventType
+from server.rooms.events import Audience
 from server.scheduling.series import MediaMode
 
 MAX_REMEMBERED_CIDS = 20_000
@@ -176,7 +177,10 @@ class RoomState:
             "settings": self.settings(),
             "last_seq": self.last_seq,
             "members": {
-                m.peer: (m.name, m.role, m.status, m.muted_until, m.last_message_at)
+                m.peer: (
+                    (m.name, m.role, m.status, m.muted_until, m.last_message_at),
+                    (m.av.mic_allowed, m.av.camera_allowed),
+                )
                 for m in self.members.values()
                 if m.status is not MemberStatus.LOBBY
             },
@@ -198,197 +202,3 @@ class RoomState:
 
     def lobby_members(self) -> list[Member]:
         return [m for m in self.members.values() if m.status is MemberStatus.LOBBY and m.online]
-
-
-def apply(state: RoomState, event: Event) -> None:
-    """Change ``state`` as ``event`` says. Every instance calls this once for every event, live
-    and when a room is loaded from its stored events: there is no other reader of stored events.
-
-    Stored payloads may have been redacted since (a deleted message keeps who wrote it and when,
-    not its text), so the rules read only what redaction keeps.
-    """
-    if event.seq is not None:
-        state.last_seq = max(state.last_seq, event.seq)
-    handler = _APPLY.get(event.type)
-    if handler is not None:
-        handler(state, event)
-    if event.cid is not None and event.actor is not None and event.seq is not None:
-        if len(state.cids) >= MAX_REMEMBERED_CIDS:
-            state.cids.pop(next(iter(state.cids)))
-        state.cids[(event.actor, event.cid)] = event.seq
-
-
-def _member(state: RoomState, peer: str | None) -> Member | None:
-    return state.members.get(peer) if peer else None
-
-
-def _on_message(state: RoomState, event: Event) -> None:
-    assert event.seq is not None and event.actor is not None
-    state.messages[event.seq] = MessageInfo(event.actor, "message", deleted=_redacted(event))
-    member = _member(state, event.actor)
-    at = event.data.get("at")
-    if member is not None and at is not None:
-        member.last_message_at = datetime.fromisoformat(at)
-
-
-def _on_private(state: RoomState, event: Event) -> None:
-    assert event.seq is not None and event.actor is not None
-    pair = event.audience.peers  # the two people of the thread, kept however the text is redacted
-    state.messages[event.seq] = MessageInfo(event.actor, "private", pair, _redacted(event))
-    state.threads.add(pair)
-
-
-def _on_question(state: RoomState, event: Event) -> None:
-    assert event.seq is not None and event.actor is not None
-    state.messages[event.seq] = MessageInfo(event.actor, "question", deleted=_redacted(event))
-    asked = {k: event.data[k] for k in ASKED_FIELDS if k in event.data}
-    status = event.data.get("status", "hidden")
-    state.questions[event.seq] = Question(event.actor, status, asked=asked)
-
-
-def _redacted(event: Event) -> bool:
-    return bool(event.data.get("deleted"))
-
-
-def _on_question_update(state: RoomState, event: Event) -> None:
-    question = state.questions.get(event.data["question"])
-    if question is None:
-        return
-    question.status = event.data["status"]
-    if event.data.get("voter"):
-        question.voters.add(event.data["voter"])
-
-
-def _on_deleted(state: RoomState, event: Event) -> None:
-    info = state.messages.get(event.data["message"])
-    if info is not None:
-        info.deleted = True
-
-
-def _on_room(state: RoomState, event: Event) -> None:
-    data = event.data  # the whole settings snapshot, as it is after the change
-    state.status = RoomStatus(data["status"])
-    state.locked = data["locked"]
-    state.slow_mode = data["slow_mode"]
-    state.lobby = data["lobby"]
-    state.volunteers_moderate = data["volunteers_moderate"]
-
-
-def _on_member(state: RoomState, event: Event) -> None:
-    """A person appeared (joined the lobby or was admitted directly): create or update them."""
-    data = event.data
-    member = state.members.get(data["peer"])
-    if member is None:
-        member = Member(
-            data["peer"], data["name"], ParticipantRole(data["role"]), MemberStatus(data["status"])
-        )
-        state.members[member.peer] = member
-    member.status = MemberStatus(data["status"])
-    if event.origin:
-        member.online_on.add(event.origin)
-
-
-def _on_presence(state: RoomState, event: Event) -> None:
-    member = _member(state, event.data["peer"])
-    if member is None or event.origin is None:
-        return
-    if event.data["online"]:
-        member.online_on.add(event.origin)
-    else:
-        member.online_on.discard(event.origin)
-        if not member.online:
-            member.hand = False
-            # Gone: nothing is sent any more; what a moderator stopped stays stopped.
-            member.av = replace(member.av, mic=False, camera=False, relay=0)
-
-
-def _on_hand(state: RoomState, event: Event) -> None:
-    member = _member(state, event.data["peer"])
-    if member is not None:
-        member.hand = event.data["raised"]
-
-
-def _on_status(state: RoomState, event: Event) -> None:
-    """Admitted, denied: only the member's status changes."""
-    member = _member(state, event.data["peer"])
-    if member is not None:
-        member.status = MemberStatus(event.data["status"])
-
-
-def _on_av(state: RoomState, event: Event) -> None:
-    member = _member(state, event.data["peer"])
-    if member is not None:
-        data = event.data
-        member.av = AvState(
-            data["mic"],
-            data["camera"],
-            data["blurred"],
-            data["mic_allowed"],
-            data["camera_allowed"],
-            data.get("relay", 0),
-        )
-
-
-def _on_moderation(state: RoomState, event: Event) -> None:
-    action = event.data["action"]
-    member = _member(state, event.data.get("peer"))
-    if member is None:
-        return
-    if action == "muted":
-        until = event.data.get("until")
-        member.muted_until = datetime.fromisoformat(until) if until else None
-    elif action in ("removed", "banned"):
-        member.status = MemberStatus.REMOVED if action == "removed" else MemberStatus.BANNED
-        member.hand = False
-
-
-def _on_access(state: RoomState, event: Event) -> None:
-    """A committed action outside the room: a ban or its lifting changes the member's status,
-    a cancelled session or series ends the room, a moved one opens at another time. Other
-    reasons only close sockets."""
-    reason = event.data["reason"]
-    if reason in ENDS_ROOM:
-        state.status = RoomStatus.ENDED
-        return
-    if reason == "session_moved":
-        opens_at = event.data.get("opens_at")
-        state.opens_at = datetime.fromisoformat(opens_at) if opens_at else None
-        return
-    member = _member(state, event.data.get("peer"))
-    if member is None and reason == "banned":
-        data = event.data  # someone who only came to the door: the ban makes them known
-        role = ParticipantRole(data["role"])
-        member = state.members[data["peer"]] = Member(
-            data["peer"], data["name"], role, MemberStatus.BANNED
-        )
-    if member is None:
-        return
-    if reason == "banned":
-        member.status = MemberStatus.BANNED
-        member.hand = False
-    elif reason == "unbanned" and member.status is MemberStatus.BANNED:
-        member.status = MemberStatus.REMOVED
-
-
-# Access reasons (server.access.AccessReason) after which the room is over.
-ENDS_ROOM = frozenset({"session_cancelled", "series_cancelled"})
-# What a question keeps of its asking; a deleted question keeps all but the text.
-ASKED_FIELDS = ("peer", "name", "role", "text", "at")
-
-_APPLY = {
-    EventType.AV: _on_av,
-    EventType.MESSAGE: _on_message,
-    EventType.PRIVATE: _on_private,
-    EventType.QUESTION: _on_question,
-    EventType.QUESTION_UPDATE: _on_question_update,
-    EventType.DELETED: _on_deleted,
-    EventType.ROOM: _on_room,
-    EventType.MEMBER: _on_member,
-    EventType.PRESENCE: _on_presence,
-    EventType.HAND: _on_hand,
-    EventType.STATUS: _on_status,
-    EventType.MODERATION: _on_moderation,
-    EventType.ACCESS: _on_access,
-}
-# Types whose events change the state (the others only pass through to those who see them).
-APPLIED = frozenset(_APPLY)

@@ -11,15 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import AccessChange
 from server.enrolment.service import is_banned as is_banned  # bans belong to enrolment now
+from server.rooms.apply import apply
 from server.rooms.events import Audience, Event, EventType
-from server.rooms.state import (
-    Member,
-    MemberStatus,
-    ParticipantRole,
-    RoomState,
-    RoomStatus,
-    apply,
-)
+from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus
 from server.scheduling.series import MediaMode
 from server.storage.idempotent import insert_unless_exists
 from server.storage.tables import (

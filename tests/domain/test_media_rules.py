@@ -10,11 +10,12 @@ import pytest
 
 from server.rooms import commands as c
 from server.rooms import media_commands
+from server.rooms.apply import apply
 from server.rooms.events import EVERYONE, Event, EventType
 from server.rooms.frames import FrameError, RoomError, parse_frame
 from server.rooms.ice import ice_servers
 from server.rooms.media import Topology, may_publish, sent_kinds, topology
-from server.rooms.state import AvState, MemberStatus, ParticipantRole, apply
+from server.rooms.state import AvState, MemberStatus, ParticipantRole
 from server.scheduling.series import MediaMode
 from server.turn import IceConfig
 from tests.domain.test_room_protocol import a_room

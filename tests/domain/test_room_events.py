@@ -3,8 +3,8 @@
 import ast
 from pathlib import Path
 
+from server.rooms.apply import APPLIED
 from server.rooms.events import SPECS, STORED, EventType
-from server.rooms.state import APPLIED
 
 ROOMS = Path(__file__).resolve().parents[2] / "server" / "rooms"
 TYPE_NAMES = {t.value for t in EventType}

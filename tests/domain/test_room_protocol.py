@@ -6,11 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.rooms import commands as c
+from server.rooms.apply import apply
 from server.rooms.entry import entry_status
 from server.rooms.events import Event, EventType
 from server.rooms.frames import FrameError, RoomError, parse_frame
 from server.rooms.protocol import decide
-from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus, apply
+from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus
 from server.scheduling.series import MediaMode
 
 T0 = datetime(2026, 10, 12, 15, 0, tzinfo=UTC)

@@ -61,3 +61,20 @@ async def test_a_stage_room_whose_question_was_deleted_can_be_entered_again(
     late = await connect(live_server, room.session_id, link=room.parent_links["Puolukka"])
     welcome = await late.expect("welcome")
     assert "Kysymys?" not in str(welcome)
+
+
+async def test_a_microphone_a_facilitator_stopped_stays_stopped_when_the_room_is_reloaded(
+    live_server, org, clock
+):
+    room, facilitator, parents = await open_room_with_parents(
+        live_server, org, clock, "Mustikka", media_mode=MediaMode.GROUP
+    )
+    peer = parents["Mustikka"].peer
+    await facilitator.send(type="av_control", peer=peer, mic_allowed=False, camera_allowed=True)
+    await parents["Mustikka"].expect("av", peer=peer, mic_allowed=False)
+    hub = live_server.app.state.hub
+    live = hub.rooms[room.session_id].state
+    assert not live.members[peer].av.mic_allowed
+    rebuilt = await reloaded_state(live_server, room.session_id)
+    assert not rebuilt.members[peer].av.mic_allowed
+    assert rebuilt.durable() == live.durable()
