@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     ALREADY_ANSWERED = "already_answered"
     QUESTIONNAIRE_LOCKED = "questionnaire_locked"
     NOT_YET_OPEN = "not_yet_open"
+    LAST_COORDINATOR = "last_coordinator"
 
 
 class TupaError(Exception):

@@ -56,7 +56,6 @@ async def create_staff(db: AsyncSession, new: NewStaff, now: datetime) -> StaffR
         password_hash=passwords.hash_password(new.password),
         calendar_token=secrets.token_urlsafe(24),
         failed_logins=0,
-        active=True,
         created_at=now,
     )
     db.add(row)
@@ -159,9 +158,23 @@ async def staff_by_id(db: AsyncSession, staff_id: int) -> StaffRow | None:
 async def staff_by_calendar_token(db: AsyncSession, token: str) -> StaffRow | None:
     """The active staff member whose private calendar feed has this token, if any."""
     return await db.scalar(
-        select(StaffRow).where(StaffRow.calendar_token == token, StaffRow.active.is_(True))
+        select(StaffRow).where(StaffRow.calendar_token == token, StaffRow.deactivated_at.is_(None))
     )
 
 
 async def list_staff(db: AsyncSession) -> list[StaffRow]:
     return list(await db.scalars(select(StaffRow).order_by(StaffRow.role, StaffRow.real_name)))
+
+
+async def assignable_staff(db: AsyncSession) -> list[StaffRow]:
+    """Active facilitators and volunteers: whom the staff pickers of a series offer."""
+    return list(
+        await db.scalars(
+            select(StaffRow)
+            .where(
+                StaffRow.deactivated_at.is_(None),
+                StaffRow.role.in_([Role.FACILITATOR.value, Role.VOLUNTEER.value]),
+            )
+            .order_by(StaffRow.role, StaffRow.real_name)
+        )
+    )

@@ -102,7 +102,7 @@ async def enqueue_decision_requests(
     coordinators = list(
         await db.scalars(
             select(StaffRow).where(
-                StaffRow.role == Role.COORDINATOR.value, StaffRow.active.is_(True)
+                StaffRow.role == Role.COORDINATOR.value, StaffRow.deactivated_at.is_(None)
             )
         )
     )

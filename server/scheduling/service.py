@@ -174,7 +174,7 @@ async def _assignable_staff(db: AsyncSession, staff_ids: list[int]) -> list[Staf
         await db.scalars(
             select(StaffRow).where(
                 StaffRow.id.in_(staff_ids),
-                StaffRow.active.is_(True),
+                StaffRow.deactivated_at.is_(None),
                 StaffRow.role.in_([Role.FACILITATOR.value, Role.VOLUNTEER.value]),
             )
         )

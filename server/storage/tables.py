@@ -32,8 +32,12 @@ class StaffRow(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)
+    deactivated_at: Mapped[datetime | None]  # None while the account is active
     created_at: Mapped[datetime]
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
 
 
 class ProgramRow(Base):

@@ -40,6 +40,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.ALREADY_ANSWERED: 409,
     ErrorCode.QUESTIONNAIRE_LOCKED: 409,
     ErrorCode.NOT_YET_OPEN: 409,
+    ErrorCode.LAST_COORDINATOR: 409,
 }
 
 

@@ -38,6 +38,10 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
         " and add new questions."
     ),
     ErrorCode.NOT_YET_OPEN: N_("This questionnaire is not open for you now."),
+    ErrorCode.LAST_COORDINATOR: N_(
+        "The last active coordinator cannot be deactivated. Add or reactivate another coordinator"
+        " first."
+    ),
 }
 
 # What is wrong with one answer or one question of a questionnaire (``params["problem"]``).
