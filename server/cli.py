@@ -1,4 +1,4 @@
-"""The ``tupa`` command: serve, relay, db upgrade, demo, staff add."""
+"""The ``tupa`` command: serve, relay, db upgrade, demo, staff add/deactivate/activate."""
 
 from __future__ import annotations
 
@@ -150,6 +150,46 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _set_staff_active(email: str, active: bool) -> None:
+    from server.people import deactivation
+    from server.storage.db import Database
+
+    database = Database(get_settings().database_url)
+    try:
+        async with database.unit_of_work() as db:
+            staff_id = await deactivation.staff_id_by_email(db, email)
+            if active:
+                await deactivation.reactivate(db, staff_id)
+            else:
+                await deactivation.deactivate(db, staff_id, datetime.now(UTC))
+    finally:
+        await database.dispose()
+
+
+def _cmd_staff_active(args: argparse.Namespace, active: bool) -> int:
+    """Deactivate or reactivate an account, as the staff accounts page does. Its cookies stop
+    working at their next request; this process runs no room hub, so room sockets it already has
+    open are not closed from here (the page closes them at once on every instance)."""
+    from server.errors import TupaError
+
+    _upgrade()
+    try:
+        asyncio.run(_set_staff_active(args.email, active))
+    except TupaError as error:
+        print(f"Not changed: {error.code.value}", file=sys.stderr)
+        return 2
+    print(f"{'Activated' if active else 'Deactivated'} {args.email}.")
+    return 0
+
+
+def cmd_staff_deactivate(args: argparse.Namespace) -> int:
+    return _cmd_staff_active(args, active=False)
+
+
+def cmd_staff_activate(args: argparse.Namespace) -> int:
+    return _cmd_staff_active(args, active=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tupa", description="Tupa: moderated online peer groups.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -189,6 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["coordinator", "facilitator", "volunteer"])
     add.add_argument("--alias", help="the name others see (required for volunteers)")
     add.set_defaults(func=cmd_staff_add)
+    deactivate = staff_commands.add_parser(
+        "deactivate",
+        help="deactivate a staff account: no login, its sessions end (not the last coordinator)",
+    )
+    deactivate.add_argument("--email", required=True)
+    deactivate.set_defaults(func=cmd_staff_deactivate)
+    activate = staff_commands.add_parser("activate", help="reactivate a deactivated staff account")
+    activate.add_argument("--email", required=True)
+    activate.set_defaults(func=cmd_staff_activate)
     return parser
 
 

@@ -1,11 +1,20 @@
-"""The ``tupa`` command: every subcommand has help; db upgrade and demo work on a new database."""
+"""The ``tupa`` command: every subcommand has help; db upgrade, demo and staff deactivation work
+on a new database."""
 
+import asyncio
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
+from server.people.roles import Role
+from server.storage.db import Database
+from server.storage.tables import StaffRow
+from tests.factories import a_staff_member
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +34,18 @@ def tupa(
 
 
 @pytest.mark.parametrize(
-    "args", [[], ["serve"], ["db"], ["db", "upgrade"], ["demo"], ["staff", "add"], ["relay"]]
+    "args",
+    [
+        [],
+        ["serve"],
+        ["db"],
+        ["db", "upgrade"],
+        ["demo"],
+        ["staff", "add"],
+        ["staff", "deactivate"],
+        ["staff", "activate"],
+        ["relay"],
+    ],
 )
 def test_every_command_has_help(tmp_path, args):
     result = tupa(*args, "--help", cwd=tmp_path)
@@ -44,3 +64,42 @@ def test_db_upgrade_and_demo_on_a_fresh_directory_use_sqlite_under_var(tmp_path)
     assert demo.returncode == 0, demo.stderr
     again = tupa("demo", cwd=tmp_path, env=clean)
     assert again.returncode == 1  # never loaded twice into a database that has series
+
+
+async def _staff_states(url: str, coordinator: bool) -> dict[str, bool]:
+    """Add a coordinator and a facilitator if ``coordinator``; return who is active."""
+    database = Database(url)
+    try:
+        async with database.unit_of_work() as db:
+            if coordinator:
+                await a_staff_member(db, datetime.now(UTC))
+                await a_staff_member(db, datetime.now(UTC), Role.FACILITATOR)
+            rows = await db.scalars(select(StaffRow))
+            return {row.email: row.active for row in rows}
+    finally:
+        await database.dispose()
+
+
+def test_staff_deactivate_and_activate_by_email_and_never_the_last_coordinator(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TUPA_")}
+    assert tupa("db", "upgrade", cwd=tmp_path, env=clean).returncode == 0
+    url = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'tupa.db'}"
+    asyncio.run(_staff_states(url, coordinator=True))
+
+    off = tupa("staff", "deactivate", "--email", "facilitator@example.org", cwd=tmp_path, env=clean)
+    assert off.returncode == 0, off.stderr
+    assert asyncio.run(_staff_states(url, coordinator=False))["facilitator@example.org"] is False
+
+    last = tupa(
+        "staff", "deactivate", "--email", "coordinator@example.org", cwd=tmp_path, env=clean
+    )
+    assert last.returncode == 2 and "last_coordinator" in last.stderr
+    unknown = tupa("staff", "deactivate", "--email", "nobody@example.org", cwd=tmp_path, env=clean)
+    assert unknown.returncode == 2 and "not_found" in unknown.stderr
+
+    on = tupa("staff", "activate", "--email", "facilitator@example.org", cwd=tmp_path, env=clean)
+    assert on.returncode == 0, on.stderr
+    assert asyncio.run(_staff_states(url, coordinator=False)) == {
+        "coordinator@example.org": True,
+        "facilitator@example.org": True,
+    }

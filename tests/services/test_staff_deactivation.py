@@ -82,9 +82,7 @@ async def test_a_deactivated_account_cannot_log_in_and_is_told_only_what_a_wrong
     async with database.unit_of_work() as db:
         await a_staff_member(db, clock.now)
         leaving = await a_staff_member(db, clock.now, Role.FACILITATOR)
-        staying = await a_staff_member(
-            db, clock.now, Role.FACILITATOR, email="staying@example.org"
-        )
+        staying = await a_staff_member(db, clock.now, Role.FACILITATOR, email="staying@example.org")
     async with database.unit_of_work() as db:
         await deactivation.deactivate(db, leaving.id, clock.now)
 
@@ -96,9 +94,13 @@ async def test_a_deactivated_account_cannot_log_in_and_is_told_only_what_a_wrong
 
     right_password_deactivated = await refusal(leaving.email, PASSWORD)
     wrong_password_active = await refusal(staying.email, "not the password at all")
-    assert right_password_deactivated == wrong_password_active == (
-        ErrorCode.LOGIN_FAILED,
-        {"failures": 1},
+    assert (
+        right_password_deactivated
+        == wrong_password_active
+        == (
+            ErrorCode.LOGIN_FAILED,
+            {"failures": 1},
+        )
     )
 
 

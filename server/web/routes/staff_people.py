@@ -1,4 +1,5 @@
-"""The coordinator's page of staff accounts: who exists, and adding a new one."""
+"""The coordinator's page of staff accounts: who exists, adding one, deactivating and
+reactivating one."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from server.errors import ErrorCode, TupaError
+from server.people import deactivation
 from server.people import service as people
 from server.people.roles import Role
-from server.web.deps import Coordinator, Csrf, Db, Now
+from server.web.deps import Coordinator, Csrf, Db, Id, Now
 from server.web.forms import FormReader, invalid_fields
 from server.web.templating import render
 
@@ -16,7 +18,7 @@ router = APIRouter()
 
 
 @router.get("/staff/people")
-async def people_page(request: Request, _: Coordinator, db: Db) -> Response:
+async def people_page(request: Request, me: Coordinator, db: Db) -> Response:
     return render(
         request,
         "staff/people.html",
@@ -26,12 +28,13 @@ async def people_page(request: Request, _: Coordinator, db: Db) -> Response:
             "values": {},
             "errors": [],
             "done": request.query_params.get("done", ""),
+            "me": me.id,
         },
     )
 
 
 @router.post("/staff/people", dependencies=[Csrf])
-async def add_person(request: Request, _: Coordinator, db: Db, now: Now) -> Response:
+async def add_person(request: Request, me: Coordinator, db: Db, now: Now) -> Response:
     form = FormReader(await request.form())
     values = {k: form.raw(k)[:300] for k in ("email", "real_name", "alias", "role")}
     try:
@@ -61,7 +64,43 @@ async def add_person(request: Request, _: Coordinator, db: Db, now: Now) -> Resp
                 "errors": invalid_fields(error) or ["email"],
                 "error_code": error.code,
                 "done": "",
+                "me": me.id,
             },
             status_code=409 if error.code is ErrorCode.EMAIL_TAKEN else 422,
         )
     return RedirectResponse("/staff/people?done=added", status_code=303)
+
+
+@router.post("/staff/people/{staff_id}/deactivate", dependencies=[Csrf])
+async def deactivate_person(
+    request: Request, staff_id: Id, me: Coordinator, db: Db, now: Now
+) -> Response:
+    try:
+        await deactivation.deactivate(db, staff_id, now)
+    except TupaError as error:
+        if error.code is not ErrorCode.LAST_COORDINATOR:
+            raise
+        return render(
+            request,
+            "staff/people.html",
+            {
+                "people": await people.list_staff(db),
+                "roles": list(Role),
+                "values": {},
+                "errors": [],
+                "action_error": error.code,
+                "done": "",
+                "me": me.id,
+            },
+            status_code=409,
+        )
+    if staff_id == me.id:  # their own account: this session ends with it
+        request.session.clear()
+        return RedirectResponse("/staff/login", status_code=303)
+    return RedirectResponse("/staff/people?done=deactivated", status_code=303)
+
+
+@router.post("/staff/people/{staff_id}/activate", dependencies=[Csrf])
+async def activate_person(staff_id: Id, _: Coordinator, db: Db) -> Response:
+    await deactivation.reactivate(db, staff_id)
+    return RedirectResponse("/staff/people?done=activated", status_code=303)

@@ -14,8 +14,7 @@ from server.enrolment.questions import MAX_QUESTIONS, Question, define_questions
 from server.enrolment.rules import SeriesStatus
 from server.errors import ErrorCode, TupaError
 from server.organisation import Organisation
-from server.people.roles import Role
-from server.people.service import list_staff
+from server.people.service import assignable_staff
 from server.permissions import sees_every_series
 from server.rooms import store as room_store
 from server.scheduling import service as scheduling
@@ -48,7 +47,7 @@ async def dashboard(request: Request, staff: StaffMember, db: Db, now: Now) -> R
 
 
 async def _assignable(db: Db) -> list[Any]:
-    return [s for s in await list_staff(db) if s.role != Role.COORDINATOR.value and s.active]
+    return list(await assignable_staff(db))
 
 
 def _defaults_from(program: ProgramRow, now: datetime, org: Organisation) -> dict[str, Any]:
