@@ -17,20 +17,24 @@ from server.web.templating import render
 router = APIRouter()
 
 
+async def _page(
+    request: Request, db: Db, me_id: int, status_code: int = 200, **shown: object
+) -> Response:
+    """The staff accounts page; ``shown`` adds a done notice, form values or errors."""
+    context = {
+        "people": await people.list_staff(db),
+        "roles": list(Role),
+        "values": {},
+        "errors": [],
+        "done": "",
+        "me": me_id,
+    }
+    return render(request, "staff/people.html", {**context, **shown}, status_code=status_code)
+
+
 @router.get("/staff/people")
 async def people_page(request: Request, me: Coordinator, db: Db) -> Response:
-    return render(
-        request,
-        "staff/people.html",
-        {
-            "people": await people.list_staff(db),
-            "roles": list(Role),
-            "values": {},
-            "errors": [],
-            "done": request.query_params.get("done", ""),
-            "me": me.id,
-        },
-    )
+    return await _page(request, db, me.id, done=request.query_params.get("done", ""))
 
 
 @router.post("/staff/people", dependencies=[Csrf])
@@ -54,19 +58,14 @@ async def add_person(request: Request, me: Coordinator, db: Db, now: Now) -> Res
     except TupaError as error:
         if error.code not in (ErrorCode.INVALID_INPUT, ErrorCode.EMAIL_TAKEN):
             raise
-        return render(
+        return await _page(
             request,
-            "staff/people.html",
-            {
-                "people": await people.list_staff(db),
-                "roles": list(Role),
-                "values": values,
-                "errors": invalid_fields(error) or ["email"],
-                "error_code": error.code,
-                "done": "",
-                "me": me.id,
-            },
-            status_code=409 if error.code is ErrorCode.EMAIL_TAKEN else 422,
+            db,
+            me.id,
+            409 if error.code is ErrorCode.EMAIL_TAKEN else 422,
+            values=values,
+            errors=invalid_fields(error) or ["email"],
+            error_code=error.code,
         )
     return RedirectResponse("/staff/people?done=added", status_code=303)
 
@@ -80,20 +79,7 @@ async def deactivate_person(
     except TupaError as error:
         if error.code is not ErrorCode.LAST_COORDINATOR:
             raise
-        return render(
-            request,
-            "staff/people.html",
-            {
-                "people": await people.list_staff(db),
-                "roles": list(Role),
-                "values": {},
-                "errors": [],
-                "action_error": error.code,
-                "done": "",
-                "me": me.id,
-            },
-            status_code=409,
-        )
+        return await _page(request, db, me.id, 409, action_error=error.code)
     if staff_id == me.id:  # their own account: this session ends with it
         request.session.clear()
         return RedirectResponse("/staff/login", status_code=303)
