@@ -34,6 +34,10 @@ class AccessAnnouncer:
         self.opens_before = opens_before
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
     async def committed(self, items: list[Any]) -> None:
         """Told from a task of its own: the commit may be the room writer's own (a ban given in
         a room ends the enrolment), and waiting here for that writer would wait on itself."""

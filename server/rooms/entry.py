@@ -6,11 +6,20 @@ The hub asks ``refusal`` before it takes a socket in, ``entry_status`` where the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from server.rooms.events import EVERYONE, MODERATORS, NOBODY, Event, EventType
 from server.rooms.frames import CloseCode
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus
 
 MAX_CONNECTIONS_PER_PERSON = 3
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A socket kept out of the room, with the close code that says why."""
+
+    code: int
 
 
 def refusal(

@@ -14,7 +14,6 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +34,7 @@ from server.rooms.connection import (
     Sockets,
     WriteNow,
 )
+from server.rooms.entry import Refusal
 from server.rooms.events import MEMBERSHIP_CHANGES, NOBODY, WITH_EFFECTS, Event, EventType
 from server.rooms.frames import CloseCode, FrameError, RoomError, parse_frame
 from server.rooms.ice import ice_servers, ice_transport_policy
@@ -53,11 +53,6 @@ from signaling.interface import MediaRelay
 from signaling.relay import Relay
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Refusal:
-    code: int
 
 
 class RoomHub:
@@ -95,6 +90,12 @@ class RoomHub:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    @property
+    def busy(self) -> bool:
+        """Whether follow-up work is still running: welcomes after admission, committed actions
+        being told to rooms (tests wait for this instead of sleeping)."""
+        return bool(self._tasks) or self.access.busy
 
     async def start(self) -> None:
         self.writer.start()
@@ -208,8 +209,7 @@ class RoomHub:
                 "ice_transport_policy": ice_transport_policy(self.ice),
             }
         frame = welcome_frame(state, member, missed, last_seq, media)
-        seen = frame["seq"]
-        conn.last_seq = seen
+        conn.last_seq = frame["seq"]
         conn.push_frame(frame)
         conn.phase = Phase.READY
         for event, out in conn.held:

@@ -34,8 +34,9 @@ from server.organisation import Organisation
 from server.rooms.access import AccessRefused, parent_entrant, room_session, staff_entrant
 from server.rooms.bus import Bus, MemoryBus, RedisBus
 from server.rooms.connection import Connection
+from server.rooms.entry import Refusal
 from server.rooms.frames import MAX_QUESTION, MAX_REASON, MAX_TEXT, CloseCode, RoomError
-from server.rooms.hub import Refusal, RoomHub
+from server.rooms.hub import RoomHub
 from server.rooms.state import MemberStatus, ParticipantRole
 from server.rooms.store import load_state
 from server.scheduling.series import MediaMode
@@ -846,7 +847,7 @@ class RoomMachine(RuleBasedStateMachine):
         # Work the hubs do in tasks of their own: welcomes after admission, and actions committed
         # over HTTP, which are told to the rooms after the commit.
         await until(
-            lambda: not any(hub._tasks or hub.access._tasks for hub in self.hubs),
+            lambda: not any(hub.busy for hub in self.hubs),
             lambda: "the hubs' follow-up work did not finish",
         )
         await until(

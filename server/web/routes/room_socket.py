@@ -16,8 +16,9 @@ from starlette.websockets import WebSocketDisconnect
 from server.i18n import Translator, parse_language
 from server.rooms.access import AccessRefused, parent_entrant, room_session, staff_entrant
 from server.rooms.commands import Hello
+from server.rooms.entry import Refusal
 from server.rooms.frames import MAX_FRAME_BYTES, CloseCode, FrameError, parse_frame
-from server.rooms.hub import Refusal, RoomHub
+from server.rooms.hub import RoomHub
 from server.rooms.store import Entrant
 from server.storage.tables import SessionRow
 from server.web.direct_frames import direct_writer
