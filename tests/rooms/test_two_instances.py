@@ -456,3 +456,31 @@ async def test_a_parent_waiting_on_one_instance_hears_the_session_moved_on_the_o
     )
     moved = await expect(waiting, "waiting", "Mustikka on B")
     assert datetime.fromisoformat(moved["opens_at"]) == opens + timedelta(days=1)
+
+
+async def test_a_parent_who_withdraws_on_one_instance_is_closed_on_the_other(room: Room) -> None:
+    _facilitator, _, parents = await open_room(room)  # Mustikka is on B
+    token = room.links["Mustikka"]
+    async with httpx.AsyncClient(base_url=room.a.url) as http:
+        page = await http.get(f"/me/{token}")
+        response = await http.post(
+            f"/me/{token}/withdraw", data={"csrf_token": csrf_of(page.text), "confirm": "on"}
+        )
+        assert response.status_code == 303, response.text
+    answered = time.monotonic()
+    await closed_within_a_second(parents["Mustikka"], answered, CloseCode.FORBIDDEN)
+
+
+async def test_a_facilitator_deactivated_on_one_instance_is_closed_on_the_other(
+    room: Room,
+) -> None:
+    facilitator = await room.join(room.b, room.session_id, cookies=room.facilitator_cookie)
+    await expect(facilitator, "welcome", "facilitator on B")
+    staff_id = room.cluster.facilitator_id
+    try:
+        answered = await coordinator_posts(room.a, f"/staff/people/{staff_id}/deactivate")
+        await closed_within_a_second(facilitator, answered, CloseCode.UNAUTHENTICATED)
+        again = await room.join(room.b, room.session_id, cookies=room.facilitator_cookie)
+        assert await again.closed_with(TIMEOUT) == CloseCode.UNAUTHENTICATED
+    finally:  # the cluster's facilitator serves the other tests of this module
+        await coordinator_posts(room.a, f"/staff/people/{staff_id}/activate")
