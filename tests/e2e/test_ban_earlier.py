@@ -90,3 +90,12 @@ def test_a_removed_parent_is_banned_from_the_earlier_in_this_session_list(
     coordinator.goto(f"/staff/series/{series_id}/moderation")
     banned = coordinator.locator('tr[data-action="banned"]').filter(has_text=KATAJA)
     expect(banned).to_have_count(1)
+
+    # The demo series is shared with the live-room test, which takes the next session that can
+    # be moved: this one, whose room is open, is cancelled (which also ends its room).
+    coordinator.goto(f"/staff/series/{series_id}")
+    session = coordinator.locator(f'ol.staff-sessions > li[data-session-id="{session_id}"]')
+    session.locator("details > summary").click()
+    session.locator(f'form[action$="/sessions/{session_id}/cancel"] button').click()
+    expect(coordinator).to_have_url(re.compile(rf"/staff/series/{series_id}\?done="))
+

@@ -265,6 +265,12 @@ class RoomMachine(RuleBasedStateMachine):
             return RoomError.NOT_ALLOWED
         return None
 
+    def bannable(self, target: Person) -> RoomError | None:
+        """A parent removed earlier may still be banned (issue 18, point 9)."""
+        if target.status is MemberStatus.REMOVED and not target.is_staff:
+            return None
+        return self.removable(target)
+
     def arrive(self, sock: Sock) -> None:
         """The person of a socket comes past the door (or the waiting room): lobby or room."""
         person = sock.person
@@ -592,7 +598,8 @@ class RoomMachine(RuleBasedStateMachine):
     def moderate(self, index: int, who: int, action: str, seconds: int) -> None:
         sock = self.pick(index)
         target, peer = self.target(who)
-        refused = self.moderator_gate(sock) or self.removable(target)
+        allowed = self.bannable(target) if action == "ban" else self.removable(target)
+        refused = self.moderator_gate(sock) or allowed
         fields: dict[str, Any] = {"seconds": seconds} if action == "mute" else {}
         self.command(sock, frame(type=action, peer=peer, **fields), refused)
         if refused is not None:
