@@ -166,3 +166,20 @@ class RelayRefusal:
 
         socket.on_message(upstream)
         server.on_message(downstream)
+
+
+def enrol_and_join(parent: Page, series_id: str, session_id: str, pseudonym: str) -> None:
+    """Enrols under `pseudonym` from the public page, then joins from the personal page."""
+    parent.goto(f"/series/{series_id}")
+    form = parent.locator(f'form[action="/series/{series_id}/enrol"]')
+    expect(form.locator('input[name="csrf_token"]')).to_have_value(re.compile(r".{16,}"))
+    form.locator("#pseudonym").fill(pseudonym)
+    form.locator('button[type="submit"]').click()
+    expect(parent.locator("#personal-link")).to_have_value(re.compile(r"/me/[^/]+$"))
+    personal_link = parent.locator("#personal-link").input_value()
+
+    parent.goto(personal_link)
+    join = parent.locator(f'a[href*="/sessions/{session_id}/"][href$="/room"]')
+    expect(join).to_have_count(1)
+    join.click()
+    expect(parent).to_have_url(re.compile(rf"/me/[^/]+/sessions/{session_id}/room$"))

@@ -13,13 +13,18 @@ from collections.abc import Callable
 import pytest
 
 try:
-    from playwright.sync_api import BrowserContext, Page, expect
+    from playwright.sync_api import BrowserContext, expect
 except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
     if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
         raise
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
-from tests.e2e.room import move_next_session_to_soon, open_room_without_lobby, status
+from tests.e2e.room import (
+    enrol_and_join,
+    move_next_session_to_soon,
+    open_room_without_lobby,
+    status,
+)
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 
 pytestmark = pytest.mark.e2e
@@ -28,19 +33,6 @@ NewContext = Callable[..., BrowserContext]
 
 SERIES_TITLE = "Tukea eron jälkeiseen vanhemmuuteen"  # program data, not a translation
 KATAJA = "Kataja"
-
-
-def enrol_and_join(parent: Page, series_id: str, session_id: str, pseudonym: str) -> None:
-    """Enrols under `pseudonym` from the public page, then joins from the personal page."""
-    parent.goto(f"/series/{series_id}")
-    form = parent.locator(f'form[action="/series/{series_id}/enrol"]')
-    expect(form.locator('input[name="csrf_token"]')).to_have_value(re.compile(r".{16,}"))
-    form.locator("#pseudonym").fill(pseudonym)
-    form.locator('button[type="submit"]').click()
-    expect(parent.locator("#personal-link")).to_have_value(re.compile(r"/me/[^/]+$"))
-    parent.goto(parent.locator("#personal-link").input_value())
-    parent.locator(f'a[href*="/sessions/{session_id}/"][href$="/room"]').click()
-    expect(parent).to_have_url(re.compile(rf"/me/[^/]+/sessions/{session_id}/room$"))
 
 
 def test_a_removed_parent_is_banned_from_the_earlier_in_this_session_list(
@@ -98,4 +90,3 @@ def test_a_removed_parent_is_banned_from_the_earlier_in_this_session_list(
     session.locator("details > summary").click()
     session.locator(f'form[action$="/sessions/{session_id}/cancel"] button').click()
     expect(coordinator).to_have_url(re.compile(rf"/staff/series/{series_id}\?done="))
-

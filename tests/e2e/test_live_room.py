@@ -38,7 +38,14 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
         raise
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
-from tests.e2e.room import accept_dialogs, chat_texts, move_next_session_to_soon, say, status
+from tests.e2e.room import (
+    accept_dialogs,
+    chat_texts,
+    enrol_and_join,
+    move_next_session_to_soon,
+    say,
+    status,
+)
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 
 pytestmark = pytest.mark.e2e
@@ -54,23 +61,6 @@ RECONNECT_TIMEOUT_MS = 40_000
 
 
 # ---- people and pages ---------------------------------------------------------------------------
-
-
-def enrol_and_join(parent: Page, series_id: str, session_id: str, pseudonym: str) -> None:
-    """Enrols under `pseudonym` from the public page, then joins from the personal page."""
-    parent.goto(f"/series/{series_id}")
-    form = parent.locator(f'form[action="/series/{series_id}/enrol"]')
-    expect(form.locator('input[name="csrf_token"]')).to_have_value(re.compile(r".{16,}"))
-    form.locator("#pseudonym").fill(pseudonym)
-    form.locator('button[type="submit"]').click()
-    expect(parent.locator("#personal-link")).to_have_value(re.compile(r"/me/[^/]+$"))
-    personal_link = parent.locator("#personal-link").input_value()
-
-    parent.goto(personal_link)
-    join = parent.locator(f'a[href*="/sessions/{session_id}/"][href$="/room"]')
-    expect(join).to_have_count(1)
-    join.click()
-    expect(parent).to_have_url(re.compile(rf"/me/[^/]+/sessions/{session_id}/room$"))
 
 
 def member(page: Page, name: str) -> Locator:

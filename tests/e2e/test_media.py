@@ -37,6 +37,7 @@ from tests.e2e.room import (
     Frames,
     RelayRefusal,
     accept_dialogs,
+    enrol_and_join,
     move_next_session_to_soon,
     open_room_without_lobby,
     record_frames,
@@ -44,7 +45,7 @@ from tests.e2e.room import (
 )
 from tests.e2e.servers import browser_contexts, tupa_server
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
-from tests.e2e.test_live_room import RoomSocketLine, enrol_and_join
+from tests.e2e.test_live_room import RoomSocketLine
 
 
 class LineFrames(Frames):
