@@ -24,3 +24,20 @@ class OwnedTask:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
+
+
+class FollowUps:
+    """Short tasks a component starts without waiting for them, kept referenced until they end
+    (asyncio holds only weak references to running tasks)."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks)

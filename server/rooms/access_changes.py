@@ -8,13 +8,12 @@ people concerned (``effects.follow_up``).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
 from server.access import AccessChange
+from server.lifecycle import FollowUps
 from server.rooms.bus import Bus
 from server.rooms.effects import access_events
 from server.rooms.store import access_targets
@@ -32,18 +31,18 @@ class AccessAnnouncer:
         self.writer = writer
         self.bus = bus
         self.opens_before = opens_before
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._follow_ups = FollowUps()
 
     @property
     def busy(self) -> bool:
-        return bool(self._tasks)
+        return self._follow_ups.busy
 
     async def committed(self, items: list[Any]) -> None:
         """Told from a task of its own: the commit may be the room writer's own (a ban given in
         a room ends the enrolment), and waiting here for that writer would wait on itself."""
         changes = [item for item in items if isinstance(item, AccessChange)]
         if changes:
-            self._spawn(self._tell_rooms_about(changes))
+            self._follow_ups.spawn(self._tell_rooms_about(changes))
 
     async def _tell_rooms_about(self, changes: list[AccessChange]) -> None:
         for change in changes:
@@ -60,8 +59,3 @@ class AccessAnnouncer:
             if events:
                 stored = await self.writer.write(target.session_id, events)
                 await self.bus.publish(target.session_id, stored)
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)

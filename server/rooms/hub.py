@@ -17,6 +17,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
+from server.lifecycle import FollowUps
 from server.organisation import Organisation
 from server.rooms import effects, entry, protocol, store
 from server.rooms.access_changes import AccessAnnouncer
@@ -82,20 +83,18 @@ class RoomHub:
         self.access = AccessAnnouncer(database, self.writer, bus, opens_before)
         self.rooms: dict[int, RoomRuntime] = {}
         self._rooms_lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._follow_ups = FollowUps()
         self.instance = secrets.token_hex(6)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run follow-up work without blocking delivery, keeping a reference until it ends."""
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        """Run follow-up work without blocking delivery."""
+        self._follow_ups.spawn(work)
 
     @property
     def busy(self) -> bool:
         """Whether follow-up work is still running: welcomes after admission, committed actions
         being told to rooms (tests wait for this instead of sleeping)."""
-        return bool(self._tasks) or self.access.busy
+        return self._follow_ups.busy or self.access.busy
 
     async def start(self) -> None:
         self.writer.start()
