@@ -40,6 +40,25 @@ class StaffRow(Base):
         return self.deactivated_at is None
 
 
+class StaffSessionRow(Base):
+    """One signed-in browser of a staff member. The cookie holds a random id; only its SHA-256
+    is kept here, so a copy of the database opens no staff page. No IP address is kept."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    browser: Mapped[str] = mapped_column(String(60))  # coarse: "Firefox on Android"
+    # The password was right and a two-factor code is still due: this session opens no page.
+    code_due: Mapped[bool]
+    next_path: Mapped[str | None] = mapped_column(String(200))  # where the code step goes on to
+    # A two-factor secret offered on the security page and not yet confirmed.
+    totp_setup: Mapped[str | None] = mapped_column(String(64))
+
+
 class ProgramRow(Base):
     __tablename__ = "programs"
 
