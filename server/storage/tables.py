@@ -165,6 +165,9 @@ class EnrolmentRow(Base):
     link_revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # When the e-mail address, the answers and the notices were deleted: by the lifetime pass
+    # after the series ended, or by an erasure the parent or a coordinator asked for.
+    personal_data_deleted_at: Mapped[datetime | None]
 
     series: Mapped[SeriesRow] = relationship(lazy="joined")
 
