@@ -163,9 +163,7 @@ async def running_group(
             db.add(
                 PresenceRow(member_id=member.id, joined_at=session.starts_at + late, left_at=end)
             )
-            db.add(
-                FeedbackReceiptRow(session_id=session.id, enrolment_id=enrolment.id, created_at=end)
-            )
+            db.add(FeedbackReceiptRow(session_id=session.id, enrolment_id=enrolment.id))
             answers: dict[str, object] = {"q1": 3 + (index + number) % 3, "q2": 2 + index % 4}
             if index < len(FEEDBACK_TEXTS) and number == 0:
                 answers["q3"] = FEEDBACK_TEXTS[index]

@@ -8,9 +8,10 @@ each parent's start with their end.
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -194,21 +195,63 @@ async def give_feedback(
     """Store one parent's feedback on a session: once, and without a link to the parent.
 
     The receipt (who answered) and the answer (what was said) are separate rows; a second answer
-    is refused by the receipt's key, so it can never replace or add to the first.
+    is refused by the receipt's key, so it can never replace or add to the first. The receipt has
+    no time and the answer a random id, but both databases lay rows down in the order they are
+    inserted, so a dump would still pair the n-th answer with the n-th receipt. Each new answer
+    therefore re-writes all of the session's answers, in a shuffled order and with new random
+    ids, in the same transaction: a session has tens of answers, so the cost is small, and no
+    second table or background pass is needed. Dead row versions left on a PostgreSQL page until
+    vacuum are outside what a dump reads.
     """
     _session, questionnaire_id, questionnaire = await _open_feedback(db, enrolment, session_id)
     clean = validate_answers(questionnaire, answers)
+    await _lock_answers(db, session_id)
     try:
         async with db.begin_nested():
-            db.add(
-                FeedbackReceiptRow(session_id=session_id, enrolment_id=enrolment.id, created_at=now)
-            )
+            db.add(FeedbackReceiptRow(session_id=session_id, enrolment_id=enrolment.id))
             await db.flush()
     except IntegrityError:
         raise TupaError(ErrorCode.ALREADY_ANSWERED) from None
-    db.add(
-        FeedbackAnswerRow(session_id=session_id, questionnaire_id=questionnaire_id, answers=clean)
+    await _shuffle_in(
+        db,
+        FeedbackAnswerRow(session_id=session_id, questionnaire_id=questionnaire_id, answers=clean),
     )
+
+
+async def _lock_answers(db: AsyncSession, session_id: int) -> None:
+    """Take the session row's write lock for the rest of the transaction, so two parents
+    answering at once cannot each re-write a set without the other's answer.
+
+    A write that changes nothing, not SELECT ... FOR UPDATE: SQLite ignores FOR UPDATE, and its
+    driver opens the transaction only at the first write, which must therefore come before the
+    answers are read (and before the receipt's savepoint, whose release would otherwise commit).
+    """
+    await db.execute(
+        update(SessionRow)
+        .where(SessionRow.id == session_id)
+        .values(id=SessionRow.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _shuffle_in(db: AsyncSession, new: FeedbackAnswerRow) -> None:
+    """Re-write the session's answers with ``new`` among them, in random order, new ids."""
+    kept = list(
+        await db.execute(
+            select(FeedbackAnswerRow.questionnaire_id, FeedbackAnswerRow.answers).where(
+                FeedbackAnswerRow.session_id == new.session_id
+            )
+        )
+    )
+    await db.execute(
+        delete(FeedbackAnswerRow).where(FeedbackAnswerRow.session_id == new.session_id)
+    )
+    rows = [new] + [
+        FeedbackAnswerRow(session_id=new.session_id, questionnaire_id=q, answers=a) for q, a in kept
+    ]
+    random.SystemRandom().shuffle(rows)
+    db.add_all(rows)  # a flush inserts one mapper's rows in the order they were added
+    await db.flush()
 
 
 class Moment:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -370,7 +371,8 @@ class FeedbackReceiptRow(Base):
     """That a parent has answered a session's feedback: one answer per person per session.
 
     Kept apart from the answer itself, which carries no link to the person, so nobody (not even
-    someone reading the database) can tell who wrote what.
+    someone reading the database) can tell who wrote what. No time either: the session says when,
+    and a time of answering would order the receipts for anyone matching them to answers.
     """
 
     __tablename__ = "feedback_receipts"
@@ -381,15 +383,15 @@ class FeedbackReceiptRow(Base):
     enrolment_id: Mapped[int] = mapped_column(
         ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True
     )
-    created_at: Mapped[datetime]
 
 
 class FeedbackAnswerRow(Base):
-    """One anonymous feedback answer to a session. No person and no time: see the receipt."""
+    """One anonymous feedback answer to a session. No person, no time and a random id: see
+    ``server.evaluation.answers.give_feedback`` for why their order reveals nothing either."""
 
     __tablename__ = "feedback_answers"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     session_id: Mapped[int] = mapped_column(
         ForeignKey("sessions.id", ondelete="CASCADE"), index=True
     )
