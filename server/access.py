@@ -25,6 +25,7 @@ class AccessReason(StrEnum):
     STAFF_UNASSIGNED = "staff_unassigned"
     SERIES_CANCELLED = "series_cancelled"
     STAFF_DEACTIVATED = "staff_deactivated"
+    ERASED = "erased"  # a parent's data was erased: shut out, and what they wrote is deleted
 
 
 @dataclass(frozen=True)

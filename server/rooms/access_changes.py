@@ -12,10 +12,11 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from server.access import AccessChange
+from server.access import AccessChange, AccessReason
 from server.lifecycle import FollowUps
 from server.rooms.bus import Bus
 from server.rooms.effects import access_events
+from server.rooms.erasure import deletions
 from server.rooms.store import access_targets
 from server.rooms.writer import EventWriter
 from server.storage.db import Database
@@ -56,6 +57,9 @@ class AccessAnnouncer:
             targets = await access_targets(db, change, self.opens_before)
         for target in targets:
             events = access_events(change.reason, target.people, target.opens_at)
+            if change.reason is AccessReason.ERASED:
+                async with self.database.unit_of_work() as db:
+                    events += await deletions(db, target.session_id, target.people)
             if events:
                 stored = await self.writer.write(target.session_id, events)
                 await self.bus.publish(target.session_id, stored)

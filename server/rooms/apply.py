@@ -184,8 +184,8 @@ def _on_media_moderation(state: RoomState, event: Event) -> None:
 
 def _on_access(state: RoomState, event: Event) -> None:
     """A committed action outside the room: a ban or its lifting changes the member's status,
-    a cancelled session or series ends the room, a moved one opens at another time. Other
-    reasons only close sockets."""
+    a cancelled session or series ends the room, a moved one opens at another time, an erasure
+    deletes what the person wrote. Other reasons only close sockets."""
     reason = event.data["reason"]
     if reason in ENDS_ROOM:
         state.status = RoomStatus.ENDED
@@ -193,6 +193,11 @@ def _on_access(state: RoomState, event: Event) -> None:
     if reason == "session_moved":
         opens_at = event.data.get("opens_at")
         state.opens_at = datetime.fromisoformat(opens_at) if opens_at else None
+        return
+    if reason == "erased":  # the person's data was erased: all they wrote is deleted
+        for info in state.messages.values():
+            if info.author == event.data["peer"]:
+                info.deleted = True
         return
     member = _member(state, event.data.get("peer"))
     if member is None and reason == "banned":

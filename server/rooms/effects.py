@@ -57,6 +57,7 @@ ACCESS_CLOSE_CODES: dict[AccessReason, int] = {
     AccessReason.BANNED: CloseCode.FORBIDDEN,
     AccessReason.STAFF_UNASSIGNED: CloseCode.FORBIDDEN,
     AccessReason.STAFF_DEACTIVATED: CloseCode.UNAUTHENTICATED,
+    AccessReason.ERASED: CloseCode.UNAUTHENTICATED,  # the link stopped working
     AccessReason.SESSION_CANCELLED: CloseCode.ENDED,
     AccessReason.SERIES_CANCELLED: CloseCode.ENDED,
 }

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.enrolment.bans import ban
 from server.organisation import Organisation
 from server.rooms.apply import ENDS_ROOM
+from server.rooms.erasure import WRITTEN
 from server.rooms.events import Event, EventType
 from server.rooms.state import MemberStatus, RoomStatus
 from server.storage.tables import (
@@ -49,7 +50,8 @@ async def effects(
             )
         )
         await _redact(db, session_id, data["message"], now)
-        await _log(db, session_id, event, "deleted_message", author, now)
+        if event.actor is not None:  # none for an erasure, which its service logs once
+            await _log(db, session_id, event, "deleted_message", author, now)
     elif event.type is EventType.MODERATION:
         await _moderation_effects(db, session_id, event, now, org)
     elif event.type is EventType.ROOM:
@@ -60,10 +62,10 @@ async def effects(
         for action in data["actions"]:
             await _log(db, session_id, event, action, data["peer"], now)
     elif event.type is EventType.ACCESS:
-        await _access_effects(db, session_id, event)
+        await _access_effects(db, session_id, event, now)
 
 
-async def _access_effects(db: AsyncSession, session_id: int, event: Event) -> None:
+async def _access_effects(db: AsyncSession, session_id: int, event: Event, now: datetime) -> None:
     """Keep the rows a room is loaded from in step with what ``apply`` did with the change.
 
     The action itself (the ban, the cancelled session) was committed by its service already.
@@ -89,6 +91,17 @@ async def _access_effects(db: AsyncSession, session_id: int, event: Event) -> No
             .where(RoomMemberRow.peer == peer, RoomMemberRow.status == MemberStatus.BANNED.value)
             .values(status=MemberStatus.REMOVED.value)
         )
+    elif reason == "erased":  # as ``apply`` does: everything the person wrote
+        written = await db.scalars(
+            select(RoomEventRow.seq).where(
+                RoomEventRow.session_id == session_id,
+                RoomEventRow.actor == peer,
+                RoomEventRow.type.in_([t.value for t in WRITTEN]),
+                RoomEventRow.deleted_at.is_(None),
+            )
+        )
+        for seq in list(written):
+            await _redact(db, session_id, seq, now)
 
 
 async def _redact(db: AsyncSession, session_id: int, seq: int, now: datetime) -> None:

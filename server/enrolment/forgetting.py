@@ -1,0 +1,126 @@
+"""Deleting what an enrolment holds about a parent: once its series is long over, or when asked.
+
+Two ways, one result on the enrolment row: the e-mail address, the answers to the enrolment
+questions and the notices go, and ``personal_data_deleted_at`` says when. The row itself stays with
+its pseudonym and status, because attendance, feedback receipts and self-assessments hang on it and
+the reports count them.
+
+An erasure (the parent's own, or a coordinator's for a person who asks by phone) also ends the
+enrolment, makes the personal link stop working and, once committed, deletes in every room of the
+series what the person wrote (``AccessReason.ERASED``: the rooms do that through their own events).
+A banned enrolment keeps its e-mail address until the lifetime pass: the ban holds a new enrolment
+with that address for a coordinator, and an erasure must not lift it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.access import AccessChange, AccessReason
+from server.enrolment.links import new_link_token, token_hash
+from server.enrolment.rules import ACTIVE_STATUSES, EnrolmentStatus, SeriesStatus
+from server.enrolment.service import enrolment_in_series, lock_series, promote_waitlist
+from server.organisation import Organisation
+from server.storage.db import after_commit
+from server.storage.tables import EnrolmentRow, ModerationLogRow, NoticeRow
+
+ERASED = "erased"  # the moderation log's action
+
+
+@dataclass(frozen=True)
+class Eraser:
+    """Who erased: the parent themself (by their pseudonym) or a coordinator (by their name)."""
+
+    name: str
+    role: str
+
+
+async def series_holding_personal_data(db: AsyncSession) -> list[int]:
+    """The series with an enrolment whose e-mail address, answers and notices are still kept."""
+    rows = await db.scalars(
+        select(EnrolmentRow.series_id)
+        .where(EnrolmentRow.personal_data_deleted_at.is_(None))
+        .distinct()
+    )
+    return sorted(rows)
+
+
+async def forget_personal_data(db: AsyncSession, series_ids: list[int], now: datetime) -> int:
+    """Delete the e-mail addresses, answers and notices of every enrolment of ``series_ids``
+    not done before. Returns how many enrolments changed."""
+    if not series_ids:
+        return 0
+    rows = list(
+        await db.scalars(
+            select(EnrolmentRow).where(
+                EnrolmentRow.series_id.in_(series_ids),
+                EnrolmentRow.personal_data_deleted_at.is_(None),
+            )
+        )
+    )
+    for row in rows:
+        _forget(row, now)
+    await _delete_notices(db, [row.id for row in rows])
+    return len(rows)
+
+
+async def erase(
+    db: AsyncSession,
+    org: Organisation,
+    series_id: int,
+    enrolment_id: int,
+    now: datetime,
+    by: Eraser,
+) -> EnrolmentRow:
+    """Erase what Tupa holds about the enrolment's parent; irreversible. Raises NOT_FOUND.
+
+    An active enrolment ends as withdrawn (its seat goes to the waiting list); the link stops
+    working; the moderation log says who erased, never what. Erasing again repeats the deletion
+    (the rooms may have kept nothing more) and logs it again.
+    """
+    row = await enrolment_in_series(db, series_id, enrolment_id)
+    series = await lock_series(db, series_id)
+    await db.refresh(row)
+    freed_seat = row.status == EnrolmentStatus.ENROLLED.value
+    if row.status in {s.value for s in ACTIVE_STATUSES}:
+        row.status = EnrolmentStatus.WITHDRAWN.value
+    keep_email = row.email if row.status == EnrolmentStatus.BANNED.value else None
+    _forget(row, now)
+    row.email = keep_email
+    row.token_hash = token_hash(new_link_token())  # nobody knows this token: the link is dead
+    row.link_revoked_at = row.link_revoked_at or now
+    await _delete_notices(db, [row.id])
+    db.add(
+        ModerationLogRow(
+            series_id=series_id,
+            session_id=None,
+            actor_name=by.name[:60],
+            actor_role=by.role,
+            action=ERASED,
+            target_name=row.pseudonym,
+            detail={},
+            created_at=now,
+        )
+    )
+    after_commit(
+        db, AccessChange(AccessReason.ERASED, series_id=series_id, enrolment_id=enrolment_id)
+    )
+    if freed_seat and series.status != SeriesStatus.CANCELLED.value:
+        await promote_waitlist(db, org, series, now)
+    return row
+
+
+def _forget(row: EnrolmentRow, now: datetime) -> None:
+    row.email = None
+    row.answers = {}
+    row.personal_data_deleted_at = row.personal_data_deleted_at or now
+    row.updated_at = now
+
+
+async def _delete_notices(db: AsyncSession, enrolment_ids: list[int]) -> None:
+    if enrolment_ids:
+        await db.execute(delete(NoticeRow).where(NoticeRow.enrolment_id.in_(enrolment_ids)))
