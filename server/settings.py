@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.private_files import create_private_file, narrow, private_directory
 from server.turn import IceConfig
 
 Language = Literal["fi", "sv", "en"]
@@ -135,13 +136,11 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret_key"
-        if path.exists():
-            return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        path.write_text(key)
-        path.chmod(0o600)
-        return key
+        private_directory(self.data_dir)
+        # Created with its final mode, and by one process only when several start at once.
+        create_private_file(path, secrets.token_urlsafe(48).encode())
+        narrow(path)
+        return path.read_text().strip()
 
 
 @lru_cache(maxsize=1)

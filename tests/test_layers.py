@@ -64,6 +64,7 @@ LAYERS = [
         "server.gctuning",
         "server.turn",
         "server.access",
+        "server.private_files",
     },
     {"server.settings"},
     {"server.organisation", "server.i18n", "server.storage"},

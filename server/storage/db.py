@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from server.private_files import private_sqlite_file
+
 
 def configure_sqlite_connection(dbapi_connection: Any) -> None:
     """Settings every connection to Tupa's SQLite file needs, whoever opens it."""
@@ -34,11 +36,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout and its directory."""
+    """An engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout and its directory and
+    file, readable by their owner only."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(parsed.database))
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
