@@ -20,6 +20,7 @@ from server.rooms.bus import bus_for
 from server.rooms.hub import RoomHub
 from server.settings import Settings, get_settings
 from server.storage.db import Database
+from server.web.access_log import AccessLog
 from server.web.direct_frames import text_frame
 from server.web.errors import install_error_handlers
 from server.web.routes import (
@@ -120,6 +121,7 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(AccessLog, client_ips=settings.log_client_ips)
     app.add_middleware(DirectWebSocketSend)
     install_error_handlers(app)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import sys
 from datetime import UTC, datetime
 
+from server.logs import UVICORN_OPTIONS, configure_logging
 from server.settings import get_settings
 
 
@@ -67,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=port,
         proxy_headers=True,
         log_level="info",
+        **UVICORN_OPTIONS,  # server.logs' handler, no access line with a query and an address
         ws_max_size=MAX_FRAME_BYTES,  # larger frames are closed with 1009 before we see them
         # Chat frames are small; compressing each one once per recipient (the contexts are per
         # connection) would cost more CPU than the bytes it saves, and undo serialise-once.
@@ -79,6 +80,7 @@ def cmd_relay(args: argparse.Namespace) -> int:
     """The media relay as a process of its own, for web processes with ``TUPA_RELAY_URL``."""
     import uvicorn
 
+    from server.web.access_log import AccessLog
     from signaling.ice import relay_ice_servers
     from signaling.relay import Relay
     from signaling.service import ExposedWithoutSecret, check_exposure, relay_service
@@ -103,7 +105,13 @@ def cmd_relay(args: argparse.Namespace) -> int:
     address = f"[{host}]" if ":" in host else host
     secured = "secret required" if settings.relay_secret else "no secret: loopback only"
     print(f"Tupa media relay is listening at http://{address}:{port} ({secured})", flush=True)
-    uvicorn.run(relay_service(relay, settings.relay_secret), host=host, port=port, log_level="info")
+    uvicorn.run(
+        AccessLog(relay_service(relay, settings.relay_secret), client_ips=settings.log_client_ips),
+        host=host,
+        port=port,
+        log_level="info",
+        **UVICORN_OPTIONS,
+    )
     return 0
 
 
@@ -242,9 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
 
     max_request_bytes: int = 64 * 1024
 
+    # Client IP addresses in the access log: off, since behind the proxy they are the parents'
+    # real addresses, which say where someone at risk is (see the README before turning it on).
+    log_client_ips: bool = False
+
     room_opens_minutes_before: int = Field(default=30, ge=0, le=24 * 60)
     chat_retention_days: int = Field(default=30, ge=0, le=3650)
 

@@ -65,6 +65,7 @@ LAYERS = [
         "server.turn",
         "server.access",
         "server.private_files",
+        "server.logs",
     },
     {"server.settings"},
     {"server.organisation", "server.i18n", "server.storage"},

@@ -125,6 +125,9 @@ ROOM_ERROR_MESSAGES: dict[str, str] = {
         "The text contains characters that cannot be sent. Remove them and try again."
     ),
     "invalid_frame": N_("The app sent something the room could not read. Reload the page."),
+    "bad_candidate": N_(
+        "Your browser sent connection details for video that could not be used. Reload the page."
+    ),
 }
 
 

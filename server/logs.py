@@ -1,0 +1,130 @@
+"""What Tupa's log may hold: one handler for every process, and the masks it applies to each line.
+
+A server log travels further than the database (support tickets, log shippers, a screen shared
+with a colleague), and many parents are at risk: a personal link in the log is a way into a
+parent's page, an address or a pseudonym says who is in which group. So the rule is enforced
+where lines are written, not left to each call: uvicorn's access log is off (Tupa writes its own,
+``server.web.access_log``, naming route templates), uvicorn's WebSocket handshake lines (client
+address and query string) are dropped, anything shaped like a token or an e-mail address is
+masked, and exception messages are withheld (a database error quotes the row it failed on) while
+the stack and the exception's type stay. What cannot be recognised by its shape (a pseudonym, a
+chat message) is kept out by the calls themselves; the whole-flow log scan in the tests checks it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import traceback
+from typing import Any, TextIO
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# A run of 32 or more URL-safe characters with a digit and a letter: personal links (43), staff
+# calendar tokens, session ids. Identifiers in tracebacks are shorter or lack the mix.
+TOKEN = re.compile(
+    r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}"
+    r"(?![A-Za-z0-9_-])"
+)
+# A query parameter that carries a credential, whatever its length.
+CREDENTIAL_PARAMETER = re.compile(r"([?&](?:link|token)=)[^&\s\"'#]*")
+EMAIL = re.compile(r"[^\s@<>()\[\]\"',;:/]+@[^\s@<>()\[\]\"',;:/]+\.[^\s@<>()\[\]\"',;:/.]{2,}")
+
+# Exceptions whose message an operator needs and which no request fills in: a port in use, a
+# database that does not answer, a module that is missing. Masked all the same.
+MESSAGES_KEPT: tuple[type[BaseException], ...] = (OSError, ImportError)
+
+_INSTALLED = "_tupa_handler"
+
+# What ``uvicorn.run`` needs to keep this configuration and write no access log of its own.
+UVICORN_OPTIONS: dict[str, Any] = {"log_config": None, "access_log": False}
+
+
+def redact(text: str) -> str:
+    """``text`` with credentials and e-mail addresses masked."""
+    text = CREDENTIAL_PARAMETER.sub(r"\1[token]", text)
+    text = EMAIL.sub("[e-mail]", text)
+    return TOKEN.sub("[token]", text)
+
+
+def describe_exception(error: BaseException) -> str:
+    """A traceback without exception messages (bar :data:`MESSAGES_KEPT`), causes included."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    parts: list[str] = []
+    for number, exc in enumerate(reversed(chain)):
+        if number:
+            parts.append("\nwhich led to:\n")
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(exc.__traceback__))
+        kind = type(exc)
+        module = "" if kind.__module__ == "builtins" else f"{kind.__module__}."
+        name = f"{module}{kind.__qualname__}"
+        if isinstance(exc, MESSAGES_KEPT):
+            parts.append(f"{name}: {exc}\n")
+        else:
+            parts.append(f"{name} (message withheld: it may quote personal data)\n")
+    return "".join(parts).rstrip("\n")
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats a record as usual, then masks it; tracebacks lose their exception messages."""
+
+    def formatException(self, ei: Any) -> str:
+        error = ei[1] if isinstance(ei, tuple) and len(ei) == 3 else None
+        if isinstance(error, BaseException):
+            return describe_exception(error)
+        return super().formatException(ei)
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_text = None  # formatted by us, never by a handler before us
+        return redact(super().format(record))
+
+
+class UvicornHandshakeLines(logging.Filter):
+    """Drops uvicorn's ``<client> - "WebSocket <path>?<query>" accepted`` lines: they carry the
+    client's address and the room socket's query string. The access log says the same without."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name.startswith("uvicorn")
+            and isinstance(record.msg, str)
+            and record.msg.startswith('%s - "WebSocket ')
+        )
+
+
+def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -> logging.Handler:
+    """Send every logger's lines through one masking handler (replacing one installed before).
+
+    Used by every ``tupa`` command; tests install it on a stream of their own to read the log.
+    Run uvicorn with ``log_config=None, access_log=False`` so that it keeps this configuration.
+    """
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, _INSTALLED, False)]:
+        root.removeHandler(old)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter(FORMAT))
+    handler.addFilter(UvicornHandshakeLines())
+    setattr(handler, _INSTALLED, True)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+    access = logging.getLogger("uvicorn.access")  # route templates come from Tupa's own
+    access.handlers.clear()
+    access.propagate = False
+    access.disabled = True
+    return handler
+
+
+def remove_logging(handler: logging.Handler) -> None:
+    """Take a handler :func:`configure_logging` installed off again (tests)."""
+    logging.getLogger().removeHandler(handler)
