@@ -16,6 +16,7 @@ from server.lifecycle import OwnedTask
 from server.notify.outbox import Mailer, OutboxDispatcher
 from server.organisation import Organisation
 from server.rooms.retention import purge_expired_chats
+from server.scheduling.endings import forget_expired_personal_data
 from server.scheduling.reminders import enqueue_decision_requests, enqueue_due_reminders
 from server.scheduling.service import series_needing_decision
 from server.settings import Settings
@@ -57,6 +58,10 @@ class BackgroundWork:
             keep_for = timedelta(days=self.settings.chat_retention_days)
             for session_id in await purge_expired_chats(db, now, keep_for):
                 log.info("chat of session %s purged (retention %s)", session_id, keep_for)
+        async with self.database.unit_of_work() as db:
+            keep_for = timedelta(days=self.settings.personal_data_retention_days)
+            for series_id in await forget_expired_personal_data(db, now, keep_for):
+                log.info("personal data of series %s deleted (kept %s)", series_id, keep_for)
         return await self.dispatcher.dispatch_due(now)
 
     def start(self) -> None:

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
 
     room_opens_minutes_before: int = Field(default=30, ge=0, le=24 * 60)
     chat_retention_days: int = Field(default=30, ge=0, le=3650)
+    # E-mail addresses, enrolment answers and notices are deleted this long after a series ends.
+    personal_data_retention_days: int = Field(default=90, ge=0, le=3650)
 
     # Media: STUN and TURN servers for browsers (comma-separated URLs), coturn's shared secret
     # (use-auth-secret) and how long a TURN credential lasts; a group room uses a full mesh up

@@ -1,0 +1,51 @@
+"""When a series ends, and the pass that deletes what is kept about parents only until a set
+time after that (``TUPA_PERSONAL_DATA_RETENTION_DAYS``).
+
+A series ends when its last session that was not cancelled ends; a series with none (cancelled
+before it began) ends at its enrolment deadline. The e-mail addresses, enrolment answers and
+notices of its enrolments go then (``server.enrolment.forgetting``); what the reports count
+(enrolments and their status, attendance, feedback, self-assessments) stays with the series.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.enrolment.forgetting import forget_personal_data, series_holding_personal_data
+from server.scheduling.series import SessionStatus
+from server.storage.tables import SeriesRow, SessionRow
+
+
+async def series_ends(db: AsyncSession, series_ids: list[int]) -> dict[int, datetime]:
+    """When each of ``series_ids`` ends (or ended), as the module docstring says."""
+    if not series_ids:
+        return {}
+    deadlines = await db.execute(
+        select(SeriesRow.id, SeriesRow.enrolment_deadline).where(SeriesRow.id.in_(series_ids))
+    )
+    ends: dict[int, datetime] = {series_id: deadline for series_id, deadline in deadlines}
+    held: dict[int, datetime] = {}
+    sessions = await db.execute(
+        select(SessionRow.series_id, SessionRow.starts_at, SessionRow.duration_minutes).where(
+            SessionRow.series_id.in_(series_ids),
+            SessionRow.status != SessionStatus.CANCELLED.value,
+        )
+    )
+    for series_id, starts_at, minutes in sessions:
+        end = starts_at + timedelta(minutes=minutes)
+        held[series_id] = max(held.get(series_id, end), end)
+    return {**ends, **held}
+
+
+async def forget_expired_personal_data(
+    db: AsyncSession, now: datetime, keep_for: timedelta
+) -> list[int]:
+    """Delete the personal data of series that ended more than ``keep_for`` ago; returns their
+    ids. Enrolments done before (by this pass or an erasure) are left alone."""
+    ends = await series_ends(db, await series_holding_personal_data(db))
+    expired = sorted(series_id for series_id, end in ends.items() if end + keep_for <= now)
+    await forget_personal_data(db, expired, now)
+    return expired
