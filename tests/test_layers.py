@@ -49,6 +49,8 @@ DESIGNED_PURE = [
     "server/rooms/media.py",
     "server/rooms/limits.py",
     "server/rooms/ice.py",
+    "server/rooms/sdp.py",
+    "server/rooms/candidates.py",
     "signaling/interface.py",
 ]
 LATER_PURE = ["server/rooms/events.py", "server/rooms/entry.py", "server/permissions.py"]

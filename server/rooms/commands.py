@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from server.rooms.sdp import Sdp
+
 
 @dataclass(frozen=True)
 class Hello:
@@ -157,7 +159,7 @@ class IceCandidate:
 class Signal:
     to: str
     kind: SignalKind
-    sdp: str | None = None
+    sdp: Sdp | None = None
     candidate: IceCandidate | None = None  # None with kind "candidate": the end of candidates
 
 
@@ -174,7 +176,7 @@ class RelayRequest:
     """Media through the relay: publish an offer, subscribe to a publisher, answer its offer."""
 
     kind: RelayKind
-    sdp: str | None = None  # publish (an offer), answer
+    sdp: Sdp | None = None  # publish (an offer), answer
     publisher: str | None = None  # subscribe, answer
     cid: str | None = None  # echoed in an error that answers this frame
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from server.bidi import without_reordering
+from server.rooms.candidates import MAX_CANDIDATE, CandidateError, check_candidate
 from server.rooms.commands import (
     Admit,
     AdmitAll,
@@ -48,11 +49,11 @@ from server.rooms.commands import (
     Upvote,
     VolunteersModerate,
 )
+from server.rooms.sdp import Sdp, SdpError, parse_sdp
 from signaling.interface import MAX_SDP
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 32 * 1024  # a video offer's SDP is several KiB
-MAX_CANDIDATE = 2_000
 MAX_TEXT = 2000
 MAX_QUESTION = 500
 MAX_REASON = 300
@@ -61,6 +62,7 @@ MAX_SLOW_MODE_SECONDS = 300
 MAX_NESTING = 8  # arrays and objects inside each other; real frames need 2
 MAX_NUMBER_DIGITS = 20  # every number of the protocol fits (2**53 has 16 digits)
 CID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MID = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]{1,32}")  # an RFC 8866 token, as mids are
 PEER = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
 
 
@@ -84,6 +86,7 @@ class RoomError(StrEnum):
     RELAY_UNAVAILABLE = "relay_unavailable"
     INVALID_TEXT = "invalid_text"  # a string that is not text (a lone surrogate): no UTF-8 for it
     INVALID_FRAME = "invalid_frame"  # too deeply nested, a number too large, a type not a string
+    BAD_CANDIDATE = "bad_candidate"  # an ICE candidate not written as RFC 8839 says
 
 
 class CloseCode:
@@ -104,9 +107,10 @@ class CloseCode:
 
 
 class FrameError(Exception):
-    def __init__(self, code: RoomError) -> None:
+    def __init__(self, code: RoomError, cid: str | None = None) -> None:
         super().__init__(code.value)
         self.code = code
+        self.cid = cid  # echoed in the error, when the refused frame carried a good one
 
 
 def _field(frame: dict[str, Any], name: str, kind: type) -> Any:
@@ -182,28 +186,37 @@ def _signal(f: dict[str, Any]) -> Signal:
             return Signal(to, kind)
         if not isinstance(raw, dict):
             raise FrameError(RoomError.BAD_FRAME)
-        candidate = raw.get("candidate")
-        mid = raw.get("sdpMid")
-        index = raw.get("sdpMLineIndex")
-        if not isinstance(candidate, str) or len(candidate) > MAX_CANDIDATE:
+        if set(raw) - {"candidate", "sdpMid", "sdpMLineIndex"}:
+            raise FrameError(RoomError.BAD_CANDIDATE)  # nothing rides along with a candidate
+        candidate, mid, index = raw.get("candidate"), raw.get("sdpMid"), raw.get("sdpMLineIndex")
+        if not isinstance(candidate, str):
             raise FrameError(RoomError.BAD_FRAME)
-        if mid is not None and (not isinstance(mid, str) or len(mid) > 64):
-            raise FrameError(RoomError.BAD_FRAME)
+        if len(candidate) > MAX_CANDIDATE:
+            raise FrameError(RoomError.TOO_LONG)
+        if mid is not None and (not isinstance(mid, str) or not MID.fullmatch(mid)):
+            raise FrameError(RoomError.BAD_CANDIDATE)
         if index is not None and (
             not isinstance(index, int) or isinstance(index, bool) or not 0 <= index <= 64
         ):
             raise FrameError(RoomError.BAD_FRAME)
+        try:
+            check_candidate(candidate)
+        except CandidateError as exc:
+            raise FrameError(RoomError.BAD_CANDIDATE) from exc
         return Signal(to, kind, candidate=IceCandidate(candidate, mid, index))
     return Signal(to, kind)
 
 
-def _sdp(f: dict[str, Any]) -> str:
+def _sdp(f: dict[str, Any], cid: str | None = None) -> Sdp:
+    """An offer or answer as RFC 8866 writes it and a browser reads it (``server.rooms.sdp``);
+    a refusal carries the frame's ``cid``, which the client waits for."""
     sdp = _field(f, "sdp", str)
     if len(sdp) > MAX_SDP:
-        raise FrameError(RoomError.TOO_LONG)
-    if not sdp.startswith("v=0"):
-        raise FrameError(RoomError.BAD_FRAME)
-    return str(sdp)
+        raise FrameError(RoomError.TOO_LONG, cid)
+    try:
+        return parse_sdp(sdp)
+    except SdpError as exc:
+        raise FrameError(RoomError.BAD_SDP, cid) from exc
 
 
 def _relay(f: dict[str, Any]) -> RelayRequest:
@@ -212,7 +225,7 @@ def _relay(f: dict[str, Any]) -> RelayRequest:
     except ValueError as exc:
         raise FrameError(RoomError.BAD_FRAME) from exc
     cid = _matching(f, "cid", CID) if f.get("cid") is not None else None
-    sdp = _sdp(f) if kind in (RelayKind.PUBLISH, RelayKind.ANSWER) else None
+    sdp = _sdp(f, cid) if kind in (RelayKind.PUBLISH, RelayKind.ANSWER) else None
     publisher = (
         _matching(f, "publisher", PEER) if kind in (RelayKind.SUBSCRIBE, RelayKind.ANSWER) else None
     )

@@ -246,14 +246,15 @@ class RoomHub:
         """One frame from a client. Nothing it contains can raise out of here."""
         if conn.phase is Phase.CLOSED:
             return
+        refused_cid = None
         try:
             command: Command | RoomError = parse_frame(raw)
         except FrameError as error:
-            command = error.code
+            command, refused_cid = error.code, error.cid
         if not conn.within_rate(isinstance(command, (Signal, RelayRequest))):
             return
         if isinstance(command, RoomError):
-            conn.error(command)  # a refused frame still counted against the rate above
+            conn.error(command, cid=refused_cid)  # a refused frame still counted against the rate
             return
         runtime = self.rooms.get(session_id)
         member = runtime.state.members.get(conn.peer) if runtime else None

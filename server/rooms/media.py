@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from server.rooms.sdp import Sdp
 from server.rooms.state import STAFF_ROLES, MemberStatus, ParticipantRole, RoomState
 from server.scheduling.series import MediaMode
-
-SENDING_DIRECTIONS = frozenset({"sendrecv", "sendonly"})
-DIRECTIONS = SENDING_DIRECTIONS | {"recvonly", "inactive"}
 
 
 def may_publish(role: ParticipantRole, mode: MediaMode) -> bool:
@@ -51,32 +49,8 @@ def topology(state: RoomState) -> Topology:
     return Topology.RELAY if publishers > state.mesh_limit else Topology.MESH
 
 
-def sent_kinds(sdp: str) -> frozenset[str]:
-    """The media kinds ("audio", "video") an SDP offer or answer would send.
-
-    A media section sends unless it says ``recvonly`` or ``inactive``; a section without a
-    direction inherits the session-level one, and without that means ``sendrecv`` (RFC 8866).
-    A port of 0 rejects the section: it sends nothing.
-    """
-    session_direction = "sendrecv"
-    sections: list[tuple[str, bool, str | None]] = []  # kind, rejected, own direction
-    for raw in sdp.splitlines():
-        line = raw.strip()
-        if line.startswith("m="):
-            parts = line[2:].split()
-            kind = parts[0] if parts else ""
-            rejected = len(parts) > 1 and parts[1] == "0"
-            sections.append((kind, rejected, None))
-        elif line.startswith("a=") and line[2:] in DIRECTIONS:
-            if sections:
-                kind, rejected, _ = sections[-1]
-                sections[-1] = (kind, rejected, line[2:])
-            else:
-                session_direction = line[2:]
-    return frozenset(
-        kind
-        for kind, rejected, direction in sections
-        if kind in ("audio", "video")
-        and not rejected
-        and (direction or session_direction) in SENDING_DIRECTIONS
-    )
+def sent_kinds(sdp: Sdp) -> frozenset[str]:
+    """The media kinds ("audio", "video") an SDP offer or answer would send, read as a browser
+    reads it (``server.rooms.sdp``): a section sends unless its one direction says ``recvonly``
+    or ``inactive``, or it is rejected."""
+    return sdp.sent_kinds

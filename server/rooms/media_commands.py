@@ -15,13 +15,21 @@ from server.rooms import media
 from server.rooms.decision import Decision, refuse
 from server.rooms.events import EVERYONE, NOBODY, Audience, Event, EventType
 from server.rooms.frames import RoomError
+from server.rooms.sdp import Sdp
 from server.rooms.state import AvState, Member, MemberStatus, RoomState
 from server.scheduling.series import MediaMode
 
 
 def signal(state: RoomState, actor: Member, command: c.Signal, now: datetime) -> Decision:
-    """Relay WebRTC signalling to one admitted, online person; refuse sending what may not be."""
-    if state.mode is MediaMode.CHAT:
+    """Pass WebRTC signalling to one person whose media connects with the actor's; refuse
+    sending what may not be sent.
+
+    Only the mesh connects browsers to each other: with the relay (always on a stage, so never
+    audience to audience) every browser negotiates with the relay alone, through ``relay``
+    frames, and a ``signal`` could only be a channel past the room's moderation. In the mesh
+    both people are admitted and here, and at least one of them may publish.
+    """
+    if state.mode is MediaMode.CHAT or media.topology(state) is media.Topology.RELAY:
         return refuse(RoomError.WRONG_MODE)
     target = state.members.get(command.to)
     if (
@@ -31,23 +39,23 @@ def signal(state: RoomState, actor: Member, command: c.Signal, now: datetime) ->
         or not target.online
     ):
         return refuse(RoomError.UNKNOWN_PEER)
+    if not (
+        media.may_publish(actor.role, state.mode) or media.may_publish(target.role, state.mode)
+    ):
+        return refuse(RoomError.NOT_ALLOWED)
     data: dict[str, Any] = {"from": actor.peer, "kind": command.kind.value}
     if command.sdp is not None:
-        if media.topology(state) is media.Topology.RELAY:
-            # Media goes through the relay now; a late mesh offer must not connect two
-            # browsers directly behind the server's back.
-            return refuse(RoomError.WRONG_MODE)
         refusal = _sending_refusal(actor, state, command.sdp)
         if refusal:
             return refuse(refusal)
-        data["sdp"] = command.sdp
+        data["sdp"] = command.sdp.text
     if command.kind is c.SignalKind.CANDIDATE:
         data["candidate"] = command.candidate.wire() if command.candidate else None
     audience = Audience(peers=frozenset({target.peer}))
     return Decision([Event(EventType.SIGNAL, data, audience, actor.peer)])
 
 
-def _sending_refusal(actor: Member, state: RoomState, sdp: str) -> RoomError | None:
+def _sending_refusal(actor: Member, state: RoomState, sdp: Sdp) -> RoomError | None:
     """Why an SDP of the actor's may not be used: it sends what their role may not send in this
     mode, or what a moderator stopped."""
     sending = media.sent_kinds(sdp)
@@ -91,7 +99,7 @@ def relay_request(
         or not publisher.av.relay
     ):
         return refuse(RoomError.UNKNOWN_PEER)
-    if kind is c.RelayKind.ANSWER and media.sent_kinds(command.sdp or ""):
+    if kind is c.RelayKind.ANSWER and command.sdp is not None and media.sent_kinds(command.sdp):
         return refuse(RoomError.NOT_ALLOWED)
     return Decision()
 

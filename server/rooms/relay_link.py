@@ -104,7 +104,7 @@ class RelayLink:
         try:
             if command.kind is RelayKind.PUBLISH:
                 assert command.sdp is not None
-                answer = await self.relay.publish(room, peer, command.sdp)
+                answer = await self.relay.publish(room, peer, command.sdp.text)
                 # Before the answer leaves: media cannot flow until the browser has it, so what
                 # is switched off is never forwarded, not even for a moment.
                 member = state.members.get(peer)
@@ -127,7 +127,7 @@ class RelayLink:
                 conn.push_frame({**frame, "sdp": offer, **reply})
             elif command.kind is RelayKind.ANSWER:
                 assert command.publisher is not None and command.sdp is not None
-                await self.relay.answer(room, peer, command.publisher, command.sdp)
+                await self.relay.answer(room, peer, command.publisher, command.sdp.text)
             else:
                 if command.kind is RelayKind.UNPUBLISH:
                     await self.relay.unpublish(room, peer)

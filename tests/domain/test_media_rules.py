@@ -15,12 +15,13 @@ from server.rooms.events import EVERYONE, Event, EventType
 from server.rooms.frames import FrameError, RoomError, parse_frame
 from server.rooms.ice import ice_servers
 from server.rooms.media import Topology, may_publish, sent_kinds, topology
+from server.rooms.sdp import Sdp, parse_sdp
 from server.rooms.state import AvState, MemberStatus, ParticipantRole
 from server.scheduling.series import MediaMode
 from server.turn import IceConfig
 from tests.domain.test_room_protocol import a_room
 
-SENDRECV_OFFER = """v=0
+SENDRECV_TEXT = """v=0
 o=- 1 2 IN IP4 127.0.0.1
 s=-
 t=0 0
@@ -32,24 +33,32 @@ m=video 9 UDP/TLS/RTP/SAVPF 96
 a=mid:1
 a=sendrecv
 """
-RECVONLY_ANSWER = SENDRECV_OFFER.replace("a=sendrecv", "a=recvonly")
+
+
+def sdp(text: str) -> Sdp:
+    """An SDP written here with newlines, as a browser writes it: with CRLF."""
+    return parse_sdp(text.replace("\n", "\r\n"))
+
+
+SENDRECV_OFFER = sdp(SENDRECV_TEXT)
+RECVONLY_ANSWER = sdp(SENDRECV_TEXT.replace("a=sendrecv", "a=recvonly"))
+CANDIDATE = c.IceCandidate("candidate:1 1 udp 2122252543 192.0.2.1 50000 typ host", "0", 0)
+VIDEO_ONLY = sdp(SENDRECV_TEXT.replace("a=mid:0\na=sendrecv", "a=mid:0\na=inactive"))
 
 
 def test_an_sdp_sends_the_kinds_whose_sections_send():
     assert sent_kinds(SENDRECV_OFFER) == {"audio", "video"}
     assert sent_kinds(RECVONLY_ANSWER) == set()
-    video_only = SENDRECV_OFFER.replace("a=mid:0\na=sendrecv", "a=mid:0\na=inactive")
-    assert sent_kinds(video_only) == {"video"}
+    assert sent_kinds(VIDEO_ONLY) == {"video"}
 
 
-def test_a_section_without_direction_sends_unless_the_session_says_otherwise():
-    bare = "v=0\nm=audio 9 RTP/AVP 0\nm=video 9 RTP/AVP 96\na=recvonly\n"
+def test_a_section_without_direction_sends_unless_rejected():
+    head = "v=0\no=- 1 2 IN IP4 127.0.0.1\ns=-\nt=0 0\n"
+    bare = sdp(head + "m=audio 9 RTP/AVP 0\nm=video 9 RTP/AVP 96\na=recvonly\n")
     assert sent_kinds(bare) == {"audio"}
-    session_level = "v=0\na=recvonly\nm=audio 9 RTP/AVP 0\nm=video 9 RTP/AVP 96\n"
-    assert sent_kinds(session_level) == set()
-    rejected = "v=0\nm=audio 0 RTP/AVP 0\na=sendrecv\n"
+    rejected = sdp(head + "m=audio 0 RTP/AVP 0\na=sendrecv\n")
     assert sent_kinds(rejected) == set()
-    data_only = "v=0\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\n"
+    data_only = sdp(head + "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\n")
     assert sent_kinds(data_only) == set()
 
 
@@ -100,11 +109,27 @@ def test_the_stage_audience_may_subscribe_through_the_relay_but_never_send():
 
 
 def test_a_stage_room_never_connects_browsers_directly():
-    room, fac, _vol, a, _b = a_room(MediaMode.STAGE)
+    room, fac, _vol, a, b = a_room(MediaMode.STAGE)
     assert topology(room.state) is Topology.RELAY
     offer = c.Signal(a.peer, c.SignalKind.OFFER, sdp=SENDRECV_OFFER)
     assert room.do(fac, offer).error is RoomError.WRONG_MODE
-    assert room.do(fac, c.Signal(a.peer, c.SignalKind.BYE)).events  # closing old ones still works
+    # Nothing passes between browsers with the relay: not a candidate, not a bye, and never
+    # from one member of the audience to another.
+    candidate = c.Signal(b.peer, c.SignalKind.CANDIDATE, candidate=CANDIDATE)
+    for sender, signal in [
+        (fac, c.Signal(a.peer, c.SignalKind.BYE)),
+        (a, candidate),
+        (a, c.Signal(b.peer, c.SignalKind.BYE)),
+        (a, c.Signal(b.peer, c.SignalKind.CANDIDATE)),
+    ]:
+        assert room.do(sender, signal).error is RoomError.WRONG_MODE
+
+
+def test_in_the_mesh_candidates_pass_between_members():
+    room, _fac, _vol, a, b = a_room(MediaMode.GROUP)
+    (event,) = room.do(a, c.Signal(b.peer, c.SignalKind.CANDIDATE, candidate=CANDIDATE)).events
+    assert event.data["candidate"] == CANDIDATE.wire()
+    assert event.audience.peers == {b.peer}
 
 
 def test_a_group_moves_to_the_relay_above_the_mesh_limit_and_back():
@@ -138,7 +163,7 @@ def test_a_stopped_microphone_cannot_be_published_at_the_relay():
     room.do(fac, c.AvControl(fac.peer, mic_allowed=False, camera_allowed=True))
     publish = c.RelayRequest(c.RelayKind.PUBLISH, sdp=SENDRECV_OFFER)
     assert room.do(fac, publish).error is RoomError.MEDIA_STOPPED
-    video_only = SENDRECV_OFFER.replace("a=mid:0\na=sendrecv", "a=mid:0\na=inactive")
+    video_only = VIDEO_ONLY
     assert room.do(fac, c.RelayRequest(c.RelayKind.PUBLISH, sdp=video_only)).error is None
 
 
@@ -181,7 +206,7 @@ def test_a_stopped_microphone_cannot_be_negotiated_or_switched_back_on():
 
     offer = c.Signal(b.peer, c.SignalKind.OFFER, sdp=SENDRECV_OFFER)
     assert room.do(a, offer).error is RoomError.MEDIA_STOPPED
-    video_only = SENDRECV_OFFER.replace("a=mid:0\na=sendrecv", "a=mid:0\na=inactive")
+    video_only = VIDEO_ONLY
     assert room.do(a, c.Signal(b.peer, c.SignalKind.OFFER, sdp=video_only)).events
     back_on = c.Av(mic=True, camera=True, blurred=False)
     assert room.do(a, back_on).error is RoomError.MEDIA_STOPPED
@@ -201,7 +226,6 @@ def test_parents_cannot_stop_anyones_microphone():
     "frame",
     [
         {"type": "signal", "to": "parentbbbb", "kind": "offer"},
-        {"type": "signal", "to": "parentbbbb", "kind": "offer", "sdp": "hello"},
         {"type": "signal", "to": "parentbbbb", "kind": "shout"},
         {"type": "signal", "to": "x", "kind": "bye"},
         {"type": "signal", "to": "parentbbbb", "kind": "candidate", "candidate": "a"},
@@ -214,9 +238,7 @@ def test_parents_cannot_stop_anyones_microphone():
         {"type": "av", "mic": 1, "camera": False, "blurred": False},
         {"type": "av_control", "peer": "parentbbbb", "mic_allowed": True},
         {"type": "relay", "kind": "publish"},
-        {"type": "relay", "kind": "publish", "sdp": "hello"},
         {"type": "relay", "kind": "subscribe"},
-        {"type": "relay", "kind": "answer", "sdp": "v=0\n"},
         {"type": "relay", "kind": "broadcast"},
         {"type": "relay", "kind": "leave", "cid": "x" * 200},
     ],
@@ -227,8 +249,78 @@ def test_malformed_media_frames_are_refused(frame):
     assert refused.value.code is RoomError.BAD_FRAME
 
 
+LF_ONLY = SENDRECV_TEXT
+VERTICAL_TAB = SENDRECV_TEXT.replace("\n", "\r\n").replace("a=sendrecv", "a=x\x0ba=recvonly")
+FORM_FEED = SENDRECV_TEXT.replace("\n", "\r\n").replace("a=sendrecv", "a=x\x0ca=recvonly")
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ({"type": "signal", "to": "parentbbbb", "kind": "offer", "sdp": "hello"}, "bad_sdp"),
+        ({"type": "signal", "to": "parentbbbb", "kind": "offer", "sdp": LF_ONLY}, "bad_sdp"),
+        ({"type": "signal", "to": "parentbbbb", "kind": "answer", "sdp": VERTICAL_TAB}, "bad_sdp"),
+        ({"type": "relay", "kind": "publish", "sdp": FORM_FEED}, "bad_sdp"),
+        ({"type": "relay", "kind": "publish", "sdp": "hello"}, "bad_sdp"),
+        (
+            {"type": "relay", "kind": "answer", "publisher": "parentbbbb", "sdp": "v=0\r\n"},
+            "bad_sdp",
+        ),
+        (
+            {
+                "type": "signal",
+                "to": "parentbbbb",
+                "kind": "candidate",
+                "candidate": {"candidate": "hi, it is me from the audience", "sdpMid": "0"},
+            },
+            "bad_candidate",
+        ),
+        (
+            {
+                "type": "signal",
+                "to": "parentbbbb",
+                "kind": "candidate",
+                "candidate": {**CANDIDATE.wire(), "note": "hi, it is me"},
+            },
+            "bad_candidate",
+        ),
+        (
+            {
+                "type": "signal",
+                "to": "parentbbbb",
+                "kind": "candidate",
+                "candidate": {**CANDIDATE.wire(), "sdpMid": "hi, it is me"},
+            },
+            "bad_candidate",
+        ),
+        (
+            {
+                "type": "signal",
+                "to": "parentbbbb",
+                "kind": "candidate",
+                "candidate": {**CANDIDATE.wire(), "candidate": "candidate:" + "1" * 600},
+            },
+            "too_long",
+        ),
+    ],
+)
+def test_signalling_payloads_are_parsed_as_what_they_claim_to_be(frame, code):
+    with pytest.raises(FrameError) as refused:
+        parse_frame(json.dumps(frame))
+    assert refused.value.code == code
+
+
+def test_a_browsers_signalling_frames_parse_to_what_they_say():
+    offer = {"type": "signal", "to": "parentbbbb", "kind": "offer", "sdp": SENDRECV_OFFER.text}
+    parsed = parse_frame(json.dumps(offer))
+    assert isinstance(parsed, c.Signal) and parsed.sdp == SENDRECV_OFFER
+    candidate = {"type": "signal", "to": "parentbbbb", "kind": "candidate"}
+    parsed = parse_frame(json.dumps({**candidate, "candidate": CANDIDATE.wire()}))
+    assert isinstance(parsed, c.Signal) and parsed.candidate == CANDIDATE
+
+
 def test_an_sdp_over_the_limit_is_too_long():
-    sdp = "v=0\n" + "a=x\n" * 6000
+    sdp = "v=0\r\n" + "a=x\r\n" * 6000
     with pytest.raises(FrameError) as refused:
         parse_frame(json.dumps({"type": "signal", "to": "parentbbbb", "kind": "offer", "sdp": sdp}))
     assert refused.value.code is RoomError.TOO_LONG

@@ -229,8 +229,9 @@ def test_frames_are_parsed_strictly():
 # Media frames: SDPs that parse (and send or not), the peers of a_room(), the media kinds.
 media_values = st.sampled_from(
     [
-        "v=0\nm=audio 9 RTP/AVP 0\na=sendrecv\n",
-        "v=0\nm=video 9 RTP/AVP 96\na=recvonly\n",
+        "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\na=sendrecv\r\n",
+        "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 RTP/AVP 96\r\na=recvonly\r\n",
+        "candidate:1 1 udp 2122252543 192.0.2.1 50000 typ host",
         "facilitator1",
         "volunteer01",
         "parentaaaa",

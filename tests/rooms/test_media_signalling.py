@@ -32,9 +32,9 @@ async def test_an_offer_reaches_only_the_person_it_is_for(live_server, org, cloc
     assert media["ice_servers"][1]["username"].endswith(":" + a.peer)
     assert media["ice_transport_policy"] == "relay"  # nobody learns another's IP address
 
-    await a.send(type="signal", to=b.peer, kind="offer", sdp=SENDRECV_OFFER)
+    await a.send(type="signal", to=b.peer, kind="offer", sdp=SENDRECV_OFFER.text)
     offer = await b.expect("signal")
-    assert offer == {"type": "signal", "from": a.peer, "kind": "offer", "sdp": SENDRECV_OFFER}
+    assert offer == {"type": "signal", "from": a.peer, "kind": "offer", "sdp": SENDRECV_OFFER.text}
     candidate = {
         "candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host",
         "sdpMid": "0",
@@ -63,7 +63,7 @@ async def test_a_stopped_microphone_is_stopped_for_everyone_and_logged(live_serv
     assert stopped["mic"] is False and stopped["mic_allowed"] is False and stopped["camera"]
     assert (await a.expect("av", peer=a.peer, mic_allowed=False))["mic"] is False
 
-    await a.send(type="signal", to=b.peer, kind="offer", sdp=SENDRECV_OFFER)
+    await a.send(type="signal", to=b.peer, kind="offer", sdp=SENDRECV_OFFER.text)
     assert (await a.expect("error"))["code"] == "media_stopped"
     await a.send(type="av", mic=True, camera=True, blurred=True)
     assert (await a.expect("error"))["code"] == "media_stopped"
@@ -87,5 +87,28 @@ async def test_chat_rooms_carry_no_media(live_server, org, clock):
     )
     a, b = parents["Mustikka"], parents["Puolukka"]
     assert "media" not in a.welcome
-    await a.send(type="signal", to=b.peer, kind="offer", sdp=SENDRECV_OFFER)
+    await a.send(type="signal", to=b.peer, kind="offer", sdp=SENDRECV_OFFER.text)
     assert (await a.expect("error"))["code"] == "wrong_mode"
+
+
+async def test_a_refused_signal_gets_its_code_and_the_room_goes_on(live_server, org, clock):
+    _room, facilitator, parents = await open_room_with_parents(
+        live_server, org, clock, "Mustikka", "Puolukka", media_mode=MediaMode.STAGE
+    )
+    a, b = parents["Mustikka"], parents["Puolukka"]
+    note = {"candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host", "sdpMid": "0"}
+    # Audience to audience on a stage: media never connects them, so nothing passes.
+    await a.send(type="signal", to=b.peer, kind="candidate", candidate=note)
+    assert (await a.expect("error"))["code"] == "wrong_mode"
+    # A "candidate" that is a note, and an offer split by a vertical tab: refused at the edge.
+    chat = {"candidate": "meet me after the session", "sdpMid": "0"}
+    await a.send(type="signal", to=b.peer, kind="candidate", candidate=chat)
+    assert (await a.expect("error"))["code"] == "bad_candidate"
+    tricked = SENDRECV_OFFER.text.replace("a=sendrecv", "a=x\x0ba=recvonly")
+    await a.send(type="signal", to=facilitator.peer, kind="offer", sdp=tricked)
+    assert (await a.expect("error"))["code"] == "bad_sdp"
+
+    await a.say("Kiitos, kuulen hyvin.")
+    assert (await b.expect("message"))["text"] == "Kiitos, kuulen hyvin."
+    assert (await facilitator.expect("message"))["text"] == "Kiitos, kuulen hyvin."
+    assert not [f for f in await b.silent() if f["type"] == "signal"]

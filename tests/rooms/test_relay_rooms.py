@@ -18,6 +18,7 @@ from server.rooms.relay_link import RelayLink
 from server.scheduling.series import MediaMode
 from signaling.client import RelayClient
 from signaling.relay import Relay
+from tests.domain.test_media_rules import SENDRECV_OFFER
 from tests.roomclient import RoomClient, connect
 from tests.rooms.support import open_room_with_parents
 from tests.signaling.peers import MovingStripes, peer_connection
@@ -242,7 +243,7 @@ async def test_a_group_moves_to_the_relay_above_the_limit_and_back_without_anyon
     # Back in the mesh: the relay lets go of the room, and nobody counts as publishing there.
     await facilitator.expect("av", peer=a.peer, relay=0)
     await eventually(lambda: str(room.session_id) not in relay.stats())
-    await a.send(type="relay", kind="publish", sdp="v=0\r\n", cid="late")
+    await a.send(type="relay", kind="publish", sdp=SENDRECV_OFFER.text, cid="late")
     assert (await a.expect("error", cid="late"))["code"] == "wrong_mode"
 
 
