@@ -35,6 +35,7 @@ from server.web.routes import (
     staff_bans,
     staff_evaluation,
     staff_people,
+    staff_personal_data,
     staff_series,
 )
 from server.web.security import BodySizeLimit, DirectWebSocketSend, SecurityHeaders
@@ -135,6 +136,7 @@ def create_app(
         staff_bans,
         staff_evaluation,
         staff_people,
+        staff_personal_data,
         api,
         health,
     )

@@ -75,6 +75,7 @@ LAYERS = [
     {"server.enrolment", "server.permissions"},
     {"server.scheduling", "server.evaluation"},
     {"server.calendar", "server.rooms"},
+    {"server.privacy"},  # asks every feature what it holds about one parent
     {"server.web", "server.background", "server.demo_history"},
     {"server.app", "server.demo"},
     {"server.cli"},

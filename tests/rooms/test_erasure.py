@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from server.enrolment import service as enrolment
 from server.enrolment.forgetting import Eraser, erase
+from server.privacy.export import personal_record
 from server.rooms.frames import CloseCode
 from server.rooms.store import load_state
 from server.scheduling.series import MediaMode
@@ -25,6 +26,12 @@ async def erase_parent(server, org, clock, series_id, pseudonym):
     target = await enrolment_id(server, series_id, pseudonym)
     async with server.database.unit_of_work() as db:
         await erase(db, org, series_id, target, clock.now, COORDINATOR)
+
+
+async def export_of(server, clock, series_id, pseudonym):
+    target = await enrolment_id(server, series_id, pseudonym)
+    async with server.database.unit_of_work() as db:
+        return await personal_record(db, await db.get(EnrolmentRow, target), clock.now)
 
 
 async def stored_room(server, session_id):
@@ -53,6 +60,13 @@ async def test_an_erased_parents_messages_are_deleted_for_everyone_and_the_room_
     private = await facilitator.expect("private", text="salainen asia")
     await puolukka.say("minä jään")
     kept = await facilitator.expect("message", text="minä jään")
+
+    record = await export_of(live_server, clock, room.series_id, "Mustikka")
+    assert [w["text"] for r in record["rooms"] for w in r["written"]] == [
+        "asun Kemijärvellä",
+        "salainen asia",
+    ]
+    assert "minä jään" not in str(record) and "miten voit" not in str(record)
 
     await erase_parent(live_server, org, clock, room.series_id, "Mustikka")
 
