@@ -26,6 +26,7 @@ class AccessReason(StrEnum):
     SERIES_CANCELLED = "series_cancelled"
     STAFF_DEACTIVATED = "staff_deactivated"
     ERASED = "erased"  # a parent's data was erased: shut out, and what they wrote is deleted
+    STAFF_SIGNED_OUT = "staff_signed_out"  # one staff session ended: only its sockets close
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,4 @@ class AccessChange:
     session_id: int | None = None
     enrolment_id: int | None = None
     staff_id: int | None = None
+    staff_session_id: int | None = None  # STAFF_SIGNED_OUT: the sockets this session opened

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.middleware.sessions import SessionMiddleware
 
 from server.background import BackgroundWork, utc_now
 from server.i18n import Translator, parse_language
@@ -21,6 +20,7 @@ from server.rooms.hub import RoomHub
 from server.settings import Settings, get_settings
 from server.storage.db import Database
 from server.web.access_log import AccessLog
+from server.web.csrf import CsrfCookie
 from server.web.direct_frames import text_frame
 from server.web.errors import install_error_handlers
 from server.web.routes import (
@@ -111,14 +111,9 @@ def create_app(
             )
         return response
 
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.effective_secret_key(),
-        session_cookie="tupa_session",
-        max_age=12 * 3600,
-        same_site="lax",
-        https_only=settings.secure_cookies,
-    )
+    # No session middleware: staff sessions are rows (server/web/staff_cookie.py) and the CSRF
+    # secret has a cookie of its own.
+    app.add_middleware(CsrfCookie, secure=settings.secure_cookies)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from server.lifecycle import OwnedTask
 from server.notify.outbox import Mailer, OutboxDispatcher
 from server.organisation import Organisation
+from server.people import staff_sessions
 from server.rooms.retention import purge_expired_chats
 from server.scheduling.endings import forget_expired_personal_data
 from server.scheduling.reminders import enqueue_decision_requests, enqueue_due_reminders
@@ -41,11 +42,13 @@ class BackgroundWork:
         self.settings = settings
         self.org = Organisation.from_settings(settings)
         self.clock = clock
+        self.staff_session_limits = staff_sessions.limits_of(settings)
         self.dispatcher = OutboxDispatcher(database, mailer, instance_id=secrets.token_hex(8))
         self._task = OwnedTask("tupa-background")
 
     async def run_once(self) -> int:
-        """One pass: queue what is due, purge expired chats, send mail. Returns mails sent."""
+        """One pass: queue what is due, purge expired chats and staff sessions, send mail.
+        Returns mails sent."""
         now = self.clock()
         async with self.database.unit_of_work() as db:
             await enqueue_due_reminders(db, self.org, self.settings.reminder_offsets_minutes, now)
@@ -58,6 +61,8 @@ class BackgroundWork:
             keep_for = timedelta(days=self.settings.chat_retention_days)
             for session_id in await purge_expired_chats(db, now, keep_for):
                 log.info("chat of session %s purged (retention %s)", session_id, keep_for)
+        async with self.database.unit_of_work() as db:
+            await staff_sessions.delete_expired(db, now, self.staff_session_limits)
         async with self.database.unit_of_work() as db:
             keep_for = timedelta(days=self.settings.personal_data_retention_days)
             for series_id in await forget_expired_personal_data(db, now, keep_for):

@@ -30,6 +30,8 @@ class ErrorCode(StrEnum):
     QUESTIONNAIRE_LOCKED = "questionnaire_locked"
     NOT_YET_OPEN = "not_yet_open"
     LAST_COORDINATOR = "last_coordinator"
+    LINK_NEEDED = "link_needed"
+    LINK_IN_USE = "link_in_use"
 
 
 class TupaError(Exception):

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     login_failures_before_lock: int = 5
     login_lock_minutes: int = 15
     login_delay_seconds: float = 0.5
+    # A staff session ends after this long without a request, and this long after its login.
+    staff_session_idle_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    staff_session_max_hours: int = Field(default=12, ge=1, le=30 * 24)
 
     max_request_bytes: int = 64 * 1024
 

@@ -84,3 +84,11 @@ async def enrol_parent(
 ) -> NewEnrolment:
     async with database.unit_of_work() as db:
         return await enrol(db, org, series_id, EnrolmentRequest(pseudonym, email), now)
+
+
+async def personal_page(client: Any, token: str) -> Any:
+    """Opens a personal link as a browser does (the link is swapped for a device cookie, which
+    ``client`` keeps) and returns the personal page at its address without the token."""
+    opened = await client.get(f"/me/{token}")
+    assert opened.status_code == 200, opened.status_code
+    return await client.get("/me")

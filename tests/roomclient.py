@@ -92,7 +92,12 @@ async def connect(
     last_seq: int | None = None,
     hello: bool = True,
 ) -> RoomClient:
-    url = f"{server.ws_url}/ws/rooms/{session_id}" + (f"?link={link}" if link else "")
+    if link is not None:  # a parent: their socket is under /me, where their device cookie goes
+        url = f"{server.ws_url}/me/rooms/{session_id}/socket"
+        device = await parent_device(server, link)
+        cookies = f"tupa_me={device}" if device else cookies
+    else:
+        url = f"{server.ws_url}/ws/rooms/{session_id}"
     headers = {"Cookie": cookies} if cookies else {}
     ws = await websockets.connect(url, additional_headers=headers, max_size=2**22)
     client = RoomClient(ws)
@@ -102,6 +107,24 @@ async def connect(
             frame["last_seq"] = last_seq
         await client.send(**frame)
     return client
+
+
+_DEVICES: dict[str, str] = {}  # personal link -> the device secret it was swapped for
+
+
+async def parent_device(server: LiveServer, link: str) -> str | None:
+    """The device cookie a browser gets for ``link`` (None for a link that opens nothing). A link
+    opens nothing while a device holds it, so the device is remembered and shown again, as the
+    browser that opened it would."""
+    cookies = {"tupa_me": _DEVICES[link]} if link in _DEVICES else {}
+    async with httpx.AsyncClient(base_url=server.url, cookies=cookies) as http:
+        opened = await http.get(f"/me/{link}")
+    if opened.status_code != 200:
+        return None
+    fresh = opened.cookies.get("tupa_me")
+    if fresh:
+        _DEVICES[link] = fresh
+    return _DEVICES.get(link)
 
 
 async def staff_cookie(server: LiveServer, email: str) -> str:

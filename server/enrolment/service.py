@@ -201,8 +201,15 @@ async def withdraw(db: AsyncSession, org: Organisation, token: str, now: datetim
     Raises NOT_FOUND, LINK_REVOKED or ALREADY_WITHDRAWN.
     """
     row = await enrolment_by_token(db, token)
-    await _end(db, org, row, EnrolmentStatus.WITHDRAWN, NoticeKind.WITHDRAWN, now)
+    await withdraw_enrolment(db, org, row, now)
     return row
+
+
+async def withdraw_enrolment(
+    db: AsyncSession, org: Organisation, row: EnrolmentRow, now: datetime
+) -> None:
+    """``withdraw`` for a parent already known by their device. Raises ALREADY_WITHDRAWN."""
+    await _end(db, org, row, EnrolmentStatus.WITHDRAWN, NoticeKind.WITHDRAWN, now)
 
 
 async def enrolment_in_series(db: AsyncSession, series_id: int, enrolment_id: int) -> EnrolmentRow:
@@ -317,6 +324,8 @@ async def reissue_link(db: AsyncSession, series_id: int, enrolment_id: int, now:
     token = new_link_token()
     row.token_hash = token_hash(token)
     row.link_revoked_at = None
+    row.device_hash = None  # the browser that held the old link lets it go too
+    row.device_expires_at = None
     row.updated_at = now
     _link_stopped(db, row)
     return token

@@ -2,9 +2,9 @@
 
 A deactivated account keeps its row, so everything it did stays attributed (series, corrections,
 the moderation log's stored names). While ``deactivated_at`` is set, ``staff_by_id`` refuses it:
-its signed cookies stop opening pages and rooms at the next request, it cannot log in, and it is
-left out of staff pickers. Its open room sockets are closed on every instance once the change
-commits (``AccessReason.STAFF_DEACTIVATED``).
+its sessions are deleted, so its cookies stop opening pages and rooms at the next request, it
+cannot log in, and it is left out of staff pickers. Its open room sockets are closed on every
+instance once the change commits (``AccessReason.STAFF_DEACTIVATED``).
 
 A coordinator may deactivate themself while another coordinator stays active: someone who is
 leaving can close their own account, and the other coordinator can undo it. The page ends the
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import AccessChange, AccessReason
 from server.errors import ErrorCode, TupaError
+from server.people import staff_sessions
 from server.people.roles import Role
 from server.storage.db import after_commit
 from server.storage.tables import StaffRow
@@ -36,6 +37,8 @@ async def deactivate(db: AsyncSession, staff_id: int, now: datetime) -> StaffRow
     if staff.role == Role.COORDINATOR.value and await _active_coordinators(db) <= 1:
         raise TupaError(ErrorCode.LAST_COORDINATOR)
     staff.deactivated_at = now
+    # Its sessions end too; the announcement below closes all its room sockets anyway.
+    await staff_sessions.end_all(db, staff.id, announce=False)
     await db.flush()
     after_commit(db, AccessChange(AccessReason.STAFF_DEACTIVATED, staff_id=staff.id))
     return staff

@@ -55,8 +55,11 @@ async def parent_entrant(db: AsyncSession, token: str, session: SessionRow) -> E
     )
 
 
-async def staff_entrant(db: AsyncSession, staff_id: int, session: SessionRow) -> Entrant:
-    """A signed-in staff member: coordinators anywhere, others where they are assigned."""
+async def staff_entrant(
+    db: AsyncSession, staff_id: int, session: SessionRow, staff_session_id: int | None = None
+) -> Entrant:
+    """A signed-in staff member: coordinators anywhere, others where they are assigned.
+    ``staff_session_id`` is the session that signed them in: ending it closes this socket."""
     staff = await staff_by_id(db, staff_id)
     if staff is None:
         raise AccessRefused(CloseCode.UNAUTHENTICATED)
@@ -64,5 +67,9 @@ async def staff_entrant(db: AsyncSession, staff_id: int, session: SessionRow) ->
     if not may_enter_room(staff.role, assigned):
         raise AccessRefused(CloseCode.FORBIDDEN)
     return Entrant(
-        ParticipantRole(staff.role), shown_name(staff), session.series_id, staff_id=staff.id
+        ParticipantRole(staff.role),
+        shown_name(staff),
+        session.series_id,
+        staff_id=staff.id,
+        staff_session_id=staff_session_id,
     )

@@ -56,7 +56,9 @@ class AccessAnnouncer:
         async with self.database.unit_of_work() as db:
             targets = await access_targets(db, change, self.opens_before)
         for target in targets:
-            events = access_events(change.reason, target.people, target.opens_at)
+            events = access_events(
+                change.reason, target.people, target.opens_at, change.staff_session_id
+            )
             if change.reason is AccessReason.ERASED:
                 async with self.database.unit_of_work() as db:
                     events += await deletions(db, target.session_id, target.people)

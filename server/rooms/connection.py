@@ -126,6 +126,7 @@ class Connection:
         self.phase = Phase.PENDING
         self.last_seq = 0
         self.presence_id: int | None = None  # this socket's attendance record, once in the room
+        self.staff_session_id: int | None = None  # the staff session that opened it, if any
         self.held: list[tuple[Event, Outgoing]] = []
         self.bucket = bucket
         # ICE candidates come in bursts: signalling has a bucket of its own.

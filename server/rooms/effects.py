@@ -20,10 +20,12 @@ from server.rooms.state import Member, MemberStatus, RoomState, RoomStatus
 
 @dataclass(frozen=True)
 class Close:
-    """Close this person's connections (every connection when ``peer`` is None)."""
+    """Close this person's connections (every connection when ``peer`` is None), only those a
+    staff session opened when ``staff_session_id`` is given."""
 
     peer: str | None
     code: int
+    staff_session_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ ACCESS_CLOSE_CODES: dict[AccessReason, int] = {
     AccessReason.BANNED: CloseCode.FORBIDDEN,
     AccessReason.STAFF_UNASSIGNED: CloseCode.FORBIDDEN,
     AccessReason.STAFF_DEACTIVATED: CloseCode.UNAUTHENTICATED,
+    AccessReason.STAFF_SIGNED_OUT: CloseCode.UNAUTHENTICATED,
     AccessReason.ERASED: CloseCode.UNAUTHENTICATED,  # the link stopped working
     AccessReason.SESSION_CANCELLED: CloseCode.ENDED,
     AccessReason.SERIES_CANCELLED: CloseCode.ENDED,
@@ -86,12 +89,16 @@ def follow_up(state: RoomState, event: Event, instance: str) -> list[Effect]:
             return [TellWaiting()]
         code = ACCESS_CLOSE_CODES.get(reason)
         if code is not None:
-            return [Close(None if reason in ENDS_ROOM else data["peer"], code)]
+            peer = None if reason in ENDS_ROOM else data["peer"]
+            return [Close(peer, code, data.get("staff_session"))]
     return []
 
 
 def access_events(
-    reason: AccessReason, people: list[Member], opens_at: datetime | None = None
+    reason: AccessReason,
+    people: list[Member],
+    opens_at: datetime | None = None,
+    staff_session_id: int | None = None,
 ) -> list[Event]:
     """The room events for a committed change: one per affected person, or one for the room.
 
@@ -105,4 +112,8 @@ def access_events(
         return [Event(EventType.ACCESS, moved, NOBODY)]
     # Name and role too: someone who only came to the door is not yet a member of the replicas,
     # and a ban must make them one, as it marks their membership row.
-    return [Event(EventType.ACCESS, {"reason": reason.value, **p.public()}, NOBODY) for p in people]
+    extra = {} if staff_session_id is None else {"staff_session": staff_session_id}
+    return [
+        Event(EventType.ACCESS, {"reason": reason.value, **p.public(), **extra}, NOBODY)
+        for p in people
+    ]

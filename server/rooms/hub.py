@@ -160,6 +160,7 @@ class RoomHub:
             if code is not None:
                 return Refusal(code)
             conn = self.sockets.connect(row.peer, send, close, describe, write_now)
+            conn.staff_session_id = entrant.staff_session_id
             runtime.connections[row.peer].append(conn)
             if state.status is RoomStatus.WAITING and entrant.role is ParticipantRole.PARENT:
                 conn.phase = Phase.WAITING
@@ -350,7 +351,8 @@ class RoomHub:
         for effect in effects.follow_up(runtime.state, event, self.instance):
             if isinstance(effect, effects.Close):
                 for conn in runtime.connections_of(effect.peer):
-                    conn.terminate(effect.code)
+                    if effect.staff_session_id in (None, conn.staff_session_id):
+                        conn.terminate(effect.code)
             elif isinstance(effect, effects.Welcome):
                 for conn in runtime.connections_of(effect.peer, Phase.LOBBY):
                     self._spawn(self._welcome_later(runtime, conn))

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.access import AccessChange
+from server.access import AccessChange, AccessReason
 from server.enrolment.service import is_banned as is_banned  # bans belong to enrolment now
 from server.rooms.apply import apply
 from server.rooms.events import Audience, Event, EventType
@@ -35,6 +35,7 @@ class Entrant:
     series_id: int
     enrolment_id: int | None = None
     staff_id: int | None = None
+    staff_session_id: int | None = None  # the staff session whose cookie opened the socket
 
 
 async def load_state(db: AsyncSession, session: SessionRow, opens_before: timedelta) -> RoomState:
@@ -201,6 +202,14 @@ async def access_targets(
         where.append(RoomMemberRow.enrolment_id == change.enrolment_id)
     elif change.staff_id is not None:
         where.append(RoomMemberRow.staff_id == change.staff_id)
+        if change.reason is AccessReason.STAFF_SIGNED_OUT:
+            # A logout is frequent: only the rooms the person is connected to now, not every
+            # room they were ever in. (An instance that died leaves a presence open: harmless.)
+            where.append(
+                select(PresenceRow.id)
+                .where(PresenceRow.member_id == RoomMemberRow.id, PresenceRow.left_at.is_(None))
+                .exists()
+            )
     else:  # the whole room: every session the change names
         if not where:
             return []

@@ -164,6 +164,10 @@ class EnrolmentRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     link_revoked_at: Mapped[datetime | None]
+    # The browser the link was swapped for (a hash of its cookie) and until when it holds it;
+    # meanwhile the link itself opens nothing (server/enrolment/devices.py).
+    device_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    device_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # When the e-mail address, the answers and the notices were deleted: by the lifetime pass

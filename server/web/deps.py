@@ -14,10 +14,11 @@ from server.errors import ErrorCode, TupaError
 from server.evaluation.attendance_sheet import EvaluationRules
 from server.i18n import Translator
 from server.organisation import Organisation
-from server.people.service import staff_by_id
+from server.people import staff_sessions
 from server.permissions import is_coordinator, may_export_reports
-from server.storage.tables import StaffRow
+from server.storage.tables import StaffRow, StaffSessionRow
 from server.web.csrf import verify_csrf
+from server.web.staff_cookie import COOKIE, session_limits
 
 
 async def _unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
@@ -57,17 +58,31 @@ class SignedIn:
     name: str
 
 
-async def _optional_staff(request: Request, db: Db) -> StaffRow | None:
-    staff_id = request.session.get("staff_id")
-    if not isinstance(staff_id, int):
-        return None
-    staff = await staff_by_id(db, staff_id)
-    if staff is not None:
+async def _signed_in(request: Request, db: Db, now: Now) -> tuple[StaffSessionRow, StaffRow] | None:
+    """The staff session of this request's cookie, looked up once per request."""
+    limits = session_limits(request.app.state.settings)
+    found = await staff_sessions.signed_in(db, request.cookies.get(COOKIE), now, limits)
+    if found is not None:
+        staff = found[1]
         request.state.staff = SignedIn(staff.id, staff.role, staff.alias or staff.real_name)
-    return staff
+    return found
+
+
+SignedInNow = Annotated[tuple[StaffSessionRow, StaffRow] | None, Depends(_signed_in)]
+
+
+async def _optional_staff(found: SignedInNow) -> StaffRow | None:
+    return None if found is None else found[1]
+
+
+async def _this_session(found: SignedInNow) -> StaffSessionRow:
+    if found is None:
+        raise TupaError(ErrorCode.LOGIN_REQUIRED)
+    return found[0]
 
 
 MaybeStaff = Annotated[StaffRow | None, Depends(_optional_staff)]
+ThisSession = Annotated[StaffSessionRow, Depends(_this_session)]
 
 
 async def _any_staff(staff: MaybeStaff) -> StaffRow:

@@ -41,6 +41,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.QUESTIONNAIRE_LOCKED: 409,
     ErrorCode.NOT_YET_OPEN: 409,
     ErrorCode.LAST_COORDINATOR: 409,
+    ErrorCode.LINK_NEEDED: 401,
+    ErrorCode.LINK_IN_USE: 409,
 }
 
 

@@ -42,6 +42,15 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
         "The last active coordinator cannot be deactivated. Add or reactivate another coordinator"
         " first."
     ),
+    ErrorCode.LINK_NEEDED: N_(
+        "This device no longer remembers you. Open your personal link again: it is in the e-mail"
+        " you got when you enrolled."
+    ),
+    ErrorCode.LINK_IN_USE: N_(
+        "This personal link is already open in another browser or device. Choose \"Forget this"
+        " device\" there, or try again later: the link works again once it has not been used"
+        " for a while."
+    ),
 }
 
 # What is wrong with one answer or one question of a questionnaire (``params["problem"]``).

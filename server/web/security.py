@@ -2,12 +2,15 @@
 
 The Content-Security-Policy allows nothing from other origins: no CDN, no third-party fonts, no
 inline script. ``Referrer-Policy: no-referrer`` keeps a parent's personal link (which is in the
-path) from leaking to any site they go to next.
+path) from leaking to any site they go to next. Staff pages and exports are never stored by the
+browser or a proxy (``Cache-Control: no-store``): names, answers and reports must not stay in the
+cache of a shared computer after logout. HSTS is the proxy's (deploy/Caddyfile), where TLS is.
 """
 
 from __future__ import annotations
 
 import json
+from urllib.parse import SplitResult, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,8 +40,35 @@ SECURITY_HEADERS = [
 ]
 
 
+# Paths whose answers no browser or proxy may keep: staff pages, their exports (CSV, PDF), the
+# JSON API and a staff member's calendar feed.
+NO_STORE_PREFIXES = ("/staff", "/api/", "/calendar/staff/")
+NO_STORE = (b"cache-control", b"no-store")
+
+
+def no_store(path: str) -> bool:
+    """Whether the answer to ``path`` must not be stored anywhere."""
+    return path.startswith(NO_STORE_PREFIXES)
+
+
+def same_origin(origin: str, public_url: str) -> bool:
+    """Whether a browser's Origin header is this site's public address: the same scheme, host and
+    port (a default port written out or left out is the same port)."""
+    try:
+        sent, ours = urlsplit(origin.strip()), urlsplit(public_url)
+        return _origin(sent) == _origin(ours)
+    except ValueError:  # a malformed port or address
+        return False
+
+
+def _origin(url: SplitResult) -> tuple[str, str, int | None]:
+    scheme = url.scheme.lower()
+    port = url.port or {"http": 80, "https": 443}.get(scheme)
+    return scheme, (url.hostname or "").lower(), port
+
+
 class SecurityHeaders:
-    """Adds the security headers to every HTTP response."""
+    """Adds the security headers to every HTTP response, and ``no-store`` where it belongs."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -47,13 +77,15 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        private = no_store(scope.get("path", ""))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                names = {name for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    h for h in SECURITY_HEADERS if h[0] not in names
-                ]
+                headers = list(message.get("headers", []))
+                if private:  # whatever a handler said about caching, this wins
+                    headers = [h for h in headers if h[0].lower() != NO_STORE[0]] + [NO_STORE]
+                names = {name for name, _ in headers}
+                message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in names]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

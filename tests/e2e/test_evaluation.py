@@ -62,7 +62,7 @@ HIDDEN = "hidden"  # the report's marker for a suppressed figure, in English
 
 def new_personal_link(coordinator: Page, series_id: str, pseudonym: str) -> str:
     """Makes a new personal link for an enrolled parent from the series page's enrolments, as for
-    a parent who lost theirs, and returns it: the next page shows it once."""
+    a parent who lost theirs, and returns it: the answer to that post shows it once."""
     coordinator.goto(f"/staff/series/{series_id}")
     row = coordinator.locator("table.enrolments > tbody > tr").filter(
         has=coordinator.get_by_role("rowheader", name=pseudonym, exact=True)
@@ -72,7 +72,9 @@ def new_personal_link(coordinator: Page, series_id: str, pseudonym: str) -> str:
         f'form[action^="/staff/series/{series_id}/enrolments/"][action$="/reissue"]'
     )
     reissue.locator('button[type="submit"]').click()
-    expect(coordinator).to_have_url(re.compile(rf"/staff/series/{series_id}\?done=reissued$"))
+    expect(coordinator).to_have_url(
+        re.compile(rf"/staff/series/{series_id}/enrolments/\d+/reissue$")
+    )
     link = coordinator.locator("input.link-box")
     expect(link).to_have_value(re.compile(r"/me/[^/]+$"))
     return link.input_value()

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from server.enrolment import devices
 from server.organisation import Organisation
 from server.people.roles import Role
 from server.rooms.frames import RoomError
@@ -224,6 +225,17 @@ PARENT_NAMES = ("Mustikka", "Puolukka", "Lakka")
 SESSIONS_PER_SERIES = 8
 
 
+async def open_link(database: Database, token: str) -> str:
+    """The device cookie a browser gets for a personal link, kept for the whole test."""
+    async with database.unit_of_work() as db:
+        _, device = await devices.open_link(db, token, None, T0, DEVICE_LIFE)
+    assert device is not None
+    return device
+
+
+DEVICE_LIFE = timedelta(days=3650)  # longer than any test's clock moves
+
+
 @dataclass
 class Person:
     """One person as the test's model knows them."""
@@ -233,6 +245,7 @@ class Person:
     staff_id: int | None = None
     enrolment_id: int | None = None
     token: str | None = None
+    device: str | None = None  # the device cookie a parent's link was swapped for
     status: MemberStatus | None = None  # in the room's state; None until they arrive
     peer: str | None = None
     muted_until: datetime | None = None
@@ -305,9 +318,9 @@ class World:
             "V": Person("V", ParticipantRole.VOLUNTEER, staff_id=self.staff["V"]),
             "C": Person("C", ParticipantRole.COORDINATOR, staff_id=self.staff["C"]),
         }
-        for name, (enrolment_id, token) in parents.items():
+        for name, (enrolment_id, token, device) in parents.items():
             people[name] = Person(
-                name, ParticipantRole.PARENT, enrolment_id=enrolment_id, token=token
+                name, ParticipantRole.PARENT, enrolment_id=enrolment_id, token=token, device=device
             )
         async with self.database.unit_of_work() as db:
             session = await db.get(SessionRow, session_id)
@@ -333,7 +346,7 @@ class World:
         parents = {}
         for name in PARENT_NAMES:
             new = await enrol_parent(self.database, self.org, series_id, name, self.clock.now)
-            parents[name] = (new.enrolment.id, new.token)
+            parents[name] = (new.enrolment.id, new.token, await open_link(self.database, new.token))
         async with self.database.unit_of_work() as db:
             sessions = [s.id for s in (await scheduling.get_series(db, series_id)).sessions]
         return series_id, sessions, parents

@@ -56,6 +56,7 @@ from tests.rooms.machine_support import (
     World,
     bidi_leaks,
     frame,
+    open_link,
     parsed_text,
     peer_of,
     postgres_databases,
@@ -331,8 +332,9 @@ class RoomMachine(RuleBasedStateMachine):
                     assert person.staff_id is not None
                     entrant = await staff_entrant(db, person.staff_id, session)
                 else:
-                    assert person.token is not None
-                    entrant = await parent_entrant(db, person.token, session)
+                    assert person.device is not None  # the cookie its link was swapped for
+                    now = self.world.clock.now
+                    entrant = await parent_entrant(db, person.device, session, now)
         except AccessRefused as refused:
             return refused.close_code
         hub = self.hubs[sock.instance]
@@ -729,6 +731,9 @@ class RoomMachine(RuleBasedStateMachine):
                 await enrolment.revoke_link(db, series, person.enrolment_id, now)
 
         self.http(revoke)
+        if reissue:  # the parent opens the new link: the old device was let go with the old link
+            assert person.token is not None
+            person.device = self.run(open_link(self.world.databases[0], person.token))
         person.link_works = reissue
         self.close_person(person, CloseCode.UNAUTHENTICATED)
 

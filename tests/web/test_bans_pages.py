@@ -11,7 +11,7 @@ from server.people.roles import Role
 from server.scheduling import service as scheduling
 from server.storage.tables import EnrolmentRow, RoomRow
 from tests.conftest import csrf_of, post_form
-from tests.factories import PASSWORD, a_staff_member, enrol_parent, seed_series
+from tests.factories import PASSWORD, a_staff_member, enrol_parent, personal_page, seed_series
 
 LINK = re.compile(r'id="personal-link"[^>]*value="http://testserver(/me/[A-Za-z0-9_-]+)"')
 
@@ -172,7 +172,7 @@ async def test_a_re_enrolment_with_the_banned_address_is_held_and_looks_like_any
     assert "ban" not in form.text.lower() and "esto" not in form.text.lower()
     link = LINK.search(form.text)
     assert link, "the personal link is shown as for any enrolment"
-    personal = (await client.get(link.group(1))).text
+    personal = (await personal_page(client, link.group(1).removeprefix("/me/"))).text
     assert "Ilmoittautumisesi on käsittelyssä" in personal
     assert "esto" not in personal.lower() and "Liity tapaamiseen" not in personal
 
@@ -209,9 +209,9 @@ async def test_the_parent_page_says_when_joining_opens_and_offers_the_button_onc
 ):
     _series_id, new, sessions = await series_with_parent(client, org, clock)
 
-    before = (await client.get(f"/me/{new.token}")).text
+    before = (await personal_page(client, new.token)).text
     clock.now = sessions[0].starts_at - timedelta(minutes=10)
-    during = (await client.get(f"/me/{new.token}")).text
+    during = (await personal_page(client, new.token)).text
 
     assert join_buttons(before) == 0
     assert before.count("Liittyminen avautuu klo 17.30") == len(sessions)
@@ -226,12 +226,12 @@ async def test_no_join_button_for_a_cancelled_or_ended_session(client, org, cloc
         db.add(RoomRow(session_id=sessions[0].id, opened_at=clock.now, ended_at=clock.now))
     clock.now = sessions[0].starts_at
 
-    html = (await client.get(f"/me/{new.token}")).text
+    html = (await personal_page(client, new.token)).text
 
     assert join_buttons(html) == 0
     assert "Tapaaminen on päättynyt." in html
     clock.now = sessions[1].starts_at  # the cancelled one's time
-    assert join_buttons((await client.get(f"/me/{new.token}")).text) == 0
+    assert join_buttons((await personal_page(client, new.token)).text) == 0
 
 
 async def test_a_banned_parent_is_told_plainly_and_gets_no_join_button(client, org, clock):
@@ -240,7 +240,7 @@ async def test_a_banned_parent_is_told_plainly_and_gets_no_join_button(client, o
         await bans.ban(db, org, series_id, new.enrolment.id, clock.now, "Kaisa")
     clock.now = sessions[0].starts_at - timedelta(minutes=10)
 
-    html = (await client.get(f"/me/{new.token}")).text
+    html = (await personal_page(client, new.token)).text
 
     assert "Et voi osallistua tähän ryhmään." in html
     assert "Ilmoittautunut" not in html
@@ -258,7 +258,7 @@ async def test_a_parent_whose_enrolment_was_ended_is_told_so_without_a_join_butt
     await post_form(client, page, f"{page}/enrolments/{new.enrolment.id}/remove", {})
     clock.now = sessions[0].starts_at
 
-    html = (await client.get(f"/me/{new.token}")).text
+    html = (await personal_page(client, new.token)).text
 
     assert "Järjestäjä on päättänyt ilmoittautumisesi." in html
     assert join_buttons(html) == 0
@@ -268,5 +268,6 @@ async def test_the_parent_page_in_swedish_gives_the_opening_time_in_helsinki_tim
     client, org, clock
 ):
     _series_id, new, _sessions = await series_with_parent(client, org, clock)
-    html = (await client.get(f"/me/{new.token}?lang=sv")).text
+    await personal_page(client, new.token)
+    html = (await client.get("/me?lang=sv")).text
     assert "Du kan ansluta från kl. 17:30" in html

@@ -6,7 +6,7 @@ from icalendar import Calendar
 
 from server.scheduling.series import LifeSituation
 from tests.conftest import csrf_of, post_form
-from tests.factories import enrol_parent, seed_series
+from tests.factories import enrol_parent, personal_page, seed_series
 
 LINK = re.compile(r'id="personal-link"[^>]*value="(http://testserver/me/[A-Za-z0-9_-]+)"')
 
@@ -67,7 +67,7 @@ async def test_parent_enrols_with_a_pseudonym_and_gets_a_personal_link_shown_onc
     assert response.headers["cache-control"] == "no-store"
     link = LINK.search(response.text)
     assert link, "the personal link is shown"
-    personal = await client.get(link.group(1).removeprefix("http://testserver"))
+    personal = await personal_page(client, link.group(1).removeprefix("http://testserver/me/"))
     assert personal.status_code == 200
     assert "Revontuli" in personal.text
     assert personal.headers["cache-control"] == "no-store"
@@ -83,7 +83,7 @@ async def test_full_series_puts_the_parent_on_the_waiting_list(client, org, cloc
     assert response.status_code == 201
     link = LINK.search(response.text)
     assert link
-    personal = await client.get(link.group(1).removeprefix("http://testserver"))
+    personal = await personal_page(client, link.group(1).removeprefix("http://testserver/me/"))
     assert "status-waitlisted" in personal.text
 
 
@@ -93,7 +93,8 @@ async def test_parent_cancels_and_the_waiting_parent_is_told(client, org, clock,
     first = await enrol_parent(database, org, series_id, "Ensimmäinen", clock.now)
     await enrol_parent(database, org, series_id, "Jonossa", clock.now, email="j@example.org")
 
-    path = f"/me/{first.token}"
+    await personal_page(client, first.token)
+    path = "/me"
     unconfirmed = await post_form(client, path, f"{path}/withdraw", {})
     assert unconfirmed.status_code == 303
     response = await post_form(client, path, f"{path}/withdraw", {"confirm": "on"})
@@ -109,7 +110,8 @@ async def test_enrolment_calendar_has_every_session_in_utc_with_stable_uids(clie
     series_id = await seed_series(database, org, clock.now)
     new = await enrol_parent(database, org, series_id, "Kalenteri", clock.now)
 
-    response = await client.get(f"/me/{new.token}/calendar.ics")
+    await personal_page(client, new.token)
+    response = await client.get("/me/calendar.ics")
 
     assert response.headers["content-type"].startswith("text/calendar")
     calendar = Calendar.from_ical(response.content)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from server.people.roles import Role
 from server.storage.tables import NoticeRow, SeriesRow, SeriesStaffRow
 from tests.conftest import post_form
-from tests.factories import PASSWORD, a_staff_member, enrol_parent, seed_series
+from tests.factories import PASSWORD, a_staff_member, enrol_parent, personal_page, seed_series
 
 
 async def add_staff(client, clock, role=Role.COORDINATOR, **kwargs):
@@ -202,7 +202,7 @@ async def test_coordinator_moves_and_cancels_a_session_and_parents_see_it(client
     cancelled = await post_form(client, page, f"{page}/sessions/{session_ids[1]}/cancel", {})
     assert cancelled.status_code == 303
 
-    personal = await client.get(f"/me/{parent.token}")
+    personal = await personal_page(client, parent.token)
     assert "ti 20.10.2026 17.15" in personal.text
     async with database.unit_of_work() as db:
         kinds = set(await db.scalars(select(NoticeRow.kind)))

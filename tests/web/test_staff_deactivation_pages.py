@@ -1,4 +1,4 @@
-"""The staff accounts page deactivates and reactivates an account; its cookie stops working."""
+"""The staff accounts page deactivates and reactivates an account; its sessions end for good."""
 
 import httpx
 
@@ -24,7 +24,7 @@ async def signed_in_cookies(client, email) -> httpx.Cookies:
     return httpx.Cookies(client.cookies)
 
 
-async def test_a_deactivated_facilitators_cookie_no_longer_opens_staff_pages_until_reactivated(
+async def test_a_deactivated_facilitators_cookie_opens_nothing_even_after_reactivation(
     client, clock
 ):
     coordinator = await add_staff(client, clock)
@@ -48,7 +48,9 @@ async def test_a_deactivated_facilitators_cookie_no_longer_opens_staff_pages_unt
     await signed_in_cookies(client, coordinator.email)
     again = await post_form(client, "/staff/people", f"/staff/people/{facilitator.id}/activate", {})
     assert again.status_code == 303
-    client.cookies = facilitator_cookies
+    client.cookies = facilitator_cookies  # deactivation ended that session: it stays ended
+    assert (await client.get("/staff")).status_code == 303
+    await signed_in_cookies(client, facilitator.email)  # a new login works again
     assert (await client.get("/staff")).status_code == 200
 
 

@@ -1,4 +1,5 @@
-"""A parent's personal page behind their link: sessions, status, notices, calendar, cancelling."""
+"""A parent's personal page, reached with the cookie their link was swapped for: sessions, status,
+notices, calendar, cancelling, questionnaires."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from server.notify.notices import NoticeKind, notice_text
 from server.scheduling import service as scheduling
 from server.scheduling.joining import session_joining
 from server.scheduling.series import SessionStatus
-from server.web.deps import Csrf, Db, Id, Now, Org, T
+from server.web.deps import Csrf, Db, Id, Now, Org, Parent, T
 from server.web.routes.calendar import ics_response
 from server.web.templating import render
 
@@ -26,15 +27,14 @@ router = APIRouter()
 
 
 def private_page(response: Response) -> Response:
-    # The page is reached through a secret link: no cache may keep it, no robot may index it.
+    # The page is a parent's own: no cache may keep it, no robot may index it.
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 
-@router.get("/me/{token}")
-async def personal_page(request: Request, token: str, db: Db, now: Now, t: T) -> Response:
-    enrolment = await enrolment_service.enrolment_by_token(db, token)
+@router.get("/me")
+async def personal_page(request: Request, enrolment: Parent, db: Db, now: Now, t: T) -> Response:
     notices = await enrolment_service.notices_for(db, enrolment)
     ended = await scheduling.ended_rooms(db, enrolment.series_id)
     opens_before = timedelta(minutes=request.app.state.settings.room_opens_minutes_before)
@@ -62,7 +62,6 @@ async def personal_page(request: Request, token: str, db: Db, now: Now, t: T) ->
                 "notices": [
                     (n.created_at, notice_text(t, NoticeKind(n.kind), n.params)) for n in notices
                 ],
-                "token": token,
                 "withdrawn": request.query_params.get("withdrawn") == "1",
                 "answered": request.query_params.get("answered", ""),
                 "feedback_due": await answers.feedback_due(db, enrolment),
@@ -72,19 +71,20 @@ async def personal_page(request: Request, token: str, db: Db, now: Now, t: T) ->
     )
 
 
-@router.post("/me/{token}/withdraw", dependencies=[Csrf])
-async def withdraw(request: Request, token: str, db: Db, now: Now, org: Org) -> Response:
+@router.post("/me/withdraw", dependencies=[Csrf])
+async def withdraw(request: Request, enrolment: Parent, db: Db, now: Now, org: Org) -> Response:
     if (await request.form()).get("confirm") != "on":
-        return RedirectResponse(f"/me/{token}", status_code=303)  # nothing is done unconfirmed
-    await enrolment_service.withdraw(db, org, token, now)
-    return RedirectResponse(f"/me/{token}?withdrawn=1", status_code=303)
+        return RedirectResponse("/me", status_code=303)  # nothing is done unconfirmed
+    await enrolment_service.withdraw_enrolment(db, org, enrolment, now)
+    return RedirectResponse("/me?withdrawn=1", status_code=303)
 
 
-@router.get("/me/{token}/calendar.ics")
+@router.get("/me/calendar.ics")
 async def enrolment_calendar(
-    request: Request, token: str, db: Db, now: Now, org: Org, t: T
+    request: Request, enrolment: Parent, now: Now, org: Org, t: T
 ) -> Response:
-    enrolment = await enrolment_service.enrolment_by_token(db, token)
+    """A downloaded file, not a subscription: a calendar app that fetched a feed by URL would hold
+    a working credential outside the browser, so parents get no feed address at all."""
     discreet = request.query_params.get("discreet") == "1"
     return ics_response(ics.series_calendar(enrolment.series, org, now, t, discreet=discreet))
 
@@ -101,7 +101,6 @@ def _answers_from(form: FormData, questionnaire: Questionnaire) -> dict[str, obj
 
 def _questionnaire_page(
     request: Request,
-    token: str,
     title: str,
     action: str,
     questionnaire: Questionnaire,
@@ -114,7 +113,6 @@ def _questionnaire_page(
             request,
             "parent/questionnaire.html",
             {
-                "token": token,
                 "heading": title,
                 "action": action,
                 "questionnaire": questionnaire,
@@ -133,20 +131,20 @@ def _problem(error: TupaError) -> tuple[str, str] | None:
     return str(error.params.get("field", "")), str(error.params["problem"])
 
 
-@router.get("/me/{token}/feedback/{session_id}")
-async def feedback_page(request: Request, token: str, session_id: Id, db: Db, t: T) -> Response:
-    enrolment = await enrolment_service.enrolment_by_token(db, token)
+@router.get("/me/feedback/{session_id}")
+async def feedback_page(
+    request: Request, enrolment: Parent, session_id: Id, db: Db, t: T
+) -> Response:
     session, questionnaire = await answers.feedback_form(db, enrolment, session_id)
     title = t.gettext("Feedback on the session of %(date)s", date=t.date(session.starts_at))
-    action = f"/me/{token}/feedback/{session_id}"
-    return _questionnaire_page(request, token, title, action, questionnaire)
+    action = f"/me/feedback/{session_id}"
+    return _questionnaire_page(request, title, action, questionnaire)
 
 
-@router.post("/me/{token}/feedback/{session_id}", dependencies=[Csrf])
+@router.post("/me/feedback/{session_id}", dependencies=[Csrf])
 async def give_feedback(
-    request: Request, token: str, session_id: Id, db: Db, now: Now, t: T
+    request: Request, enrolment: Parent, session_id: Id, db: Db, now: Now, t: T
 ) -> Response:
-    enrolment = await enrolment_service.enrolment_by_token(db, token)
     session, questionnaire = await answers.feedback_form(db, enrolment, session_id)
     given = _answers_from(await request.form(), questionnaire)
     try:
@@ -156,11 +154,9 @@ async def give_feedback(
         if problem is None:
             raise
         title = t.gettext("Feedback on the session of %(date)s", date=t.date(session.starts_at))
-        action = f"/me/{token}/feedback/{session_id}"
-        return _questionnaire_page(
-            request, token, title, action, questionnaire, given, problem, 422
-        )
-    return RedirectResponse(f"/me/{token}?answered=feedback", status_code=303)
+        action = f"/me/feedback/{session_id}"
+        return _questionnaire_page(request, title, action, questionnaire, given, problem, 422)
+    return RedirectResponse("/me?answered=feedback", status_code=303)
 
 
 def _assessment_title(t: Translator, moment: str) -> str:
@@ -169,21 +165,19 @@ def _assessment_title(t: Translator, moment: str) -> str:
     return t.gettext("Self-assessment at the end of the group")
 
 
-@router.get("/me/{token}/self-assessment/{moment}")
+@router.get("/me/self-assessment/{moment}")
 async def self_assessment_page(
-    request: Request, token: str, moment: str, db: Db, now: Now, t: T
+    request: Request, enrolment: Parent, moment: str, db: Db, now: Now, t: T
 ) -> Response:
-    enrolment = await enrolment_service.enrolment_by_token(db, token)
     questionnaire = await answers.self_assessment_form(db, enrolment, moment, now)
-    action = f"/me/{token}/self-assessment/{moment}"
-    return _questionnaire_page(request, token, _assessment_title(t, moment), action, questionnaire)
+    action = f"/me/self-assessment/{moment}"
+    return _questionnaire_page(request, _assessment_title(t, moment), action, questionnaire)
 
 
-@router.post("/me/{token}/self-assessment/{moment}", dependencies=[Csrf])
+@router.post("/me/self-assessment/{moment}", dependencies=[Csrf])
 async def give_self_assessment(
-    request: Request, token: str, moment: str, db: Db, now: Now, t: T
+    request: Request, enrolment: Parent, moment: str, db: Db, now: Now, t: T
 ) -> Response:
-    enrolment = await enrolment_service.enrolment_by_token(db, token)
     questionnaire = await answers.self_assessment_form(db, enrolment, moment, now)
     given = _answers_from(await request.form(), questionnaire)
     try:
@@ -192,10 +186,9 @@ async def give_self_assessment(
         problem = _problem(error)
         if problem is None:
             raise
-        action = f"/me/{token}/self-assessment/{moment}"
+        action = f"/me/self-assessment/{moment}"
         return _questionnaire_page(
             request,
-            token,
             _assessment_title(t, moment),
             action,
             questionnaire,
@@ -203,4 +196,4 @@ async def give_self_assessment(
             problem,
             422,
         )
-    return RedirectResponse(f"/me/{token}?answered=self_assessment", status_code=303)
+    return RedirectResponse("/me?answered=self_assessment", status_code=303)

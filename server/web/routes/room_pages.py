@@ -1,10 +1,9 @@
-"""The room page for parents (behind their personal link) and for staff (after login)."""
+"""The room page for parents (with their device cookie) and for staff (after login)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from server.enrolment import service as enrolment_service
 from server.enrolment.rules import EnrolmentStatus
 from server.errors import ErrorCode, TupaError
 from server.evaluation.answers import program_questionnaire
@@ -12,7 +11,7 @@ from server.evaluation.questionnaires import QuestionnaireKind
 from server.permissions import may_enter_room
 from server.scheduling import service as scheduling
 from server.storage.tables import SessionRow
-from server.web.deps import Db, Id, StaffMember
+from server.web.deps import Db, Id, Parent, StaffMember
 from server.web.routes.parent import private_page
 from server.web.templating import render
 
@@ -43,22 +42,22 @@ def _room_page(
     )
 
 
-@router.get("/me/{token}/sessions/{session_id}/room")
-async def parent_room(request: Request, token: str, session_id: Id, db: Db) -> Response:
-    enrolment = await enrolment_service.enrolment_by_token(db, token)
+@router.get("/me/sessions/{session_id}/room")
+async def parent_room(request: Request, enrolment: Parent, session_id: Id, db: Db) -> Response:
     session = await scheduling.get_session(db, enrolment.series_id, session_id)
     if enrolment.status != EnrolmentStatus.ENROLLED.value:
         raise TupaError(ErrorCode.FORBIDDEN)
     has_feedback = await program_questionnaire(
         db, session.series.program_id, QuestionnaireKind.FEEDBACK
     )
+    # The parent's socket lives under /me, where their device cookie is sent.
     return _room_page(
         request,
         session,
-        f"/ws/rooms/{session.id}?link={token}",
-        f"/me/{token}",
+        f"/me/rooms/{session.id}/socket",
+        "/me",
         is_staff=False,
-        feedback_url=f"/me/{token}/feedback/{session.id}" if has_feedback else None,
+        feedback_url=f"/me/feedback/{session.id}" if has_feedback else None,
     )
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from server.i18n import Translator, parse_language
+from server.people import staff_sessions
 from server.rooms.access import AccessRefused, parent_entrant, room_session, staff_entrant
 from server.rooms.commands import Hello
 from server.rooms.entry import Refusal
@@ -23,7 +23,9 @@ from server.rooms.store import Entrant
 from server.storage.tables import SessionRow
 from server.web.direct_frames import direct_writer
 from server.web.messages import room_error_message
-from server.web.security import DirectWebSocketSend
+from server.web.security import DirectWebSocketSend, same_origin
+from server.web.staff_cookie import COOKIE as STAFF_COOKIE
+from server.web.staff_cookie import session_limits
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -31,12 +33,12 @@ HELLO_TIMEOUT_SECONDS = 10
 
 
 def _origin_allowed(ws: WebSocket) -> bool:
-    """Browsers always send Origin: refuse other sites' pages (cross-site WebSocket hijacking)."""
+    """Browsers always send Origin: refuse other sites' pages (cross-site WebSocket hijacking),
+    and this site's address with another scheme or port."""
     origin = ws.headers.get("origin")
     if origin is None:
         return True  # not a browser; it has no cookies of ours to abuse
-    allowed = {urlsplit(ws.app.state.settings.public_url).netloc, ws.headers.get("host", "")}
-    return urlsplit(origin).netloc in allowed
+    return same_origin(origin, ws.app.state.settings.public_url)
 
 
 async def _identify(ws: WebSocket, session_id: int) -> tuple[SessionRow, Entrant]:
@@ -45,10 +47,13 @@ async def _identify(ws: WebSocket, session_id: int) -> tuple[SessionRow, Entrant
         token = ws.query_params.get("link")
         if token:
             return session, await parent_entrant(db, token[:100], session)
-        staff_id = ws.session.get("staff_id")
-        if not isinstance(staff_id, int):
+        limits = session_limits(ws.app.state.settings)
+        now = ws.app.state.clock()
+        found = await staff_sessions.signed_in(db, ws.cookies.get(STAFF_COOKIE), now, limits)
+        if found is None:
             raise AccessRefused(CloseCode.UNAUTHENTICATED)
-        return session, await staff_entrant(db, staff_id, session)
+        signed_in, staff = found
+        return session, await staff_entrant(db, staff.id, session, signed_in.id)
 
 
 async def _hello(ws: WebSocket) -> Hello | None:

@@ -1,10 +1,14 @@
-"""Staff login (password, then an optional TOTP code), logout and the security page."""
+"""Staff login (password, then an optional TOTP code), logout and the security page.
+
+Each login is a session on the server (``server.people.staff_sessions``); the cookie holds its
+random id only. A login waiting for its code is a session too, which opens the code page alone;
+the code swaps it for a fresh one, so no id seen before the second factor ever opens a page.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import time
 from datetime import timedelta
 
 import segno
@@ -14,16 +18,15 @@ from fastapi.responses import RedirectResponse
 from server.errors import ErrorCode, TupaError
 from server.organisation import Organisation
 from server.people import service as people
+from server.people import staff_sessions
 from server.people.lockout import LockoutPolicy
-from server.storage.tables import StaffRow
-from server.web.deps import Csrf, Db, Now, Org, StaffMember
+from server.storage.tables import StaffRow, StaffSessionRow
+from server.web import staff_cookie
+from server.web.deps import Csrf, Db, Id, Now, Org, StaffMember, ThisSession
 from server.web.forms import FormReader
 from server.web.templating import render
 
 router = APIRouter()
-
-PENDING_KEY = "pending_staff_id"
-PENDING_SECONDS = 300
 
 
 def _policy(request: Request) -> LockoutPolicy:
@@ -50,12 +53,22 @@ async def _slow_down(request: Request, error: TupaError) -> None:
     await asyncio.sleep(_policy(request).delay(failures))
 
 
-def _sign_in(request: Request, staff: StaffRow) -> None:
-    csrf = request.session.get("csrf")
-    request.session.clear()  # a fresh session on login: no fixation of a pre-login session
-    request.session["staff_id"] = staff.id
-    if csrf:
-        request.session["csrf"] = csrf
+async def _start(
+    request: Request, db: Db, staff: StaffRow, now: Now, to: str, *, code_due: bool = False
+) -> Response:
+    """A fresh session in place of whatever session this browser's cookie had (no fixation)."""
+    token = await staff_sessions.start(
+        db,
+        staff,
+        now,
+        request.headers.get("user-agent", ""),
+        instead_of=request.cookies.get(staff_cookie.COOKIE),
+        code_due=code_due,
+        next_path=to if code_due else None,
+    )
+    response = RedirectResponse("/staff/login/code" if code_due else to, status_code=303)
+    staff_cookie.give(response, token, request.app.state.settings)
+    return response
 
 
 @router.get("/staff/login")
@@ -82,37 +95,29 @@ async def login(request: Request, db: Db, now: Now) -> Response:
             status_code=429 if error.code is ErrorCode.ACCOUNT_LOCKED else 401,
         )
     if staff.totp_secret:
-        request.session[PENDING_KEY] = [staff.id, int(time.time()), next_path]
-        return RedirectResponse("/staff/login/code", status_code=303)
+        return await _start(request, db, staff, now, next_path, code_due=True)
     people.record_success(staff)
-    _sign_in(request, staff)
-    return RedirectResponse(next_path, status_code=303)
+    return await _start(request, db, staff, now, next_path)
 
 
-def _pending(request: Request) -> tuple[int, str] | None:
-    value = request.session.get(PENDING_KEY)
-    if not (isinstance(value, list) and len(value) == 3):
-        return None
-    staff_id, started, next_path = value
-    if time.time() - started > PENDING_SECONDS:
-        return None
-    return int(staff_id), str(next_path)
+async def _waiting(request: Request, db: Db, now: Now) -> StaffSessionRow | None:
+    limits = staff_cookie.session_limits(request.app.state.settings)
+    token = request.cookies.get(staff_cookie.COOKIE)
+    return await staff_sessions.waiting_for_code(db, token, now, limits)
 
 
 @router.get("/staff/login/code")
-async def code_page(request: Request) -> Response:
-    if _pending(request) is None:
+async def code_page(request: Request, db: Db, now: Now) -> Response:
+    if await _waiting(request, db, now) is None:
         return RedirectResponse("/staff/login", status_code=303)
     return render(request, "staff/login_code.html")
 
 
 @router.post("/staff/login/code", dependencies=[Csrf])
 async def code(request: Request, db: Db, now: Now) -> Response:
-    pending = _pending(request)
-    if pending is None:
-        return RedirectResponse("/staff/login", status_code=303)
-    staff = await people.staff_by_id(db, pending[0])
-    if staff is None:
+    pending = await _waiting(request, db, now)
+    staff = None if pending is None else await people.staff_by_id(db, pending.staff_id)
+    if pending is None or staff is None:
         return RedirectResponse("/staff/login", status_code=303)
     form = FormReader(await request.form())
     try:
@@ -120,17 +125,18 @@ async def code(request: Request, db: Db, now: Now) -> Response:
     except TupaError as error:
         await _slow_down(request, error)
         if error.code is ErrorCode.ACCOUNT_LOCKED:
-            request.session.pop(PENDING_KEY, None)
+            await staff_sessions.forget(db, request.cookies.get(staff_cookie.COOKIE))
         return render(request, "staff/login_code.html", {"error_code": error.code}, status_code=401)
     people.record_success(staff)
-    _sign_in(request, staff)
-    return RedirectResponse(pending[1], status_code=303)
+    return await _start(request, db, staff, now, _safe_next(pending.next_path or ""))
 
 
 @router.post("/staff/logout", dependencies=[Csrf])
-async def logout(request: Request) -> Response:
-    request.session.clear()
-    return RedirectResponse("/", status_code=303)
+async def logout(request: Request, db: Db) -> Response:
+    await staff_sessions.forget(db, request.cookies.get(staff_cookie.COOKIE))
+    response = RedirectResponse("/", status_code=303)
+    staff_cookie.take_back(response, request.app.state.settings)
+    return response
 
 
 def _qr_data_uri(text: str) -> str:
@@ -138,40 +144,51 @@ def _qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def _security_context(request: Request, staff: StaffRow, org: Organisation) -> dict[str, object]:
-    """The feed link and, while two-factor is off, a pending secret with its QR code."""
+async def _security_context(
+    request: Request, db: Db, staff: StaffRow, this: StaffSessionRow, org: Organisation, now: Now
+) -> dict[str, object]:
+    """The feed link, the signed-in sessions and, while two-factor is off, a secret on offer
+    (kept in this session's row until confirmed) with its QR code."""
+    limits = staff_cookie.session_limits(request.app.state.settings)
     context: dict[str, object] = {
         "feed_url": org.url(f"/calendar/staff/{staff.calendar_token}.ics"),
         "totp_enabled": staff.totp_secret is not None,
         "done": request.query_params.get("done", ""),
+        "sessions": await staff_sessions.sessions_of(db, staff.id, now, limits),
+        "this_session_id": this.id,
+        "session_idle_minutes": request.app.state.settings.staff_session_idle_minutes,
+        "session_max_hours": request.app.state.settings.staff_session_max_hours,
     }
     if staff.totp_secret is None:
-        secret = request.session.get("totp_setup")
-        if not isinstance(secret, str):
-            secret = people.new_totp_secret()
-            request.session["totp_setup"] = secret
+        secret = this.totp_setup or people.new_totp_secret()
+        staff_sessions.hold_totp_setup(this, secret)
         uri = people.totp_uri(staff, secret, org.name)
         context |= {"totp_secret": secret, "totp_qr": _qr_data_uri(uri)}
     return context
 
 
 @router.get("/staff/security")
-async def security_page(request: Request, staff: StaffMember, org: Org) -> Response:
-    return render(request, "staff/security.html", _security_context(request, staff, org))
+async def security_page(
+    request: Request, db: Db, staff: StaffMember, this: ThisSession, org: Org, now: Now
+) -> Response:
+    context = await _security_context(request, db, staff, this, org, now)
+    return render(request, "staff/security.html", context)
 
 
 @router.post("/staff/security/totp", dependencies=[Csrf])
-async def enable_totp(request: Request, staff: StaffMember, now: Now, org: Org) -> Response:
-    secret = request.session.get("totp_setup")
-    if not isinstance(secret, str):
+async def enable_totp(
+    request: Request, db: Db, staff: StaffMember, this: ThisSession, now: Now, org: Org
+) -> Response:
+    if this.totp_setup is None:
         return RedirectResponse("/staff/security", status_code=303)
     form = FormReader(await request.form())
     try:
-        people.enable_totp(staff, secret, form.raw("code")[:20], now)
+        people.enable_totp(staff, this.totp_setup, form.raw("code")[:20], now)
     except TupaError as error:
-        context = _security_context(request, staff, org) | {"error_code": error.code}
+        context = await _security_context(request, db, staff, this, org, now)
+        context["error_code"] = error.code
         return render(request, "staff/security.html", context, status_code=422)
-    request.session.pop("totp_setup", None)
+    staff_sessions.hold_totp_setup(this, None)
     return RedirectResponse("/staff/security?done=on", status_code=303)
 
 
@@ -183,3 +200,26 @@ async def disable_totp(request: Request, staff: StaffMember) -> Response:
     except TupaError:
         return RedirectResponse("/staff/security?done=wrong_password", status_code=303)
     return RedirectResponse("/staff/security?done=off", status_code=303)
+
+
+@router.post("/staff/security/sessions/{session_id}/end", dependencies=[Csrf])
+async def end_session(
+    request: Request, session_id: Id, db: Db, staff: StaffMember, this: ThisSession
+) -> Response:
+    """End one of one's own sessions (a lost phone, a shared computer); ending this one signs
+    out here."""
+    await staff_sessions.end(db, staff.id, session_id)
+    if session_id != this.id:
+        return RedirectResponse("/staff/security?done=session_ended", status_code=303)
+    response = RedirectResponse("/staff/login", status_code=303)
+    staff_cookie.take_back(response, request.app.state.settings)
+    return response
+
+
+@router.post("/staff/security/sessions/end-all", dependencies=[Csrf])
+async def end_all_sessions(request: Request, db: Db, staff: StaffMember) -> Response:
+    """End every session of one's own, this one included."""
+    await staff_sessions.end_all(db, staff.id)
+    response = RedirectResponse("/staff/login", status_code=303)
+    staff_cookie.take_back(response, request.app.state.settings)
+    return response

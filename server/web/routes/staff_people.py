@@ -10,6 +10,7 @@ from server.errors import ErrorCode, TupaError
 from server.people import deactivation
 from server.people import service as people
 from server.people.roles import Role
+from server.web import staff_cookie
 from server.web.deps import Coordinator, Csrf, Db, Id, Now
 from server.web.forms import FormReader, invalid_fields
 from server.web.templating import render
@@ -80,9 +81,10 @@ async def deactivate_person(
         if error.code is not ErrorCode.LAST_COORDINATOR:
             raise
         return await _page(request, db, me.id, 409, action_error=error.code)
-    if staff_id == me.id:  # their own account: this session ends with it
-        request.session.clear()
-        return RedirectResponse("/staff/login", status_code=303)
+    if staff_id == me.id:  # their own account: its sessions ended with it
+        response = RedirectResponse("/staff/login", status_code=303)
+        staff_cookie.take_back(response, request.app.state.settings)
+        return response
     return RedirectResponse("/staff/people?done=deactivated", status_code=303)
 
 

@@ -204,6 +204,17 @@ async def create_series(request: Request, _: Coordinator, db: Db, now: Now, org:
 async def series_detail(
     request: Request, series_id: Id, _: Coordinator, db: Db, now: Now
 ) -> Response:
+    return await _detail(request, db, series_id, now, request.query_params.get("done", ""))
+
+
+async def _detail(
+    request: Request,
+    db: Db,
+    series_id: int,
+    now: datetime,
+    done: str,
+    new_link: tuple[int, str] | None = None,
+) -> Response:
     series = await scheduling.get_series(db, series_id)
     occupancy = await enrolment_service.occupancy(db, series)
     return render(
@@ -222,8 +233,8 @@ async def series_detail(
             "assignable": await _assignable(db),
             "assigned_ids": {s.staff_id for s in series.staff},
             "now": now,
-            "done": request.query_params.get("done", ""),
-            "new_link": request.session.pop("new_link", None),
+            "done": done,
+            "new_link": new_link,
         },
     )
 
@@ -306,9 +317,10 @@ async def reissue_link(
     request: Request, series_id: Id, enrolment_id: Id, _: Coordinator, db: Db, now: Now, org: Org
 ) -> Response:
     token = await enrolment_service.reissue_link(db, series_id, enrolment_id, now)
-    # Shown once on the next page: the coordinator passes it on in person or by phone.
-    request.session["new_link"] = [enrolment_id, org.url(enrolment_service.personal_path(token))]
-    return _back(series_id, "reissued")
+    # Shown once, in this answer and stored nowhere (not even in a session): the coordinator
+    # passes it on in person or by phone. Reloading would post again and make another link.
+    new_link = (enrolment_id, org.url(enrolment_service.personal_path(token)))
+    return await _detail(request, db, series_id, now, "reissued", new_link)
 
 
 @router.get("/staff/series/{series_id}/moderation")

@@ -98,7 +98,7 @@ export class RoomConnection extends EventTarget {
   #outbox = new Map(); // cid → {frame, sent}; Map keeps insertion order
   #lastWasWrite = false;
 
-  /** @param {string} path e.g. "/ws/rooms/12?link=…" */
+  /** @param {string} path e.g. "/me/rooms/12/socket" (a parent) or "/ws/rooms/12" (staff) */
   constructor(path, { location = globalThis.location, Socket = globalThis.WebSocket } = {}) {
     super();
     this.#path = path;

@@ -1,0 +1,80 @@
+"""When a staff session has expired, how its id is kept, how a browser is named (pure).
+
+A staff session ends after a stretch without any request (idle) and, however busy, a fixed time
+after the login (absolute). A login still waiting for its two-factor code lasts minutes only.
+The cookie holds a random id of 256 bits; the database keeps its SHA-256 (a fast hash is enough
+for a random value no one can guess), so a copy of the database opens no staff page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+CODE_STEP = timedelta(minutes=5)
+# last_seen is written at most this often: a page load needs no write for the idle clock.
+SEEN_RESOLUTION = timedelta(minutes=1)
+MAX_TOKEN_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    idle: timedelta
+    absolute: timedelta
+    code_step: timedelta = CODE_STEP
+
+
+def expired(
+    created_at: datetime,
+    last_seen_at: datetime,
+    code_due: bool,
+    now: datetime,
+    limits: SessionLimits,
+) -> bool:
+    """Whether a session no longer opens anything at ``now``."""
+    if code_due:
+        return now - created_at > limits.code_step
+    return now - last_seen_at > limits.idle or now - created_at > limits.absolute
+
+
+def new_token() -> str:
+    """A fresh session id for the cookie."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a session id."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Checked in order: Edge and Opera say "Chrome" too, Chrome says "Safari".
+_BROWSERS = (
+    ("Edge", re.compile(r"\bEdg(e|A|iOS)?/")),
+    ("Opera", re.compile(r"\bOPR/")),
+    ("Samsung Internet", re.compile(r"\bSamsungBrowser/")),
+    ("Firefox", re.compile(r"\b(Firefox|FxiOS)/")),
+    ("Chrome", re.compile(r"\b(Chrome|Chromium|CriOS)/")),
+    ("Safari", re.compile(r"\bSafari/")),
+)
+_SYSTEMS = (
+    ("Android", re.compile(r"Android")),
+    ("iOS", re.compile(r"iPhone|iPad|iPod")),
+    ("Windows", re.compile(r"Windows")),
+    ("macOS", re.compile(r"Macintosh|Mac OS X")),
+    ("ChromeOS", re.compile(r"CrOS")),
+    ("Linux", re.compile(r"Linux")),
+)
+
+
+def describe_browser(user_agent: str) -> str:
+    """A coarse name for a browser ("Firefox / Android"), enough for a person to recognise their
+    own devices in the session list and too coarse to single anyone out; "" when unknown."""
+    agent = user_agent[:512]
+    browser = next((name for name, pattern in _BROWSERS if pattern.search(agent)), "")
+    system = next((name for name, pattern in _SYSTEMS if pattern.search(agent)), "")
+    if browser and system:
+        return f"{browser} / {system}"
+    return browser or system

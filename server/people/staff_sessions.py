@@ -1,0 +1,187 @@
+"""Staff sessions kept on the server: starting one at login, finding it from the cookie, ending it.
+
+Ending a session (logout, the security page's list, deactivation) deletes its row, so the same
+cookie opens nothing at the next request, and announces ``STAFF_SIGNED_OUT`` after the commit so
+that the room sockets this session opened close on every instance. Expiry (idle or absolute, see
+``session_rules``) is checked whenever a cookie is used; the background pass deletes expired rows.
+Room sockets opened before a session expired stay open until they close.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.access import AccessChange, AccessReason
+from server.people.session_rules import (
+    MAX_TOKEN_LENGTH,
+    SEEN_RESOLUTION,
+    SessionLimits,
+    describe_browser,
+    expired,
+    new_token,
+    token_hash,
+)
+from server.settings import Settings
+from server.storage.db import after_commit
+from server.storage.tables import StaffRow, StaffSessionRow
+
+
+def limits_of(settings: Settings) -> SessionLimits:
+    """The idle and absolute limits this installation is configured with."""
+    return SessionLimits(
+        idle=timedelta(minutes=settings.staff_session_idle_minutes),
+        absolute=timedelta(hours=settings.staff_session_max_hours),
+    )
+
+
+async def start(
+    db: AsyncSession,
+    staff: StaffRow,
+    now: datetime,
+    user_agent: str,
+    *,
+    instead_of: str | None = None,
+    code_due: bool = False,
+    next_path: str | None = None,
+) -> str:
+    """A new session for ``staff``, ending the session of ``instead_of`` (the cookie this browser
+    had, so a login never keeps an id seen before it); returns the id for the cookie (the only
+    copy of it). With ``code_due`` it only lets the person enter their two-factor code."""
+    await forget(db, instead_of)
+    token = new_token()
+    db.add(
+        StaffSessionRow(
+            staff_id=staff.id,
+            token_hash=token_hash(token),
+            created_at=now,
+            last_seen_at=now,
+            browser=describe_browser(user_agent)[:60],
+            code_due=code_due,
+            next_path=next_path[:200] if next_path else None,
+        )
+    )
+    await db.flush()
+    return token
+
+
+async def _by_token(db: AsyncSession, token: str | None) -> StaffSessionRow | None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return await db.scalar(
+        select(StaffSessionRow).where(StaffSessionRow.token_hash == token_hash(token))
+    )
+
+
+async def _live(
+    db: AsyncSession, token: str | None, now: datetime, limits: SessionLimits
+) -> StaffSessionRow | None:
+    row = await _by_token(db, token)
+    if row is None or expired(row.created_at, row.last_seen_at, row.code_due, now, limits):
+        return None  # an expired row is left to the background pass
+    return row
+
+
+async def signed_in(
+    db: AsyncSession, token: str | None, now: datetime, limits: SessionLimits
+) -> tuple[StaffSessionRow, StaffRow] | None:
+    """The live session of this cookie and its active staff member, or None. Using it counts as
+    activity for the idle limit."""
+    row = await _live(db, token, now, limits)
+    if row is None or row.code_due:
+        return None
+    staff = await db.get(StaffRow, row.staff_id)
+    if staff is None or not staff.active:
+        return None
+    if now - row.last_seen_at >= SEEN_RESOLUTION:
+        row.last_seen_at = now
+    return row, staff
+
+
+async def waiting_for_code(
+    db: AsyncSession, token: str | None, now: datetime, limits: SessionLimits
+) -> StaffSessionRow | None:
+    """The session of a login whose password was right and whose code is still due, or None."""
+    row = await _live(db, token, now, limits)
+    return row if row is not None and row.code_due else None
+
+
+async def sessions_of(
+    db: AsyncSession, staff_id: int, now: datetime, limits: SessionLimits
+) -> list[StaffSessionRow]:
+    """A staff member's signed-in sessions, the most recently used first."""
+    rows = await db.scalars(
+        select(StaffSessionRow)
+        .where(StaffSessionRow.staff_id == staff_id, StaffSessionRow.code_due.is_(False))
+        .order_by(StaffSessionRow.last_seen_at.desc(), StaffSessionRow.id.desc())
+    )
+    return [r for r in rows if not expired(r.created_at, r.last_seen_at, False, now, limits)]
+
+
+async def forget(db: AsyncSession, token: str | None) -> None:
+    """End the session of this cookie, whatever state it is in (logout, a new login over it)."""
+    row = await _by_token(db, token)
+    if row is None:
+        return
+    await db.delete(row)
+    await db.flush()
+    if not row.code_due:
+        after_commit(db, _signed_out(row.staff_id, row.id))
+
+
+async def end(db: AsyncSession, staff_id: int, session_id: int) -> bool:
+    """End one of this staff member's sessions (someone else's id does nothing). Whether one
+    ended."""
+    row = await db.get(StaffSessionRow, session_id)
+    if row is None or row.staff_id != staff_id:
+        return False
+    await db.delete(row)
+    await db.flush()
+    after_commit(db, _signed_out(staff_id, session_id))
+    return True
+
+
+async def end_all(db: AsyncSession, staff_id: int, *, announce: bool = True) -> int:
+    """End every session of a staff member. ``announce=False`` when the caller closes all their
+    room sockets anyway (deactivation). Returns how many ended."""
+    ids = list(
+        await db.scalars(select(StaffSessionRow.id).where(StaffSessionRow.staff_id == staff_id))
+    )
+    if ids:
+        await db.execute(delete(StaffSessionRow).where(StaffSessionRow.id.in_(ids)))
+    if announce:
+        for session_id in ids:
+            after_commit(db, _signed_out(staff_id, session_id))
+    return len(ids)
+
+
+async def delete_expired(db: AsyncSession, now: datetime, limits: SessionLimits) -> int:
+    """Delete the rows of sessions that no longer open anything (the background pass)."""
+    # Candidates by index-friendly bounds; ``expired`` has the last word. (A login waiting for
+    # its code has never been seen since it started.)
+    quiet_since = now - min(limits.idle, limits.code_step)
+    rows = list(
+        await db.scalars(
+            select(StaffSessionRow).where(
+                (StaffSessionRow.last_seen_at < quiet_since)
+                | (StaffSessionRow.created_at < now - limits.absolute)
+            )
+        )
+    )
+    gone = [r for r in rows if expired(r.created_at, r.last_seen_at, r.code_due, now, limits)]
+    for row in gone:
+        await db.delete(row)
+    return len(gone)
+
+
+def hold_totp_setup(row: StaffSessionRow, secret: str | None) -> None:
+    """Keep (or drop) the two-factor secret offered on the security page, on the server."""
+    row.totp_setup = secret
+
+
+def _signed_out(staff_id: int, session_id: int) -> AccessChange:
+    return AccessChange(
+        AccessReason.STAFF_SIGNED_OUT, staff_id=staff_id, staff_session_id=session_id
+    )
