@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from server.lifecycle import OwnedTask
-from server.notify.outbox import Mailer, OutboxDispatcher
+from server.notify.outbox import Mailer, OutboxDispatcher, tidy
 from server.organisation import Organisation
 from server.people import staff_sessions
 from server.rooms.retention import purge_expired_chats
@@ -35,7 +35,7 @@ class BackgroundWork:
         self,
         database: Database,
         settings: Settings,
-        mailer: Mailer,
+        mailer: Mailer | None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.database = database
@@ -43,7 +43,14 @@ class BackgroundWork:
         self.org = Organisation.from_settings(settings)
         self.clock = clock
         self.staff_session_limits = staff_sessions.limits_of(settings)
-        self.dispatcher = OutboxDispatcher(database, mailer, instance_id=secrets.token_hex(8))
+        # No mailer (no SMTP server): mail waits in the outbox for `tupa outbox`.
+        self.dispatcher = (
+            None
+            if mailer is None
+            else OutboxDispatcher(
+                database, mailer, instance_id=secrets.token_hex(8), mail_key=self.org.mail_key
+            )
+        )
         self._task = OwnedTask("tupa-background")
 
     async def run_once(self) -> int:
@@ -67,9 +74,13 @@ class BackgroundWork:
             keep_for = timedelta(days=self.settings.personal_data_retention_days)
             for series_id in await forget_expired_personal_data(db, now, keep_for):
                 log.info("personal data of series %s deleted (kept %s)", series_id, keep_for)
-        return await self.dispatcher.dispatch_due(now)
+        async with self.database.unit_of_work() as db:
+            await tidy(db, self.org.mail_key, now)
+        return await self.dispatcher.dispatch_due(now) if self.dispatcher else 0
 
     def start(self) -> None:
+        if self.dispatcher is None:
+            log.info("no SMTP server (TUPA_SMTP_HOST): mail waits in the outbox; `tupa outbox`")
         self._task.start(self._loop())
 
     async def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""The ``tupa`` command: serve, relay, db upgrade, demo, staff add/deactivate/activate."""
+"""The ``tupa`` command: serve, relay, db upgrade, demo, staff add/deactivate/activate, outbox."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ import asyncio
 import getpass
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from server.logs import UVICORN_OPTIONS, configure_logging
 from server.settings import get_settings
+
+if TYPE_CHECKING:
+    from server.notify.waiting import WaitingMail
 
 
 def _upgrade() -> None:
@@ -198,6 +203,63 @@ def cmd_staff_activate(args: argparse.Namespace) -> int:
     return _cmd_staff_active(args, active=True)
 
 
+async def _outbox(args: argparse.Namespace) -> int:
+    from server.errors import TupaError
+    from server.notify import waiting
+    from server.notify.sealing import UnreadableMail
+    from server.organisation import Organisation
+    from server.storage.db import Database
+
+    settings = get_settings()
+    database = Database(settings.database_url)
+    try:
+        async with database.unit_of_work() as db:
+            if args.outbox_command == "show":
+                key = Organisation.from_settings(settings).mail_key
+                mail = await waiting.open_waiting(db, key, args.id)
+                print(f"To: {mail.recipient}\nSubject: {mail.subject}\n\n{mail.body}")
+                print(
+                    "\n(Personal links in it work: pass it on to its recipient only, then "
+                    f"`tupa outbox delete {args.id}`.)",
+                    file=sys.stderr,
+                )
+            elif args.outbox_command == "delete":
+                await waiting.delete_waiting(db, args.id)
+                print(f"Deleted the content of mail {args.id}; it will not be sent.")
+            else:
+                _print_waiting(await waiting.waiting_mail(db), settings.zone)
+    except TupaError:
+        print(f"No waiting mail {args.id}: it was sent, deleted or expired.", file=sys.stderr)
+        return 2
+    except UnreadableMail:
+        print(f"Mail {args.id} was sealed under another secret key.", file=sys.stderr)
+        return 2
+    finally:
+        await database.dispose()
+    return 0
+
+
+def _print_waiting(mails: list[WaitingMail], zone: ZoneInfo) -> None:
+    if not mails:
+        print("No mail is waiting.")
+        return
+    print(f"{'id':>6}  {'template':<28} lang  {'queued':<16}  {'due':<16}  tries  last error")
+    for m in mails:
+        queued = m.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        due = m.send_after.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        print(
+            f"{m.id:>6}  {m.template:<28} {m.language:<4}  {queued}  {due}  {m.attempts:>5}  "
+            f"{m.last_error or ''}"
+        )
+    print(f"Times in {zone.key}. `tupa outbox show ID` prints one message, here only.")
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """Waiting mail, for an installation without SMTP: list, show one, delete one."""
+    _upgrade()
+    return asyncio.run(_outbox(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tupa", description="Tupa: moderated online peer groups.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -246,6 +308,21 @@ def build_parser() -> argparse.ArgumentParser:
     activate = staff_commands.add_parser("activate", help="reactivate a deactivated staff account")
     activate.add_argument("--email", required=True)
     activate.set_defaults(func=cmd_staff_activate)
+
+    outbox = commands.add_parser(
+        "outbox", help="mail waiting to be sent (without SMTP, all mail waits here)"
+    )
+    outbox.set_defaults(func=cmd_outbox, outbox_command="list", id=None)
+    outbox_commands = outbox.add_subparsers(dest="outbox_command")
+    outbox_commands.add_parser("list", help="list waiting mail: no addresses, no content")
+    show = outbox_commands.add_parser(
+        "show", help="print one waiting message in full, with its personal link, to this terminal"
+    )
+    show.add_argument("id", type=int)
+    delete = outbox_commands.add_parser(
+        "delete", help="delete one waiting message unsent (e.g. after passing it on by hand)"
+    )
+    delete.add_argument("id", type=int)
     return parser
 
 

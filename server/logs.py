@@ -103,7 +103,7 @@ def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -
     """Send every logger's lines through one masking handler (replacing one installed before).
 
     Used by every ``tupa`` command; tests install it on a stream of their own to read the log.
-    Run uvicorn with ``log_config=None, access_log=False`` so that it keeps this configuration.
+    Run uvicorn with :data:`UVICORN_OPTIONS` so that it keeps this configuration.
     """
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, _INSTALLED, False)]:
@@ -118,6 +118,7 @@ def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin
     access = logging.getLogger("uvicorn.access")  # route templates come from Tupa's own
     access.handlers.clear()
     access.propagate = False

@@ -6,6 +6,8 @@ setup a visitor gets from ``tupa serve``: SQLite under ``./var``, in-process bus
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from decimal import Decimal
 from functools import lru_cache
@@ -150,6 +152,12 @@ class Settings(BaseSettings):
         create_private_file(path, secrets.token_urlsafe(48).encode())
         narrow(path)
         return path.read_text().strip()
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A 256-bit key for one purpose (``"outbox"``), derived from the secret key, so that
+        what one purpose's key opens says nothing about another's."""
+        secret = self.effective_secret_key().encode()
+        return hmac.new(secret, f"tupa:{purpose}".encode(), hashlib.sha256).digest()
 
 
 @lru_cache(maxsize=1)

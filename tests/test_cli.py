@@ -1,5 +1,5 @@
-"""The ``tupa`` command: every subcommand has help; db upgrade, demo and staff deactivation work
-on a new database."""
+"""The ``tupa`` command: every subcommand has help; db upgrade, demo, staff deactivation and the
+outbox work on a new database."""
 
 import asyncio
 import os
@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from server.organisation import Organisation
 from server.people.roles import Role
+from server.settings import Settings
 from server.storage.db import Database
 from server.storage.tables import StaffRow
-from tests.factories import a_staff_member
+from tests.factories import a_staff_member, enrol_parent, seed_series
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,6 +47,9 @@ def tupa(
         ["staff", "deactivate"],
         ["staff", "activate"],
         ["relay"],
+        ["outbox"],
+        ["outbox", "show"],
+        ["outbox", "delete"],
     ],
 )
 def test_every_command_has_help(tmp_path, args):
@@ -103,3 +108,45 @@ def test_staff_deactivate_and_activate_by_email_and_never_the_last_coordinator(t
         "coordinator@example.org": True,
         "facilitator@example.org": True,
     }
+
+
+async def _a_parent_with_mail(directory: Path) -> str:
+    """Enrol a parent with an e-mail address, as the server would; returns their link's token."""
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{directory / 'var' / 'tupa.db'}",
+        data_dir=directory / "var",  # the key `tupa` finds under ./var, as the server would
+    )
+    org = Organisation.from_settings(settings)
+    database = Database(settings.database_url)
+    try:
+        series_id = await seed_series(database, org, datetime.now(UTC))
+        new = await enrol_parent(
+            database, org, series_id, "Mustikka", datetime.now(UTC), "mina@example.fi"
+        )
+        return new.token
+    finally:
+        await database.dispose()
+
+
+def test_outbox_lists_waiting_mail_without_content_and_shows_one_in_the_terminal_only(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TUPA_")}
+    assert tupa("db", "upgrade", cwd=tmp_path, env=clean).returncode == 0
+    token = asyncio.run(_a_parent_with_mail(tmp_path))
+
+    listing = tupa("outbox", cwd=tmp_path, env=clean)
+    assert listing.returncode == 0, listing.stderr
+    assert "notice.enrolled" in listing.stdout
+    for secret in (token, "mina@example.fi", "Mustikka"):
+        assert secret not in listing.stdout + listing.stderr
+
+    shown = tupa("outbox", "show", "1", cwd=tmp_path, env=clean)
+    assert shown.returncode == 0, shown.stderr
+    assert "To: mina@example.fi" in shown.stdout
+    assert f"/me/{token}" in shown.stdout
+    assert token not in shown.stderr  # the log and the note go to stderr
+
+    deleted = tupa("outbox", "delete", "1", cwd=tmp_path, env=clean)
+    assert deleted.returncode == 0, deleted.stderr
+    assert "No mail is waiting." in tupa("outbox", cwd=tmp_path, env=clean).stdout
+    gone = tupa("outbox", "show", "1", cwd=tmp_path, env=clean)
+    assert gone.returncode == 2 and "No waiting mail 1" in gone.stderr

@@ -1,23 +1,13 @@
-"""Mail transports: SMTP when configured, otherwise the log (the embedded default)."""
+"""Mail transports: SMTP when configured; otherwise none, and mail waits in the outbox."""
 
 from __future__ import annotations
 
-import logging
 from email.message import EmailMessage
 
 import aiosmtplib
 
-from server.notify.outbox import Mail, Mailer
+from server.notify.mail import Mail, Mailer
 from server.settings import Settings
-
-log = logging.getLogger("tupa.mail")
-
-
-class LogMailer:
-    """Writes each message to the log instead of sending it: what a local trial needs."""
-
-    async def send(self, mail: Mail) -> None:
-        log.info("mail to %s: %s\n%s", mail.recipient, mail.subject, mail.body)
 
 
 class SmtpMailer:
@@ -41,6 +31,7 @@ class SmtpMailer:
         )
 
 
-def mailer_for(settings: Settings) -> Mailer:
-    """SMTP when ``TUPA_SMTP_HOST`` is set, the log otherwise."""
-    return SmtpMailer(settings) if settings.smtp_host else LogMailer()
+def mailer_for(settings: Settings) -> Mailer | None:
+    """SMTP when ``TUPA_SMTP_HOST`` is set. Otherwise None: nothing sends, and mail waits in the
+    outbox for ``tupa outbox`` (it used to be written to the log, personal link and all)."""
+    return SmtpMailer(settings) if settings.smtp_host else None

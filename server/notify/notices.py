@@ -106,4 +106,5 @@ async def tell(
     body = mail_body(t, enrolment.pseudonym, text, link, org.name)
     subject = t.gettext(SUBJECT, series=enrolment.series.title)
     key = f"notice:{enrolment.id}:{kind.value}:{now.isoformat()}"
-    await enqueue(db, key, Mail(enrolment.email, subject, body), now)
+    mail = Mail(enrolment.email, subject, body, f"notice.{kind.value}", enrolment.language)
+    await enqueue(db, org.mail_key, key, mail, now)

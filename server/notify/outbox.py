@@ -1,4 +1,5 @@
-"""The e-mail outbox: enqueue idempotently, dispatch each message exactly once across instances.
+"""The e-mail outbox: enqueue idempotently, dispatch each message exactly once across instances,
+and keep a message readable only until it is sent.
 
 Enqueueing is an insert keyed by ``dedupe_key``: two instances that decide at the same moment to
 send the same reminder insert one row. Dispatching claims a row with a conditional UPDATE
@@ -6,65 +7,112 @@ send the same reminder insert one row. Dispatching claims a row with a condition
 UPDATE affect the row, on PostgreSQL and on SQLite alike. A message is marked sent after the mailer
 returns; if an instance dies between the two, the lease expires and the message is sent again —
 at least once, never twice while instances are alive.
+
+A message's recipient, subject and body (which may hold a personal link) are stored sealed
+(``sealing``) and deleted once it is sent, or given up: the row keeps its dedupe key, template,
+language and times, which is what dedupe and the operator need. Without an SMTP server nothing
+dispatches: mail waits, sealed, for ``tupa outbox`` (``waiting``) until it expires.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.logs import redact
+from server.notify.mail import Mail, Mailer
+from server.notify.sealing import LEGACY, UnreadableMail, seal, unseal
 from server.storage.db import Database
 from server.storage.idempotent import insert_unless_exists
 from server.storage.tables import OutboxRow
 
-log = logging.getLogger(__name__)
+__all__ = ["Mail", "Mailer", "OutboxDispatcher", "enqueue", "tidy"]
+
+log = logging.getLogger("tupa.mail")
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BATCH = 50
-
-
-@dataclass(frozen=True)
-class Mail:
-    recipient: str
-    subject: str
-    body: str
-
-
-class Mailer(Protocol):
-    async def send(self, mail: Mail) -> None: ...
+# Mail not sent this long after it was due is deleted unsent: a reminder a week late helps nobody,
+# and a waiting message is a personal link and an address kept for no one.
+EXPIRES_AFTER = timedelta(days=7)
+UNREADABLE = "unreadable: sealed under another secret key; deleted unsent"
 
 
 async def enqueue(
-    db: AsyncSession, dedupe_key: str, mail: Mail, now: datetime, send_after: datetime | None = None
+    db: AsyncSession,
+    mail_key: bytes,
+    dedupe_key: str,
+    mail: Mail,
+    now: datetime,
+    send_after: datetime | None = None,
 ) -> None:
-    """Queue ``mail`` unless a message with ``dedupe_key`` was queued before."""
-    await insert_unless_exists(
+    """Queue ``mail``, sealed with ``mail_key``, unless a message with ``dedupe_key`` was queued
+    before. The log says only which template was queued."""
+    inserted = await insert_unless_exists(
         db,
         OutboxRow,
         ["dedupe_key"],
         dedupe_key=dedupe_key,
-        recipient=mail.recipient,
-        subject=mail.subject[:200],
-        body=mail.body,
+        template=mail.template[:40],
+        language=mail.language[:5],
+        sealed=seal(mail_key, mail),
         created_at=now,
         send_after=send_after or now,
         attempts=0,
+    )
+    if inserted:
+        log.info("mail queued: %s", mail.template)
+
+
+async def tidy(db: AsyncSession, mail_key: bytes, now: datetime) -> None:
+    """Seal rows queued before sealing existed; delete the content of mail given up on."""
+    legacy = await db.execute(
+        select(OutboxRow.id, OutboxRow.sealed, OutboxRow.template, OutboxRow.language).where(
+            OutboxRow.sealed.startswith(LEGACY)
+        )
+    )
+    for row in legacy:
+        try:
+            mail = unseal(mail_key, row.sealed, row.template, row.language)
+        except UnreadableMail:
+            await _drop(db, row.id, UNREADABLE)
+            continue
+        await db.execute(
+            update(OutboxRow).where(OutboxRow.id == row.id).values(sealed=seal(mail_key, mail))
+        )
+    waiting = and_(OutboxRow.sent_at.is_(None), OutboxRow.sealed.is_not(None))
+    await db.execute(
+        update(OutboxRow)
+        .where(waiting, OutboxRow.send_after < now - EXPIRES_AFTER)
+        .values(sealed=None, last_error="expired: not sent within 7 days of being due")
+    )
+    await db.execute(
+        update(OutboxRow)
+        .where(waiting, OutboxRow.attempts >= MAX_ATTEMPTS)
+        .values(sealed=None)  # last_error keeps why the last attempt failed
+    )
+
+
+async def _drop(db: AsyncSession, outbox_id: int, reason: str) -> None:
+    await db.execute(
+        update(OutboxRow).where(OutboxRow.id == outbox_id).values(sealed=None, last_error=reason)
     )
 
 
 class OutboxDispatcher:
     """Sends due outbox messages; safe to run in every instance at once."""
 
-    def __init__(self, database: Database, mailer: Mailer, instance_id: str) -> None:
+    def __init__(
+        self, database: Database, mailer: Mailer, instance_id: str, mail_key: bytes
+    ) -> None:
         self.database = database
         self.mailer = mailer
         self.instance_id = instance_id
+        self.mail_key = mail_key
 
     async def dispatch_due(self, now: datetime) -> int:
         """Send what is due now; returns how many messages this instance sent."""
@@ -74,6 +122,7 @@ class OutboxDispatcher:
                     select(OutboxRow.id)
                     .where(
                         OutboxRow.sent_at.is_(None),
+                        OutboxRow.sealed.is_not(None),
                         OutboxRow.send_after <= now,
                         OutboxRow.attempts < MAX_ATTEMPTS,
                         or_(OutboxRow.claimed_at.is_(None), OutboxRow.claimed_at < now - LEASE),
@@ -86,14 +135,18 @@ class OutboxDispatcher:
         for outbox_id in candidates:
             mail = await self._claim(outbox_id, now)
             if mail is None:
-                continue  # another instance has it
+                continue  # another instance has it, or it could not be read
             try:
                 await self.mailer.send(mail)
             except Exception as exc:  # any transport failure: retry after the lease
-                log.warning("sending outbox message %s failed: %s", outbox_id, exc)
-                await self._record_failure(outbox_id, str(exc))
+                # The type only: an SMTP refusal quotes the address it refused.
+                log.warning(
+                    "mail %s (%s) not sent: %s", outbox_id, mail.template, type(exc).__name__
+                )
+                await self._record_failure(outbox_id, exc)
                 continue
             await self._mark_sent(outbox_id, now)
+            log.info("mail sent: %s", mail.template)
             sent += 1
         return sent
 
@@ -104,22 +157,34 @@ class OutboxDispatcher:
                 .where(
                     OutboxRow.id == outbox_id,
                     OutboxRow.sent_at.is_(None),
+                    OutboxRow.sealed.is_not(None),
                     or_(OutboxRow.claimed_at.is_(None), OutboxRow.claimed_at < now - LEASE),
                 )
                 .values(
                     claimed_by=self.instance_id, claimed_at=now, attempts=OutboxRow.attempts + 1
                 )
-                .returning(OutboxRow.recipient, OutboxRow.subject, OutboxRow.body)
+                .returning(OutboxRow.sealed, OutboxRow.template, OutboxRow.language)
             )
             row = result.first()
-        return Mail(row.recipient, row.subject, row.body) if row else None
+            if row is None:
+                return None
+            try:
+                return unseal(self.mail_key, row.sealed, row.template, row.language)
+            except UnreadableMail:
+                log.warning("mail %s (%s) deleted unsent: %s", outbox_id, row.template, UNREADABLE)
+                await _drop(db, outbox_id, UNREADABLE)
+                return None
 
     async def _mark_sent(self, outbox_id: int, now: datetime) -> None:
-        async with self.database.unit_of_work() as db:
-            await db.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(sent_at=now))
-
-    async def _record_failure(self, outbox_id: int, error: str) -> None:
+        """Sent: the content goes, the dedupe key and the times stay."""
         async with self.database.unit_of_work() as db:
             await db.execute(
-                update(OutboxRow).where(OutboxRow.id == outbox_id).values(last_error=error[:500])
+                update(OutboxRow).where(OutboxRow.id == outbox_id).values(sent_at=now, sealed=None)
+            )
+
+    async def _record_failure(self, outbox_id: int, error: Exception) -> None:
+        reason = f"{type(error).__name__}: {redact(str(error))}"
+        async with self.database.unit_of_work() as db:
+            await db.execute(
+                update(OutboxRow).where(OutboxRow.id == outbox_id).values(last_error=reason[:500])
             )

@@ -85,10 +85,12 @@ async def enqueue_due_reminders(
                     organisation=org.name,
                     **params,
                 ),
+                "reminder",
+                enrolment.language,
             )
             # The start time is part of the key: a moved session earns fresh reminders.
             key = f"reminder:{session.id}:{enrolment.id}:{offset}:{session.starts_at.isoformat()}"
-            await enqueue(db, key, mail, now)
+            await enqueue(db, org.mail_key, key, mail, now)
             queued += 1
     return queued
 
@@ -119,6 +121,10 @@ async def enqueue_decision_requests(
         }
         for c in coordinators:
             mail = Mail(
-                c.email, t.gettext(DECISION_SUBJECT, **params), t.gettext(DECISION_BODY, **params)
+                c.email,
+                t.gettext(DECISION_SUBJECT, **params),
+                t.gettext(DECISION_BODY, **params),
+                "decision_needed",
+                language,
             )
-            await enqueue(db, f"decision:{series_id}:{c.id}", mail, now)
+            await enqueue(db, org.mail_key, f"decision:{series_id}:{c.id}", mail, now)

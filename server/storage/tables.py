@@ -192,16 +192,20 @@ class NoticeRow(Base):
 
 
 class OutboxRow(Base):
-    """An e-mail waiting to be sent. ``dedupe_key`` makes enqueueing idempotent across instances."""
+    """An e-mail waiting to be sent. ``dedupe_key`` makes enqueueing idempotent across instances.
+
+    Recipient, subject and body are ``sealed`` together (server/notify/sealing.py) and deleted
+    once the mail is sent or given up; the rest stays for dedupe and for the operator.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("dedupe_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200))
-    recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    template: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5))
+    sealed: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     send_after: Mapped[datetime] = mapped_column(index=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64))

@@ -9,8 +9,9 @@ from server.enrolment import service as enrolment_service
 from server.enrolment.service import EnrolmentRequest
 from server.errors import ErrorCode, TupaError
 from server.scheduling import service as scheduling
-from server.storage.tables import EnrolmentRow, NoticeRow, OutboxRow
+from server.storage.tables import EnrolmentRow, NoticeRow
 from tests.factories import enrol_parent, seed_series
+from tests.services.mail_support import queued
 
 
 async def statuses(database, series_id):
@@ -48,7 +49,7 @@ async def test_cancelling_promotes_the_first_on_the_waiting_list_and_tells_them(
     }
     async with database.unit_of_work() as db:
         kinds = list(await db.scalars(select(NoticeRow.kind).order_by(NoticeRow.id)))
-        mails = list(await db.scalars(select(OutboxRow.subject)))
+        mails = await queued(db, org)
     assert "promoted" in kinds
     assert len(mails) == 2  # Puolukka's "waitlisted" and "promoted"; the others gave no address
 
@@ -124,13 +125,7 @@ async def test_cancelling_a_series_ends_every_enrolment_and_tells_every_parent(
             select(func.count()).where(NoticeRow.kind == "series_cancelled")
         )
         series = await scheduling.get_series(db, series_id)
-        mails = list(
-            await db.scalars(
-                select(OutboxRow.recipient).where(
-                    OutboxRow.dedupe_key.like("notice:%:series_cancelled:%")
-                )
-            )
-        )
+        mails = [m.recipient for m in await queued(db, org, "notice:%:series_cancelled:%")]
     assert cancelled == 2
     assert sorted(mails) == ["m@example.org", "p@example.org"]
     assert {s.status for s in series.sessions} == {"cancelled"}
@@ -155,9 +150,8 @@ async def test_moving_a_session_tells_enrolled_parents_and_bumps_the_calendar_se
         sequence = moved.calendar_sequence
     async with database.unit_of_work() as db:
         notice = await db.scalar(select(NoticeRow).where(NoticeRow.kind == "session_moved"))
-        body = await db.scalar(
-            select(OutboxRow.body).where(OutboxRow.dedupe_key.like("%session_moved%"))
-        )
+        [moved_mail] = await queued(db, org, "%session_moved%")
+        body = moved_mail.body
     assert sequence == 1
     assert notice is not None and "old_start" in notice.params
     assert body is not None and "Mustikka" in body

@@ -14,24 +14,30 @@ from tests.conftest import RecordingMailer
 from tests.factories import a_staff_member, enrol_parent, seed_series
 
 
-async def test_enqueueing_the_same_key_twice_queues_one_message(database, clock):
+def a_mail(recipient: str = "a@example.org", body: str = "B") -> Mail:
+    return Mail(recipient, "S", body, "reminder", "fi")
+
+
+async def test_enqueueing_the_same_key_twice_queues_one_message(database, org, clock):
     async with database.unit_of_work() as db:
-        await enqueue(db, "k1", Mail("a@example.org", "S", "B"), clock.now)
-        await enqueue(db, "k1", Mail("a@example.org", "S", "B"), clock.now)
+        await enqueue(db, org.mail_key, "k1", a_mail(), clock.now)
+        await enqueue(db, org.mail_key, "k1", a_mail(), clock.now)
     async with database.unit_of_work() as db:
         assert await db.scalar(select(func.count()).select_from(OutboxRow)) == 1
 
 
-async def test_two_instances_dispatching_at_once_send_each_message_exactly_once(database, clock):
+async def test_two_instances_dispatching_at_once_send_each_message_exactly_once(
+    database, org, clock
+):
     async with database.unit_of_work() as db:
         for i in range(40):
-            await enqueue(db, f"k{i}", Mail(f"p{i}@example.org", "S", "B"), clock.now)
+            await enqueue(db, org.mail_key, f"k{i}", a_mail(f"p{i}@example.org"), clock.now)
     # Two instances: separate engines (connection pools) against the same database.
     second = Database(database.url)
     mail_a, mail_b = RecordingMailer(), RecordingMailer()
     try:
-        a = OutboxDispatcher(database, mail_a, "instance-a")
-        b = OutboxDispatcher(second, mail_b, "instance-b")
+        a = OutboxDispatcher(database, mail_a, "instance-a", org.mail_key)
+        b = OutboxDispatcher(second, mail_b, "instance-b", org.mail_key)
         sent = await asyncio.gather(a.dispatch_due(clock.now), b.dispatch_due(clock.now))
     finally:
         await second.dispose()
@@ -43,7 +49,7 @@ async def test_two_instances_dispatching_at_once_send_each_message_exactly_once(
         assert await db.scalar(select(func.count()).where(OutboxRow.sent_at.is_(None))) == 0
 
 
-async def test_a_failed_send_is_retried_after_the_lease(database, clock):
+async def test_a_failed_send_is_retried_after_the_lease(database, org, clock):
     class FlakyMailer(RecordingMailer):
         fail = True
 
@@ -54,9 +60,9 @@ async def test_a_failed_send_is_retried_after_the_lease(database, clock):
             await super().send(mail)
 
     async with database.unit_of_work() as db:
-        await enqueue(db, "k", Mail("a@example.org", "S", "B"), clock.now)
+        await enqueue(db, org.mail_key, "k", a_mail(), clock.now)
     mailer = FlakyMailer()
-    dispatcher = OutboxDispatcher(database, mailer, "i")
+    dispatcher = OutboxDispatcher(database, mailer, "i", org.mail_key)
     assert await dispatcher.dispatch_due(clock.now) == 0
     assert await dispatcher.dispatch_due(clock.now + timedelta(minutes=1)) == 0  # still leased
     assert await dispatcher.dispatch_due(clock.now + timedelta(minutes=6)) == 1
