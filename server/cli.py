@@ -327,7 +327,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_logging()
+    try:
+        client_ips = get_settings().log_client_ips
+    except ValueError:  # a bad TUPA_ variable: the command reports it when it reads the settings
+        client_ips = False
+    configure_logging(client_ips=client_ips)
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result

@@ -5,10 +5,11 @@ with a colleague), and many parents are at risk: a personal link in the log is a
 parent's page, an address or a pseudonym says who is in which group. So the rule is enforced
 where lines are written, not left to each call: uvicorn's access log is off (Tupa writes its own,
 ``server.web.access_log``, naming route templates), uvicorn's WebSocket handshake lines (client
-address and query string) are dropped, anything shaped like a token or an e-mail address is
-masked, and exception messages are withheld (a database error quotes the row it failed on) while
-the stack and the exception's type stay. What cannot be recognised by its shape (a pseudonym, a
-chat message) is kept out by the calls themselves; the whole-flow log scan in the tests checks it.
+address and query string) and aioice's INFO lines (every ICE candidate pair it checks) are
+dropped, anything shaped like a token, an e-mail address or (unless ``TUPA_LOG_CLIENT_IPS``) an IP
+address is masked, and exception messages are withheld (a database error quotes the row it failed
+on) while the stack and the exception's type stay. What cannot be recognised by its shape (a
+pseudonym, a chat message) is kept out by the calls themselves; the whole-flow log scan checks it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,18 @@ TOKEN = re.compile(
 CREDENTIAL_PARAMETER = re.compile(r"([?&](?:link|token)=)[^&\s\"'#]*")
 EMAIL = re.compile(r"[^\s@<>()\[\]\"',;:/]+@[^\s@<>()\[\]\"',;:/]+\.[^\s@<>()\[\]\"',;:/.]{2,}")
 
+# IP addresses, bar loopback and "any": ICE candidates, peers in a library's message. Logged only
+# when TUPA_LOG_CLIENT_IPS says so.
+IPV4 = re.compile(r"(?<![\d.])(?!127\.|0\.0\.0\.0(?![\d.]))(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_HEX = "[0-9A-Fa-f]{1,4}"
+IPV6 = re.compile(
+    rf"(?<![0-9A-Fa-f:])(?:(?:{_HEX}:){{3,7}}{_HEX}|(?:{_HEX}:){{1,6}}:(?:{_HEX}(?::{_HEX}){{0,5}})?)"
+    r"(?![0-9A-Fa-f:])"
+)
+# Libraries whose INFO lines carry the addresses of people's connections (aioice logs every ICE
+# candidate pair it checks): warnings only.
+CHATTY = ("aioice", "aiortc")
+
 # Exceptions whose message an operator needs and which no request fills in: a port in use, a
 # database that does not answer, a module that is missing. Masked all the same.
 MESSAGES_KEPT: tuple[type[BaseException], ...] = (OSError, ImportError)
@@ -41,11 +54,14 @@ _INSTALLED = "_tupa_handler"
 UVICORN_OPTIONS: dict[str, Any] = {"log_config": None, "access_log": False}
 
 
-def redact(text: str) -> str:
-    """``text`` with credentials and e-mail addresses masked."""
+def redact(text: str, client_ips: bool = False) -> str:
+    """``text`` with credentials and e-mail addresses masked, and IP addresses unless allowed."""
     text = CREDENTIAL_PARAMETER.sub(r"\1[token]", text)
     text = EMAIL.sub("[e-mail]", text)
-    return TOKEN.sub("[token]", text)
+    text = TOKEN.sub("[token]", text)
+    if not client_ips:
+        text = IPV6.sub("[ip]", IPV4.sub("[ip]", text))
+    return text
 
 
 def describe_exception(error: BaseException) -> str:
@@ -76,6 +92,10 @@ def describe_exception(error: BaseException) -> str:
 class RedactingFormatter(logging.Formatter):
     """Formats a record as usual, then masks it; tracebacks lose their exception messages."""
 
+    def __init__(self, fmt: str, client_ips: bool = False) -> None:
+        super().__init__(fmt)
+        self.client_ips = client_ips
+
     def formatException(self, ei: Any) -> str:
         error = ei[1] if isinstance(ei, tuple) and len(ei) == 3 else None
         if isinstance(error, BaseException):
@@ -84,7 +104,7 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         record.exc_text = None  # formatted by us, never by a handler before us
-        return redact(super().format(record))
+        return redact(super().format(record), self.client_ips)
 
 
 class UvicornHandshakeLines(logging.Filter):
@@ -99,7 +119,9 @@ class UvicornHandshakeLines(logging.Filter):
         )
 
 
-def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -> logging.Handler:
+def configure_logging(
+    stream: TextIO | None = None, level: int = logging.INFO, client_ips: bool = False
+) -> logging.Handler:
     """Send every logger's lines through one masking handler (replacing one installed before).
 
     Used by every ``tupa`` command; tests install it on a stream of their own to read the log.
@@ -109,7 +131,7 @@ def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -
     for old in [h for h in root.handlers if getattr(h, _INSTALLED, False)]:
         root.removeHandler(old)
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(RedactingFormatter(FORMAT))
+    handler.setFormatter(RedactingFormatter(FORMAT, client_ips))
     handler.addFilter(UvicornHandshakeLines())
     setattr(handler, _INSTALLED, True)
     root.addHandler(handler)
@@ -118,6 +140,8 @@ def configure_logging(stream: TextIO | None = None, level: int = logging.INFO) -
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin
     access = logging.getLogger("uvicorn.access")  # route templates come from Tupa's own
     access.handlers.clear()

@@ -93,6 +93,25 @@ def test_uvicorns_websocket_handshake_lines_are_dropped():
     assert "Application startup complete." in stream.getvalue()
 
 
+def test_ip_addresses_other_than_loopback_are_masked_unless_client_ips_are_allowed():
+    line = "pair ('192.168.1.5', 5000) -> ('203.0.113.7', 6000) via 2001:db8::7; on 127.0.0.1"
+    assert redact(line) == "pair ('[ip]', 5000) -> ('[ip]', 6000) via [ip]; on 127.0.0.1"
+    assert redact(line, client_ips=True) == line
+    assert redact("2026-10-12 09:00:00,123 0.0.0.0:8000") == "2026-10-12 09:00:00,123 0.0.0.0:8000"
+
+
+def test_the_ice_librarys_lines_about_candidate_pairs_are_not_written():
+    stream = io.StringIO()
+    handler = configure_logging(stream, client_ips=True)
+    try:
+        logging.getLogger("aioice.ice").info("Check CandidatePair(('203.0.113.7', 6000))")
+        logging.getLogger("aioice.ice").warning("ICE failed")
+    finally:
+        remove_logging(handler)
+    assert "203.0.113.7" not in stream.getvalue()
+    assert "ICE failed" in stream.getvalue()
+
+
 @pytest.mark.parametrize(
     ("path", "shown"),
     [

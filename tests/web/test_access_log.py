@@ -29,7 +29,7 @@ async def logged_server(
     """The app under uvicorn with Tupa's logging, trusting the proxy headers as compose.yaml
     does; yields its address and everything written to the log."""
     stream = io.StringIO()
-    handler = configure_logging(stream)
+    handler = configure_logging(stream, client_ips=settings.log_client_ips)  # as `tupa` does
     port = free_port()
     app = create_app(settings, database=database, clock=clock, mailer=mailer, background=False)
     config = uvicorn.Config(
