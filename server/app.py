@@ -28,6 +28,7 @@ from server.web.routes import (
     calendar,
     health,
     parent,
+    parent_device,
     public,
     room_pages,
     room_socket,
@@ -135,6 +136,7 @@ def create_app(
         api,
         health,
     )
-    for module in (*routers, room_pages, room_socket):
+    # parent_device last: its /me/{token} must not shadow the fixed /me/... addresses.
+    for module in (*routers, room_pages, room_socket, parent_device):
         app.include_router(module.router)
     return app

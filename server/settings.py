@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # real addresses, which say where someone at risk is (see the README before turning it on).
     log_client_ips: bool = False
 
+    # A browser a parent's link was swapped for lets it go after this long without use; until
+    # then the link itself opens nothing (server/enrolment/devices.py).
+    parent_device_idle_hours: int = Field(default=12, ge=1, le=30 * 24)
+
     room_opens_minutes_before: int = Field(default=30, ge=0, le=24 * 60)
     chat_retention_days: int = Field(default=30, ge=0, le=3650)
     # E-mail addresses, enrolment answers and notices are deleted this long after a series ends.

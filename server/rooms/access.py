@@ -1,14 +1,16 @@
-"""Who may enter a room: enrolled parents with a working link, assigned staff and coordinators.
+"""Who may enter a room: enrolled parents with a held device, assigned staff and coordinators.
 
 Each refusal carries the WebSocket close code of docs/protocol.md.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.enrolment.devices import enrolment_by_device
 from server.enrolment.rules import EnrolmentStatus, SeriesStatus
-from server.enrolment.service import enrolment_by_token
 from server.errors import ErrorCode, TupaError
 from server.people.service import shown_name, staff_by_id
 from server.permissions import may_enter_room
@@ -36,13 +38,16 @@ async def room_session(db: AsyncSession, session_id: int) -> SessionRow:
     return session
 
 
-async def parent_entrant(db: AsyncSession, token: str, session: SessionRow) -> Entrant:
-    """A parent arriving with their personal link. Refuses UNAUTHENTICATED for a bad or revoked
-    link, FORBIDDEN when not enrolled in this series or banned from it."""
+async def parent_entrant(
+    db: AsyncSession, device: str, session: SessionRow, now: datetime
+) -> Entrant:
+    """A parent arriving with the device cookie their link was swapped for. Refuses
+    UNAUTHENTICATED for an unknown, let-go or revoked one, FORBIDDEN when not enrolled in this
+    series or banned from it."""
     try:
-        enrolment = await enrolment_by_token(db, token)
+        enrolment = await enrolment_by_device(db, device, now)
     except TupaError as error:
-        assert error.code in (ErrorCode.NOT_FOUND, ErrorCode.LINK_REVOKED)
+        assert error.code in (ErrorCode.LINK_NEEDED, ErrorCode.LINK_REVOKED)
         raise AccessRefused(CloseCode.UNAUTHENTICATED) from error
     if enrolment.series_id != session.series_id:
         raise AccessRefused(CloseCode.FORBIDDEN)

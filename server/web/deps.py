@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.enrolment import devices
 from server.errors import ErrorCode, TupaError
 from server.evaluation.attendance_sheet import EvaluationRules
 from server.i18n import Translator
 from server.organisation import Organisation
 from server.people import staff_sessions
 from server.permissions import is_coordinator, may_export_reports
-from server.storage.tables import StaffRow, StaffSessionRow
+from server.storage.tables import EnrolmentRow, StaffRow, StaffSessionRow
 from server.web.csrf import verify_csrf
 from server.web.staff_cookie import COOKIE, session_limits
 
@@ -101,6 +102,17 @@ async def _report_exporter(staff: Annotated[StaffRow, Depends(_any_staff)]) -> S
     if not may_export_reports(staff.role):
         raise TupaError(ErrorCode.FORBIDDEN)
     return staff
+
+
+async def _parent(request: Request, db: Db, now: Now) -> EnrolmentRow:
+    """The enrolment whose device this browser holds: the cookie its personal link was swapped
+    for, never the link itself. Raises LINK_NEEDED or LINK_REVOKED."""
+    idle = timedelta(hours=request.app.state.settings.parent_device_idle_hours)
+    device = request.cookies.get(devices.COOKIE)
+    return await devices.enrolment_by_device(db, device, now, idle)
+
+
+Parent = Annotated[EnrolmentRow, Depends(_parent)]
 
 
 def _evaluation_rules(request: Request) -> EvaluationRules:

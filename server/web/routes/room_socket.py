@@ -12,6 +12,7 @@ import logging
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
+from server.enrolment.devices import COOKIE as PARENT_COOKIE
 from server.i18n import Translator, parse_language
 from server.people import staff_sessions
 from server.rooms.access import AccessRefused, parent_entrant, room_session, staff_entrant
@@ -44,9 +45,9 @@ def _origin_allowed(ws: WebSocket) -> bool:
 async def _identify(ws: WebSocket, session_id: int) -> tuple[SessionRow, Entrant]:
     async with ws.app.state.database.unit_of_work() as db:
         session = await room_session(db, session_id)
-        token = ws.query_params.get("link")
-        if token:
-            return session, await parent_entrant(db, token[:100], session)
+        device = ws.cookies.get(PARENT_COOKIE)  # sent to /me/rooms/... only (its Path)
+        if device:
+            return session, await parent_entrant(db, device, session, ws.app.state.clock())
         limits = session_limits(ws.app.state.settings)
         now = ws.app.state.clock()
         found = await staff_sessions.signed_in(db, ws.cookies.get(STAFF_COOKIE), now, limits)
@@ -72,6 +73,7 @@ async def _hello(ws: WebSocket) -> Hello | None:
 
 
 @router.websocket("/ws/rooms/{session_id}")
+@router.websocket("/me/rooms/{session_id}/socket")  # parents: their device cookie's Path is /me
 async def room_socket(ws: WebSocket, session_id: int) -> None:
     await ws.accept()
     if not _origin_allowed(ws) or not 1 <= session_id <= 2_147_483_647:
