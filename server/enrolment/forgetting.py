@@ -24,6 +24,7 @@ from server.access import AccessChange, AccessReason
 from server.enrolment.links import new_link_token, token_hash
 from server.enrolment.rules import ACTIVE_STATUSES, EnrolmentStatus, SeriesStatus
 from server.enrolment.service import enrolment_in_series, lock_series, promote_waitlist
+from server.notify.outbox import discard_waiting_for
 from server.organisation import Organisation
 from server.storage.db import after_commit
 from server.storage.tables import EnrolmentRow, ModerationLogRow, NoticeRow
@@ -124,3 +125,4 @@ def _forget(row: EnrolmentRow, now: datetime) -> None:
 async def _delete_notices(db: AsyncSession, enrolment_ids: list[int]) -> None:
     if enrolment_ids:
         await db.execute(delete(NoticeRow).where(NoticeRow.enrolment_id.in_(enrolment_ids)))
+        await discard_waiting_for(db, enrolment_ids)  # the mail about them: it holds the address

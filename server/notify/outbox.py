@@ -29,7 +29,7 @@ from server.storage.db import Database
 from server.storage.idempotent import insert_unless_exists
 from server.storage.tables import OutboxRow
 
-__all__ = ["Mail", "Mailer", "OutboxDispatcher", "enqueue", "tidy"]
+__all__ = ["Mail", "Mailer", "OutboxDispatcher", "discard_waiting_for", "enqueue", "tidy"]
 
 log = logging.getLogger("tupa.mail")
 
@@ -95,6 +95,38 @@ async def tidy(db: AsyncSession, mail_key: bytes, now: datetime) -> None:
         .where(waiting, OutboxRow.attempts >= MAX_ATTEMPTS)
         .values(sealed=None)  # last_error keeps why the last attempt failed
     )
+
+
+def _enrolment_of(dedupe_key: str) -> int | None:
+    """The enrolment a parent's mail was queued for, from the dedupe keys ``notices.tell``
+    (``notice:<enrolment>:…``) and the reminders (``reminder:<session>:<enrolment>:…``) make."""
+    parts = dedupe_key.split(":")
+    index = {"notice": 1, "reminder": 2}.get(parts[0])
+    if index is None or len(parts) <= index or not parts[index].isdigit():
+        return None
+    return int(parts[index])
+
+
+async def discard_waiting_for(db: AsyncSession, enrolment_ids: list[int]) -> int:
+    """Delete unsent the mail waiting for these enrolments (their personal data is being
+    forgotten or erased: their address must not stay behind in the outbox). Returns how many."""
+    wanted = set(enrolment_ids)
+    if not wanted:
+        return 0
+    rows = await db.execute(
+        select(OutboxRow.id, OutboxRow.dedupe_key).where(
+            OutboxRow.sent_at.is_(None),
+            OutboxRow.sealed.is_not(None),
+            or_(
+                OutboxRow.dedupe_key.startswith("notice:"),
+                OutboxRow.dedupe_key.startswith("reminder:"),
+            ),
+        )
+    )
+    ids = [row.id for row in rows if _enrolment_of(row.dedupe_key) in wanted]
+    for outbox_id in ids:
+        await _drop(db, outbox_id, "deleted unsent: the person's data was deleted")
+    return len(ids)
 
 
 async def _drop(db: AsyncSession, outbox_id: int, reason: str) -> None:

@@ -9,15 +9,24 @@ import pytest
 from sqlalchemy import select, text, update
 
 from server.background import BackgroundWork
+from server.enrolment.forgetting import Eraser, erase
 from server.logs import configure_logging, remove_logging
 from server.notify.mail import Mail
-from server.notify.outbox import EXPIRES_AFTER, OutboxDispatcher, enqueue, tidy
+from server.notify.outbox import (
+    EXPIRES_AFTER,
+    OutboxDispatcher,
+    discard_waiting_for,
+    enqueue,
+    tidy,
+)
 from server.notify.sealing import LEGACY, seal
 from server.notify.waiting import waiting_mail
 from server.storage.tables import OutboxRow
 from tests.conftest import RecordingMailer
 from tests.factories import enrol_parent, seed_series
 from tests.services.mail_support import queued
+
+ERASER = Eraser("Kaisa Koordinaattori", "coordinator")
 
 
 async def everything_in_the_outbox(database) -> str:
@@ -168,3 +177,18 @@ async def test_enqueueing_without_the_organisations_key_fails_rather_than_store_
             await enqueue(db, b"", "k", mail, clock.now)
     assert await everything_in_the_outbox(database) == "[]"
     assert seal(org.mail_key, mail) != seal(org.mail_key, mail)  # a fresh IV each time
+
+
+async def test_erasing_a_parent_deletes_the_mail_waiting_for_them_and_no_one_elses(
+    database, org, clock
+):
+    first = await a_parent_with_mail(database, org, clock)
+    other = await enrol_parent(
+        database, org, first.enrolment.series_id, "Puolukka", clock.now, "p@example.fi"
+    )
+    async with database.unit_of_work() as db:
+        await erase(db, org, first.enrolment.series_id, first.enrolment.id, clock.now, ERASER)
+    async with database.unit_of_work() as db:
+        assert [m.recipient for m in await queued(db, org)] == ["p@example.fi"]
+        assert await discard_waiting_for(db, [other.enrolment.id]) == 1
+        assert await queued(db, org) == []
