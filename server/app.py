@@ -32,6 +32,7 @@ from server.web.routes import (
     public,
     room_pages,
     room_socket,
+    safe_use,
     staff_auth,
     staff_bans,
     staff_evaluation,
@@ -137,6 +138,6 @@ def create_app(
         health,
     )
     # parent_device last: its /me/{token} must not shadow the fixed /me/... addresses.
-    for module in (*routers, room_pages, room_socket, parent_device):
+    for module in (*routers, room_pages, room_socket, safe_use, parent_device):
         app.include_router(module.router)
     return app

@@ -86,7 +86,7 @@ def join_and_wait(parent: Page, personal_link: str, session_id: str) -> None:
     join = parent.locator(f'a[href*="/sessions/{session_id}/"][href$="/room"]')
     expect(join).to_have_count(1)
     join.click()
-    expect(parent).to_have_url(re.compile(rf"/me/[^/]+/sessions/{session_id}/room$"))
+    expect(parent).to_have_url(re.compile(rf"/me/sessions/{session_id}/room$"))
     expect(status(parent)).to_contain_text("not open yet")
     expect(parent.locator("#room-grid")).to_be_hidden()
 
@@ -94,13 +94,13 @@ def join_and_wait(parent: Page, personal_link: str, session_id: str) -> None:
 def give_feedback(parent: Page, session_id: str, q1: int, q2: int, q3: str) -> None:
     """Answers the session's feedback through the ended room's button: two scales and a text."""
     parent.locator("#room-feedback").click()
-    expect(parent).to_have_url(re.compile(rf"/me/[^/]+/feedback/{session_id}$"))
+    expect(parent).to_have_url(re.compile(rf"/me/feedback/{session_id}$"))
     form = parent.locator(f'form[action$="/feedback/{session_id}"]')
     form.locator(f'input[type="radio"][name="q1"][value="{q1}"]').check()
     form.locator(f'input[type="radio"][name="q2"][value="{q2}"]').check()
     form.locator('textarea[name="q3"]').fill(q3)
     form.locator('button[type="submit"]').click()
-    expect(parent).to_have_url(re.compile(r"/me/[^/?]+\?answered=feedback$"))
+    expect(parent).to_have_url(re.compile(r"/me\?answered=feedback$"))
     expect(parent.locator('p.notice[role="status"]')).to_be_visible()
     # Answered once: the personal page no longer offers this session's feedback.
     expect(parent.locator(f'a[href$="/feedback/{session_id}"]')).to_have_count(0)
