@@ -43,7 +43,7 @@ from tests.conftest import (
     service_unavailable,
 )
 from tests.factories import PASSWORD, a_staff_member, enrol_parent, seed_series
-from tests.roomclient import RoomClient, connect, staff_cookie
+from tests.roomclient import RoomClient, connect, parent_device, staff_cookie
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Europe/Helsinki")
@@ -461,10 +461,11 @@ async def test_a_parent_waiting_on_one_instance_hears_the_session_moved_on_the_o
 async def test_a_parent_who_withdraws_on_one_instance_is_closed_on_the_other(room: Room) -> None:
     _facilitator, _, parents = await open_room(room)  # Mustikka is on B
     token = room.links["Mustikka"]
-    async with httpx.AsyncClient(base_url=room.a.url) as http:
-        page = await http.get(f"/me/{token}")
+    device = await parent_device(room.a, token)  # the browser Mustikka joined from
+    async with httpx.AsyncClient(base_url=room.a.url, cookies={"tupa_me": device or ""}) as http:
+        page = await http.get("/me")
         response = await http.post(
-            f"/me/{token}/withdraw", data={"csrf_token": csrf_of(page.text), "confirm": "on"}
+            "/me/withdraw", data={"csrf_token": csrf_of(page.text), "confirm": "on"}
         )
         assert response.status_code == 303, response.text
     answered = time.monotonic()
