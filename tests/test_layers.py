@@ -51,6 +51,7 @@ DESIGNED_PURE = [
     "server/rooms/ice.py",
     "server/rooms/sdp.py",
     "server/rooms/candidates.py",
+    "server/rooms/stage.py",
     "signaling/interface.py",
 ]
 LATER_PURE = ["server/rooms/events.py", "server/rooms/entry.py", "server/permissions.py"]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.rooms.events import EVERYONE, MODERATORS, NOBODY, Event, EventType
+from server.rooms.events import MODERATORS, NOBODY, Event, EventType
 from server.rooms.frames import CloseCode
+from server.rooms.stage import about
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus
 
 MAX_CONNECTIONS_PER_PERSON = 3
@@ -50,11 +51,12 @@ def arrive(state: RoomState, member: Member) -> list[Event]:
     if member.status is MemberStatus.LOBBY:
         events.append(Event(EventType.LOBBY_JOINED, member.public(), MODERATORS))
     else:
-        events.append(Event(EventType.PRESENCE, {**member.public(), "online": True}, EVERYONE))
+        presence = {**member.public(), "online": True}
+        events.append(Event(EventType.PRESENCE, presence, about(state, member)))
     return events
 
 
-def still_here(member: Member) -> list[Event]:
+def still_here(state: RoomState, member: Member) -> list[Event]:
     """What another instance needs to learn that ``member`` is connected here."""
     presence = {**member.public(), "online": True, "sync": True}
     if member.status is MemberStatus.LOBBY:
@@ -63,7 +65,7 @@ def still_here(member: Member) -> list[Event]:
             Event(EventType.LOBBY_JOINED, member.public(), MODERATORS),
         ]
     if member.status is MemberStatus.ADMITTED:
-        return [Event(EventType.PRESENCE, presence, EVERYONE)]
+        return [Event(EventType.PRESENCE, presence, about(state, member))]
     return []
 
 
@@ -76,7 +78,7 @@ def depart(state: RoomState, member: Member) -> list[Event]:
             Event(EventType.LOBBY_LEFT, member.public(), MODERATORS),
         ]
     # Someone removed or banned was already announced as gone: only the replicas need to know.
-    audience = EVERYONE if member.status is MemberStatus.ADMITTED else NOBODY
+    audience = about(state, member) if member.status is MemberStatus.ADMITTED else NOBODY
     return [Event(EventType.PRESENCE, offline, audience)]
 
 

@@ -137,18 +137,20 @@ class Audience:
     connected: bool = False  # everyone connected, also those waiting or in the lobby
     moderators: bool = False
     peers: frozenset[str] = frozenset()
+    # Written by a stage's audience: only moderators and the author see who wrote it.
+    anonymous: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "e": self.everyone,
-            "c": self.connected,
-            "m": self.moderators,
-            "p": sorted(self.peers),
-        }
+        stored: dict[str, Any] = {"e": self.everyone, "c": self.connected, "m": self.moderators}
+        stored["p"] = sorted(self.peers)
+        if self.anonymous:
+            stored["a"] = True
+        return stored
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Audience:
-        return cls(bool(data["e"]), bool(data["c"]), bool(data["m"]), frozenset(data["p"]))
+        flags = bool(data["e"]), bool(data["c"]), bool(data["m"])
+        return cls(*flags, frozenset(data["p"]), bool(data.get("a", False)))
 
 
 EVERYONE = Audience(everyone=True)
@@ -173,12 +175,34 @@ class Event:
     def lasting(self) -> bool:
         return self.type in STORED
 
-    def wire(self) -> dict[str, Any]:
+    def wire(self, viewer: str | None = None, sees_authors: bool = True) -> dict[str, Any]:
+        """The frame ``viewer`` is sent. A vote is counted, never shown: nobody learns who voted,
+        and the voter only that the vote was theirs (``voted``). What a stage's audience wrote
+        names its author only to the author and to those who ``sees_authors`` (moderators)."""
         frame: dict[str, Any] = {"type": self.type.value}
         if self.seq is not None:
             frame["seq"] = self.seq
         frame.update(self.data)
+        if self.type is EventType.QUESTION_UPDATE:
+            voter = frame.pop("voter", None)
+            if voter is not None and voter == viewer:
+                frame["voted"] = True
+        if self.audience.anonymous and not sees_authors:
+            asked = frame.get("asked")
+            author = frame.get("peer") or (asked or {}).get("peer")
+            if author != viewer:
+                frame.pop("peer", None)
+                frame.pop("name", None)
+                if asked:  # a copy: the event's own data stays whole
+                    frame["asked"] = {k: v for k, v in asked.items() if k not in ("peer", "name")}
         return frame
+
+    @property
+    def personal(self) -> bool:
+        """Whether people may be sent different frames of it (see ``wire``)."""
+        return self.audience.anonymous or (
+            self.type is EventType.QUESTION_UPDATE and "voter" in self.data
+        )
 
     def with_seq(self, seq: int) -> Event:
         return self._copy(seq, self.origin)

@@ -340,10 +340,11 @@ class RoomHub:
         unchanged = event.type is EventType.PRESENCE and _online(state, event) == was_online
         if unchanged and (event.data.get("sync") or not event.data["online"]):
             return  # nothing changed for others: known already, or still here elsewhere
-        # Serialised (and framed) once per room, not once per recipient.
+        # Serialised (and framed) once per room, not once per recipient (but a voter's own vote).
         runtime.deliver(event, Outgoing(json.dumps(event.wire(), ensure_ascii=False)))
         self._follow_up(runtime, event)
         if event.type in MEMBERSHIP_CHANGES and state.mode is not MediaMode.CHAT:
+            runtime.tell_watching()
             self.relay_link.check_topology(runtime, self._committer(runtime))
 
     def _follow_up(self, runtime: RoomRuntime, event: Event) -> None:
@@ -367,14 +368,11 @@ class RoomHub:
 
     async def _share_presence(self, runtime: RoomRuntime) -> None:
         """Another instance just loaded this room: tell it who is connected here."""
-        events: list[Event] = []
-        for peer in runtime.connections:
-            member = runtime.state.members.get(peer)
-            if member is not None:
-                events += entry.still_here(member)
-        if events:
-            mine = [e.from_instance(self.instance) for e in events]
-            await self.bus.publish(runtime.state.session_id, mine)
+        state = runtime.state
+        here = [state.members[peer] for peer in runtime.connections if peer in state.members]
+        mine = [e.from_instance(self.instance) for m in here for e in entry.still_here(state, m)]
+        if mine:
+            await self.bus.publish(state.session_id, mine)
 
     async def _welcome_later(self, runtime: RoomRuntime, conn: Connection) -> None:
         async with runtime.lock:

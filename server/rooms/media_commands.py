@@ -16,6 +16,7 @@ from server.rooms.decision import Decision, refuse
 from server.rooms.events import EVERYONE, NOBODY, Audience, Event, EventType
 from server.rooms.frames import RoomError
 from server.rooms.sdp import Sdp
+from server.rooms.stage import about
 from server.rooms.state import AvState, Member, MemberStatus, RoomState
 from server.scheduling.series import MediaMode
 
@@ -117,8 +118,8 @@ def relay_ended(member: Member) -> list[Event]:
     return [_av_event(member, replace(member.av, relay=0), member)]
 
 
-def _av_event(target: Member, av: AvState, actor: Member) -> Event:
-    return Event(EventType.AV, {"peer": target.peer, **av.public()}, EVERYONE, actor.peer)
+def _av_event(target: Member, av: AvState, actor: Member, audience: Audience = EVERYONE) -> Event:
+    return Event(EventType.AV, {"peer": target.peer, **av.public()}, audience, actor.peer)
 
 
 def av(state: RoomState, actor: Member, command: c.Av, now: datetime) -> Decision:
@@ -134,7 +135,7 @@ def av(state: RoomState, actor: Member, command: c.Av, now: datetime) -> Decisio
     av = replace(actor.av, mic=command.mic, camera=command.camera, blurred=command.blurred)
     if av == actor.av:
         return Decision()
-    return Decision([_av_event(actor, av, actor)])
+    return Decision([_av_event(actor, av, actor, about(state, actor))])
 
 
 def av_control(state: RoomState, actor: Member, command: c.AvControl, now: datetime) -> Decision:
@@ -166,7 +167,7 @@ def av_control(state: RoomState, actor: Member, command: c.AvControl, now: datet
     logged = {"peer": target.peer, "name": target.name, "actions": actions}
     return Decision(
         [
-            _av_event(target, av, actor),
+            _av_event(target, av, actor, about(state, target)),
             Event(EventType.MEDIA_MODERATION, logged, NOBODY, actor.peer),
         ]
     )

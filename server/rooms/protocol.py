@@ -14,6 +14,7 @@ from server.rooms.decision import Decision, Handler, refuse
 from server.rooms.events import CONNECTED, EVERYONE, MODERATORS, NOBODY, Audience, Event, EventType
 from server.rooms.frames import RoomError
 from server.rooms.media_commands import av, av_control, relay_request, signal
+from server.rooms.stage import about, posted
 from server.rooms.state import (
     LEADER_ROLES,
     Member,
@@ -73,7 +74,8 @@ def _send(state: RoomState, actor: Member, command: c.Send, now: datetime) -> De
     if blocked:
         return blocked
     data = _authored(actor, now, command.text)
-    return Decision([Event(EventType.MESSAGE, data, EVERYONE, actor.peer, command.cid)])
+    audience = posted(state, actor, EVERYONE)
+    return Decision([Event(EventType.MESSAGE, data, audience, actor.peer, command.cid)])
 
 
 def _private(state: RoomState, actor: Member, command: c.Private, now: datetime) -> Decision:
@@ -116,7 +118,7 @@ def _ask(state: RoomState, actor: Member, command: c.Ask, now: datetime) -> Deci
         return blocked
     status = "pending" if state.questions_premoderated and not actor.is_staff else "approved"
     data = {**_authored(actor, now, command.text), "status": status, "votes": 0}
-    audience = _question_audience(state, actor.peer, status)
+    audience = posted(state, actor, _question_audience(state, actor.peer, status))
     return Decision([Event(EventType.QUESTION, data, audience, actor.peer, command.cid)])
 
 
@@ -130,7 +132,7 @@ def _upvote(state: RoomState, actor: Member, command: c.Upvote, now: datetime) -
         "question": command.question,
         "status": question.status,
         "votes": len(question.voters) + 1,
-        "voter": actor.peer,
+        "voter": actor.peer,  # stored for the count; sent to nobody (``Event.wire``)
     }
     return Decision([Event(EventType.QUESTION_UPDATE, data, EVERYONE, actor.peer)])
 
@@ -139,7 +141,7 @@ def _hand(state: RoomState, actor: Member, command: c.Hand, now: datetime) -> De
     if actor.hand == command.raised:
         return Decision()
     data = {"peer": actor.peer, "raised": command.raised}
-    return Decision([Event(EventType.HAND, data, EVERYONE, actor.peer)])
+    return Decision([Event(EventType.HAND, data, about(state, actor), actor.peer)])
 
 
 def _visible_message(state: RoomState, actor: Member, seq: int) -> bool:
@@ -176,8 +178,12 @@ def _target(state: RoomState, peer: str) -> Member | None:
     return state.members.get(peer)
 
 
-def _moderation(actor: Member, action: str, **data: object) -> Event:
-    return Event(EventType.MODERATION, {"action": action, **data}, EVERYONE, actor.peer)
+def _moderation(
+    state: RoomState, actor: Member, action: str, target: Member, **data: object
+) -> Event:
+    """A mute, removal or ban, told to whoever may know about ``target`` (``stage.about``)."""
+    data = {"action": action, "peer": target.peer, "name": target.name, **data}
+    return Event(EventType.MODERATION, data, about(state, target), actor.peer)
 
 
 def _admit_one(state: RoomState, actor: Member, target: Member) -> list[Event]:
@@ -185,7 +191,7 @@ def _admit_one(state: RoomState, actor: Member, target: Member) -> list[Event]:
     return [
         Event(EventType.STATUS, {"peer": target.peer, "status": "admitted"}, NOBODY, actor.peer),
         Event(EventType.LOBBY_LEFT, target.public(), MODERATORS),
-        Event(EventType.PRESENCE, {**target.public(), "online": True}, EVERYONE),
+        Event(EventType.PRESENCE, {**target.public(), "online": True}, about(state, target)),
     ]
 
 
@@ -239,25 +245,25 @@ def _mute(state: RoomState, actor: Member, command: c.Mute, now: datetime) -> De
     if isinstance(target, Decision):
         return target
     until = (now + timedelta(seconds=command.seconds)).isoformat() if command.seconds else None
-    return Decision([_moderation(actor, "muted", peer=target.peer, name=target.name, until=until)])
+    return Decision([_moderation(state, actor, "muted", target, until=until)])
 
 
 def _remove(state: RoomState, actor: Member, command: c.Remove, now: datetime) -> Decision:
     target = _removable(state, actor, command.peer)
     if isinstance(target, Decision):
         return target
-    return Decision([_moderation(actor, "removed", peer=target.peer, name=target.name)])
+    return Decision([_moderation(state, actor, "removed", target)])
 
 
 def _ban(state: RoomState, actor: Member, command: c.Ban, now: datetime) -> Decision:
     """Anyone who has been in the session may be banned: also after being removed, or gone."""
     removed = _target(state, command.peer)
     if removed is not None and removed.status is MemberStatus.REMOVED and not removed.is_staff:
-        return Decision([_moderation(actor, "banned", peer=removed.peer, name=removed.name)])
+        return Decision([_moderation(state, actor, "banned", removed)])
     target = _removable(state, actor, command.peer)
     if isinstance(target, Decision):
         return target
-    return Decision([_moderation(actor, "banned", peer=target.peer, name=target.name)])
+    return Decision([_moderation(state, actor, "banned", target)])
 
 
 def _room_event(state: RoomState, actor: Member, **changes: object) -> Event:
@@ -291,6 +297,9 @@ def _moderate_question(
     # A question hidden before anyone but staff saw it stays between staff and its author.
     stays_private = question.status == "pending" and status == "hidden"
     audience = _question_audience(state, question.author, "pending" if stays_private else status)
+    author = state.members.get(question.author)
+    if author is not None and "asked" in data:
+        audience = posted(state, author, audience)
     return Decision([Event(EventType.QUESTION_UPDATE, data, audience, actor.peer)])
 
 

@@ -9,6 +9,7 @@ come early and skipping a gap that never fills after a short wait.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from server.rooms.connection import Connection, Outgoing, Phase
 from server.rooms.events import Event
 from server.rooms.media import Topology
+from server.rooms.stage import watching
 from server.rooms.state import RoomState
 
 GAP_WAIT_SECONDS = 0.5
@@ -34,6 +36,7 @@ class RoomRuntime:
     held: dict[int, list[Event]] = field(default_factory=dict)
     gap_timer: asyncio.TimerHandle | None = None
     topology: Topology = Topology.MESH  # the last one its connections were told
+    watching: int | None = None  # on a stage, the audience count its connections were told
 
     def local(self) -> list[Connection]:
         return [c for conns in self.connections.values() for c in conns]
@@ -100,8 +103,24 @@ class RoomRuntime:
                 if seq <= conn.last_seq:
                     return
                 conn.last_seq = seq
+            if event.personal:  # a vote, or what a stage's audience wrote: framed for each
+                frame = event.wire(conn.peer, state.is_moderator(member))
+                out = Outgoing(json.dumps(frame, ensure_ascii=False))
             conn.push(out)
         elif phase is Phase.PENDING:
             conn.held.append((event, out))
         elif (phase is Phase.WAITING or phase is Phase.LOBBY) and event.audience.connected:
             conn.push(out)
+
+    def tell_watching(self) -> None:
+        """On a stage, tell everyone in the room how many are watching when the count changed
+        (who they are is for moderators only: ``server.rooms.stage``). A welcome being made now
+        counts later than this, so it is never older."""
+        count = watching(self.state)
+        if count is None or count == self.watching:
+            return
+        self.watching = count
+        frame = json.dumps({"type": "watching", "count": count})
+        for conn in self.local():
+            if conn.phase is Phase.READY or conn.phase is Phase.PENDING:
+                conn.push(frame)

@@ -10,6 +10,7 @@ from typing import Any
 
 from server.rooms.events import Event
 from server.rooms.media import may_publish, topology
+from server.rooms.stage import listed, watching
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState
 from server.scheduling.series import MediaMode
 
@@ -36,7 +37,8 @@ def welcome_frame(
     """The snapshot an admitted person starts from, with the stored events they missed.
 
     Moderators also get the lobby and everyone who has been in the session (also those who were
-    removed or have left), so that they can still ban them.
+    removed or have left), so that they can still ban them. On a stage the audience sees the
+    speakers and staff and a count of those watching, not who they are (``stage``).
     """
     moderator = state.is_moderator(member)
     frame: dict[str, Any] = {
@@ -51,13 +53,16 @@ def welcome_frame(
         "members": [
             {**m.public(), "hand": m.hand, "online": m.online, "av": m.av.public()}
             for m in state.members.values()
-            if m.status is MemberStatus.ADMITTED and m.online
+            if m.status is MemberStatus.ADMITTED and m.online and listed(state, member, m)
         ],
         "lobby": [m.public() for m in state.lobby_members()] if moderator else [],
         "visited": [m.public() for m in visited(state)] if moderator else [],
-        "events": [e.wire() for e in missed],
+        "events": [e.wire(member.peer, moderator) for e in missed],
         "seq": seen_after(missed, last_seq),
     }
+    count = watching(state)
+    if count is not None:
+        frame["watching"] = count
     if media is not None and state.mode is not MediaMode.CHAT:
         # Only admitted people get here: TURN credentials are never given to the lobby.
         frame["media"] = {

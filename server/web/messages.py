@@ -137,9 +137,6 @@ ROOM_ERROR_MESSAGES: dict[str, str] = {
     "bad_candidate": N_(
         "Your browser sent connection details for video that could not be used. Reload the page."
     ),
-    "bad_candidate": N_(
-        "Your browser sent connection details for video that could not be used. Reload the page."
-    ),
 }
 
 

@@ -122,11 +122,26 @@ class StoredRow:
     actor: str | None
     deleted: bool
 
-    def wire(self) -> dict[str, Any]:
-        """As replayed in a welcome: a deleted message only as the fact that it was deleted."""
+    def wire(self, viewer: str, moderator: bool = True, stage: bool = False) -> dict[str, Any]:
+        """As replayed to ``viewer`` in a welcome: a deleted message only as the fact that it was
+        deleted; a vote without its voter, but for the voter themselves, as their own; on a
+        stage, what a parent (the audience) wrote without their alias, but for themselves and
+        the moderators."""
         if self.deleted:
             return {"type": "deleted", "seq": self.seq, "message": self.seq}
-        return {"type": self.type, "seq": self.seq, **self.data}
+        frame = {"type": self.type, "seq": self.seq, **self.data}
+        if self.type == "question_update" and frame.pop("voter", None) == viewer:
+            frame["voted"] = True
+        asked = frame.get("asked")
+        author = asked or frame
+        written = self.type in ("message", "question", "question_update")
+        by_another_parent = author.get("role") == "parent" and author.get("peer") != viewer
+        if stage and not moderator and written and by_another_parent:
+            frame.pop("peer", None)
+            frame.pop("name", None)
+            if asked:
+                frame["asked"] = {k: v for k, v in asked.items() if k not in ("peer", "name")}
+        return frame
 
 
 @dataclass(frozen=True)
@@ -144,13 +159,14 @@ class Seen:
 EVERYONE = Seen(everyone=True)
 
 
-def seen_by(rows: list[StoredRow]) -> dict[int, Seen]:
+def seen_by(rows: list[StoredRow], stage: bool = False) -> dict[int, Seen]:
     """Who sees each stored event, by the protocol's rules (docs/protocol.md):
 
     a message everyone; a private message its two people; a question moderators and its author
     while pending, everyone once approved; a question's update everyone, except hiding a question
     still pending (it stays between staff and its author); a deletion whoever saw the message; a
-    report the moderators; a moderation action everyone.
+    report the moderators; a moderation action everyone, but on a stage (where it is always
+    about a member of the audience) only that person and the moderators.
     """
     status: dict[int, str] = {}
     authors: dict[int, str | None] = {}
@@ -183,6 +199,8 @@ def seen_by(rows: list[StoredRow]) -> dict[int, Seen]:
             audience = Seen(peers=pair) if pair else EVERYONE
         elif row.type == "report":
             audience = Seen(moderators=True)
+        elif row.type == "moderation" and stage:
+            audience = Seen(moderators=True, peers=frozenset({data["peer"]}))
         elif row.type == "moderation":
             audience = EVERYONE
         else:

@@ -963,7 +963,7 @@ class RoomMachine(RuleBasedStateMachine):
     def check_deliveries(self, rows: list[StoredRow]) -> None:
         """Welcomes carry exactly what their person may see; live sockets get every new event
         they may see and nothing else."""
-        seen = seen_by(rows)
+        seen = seen_by(rows, stage=self.mode is MediaMode.STAGE)
         new = [r for r in rows if r.seq > self.rows_seen]
         self.rows_seen = self.last_seq
         for sock in self.live_socks():
@@ -975,7 +975,12 @@ class RoomMachine(RuleBasedStateMachine):
             if sock.phase == "room" and sock.welcomes > sock.welcomes_checked:
                 sock.welcomes_checked = sock.welcomes
                 welcome = welcomes[-1]
-                expected = [r.wire() for r in rows if seen[r.seq].by(person.peer, moderator)]
+                stage = self.mode is MediaMode.STAGE
+                expected = [
+                    r.wire(person.peer, moderator, stage)
+                    for r in rows
+                    if seen[r.seq].by(person.peer, moderator)
+                ]
                 assert welcome["events"] == expected, f"{sock}'s welcome history"
                 assert welcome["you"]["peer"] == person.peer
                 assert welcome["you"]["moderator"] == moderator

@@ -2,6 +2,7 @@
 // so text from other people can never become markup. All wording comes from the strings map
 // the template renders through the translation layer.
 import { earlier, visitedAfter, visitedFromWelcome } from "./visited.js";
+import { watchingTemplate } from "./watching.js";
 
 const ZONE = "Europe/Helsinki";
 const FACILITATOR_ROLES = new Set(["facilitator", "coordinator"]);
@@ -77,6 +78,7 @@ export class RoomView {
       qa: $("qa"), qaInfo: $("qa-info"), askForm: $("ask-form"), askText: $("ask-text"),
       questions: $("question-list"), threads: $("threads"), threadList: $("thread-list"),
       members: $("member-list"), memberCount: $("member-count"), membersTitle: $("members-title"),
+      watching: $("watching-count"),
       lobbyTitle: $("lobby-title"), lobbyCount: $("lobby-count"), lobbyEmpty: $("lobby-empty"),
       lobby: $("lobby-list"), admitAll: $("admit-all"), lobbyJump: $("lobby-jump"),
       lock: $("set-lock"), slow: $("set-slow"), lobbyToggle: $("set-lobby"),
@@ -102,6 +104,7 @@ export class RoomView {
     this.questions = new Map(); // seq → question
     this.pending = new Map(); // cid → {li, kind, text, thread?}
     this.voted = new Set();
+    this.watching = null; // on a stage: how many of the audience are here (never who)
     this.mutedUntil = 0;
     this.failedSend = false;
     this.threadCount = 0;
@@ -264,7 +267,7 @@ export class RoomView {
           question = this.questions.get(frame.question);
         }
         if (!question) return; // never seen its text; nothing to show
-        if (frame.voter && this.isMine(frame.voter)) this.voted.add(question.seq);
+        if (frame.voted) this.voted.add(question.seq); // nobody is told who else voted
         if (frame.status) question.status = frame.status;
         if (Number.isInteger(frame.votes)) question.votes = frame.votes;
         return this.updateQuestion(question, true);
@@ -272,6 +275,9 @@ export class RoomView {
       case "deleted": return this.deleted(frame.message);
       case "ack": return this.acked(frame.cid, frame.seq);
       case "presence": return this.presence(frame);
+      case "watching":
+        this.watching = Number.isInteger(frame.count) ? frame.count : null;
+        return this.renderCounts();
       case "hand": return this.handRaised(frame, replay);
       case "lobby_joined": return this.lobbyJoined(frame, replay);
       case "lobby_left": return this.lobbyLeft(frame.peer);
@@ -310,6 +316,7 @@ export class RoomView {
     ui.lobby.replaceChildren();
     for (const person of frame.lobby || []) this.lobbyJoined(person, true);
     this.visited = visitedFromWelcome(frame);
+    this.watching = Number.isInteger(frame.watching) ? frame.watching : null;
     for (const event of frame.events || []) this.onFrame(event, true);
     this.sortQuestions();
     ui.grid.hidden = false;
@@ -402,6 +409,11 @@ export class RoomView {
     const { ui, S } = this;
     const online = [...this.members.values()].filter((m) => m.online).length;
     ui.memberCount.textContent = this.members.size ? `(${online})` : "";
+    if (ui.watching) {
+      const template = watchingTemplate(S, document.documentElement.lang || "fi", this.watching);
+      ui.watching.hidden = !template;
+      ui.watching.textContent = template ? format(template, { count: this.watching }) : "";
+    }
     const waiting = this.lobby.size;
     ui.lobbyCount.textContent = waiting ? `(${waiting})` : "";
     ui.lobbyEmpty.hidden = waiting > 0;
@@ -588,7 +600,7 @@ export class RoomView {
     const own = this.isMine(frame.peer);
     this.settlePending(frame.cid, frame.seq);
     this.append(this.ui.log, li, own);
-    if (!replay && !own) this.announce(format(this.S.new_message, { name: frame.name, text: frame.text }));
+    if (!replay && !own) this.announce(format(this.S.new_message, { name: frame.name || this.S.someone, text: frame.text }));
   }
 
   /** Takes away the "sending…" stand-in of a message that has now arrived (by cid, or by the
