@@ -340,7 +340,7 @@ class RoomHub:
         unchanged = event.type is EventType.PRESENCE and _online(state, event) == was_online
         if unchanged and (event.data.get("sync") or not event.data["online"]):
             return  # nothing changed for others: known already, or still here elsewhere
-        # Serialised (and framed) once per room, not once per recipient (but a voter's own vote).
+        # Serialised (and framed) once per room; a vote or a stage audience post per viewer.
         runtime.deliver(event, Outgoing(json.dumps(event.wire(), ensure_ascii=False)))
         self._follow_up(runtime, event)
         if event.type in MEMBERSHIP_CHANGES and state.mode is not MediaMode.CHAT:
