@@ -29,6 +29,7 @@ from server.web.routes import (
     health,
     parent,
     parent_device,
+    parent_personal_data,
     public,
     room_pages,
     room_socket,
@@ -127,6 +128,7 @@ def create_app(
     routers = (
         public,
         parent,
+        parent_personal_data,
         calendar,
         staff_auth,
         staff_series,

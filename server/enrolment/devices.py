@@ -73,7 +73,7 @@ async def open_link(
     if _held(row, now):
         raise TupaError(ErrorCode.LINK_IN_USE)
     if current is not None:
-        _let_go(current)  # this browser had another enrolment's page: it moves to this one
+        let_go(current)  # this browser had another enrolment's page: it moves to this one
     secret = new_link_token()
     row.device_hash = token_hash(secret)
     row.device_expires_at = now + idle
@@ -99,9 +99,10 @@ async def forget(db: AsyncSession, device: str | None, now: datetime) -> None:
     """Let this browser's device go, so the cookie opens nothing even if a browser kept it."""
     row = await _by_device(db, device, now)
     if row is not None:
-        _let_go(row)
+        let_go(row)
 
 
-def _let_go(row: EnrolmentRow) -> None:
+def let_go(row: EnrolmentRow) -> None:
+    """No browser holds the enrolment any more; its link may open a new device (unless dead)."""
     row.device_hash = None
     row.device_expires_at = None

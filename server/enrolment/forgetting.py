@@ -6,8 +6,9 @@ its pseudonym and status, because attendance, feedback receipts and self-assessm
 the reports count them.
 
 An erasure (the parent's own, or a coordinator's for a person who asks by phone) also ends the
-enrolment, makes the personal link stop working and, once committed, deletes in every room of the
-series what the person wrote (``AccessReason.ERASED``: the rooms do that through their own events).
+enrolment, makes the personal link stop working, lets the parent's device go and, once committed,
+deletes in every room of the series what the person wrote (``AccessReason.ERASED``: the rooms do
+that through their own events).
 A banned enrolment keeps its e-mail address until the lifetime pass: the ban holds a new enrolment
 with that address for a coordinator, and an erasure must not lift it.
 """
@@ -21,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import AccessChange, AccessReason
+from server.enrolment.devices import let_go
 from server.enrolment.links import new_link_token, token_hash
 from server.enrolment.rules import ACTIVE_STATUSES, EnrolmentStatus, SeriesStatus
 from server.enrolment.service import enrolment_in_series, lock_series, promote_waitlist
@@ -94,6 +96,7 @@ async def erase(
     row.email = keep_email
     row.token_hash = token_hash(new_link_token())  # nobody knows this token: the link is dead
     row.link_revoked_at = row.link_revoked_at or now
+    let_go(row)  # the browser that held the enrolment's page holds nothing now
     await _delete_notices(db, [row.id])
     db.add(
         ModerationLogRow(
