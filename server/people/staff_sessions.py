@@ -4,7 +4,9 @@ Ending a session (logout, the security page's list, deactivation) deletes its ro
 cookie opens nothing at the next request, and announces ``STAFF_SIGNED_OUT`` after the commit so
 that the room sockets this session opened close on every instance. Expiry (idle or absolute, see
 ``session_rules``) is checked whenever a cookie is used; the background pass deletes expired rows.
-Room sockets opened before a session expired stay open until they close.
+A room socket counts as activity (``still_here``), so a facilitator who spends a whole session
+in the room is still signed in after it; room sockets opened before a session expired stay open
+until they close.
 """
 
 from __future__ import annotations
@@ -98,6 +100,14 @@ async def signed_in(
     if now - row.last_seen_at >= SEEN_RESOLUTION:
         row.last_seen_at = now
     return row, staff
+
+
+async def still_here(db: AsyncSession, session_id: int, now: datetime) -> None:
+    """Count an open room socket of this session as activity for the idle limit: the browser
+    pings the room, but loads no page while its person moderates for an hour and more."""
+    row = await db.get(StaffSessionRow, session_id)
+    if row is not None and now - row.last_seen_at >= SEEN_RESOLUTION:
+        row.last_seen_at = now
 
 
 async def waiting_for_code(

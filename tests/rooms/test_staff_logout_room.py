@@ -85,3 +85,18 @@ async def test_the_room_socket_admits_a_page_of_its_own_origin(live_server, org,
     await client.send(type="hello", v=1)
     await client.expect("welcome")
     await client.close()
+
+
+async def test_a_facilitator_in_a_room_longer_than_the_idle_limit_is_still_signed_in_after_it(
+    live_server, org, clock
+):
+    room, facilitator, _ = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    for _ in range(4):  # a 100-minute session in which the browser only pings
+        clock.advance(minutes=25)
+        await facilitator.send(type="ping")
+        await facilitator.expect("pong")
+        await live_server.app.state.background.run_once()  # deletes idle sessions
+    async with httpx.AsyncClient(
+        base_url=live_server.url, headers={"Cookie": room.facilitator}
+    ) as http:
+        assert (await http.get("/staff")).status_code == 200

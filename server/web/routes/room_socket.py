@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
@@ -15,6 +16,7 @@ from starlette.websockets import WebSocketDisconnect
 from server.enrolment.devices import COOKIE as PARENT_COOKIE
 from server.i18n import Translator, parse_language
 from server.people import staff_sessions
+from server.people.session_rules import SEEN_RESOLUTION
 from server.rooms.access import AccessRefused, parent_entrant, room_session, staff_entrant
 from server.rooms.commands import Hello
 from server.rooms.entry import Refusal
@@ -55,6 +57,11 @@ async def _identify(ws: WebSocket, session_id: int) -> tuple[SessionRow, Entrant
             raise AccessRefused(CloseCode.UNAUTHENTICATED)
         signed_in, staff = found
         return session, await staff_entrant(db, staff.id, session, signed_in.id)
+
+
+async def _still_here(ws: WebSocket, staff_session_id: int, now: datetime) -> None:
+    async with ws.app.state.database.unit_of_work() as db:
+        await staff_sessions.still_here(db, staff_session_id, now)
 
 
 async def _hello(ws: WebSocket) -> Hello | None:
@@ -117,11 +124,17 @@ async def room_socket(ws: WebSocket, session_id: int) -> None:
     if isinstance(entered, Refusal):
         await ws.close(entered.code)
         return
+    seen_at = ws.app.state.clock()
     try:
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
                 break
+            if entrant.staff_session_id is not None:
+                now = ws.app.state.clock()
+                if now - seen_at >= SEEN_RESOLUTION:
+                    seen_at = now
+                    await _still_here(ws, entrant.staff_session_id, now)
             raw = message.get("text") or message.get("bytes") or ""
             if len(raw) > MAX_FRAME_BYTES:
                 await close(CloseCode.TOO_BIG)
