@@ -68,6 +68,7 @@ OFFER = "\r\n".join(
 )
 ANSWER = OFFER.replace("a=sendrecv", "a=recvonly")
 PERSONAL_LINK = re.compile(r'id="personal-link"[^>]*value="[^"]*/me/([A-Za-z0-9_-]+)"')
+FEED_ADDRESS = re.compile(r'id="feed-url"[^>]*value="[^"]*/calendar/staff/([A-Za-z0-9_-]+)\.ics"')
 
 
 @dataclass
@@ -81,8 +82,10 @@ class Course:
         self.found.setdefault(kind, set()).update(v for v in values if v)
 
     def credentials(self) -> dict[str, set[str]]:
-        """Personal links and the cookies they and staff logins were swapped for."""
-        return {k: v for k, v in self.found.items() if k in ("personal link", "cookie")}
+        """Personal links and the cookies they and staff logins were swapped for, and staff
+        calendar feed addresses."""
+        kinds = ("personal link", "cookie", "calendar feed")
+        return {k: v for k, v in self.found.items() if k in kinds}
 
 
 @contextmanager
@@ -333,6 +336,19 @@ async def _define_feedback(course: Course, coordinator: str, program_id: int) ->
         assert defined.status_code == 303, defined.text
 
 
+async def _subscribe_to_feed(course: Course, facilitator: str) -> None:
+    """The facilitator makes their calendar feed address, and a calendar app subscribes to it."""
+    async with a_browser(course.server, facilitator) as browser:
+        made = await post_form(browser, "/staff/security", "/staff/security/calendar-feed", {})
+        assert made.status_code == 200, made.status_code
+    found = FEED_ADDRESS.search(made.text)
+    assert found, "the feed address is shown once"
+    course.keep("calendar feed", found.group(1))
+    async with a_browser(course.server) as calendar_app:
+        feed = await calendar_app.get(f"/calendar/staff/{found.group(1)}.ics")
+        assert feed.status_code == 200, feed.status_code
+
+
 async def _give_feedback(course: Course, token: str, session_id: int) -> None:
     """A parent answers the feedback form from their page."""
     text = "Kiitos, uskalsin vihdoin kertoa väkivallasta."
@@ -346,7 +362,8 @@ async def _give_feedback(course: Course, token: str, session_id: int) -> None:
 
 async def run_course(server: LiveServer, org: Organisation, clock: Clock) -> Course:
     """Enrolment with e-mail, mail through the outbox, a group session with video and moderation,
-    feedback, a stage session with a question, and staff logins: what each made is kept."""
+    feedback, a stage session with a question, staff logins and a staff calendar feed: what each
+    made is kept."""
     course = Course(server)
     emails = {
         "coordinator": "kaisa.koordinaattori@example.org",
@@ -406,6 +423,7 @@ async def run_course(server: LiveServer, org: Organisation, clock: Clock) -> Cou
 
     cookies = await _staff_logins(course, server, emails)
     await _define_feedback(course, cookies["coordinator"], program_id)
+    await _subscribe_to_feed(course, cookies["facilitator"])
     await _group_session(course, first_session.id, cookies, links)
     clock.advance(minutes=100)
     await _give_feedback(course, links["first"], first_session.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,7 +53,6 @@ async def create_staff(db: AsyncSession, new: NewStaff, now: datetime) -> StaffR
         alias=alias,
         role=new.role.value,
         password_hash=passwords.hash_password(new.password),
-        calendar_token=secrets.token_urlsafe(24),
         failed_logins=0,
         created_at=now,
     )
@@ -153,13 +151,6 @@ def disable_totp(staff: StaffRow, password: str) -> None:
 async def staff_by_id(db: AsyncSession, staff_id: int) -> StaffRow | None:
     row = await db.get(StaffRow, staff_id)
     return row if row is not None and row.active else None
-
-
-async def staff_by_calendar_token(db: AsyncSession, token: str) -> StaffRow | None:
-    """The active staff member whose private calendar feed has this token, if any."""
-    return await db.scalar(
-        select(StaffRow).where(StaffRow.calendar_token == token, StaffRow.deactivated_at.is_(None))
-    )
 
 
 async def list_staff(db: AsyncSession) -> list[StaffRow]:

@@ -32,7 +32,8 @@ class StaffRow(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
-    calendar_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of the private calendar feed's token (server.people.calendar_feeds); None: no feed.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     deactivated_at: Mapped[datetime | None]  # None while the account is active
     created_at: Mapped[datetime]
 

@@ -37,7 +37,6 @@ async def test_a_deactivated_account_is_refused_everywhere_and_reactivation_rest
         row = await db.get(StaffRow, facilitator.id)
         assert row is not None and row.deactivated_at == clock.now and not row.active
         assert await people.staff_by_id(db, facilitator.id) is None
-        assert await people.staff_by_calendar_token(db, facilitator.calendar_token) is None
 
     async with database.unit_of_work() as db:
         await deactivation.deactivate(db, facilitator.id, clock.now)  # again: nothing new

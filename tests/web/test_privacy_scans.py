@@ -24,6 +24,7 @@ async def test_the_log_of_a_whole_course_holds_no_link_address_name_text_or_ip(t
     course = await run_course(server, org, clock)
     written = log.getvalue()
     assert "/series/{series_id}/enrol" in written  # the access log was captured
+    assert "GET /calendar/staff/{token}.ics 200" in written  # the feed's token is masked
     assert leaks(written, course.found) == []
 
 

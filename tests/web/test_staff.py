@@ -1,12 +1,13 @@
 """Staff: login with lockout and two-factor, planning a series, changing sessions."""
 
+import re
 from datetime import timedelta
 
 import pyotp
 from sqlalchemy import func, select
 
 from server.people.roles import Role
-from server.storage.tables import NoticeRow, SeriesRow, SeriesStaffRow
+from server.storage.tables import NoticeRow, SeriesRow, SeriesStaffRow, StaffRow
 from tests.conftest import post_form
 from tests.factories import PASSWORD, a_staff_member, enrol_parent, personal_page, seed_series
 
@@ -242,18 +243,55 @@ async def test_coordinator_sees_the_series_that_needs_a_decision_and_cancels_it(
     assert 'id="flagged-heading"' not in dashboard.text
 
 
+FEED_URL = re.compile(r'id="feed-url"[^>]*value="http://testserver(/calendar/staff/[^"]+)"')
+
+
+async def make_feed_address(client) -> str:
+    """Make a calendar feed address on the security page; returns the path it shows (once)."""
+    made = await post_form(client, "/staff/security", "/staff/security/calendar-feed", {})
+    assert made.status_code == 200
+    found = FEED_URL.search(made.text)
+    assert found, "the new address is shown"
+    return found.group(1)
+
+
 async def test_staff_calendar_feed_lists_own_sessions_only(client, org, clock):
     database = client.app.state.test_database
     facilitator = await add_staff(client, clock, Role.FACILITATOR)
     await seed_series(database, org, clock.now, title="Oma ryhmä", staff_ids=[facilitator.id])
     await seed_series(database, org, clock.now, title="Toisen ryhmä")
+    await log_in(client, facilitator.email)
+    path = await make_feed_address(client)
+    client.cookies.clear()  # a calendar app sends no cookie: the address is enough
 
-    feed = await client.get(f"/calendar/staff/{facilitator.calendar_token}.ics")
+    feed = await client.get(path)
 
     assert feed.status_code == 200
     assert feed.text.count("BEGIN:VEVENT") == 4
     assert "Oma ryhmä" in feed.text and "Toisen ryhmä" not in feed.text
     assert (await client.get("/calendar/staff/" + "x" * 32 + ".ics")).status_code == 404
+
+
+async def test_the_feed_address_is_shown_once_and_a_new_one_ends_the_old(client, clock):
+    facilitator = await add_staff(client, clock, Role.FACILITATOR)
+    await log_in(client, facilitator.email)
+    before = await client.get("/staff/security")
+    assert "/calendar/staff/" not in before.text
+    assert 'action="/staff/security/calendar-feed"' in before.text
+
+    old = await make_feed_address(client)
+    assert (await client.get(old)).status_code == 200
+    later = await client.get("/staff/security")
+    assert old not in later.text and "/calendar/staff/" not in later.text
+    async with client.app.state.test_database.unit_of_work() as db:
+        row = await db.get(StaffRow, facilitator.id)
+        assert row is not None and row.calendar_token_hash is not None
+        assert old.split("/")[-1].removesuffix(".ics") not in row.calendar_token_hash
+
+    new = await make_feed_address(client)
+    assert new != old
+    assert (await client.get(old)).status_code == 404
+    assert (await client.get(new)).status_code == 200
 
 
 async def test_coordinator_adds_a_volunteer_with_an_alias(client, clock):

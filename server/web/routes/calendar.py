@@ -6,7 +6,8 @@ from fastapi import APIRouter, Response
 
 from server.calendar import ics
 from server.errors import ErrorCode, TupaError
-from server.people.service import shown_name, staff_by_calendar_token
+from server.people.calendar_feeds import staff_by_feed_token
+from server.people.service import shown_name
 from server.scheduling.service import sessions_of_staff
 from server.web.deps import Db, Now, Org, T
 
@@ -28,9 +29,7 @@ def ics_response(body: bytes, filename: str = "tupa.ics") -> Response:
 @router.get("/calendar/staff/{token}.ics")
 async def staff_feed(token: str, db: Db, now: Now, org: Org, t: T) -> Response:
     """Subscribed to by URL from a calendar app, so the unguessable token is the credential."""
-    if not 16 <= len(token) <= 64:
-        raise TupaError(ErrorCode.NOT_FOUND)
-    staff = await staff_by_calendar_token(db, token)
+    staff = await staff_by_feed_token(db, token)
     if staff is None:
         raise TupaError(ErrorCode.NOT_FOUND)
     sessions = await sessions_of_staff(db, staff.id)

@@ -17,8 +17,8 @@ from fastapi.responses import RedirectResponse
 
 from server.errors import ErrorCode, TupaError
 from server.organisation import Organisation
+from server.people import calendar_feeds, staff_sessions
 from server.people import service as people
-from server.people import staff_sessions
 from server.people.lockout import LockoutPolicy
 from server.storage.tables import StaffRow, StaffSessionRow
 from server.web import staff_cookie
@@ -147,11 +147,11 @@ def _qr_data_uri(text: str) -> str:
 async def _security_context(
     request: Request, db: Db, staff: StaffRow, this: StaffSessionRow, org: Organisation, now: Now
 ) -> dict[str, object]:
-    """The feed link, the signed-in sessions and, while two-factor is off, a secret on offer
-    (kept in this session's row until confirmed) with its QR code."""
+    """Whether there is a calendar feed, the signed-in sessions and, while two-factor is off, a
+    secret on offer (kept in this session's row until confirmed) with its QR code."""
     limits = staff_cookie.session_limits(request.app.state.settings)
     context: dict[str, object] = {
-        "feed_url": org.url(f"/calendar/staff/{staff.calendar_token}.ics"),
+        "has_feed": calendar_feeds.has_feed(staff),
         "totp_enabled": staff.totp_secret is not None,
         "done": request.query_params.get("done", ""),
         "sessions": await staff_sessions.sessions_of(db, staff.id, now, limits),
@@ -172,6 +172,18 @@ async def security_page(
     request: Request, db: Db, staff: StaffMember, this: ThisSession, org: Org, now: Now
 ) -> Response:
     context = await _security_context(request, db, staff, this, org, now)
+    return render(request, "staff/security.html", context)
+
+
+@router.post("/staff/security/calendar-feed", dependencies=[Csrf])
+async def new_calendar_feed(
+    request: Request, db: Db, staff: StaffMember, this: ThisSession, org: Org, now: Now
+) -> Response:
+    """A new private feed address, ending the old one. Shown once, in this answer and stored
+    nowhere (the database keeps its hash only); reloading would post again and make another."""
+    token = calendar_feeds.make_feed(staff)
+    context = await _security_context(request, db, staff, this, org, now)
+    context["new_feed_url"] = org.url(calendar_feeds.feed_path(token))
     return render(request, "staff/security.html", context)
 
 
