@@ -24,6 +24,8 @@ from playwright.sync_api import (
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The room socket: staff at /ws/rooms/N, parents under /me, where their device cookie goes.
+ROOM_SOCKET = re.compile(r"/(ws/rooms/\d+|me/rooms/\d+/socket)(\?|$)")
 
 
 def accept_dialogs(page: Page) -> None:
@@ -118,7 +120,7 @@ def record_frames(page: Page) -> Frames:
     frames = Frames()
 
     def on_socket(socket: WebSocket) -> None:
-        if "/ws/rooms/" not in socket.url:
+        if not ROOM_SOCKET.search(socket.url):
             return
 
         def keep(into: list[dict[str, Any]]) -> Callable[[str | bytes], None]:
@@ -143,7 +145,7 @@ class RelayRefusal:
     def __init__(self, context: BrowserContext) -> None:
         self.refused: list[dict[str, Any]] = []
         self.frames = Frames()
-        context.route_web_socket(re.compile(r"/ws/rooms/\d+"), self._route)
+        context.route_web_socket(ROOM_SOCKET, self._route)
 
     def _route(self, socket: WebSocketRoute) -> None:
         server = socket.connect_to_server()
@@ -183,3 +185,67 @@ def enrol_and_join(parent: Page, series_id: str, session_id: str, pseudonym: str
     expect(join).to_have_count(1)
     join.click()
     expect(parent).to_have_url(re.compile(rf"/me/sessions/{session_id}/room$"))
+
+
+@dataclass
+class Connection:
+    """One room socket through the line, with the frames that went each way."""
+
+    page_side: WebSocketRoute
+    server_side: WebSocketRoute
+    sent: list[dict[str, Any]] = field(default_factory=list)  # page → server
+    received: list[dict[str, Any]] = field(default_factory=list)  # server → page
+
+    def first(self, kind: str, frames: list[dict[str, Any]]) -> dict[str, Any]:
+        return next(frame for frame in frames if frame.get("type") == kind)
+
+
+class RoomSocketLine:
+    """The line between one person's room page and the server, which the test can cut.
+
+    ``context.set_offline(True)`` makes Chromium fail new connections and fire ``offline``, but a
+    WebSocket that is already open only stalls (Playwright issue #4910): its frames arrive late,
+    on the same socket, once the network is back, so nothing would have to be resumed. So the
+    room socket goes through Playwright (``route_web_socket``) and a network drop is played in
+    full: the open socket is cut (the page sees close 1006, the server sees the connection go),
+    and new sockets are refused, as an offline browser refuses them, until the line is restored.
+    The frames are passed on unchanged, and kept, so the test can see what a resume carried.
+    """
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.up = True
+        self.refused = 0
+        self.connections: list[Connection] = []
+        self._open: list[Connection] = []
+        context.route_web_socket(ROOM_SOCKET, self._route)
+
+    def _route(self, socket: WebSocketRoute) -> None:
+        if not self.up:
+            self.refused += 1
+            socket.close(code=1006)
+            return
+        server = socket.connect_to_server()
+        connection = Connection(socket, server)
+
+        def upstream(message: str | bytes) -> None:
+            connection.sent.append(json.loads(message))
+            server.send(message)
+
+        def downstream(message: str | bytes) -> None:
+            connection.received.append(json.loads(message))
+            socket.send(message)
+
+        socket.on_message(upstream)
+        server.on_message(downstream)
+        self.connections.append(connection)
+        self._open.append(connection)
+
+    def cut(self) -> None:
+        self.up = False
+        while self._open:
+            connection = self._open.pop()
+            connection.page_side.close(code=1006)
+            connection.server_side.close()  # a browser may only send 1000 or 3000-4999 itself
+
+    def restore(self) -> None:
+        self.up = True

@@ -13,14 +13,11 @@ else to go by (its status line and its notes), and then in English (``/?lang=en`
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -30,7 +27,6 @@ try:
         BrowserContext,
         Locator,
         Page,
-        WebSocketRoute,
         expect,
     )
 except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
@@ -39,6 +35,7 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
 from tests.e2e.room import (
+    RoomSocketLine,
     accept_dialogs,
     chat_texts,
     enrol_and_join,
@@ -86,70 +83,6 @@ def write_in_thread(page: Page, thread: Locator, text: str) -> None:
     thread.locator("textarea").fill(text)
     thread.locator("textarea").press("Enter")
     expect(thread.locator("li.msg:not(.pending) .msg-text").filter(has_text=text)).to_have_count(1)
-
-
-@dataclass
-class Connection:
-    """One room socket through the line, with the frames that went each way."""
-
-    page_side: WebSocketRoute
-    server_side: WebSocketRoute
-    sent: list[dict[str, Any]] = field(default_factory=list)  # page → server
-    received: list[dict[str, Any]] = field(default_factory=list)  # server → page
-
-    def first(self, kind: str, frames: list[dict[str, Any]]) -> dict[str, Any]:
-        return next(frame for frame in frames if frame.get("type") == kind)
-
-
-class RoomSocketLine:
-    """The line between one person's room page and the server, which the test can cut.
-
-    ``context.set_offline(True)`` makes Chromium fail new connections and fire ``offline``, but a
-    WebSocket that is already open only stalls (Playwright issue #4910): its frames arrive late,
-    on the same socket, once the network is back, so nothing would have to be resumed. So the
-    room socket goes through Playwright (``route_web_socket``) and a network drop is played in
-    full: the open socket is cut (the page sees close 1006, the server sees the connection go),
-    and new sockets are refused, as an offline browser refuses them, until the line is restored.
-    The frames are passed on unchanged, and kept, so the test can see what a resume carried.
-    """
-
-    def __init__(self, context: BrowserContext) -> None:
-        self.up = True
-        self.refused = 0
-        self.connections: list[Connection] = []
-        self._open: list[Connection] = []
-        context.route_web_socket(re.compile(r"/ws/rooms/\d+"), self._route)
-
-    def _route(self, socket: WebSocketRoute) -> None:
-        if not self.up:
-            self.refused += 1
-            socket.close(code=1006)
-            return
-        server = socket.connect_to_server()
-        connection = Connection(socket, server)
-
-        def upstream(message: str | bytes) -> None:
-            connection.sent.append(json.loads(message))
-            server.send(message)
-
-        def downstream(message: str | bytes) -> None:
-            connection.received.append(json.loads(message))
-            socket.send(message)
-
-        socket.on_message(upstream)
-        server.on_message(downstream)
-        self.connections.append(connection)
-        self._open.append(connection)
-
-    def cut(self) -> None:
-        self.up = False
-        while self._open:
-            connection = self._open.pop()
-            connection.page_side.close(code=1006)
-            connection.server_side.close()  # a browser may only send 1000 or 3000-4999 itself
-
-    def restore(self) -> None:
-        self.up = True
 
 
 # ---- the session --------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from server.people.roles import Role
 from tests.e2e.room import (
     Frames,
     RelayRefusal,
+    RoomSocketLine,
     accept_dialogs,
     enrol_and_join,
     move_next_session_to_soon,
@@ -45,7 +46,6 @@ from tests.e2e.room import (
 )
 from tests.e2e.servers import browser_contexts, tupa_server
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
-from tests.e2e.test_live_room import RoomSocketLine
 
 
 class LineFrames(Frames):
