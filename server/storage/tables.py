@@ -53,7 +53,7 @@ class StaffSessionRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
-    browser: Mapped[str] = mapped_column(String(60))  # coarse: "Firefox on Android"
+    browser: Mapped[str] = mapped_column(String(60))  # coarse: "Firefox / Android"
     # The password was right and a two-factor code is still due: this session opens no page.
     code_due: Mapped[bool]
     next_path: Mapped[str | None] = mapped_column(String(200))  # where the code step goes on to
