@@ -47,8 +47,8 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
         " you got when you enrolled."
     ),
     ErrorCode.LINK_IN_USE: N_(
-        "This personal link is already open in another browser or device. Choose \"Forget this"
-        " device\" there, or try again later: the link works again once it has not been used"
+        'This personal link is already open in another browser or device. Choose "Forget this'
+        ' device" there, or try again later: the link works again once it has not been used'
         " for a while."
     ),
 }
