@@ -1,7 +1,7 @@
 """The bans migration (0004) goes down and up again, keeping the bans the old schema can hold."""
 
 from alembic import command
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from server.enrolment import bans
 from server.storage.db import Database
@@ -9,15 +9,7 @@ from server.storage.migrate import alembic_config, upgrade
 from server.storage.tables import SessionRow
 from tests.conftest import in_thread
 from tests.factories import enrol_parent, seed_series
-
-
-def rows(path, query):
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(query))]
-    finally:
-        engine.dispose()
+from tests.services.migration_support import rows
 
 
 async def test_bans_migration_goes_down_and_up_dropping_only_bans_without_a_session(

@@ -4,20 +4,10 @@ so the room's history can be sent again."""
 import json
 
 from alembic import command
-from sqlalchemy import create_engine, text
 
 from server.storage.migrate import alembic_config, upgrade
 from tests.conftest import in_thread
-
-
-def run(path, query, **params):
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(query), params)
-            return [tuple(r) for r in result] if result.returns_rows else []
-    finally:
-        engine.dispose()
+from tests.services.migration_support import rows
 
 
 def test_lone_surrogates_in_stored_events_become_replacement_characters(tmp_path):
@@ -28,7 +18,7 @@ def test_lone_surrogates_in_stored_events_become_replacement_characters(tmp_path
     broken = {"text": "hei \ud800 ja \udfff", "reason": ["\udc00"], "peer": "aaaa"}
     emoji = {"text": "hei 👋"}
     for seq, data in ((1, broken), (2, emoji)):
-        run(
+        rows(
             path,
             "INSERT INTO room_events (id, session_id, seq, type, data, audience, created_at) "
             "VALUES (:seq, 1, :seq, 'message', :data, '{}', '2026-12-01 10:00:00')",
@@ -36,7 +26,9 @@ def test_lone_surrogates_in_stored_events_become_replacement_characters(tmp_path
             data=json.dumps(data),
         )
     in_thread(upgrade, url)
-    stored = {seq: json.loads(data) for seq, data in run(path, "SELECT seq, data FROM room_events")}
+    stored = {
+        seq: json.loads(data) for seq, data in rows(path, "SELECT seq, data FROM room_events")
+    }
     assert stored[1] == {"text": "hei \ufffd ja \ufffd", "reason": ["\ufffd"], "peer": "aaaa"}
     assert stored[2] == emoji
     json.dumps(stored[1], ensure_ascii=False).encode()  # sendable again

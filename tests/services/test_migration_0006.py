@@ -1,7 +1,6 @@
 """The deactivation migration (0006) goes down and up again, keeping who is deactivated."""
 
 from alembic import command
-from sqlalchemy import create_engine, text
 
 from server.people import deactivation
 from server.people.roles import Role
@@ -9,15 +8,7 @@ from server.storage.db import Database
 from server.storage.migrate import alembic_config, upgrade
 from tests.conftest import in_thread
 from tests.factories import a_staff_member
-
-
-def rows(path, query):
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(query))]
-    finally:
-        engine.dispose()
+from tests.services.migration_support import rows
 
 
 async def test_deactivation_migration_goes_down_and_up_keeping_who_is_deactivated(tmp_path, clock):

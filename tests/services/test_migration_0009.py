@@ -5,23 +5,14 @@ import json
 import uuid
 
 from alembic import command
-from sqlalchemy import create_engine, text
 
 from server.storage.db import Database
 from server.storage.migrate import alembic_config, upgrade
 from tests.conftest import in_thread
 from tests.services.feedback_support import answer, parents_after_a_held_session
+from tests.services.migration_support import rows
 
 BEFORE = "0008"
-
-
-def rows(path, query):
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(query))]
-    finally:
-        engine.dispose()
 
 
 def texts(path):

@@ -2,26 +2,16 @@
 keeps working, marked as plain text until the next background pass seals it; it goes down again."""
 
 from alembic import command
-from sqlalchemy import create_engine, text
 
 from server.notify.outbox import tidy
 from server.storage.db import Database
 from server.storage.migrate import alembic_config, upgrade
 from tests.conftest import in_thread
 from tests.services.mail_support import queued
+from tests.services.migration_support import run
 
 BEFORE = "0010"
 LINK = "http://testserver/me/Zq3VUk8tmKq0vW1oPnx4bYc7sL2dE9fGhJ5aR6uT0iQ"
-
-
-def run(path, *statements, **values):
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.begin() as conn:
-            results = [conn.execute(text(s), values) for s in statements]
-            return [[tuple(r) for r in result] if result.returns_rows else [] for result in results]
-    finally:
-        engine.dispose()
 
 
 async def test_sent_mail_loses_its_content_and_waiting_mail_is_sealed_after_the_upgrade(

@@ -3,25 +3,15 @@ calendar app already subscribes to keeps working while the table holds no token;
 again, with new tokens."""
 
 from alembic import command
-from sqlalchemy import create_engine, text
 
 from server.people import calendar_feeds
 from server.storage.db import Database
 from server.storage.migrate import alembic_config, upgrade
 from tests.conftest import in_thread
+from tests.services.migration_support import run
 
 BEFORE = "0011"
 TOKENS = {"olli@example.org": "Zq3VUk8tmKq0vW1oPnx4bYc7sL2dE9fG", "aino@example.org": "a" * 32}
-
-
-def run(path, *statements, **values):
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.begin() as conn:
-            results = [conn.execute(text(s), values) for s in statements]
-            return [[tuple(r) for r in result] if result.returns_rows else [] for result in results]
-    finally:
-        engine.dispose()
 
 
 async def test_an_existing_feed_address_keeps_working_and_the_table_holds_no_token(tmp_path, clock):
