@@ -1,6 +1,8 @@
 """Staff: login with lockout and two-factor, planning a series, changing sessions."""
 
+import html
 import re
+import urllib.parse
 from datetime import timedelta
 
 import pyotp
@@ -71,6 +73,18 @@ async def test_login_redirect_stays_on_this_site(client, clock):
         {"email": "coordinator@example.org", "password": PASSWORD, "next": "//evil.example/staff"},
     )
     assert response.headers["location"] == "/staff"
+
+
+async def test_the_two_factor_qr_code_is_an_image_a_browser_can_draw(client, clock):
+    await add_staff(client, clock)
+    await log_in(client, "coordinator@example.org")
+    page = await client.get("/staff/security")
+    source = re.search(r'<img class="qr" src="([^"]+)"', page.text).group(1)
+    media_type, _, payload = html.unescape(source).partition(",")
+    assert media_type.startswith("data:image/svg+xml")
+    svg = urllib.parse.unquote(payload)
+    # A standalone SVG image without its namespace is not drawn at all (a broken image).
+    assert re.match(r"""<svg [^>]*\bxmlns=["']http://www\.w3\.org/2000/svg["']""", svg)
 
 
 async def test_staff_member_turns_on_two_factor_and_then_needs_a_code(client, clock):
