@@ -71,7 +71,7 @@ async def open_link(
         current.device_expires_at = now + idle
         return row, None
     if _held(row, now):
-        raise TupaError(ErrorCode.LINK_IN_USE)
+        raise TupaError(ErrorCode.LINK_IN_USE, idle_hours=max(1, round(idle / timedelta(hours=1))))
     if current is not None:
         let_go(current)  # this browser had another enrolment's page: it moves to this one
     secret = new_link_token()

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.errors import ErrorCode, TupaError
 from server.i18n import Translator
-from server.web.messages import error_message, field_message
+from server.web.messages import error_heading, error_message, field_message
 from server.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def error_response(request: Request, error: TupaError) -> Response:
     if _is_api(request):
         body: dict[str, object] = {
             "code": error.code.value,
-            "message": error_message(t, error.code),
+            "message": error_message(t, error.code, error.params),
         }
         if "field" in error.params:
             body["field"] = error.params["field"]
@@ -65,10 +65,12 @@ def error_response(request: Request, error: TupaError) -> Response:
         return JSONResponse(body, status_code=status)
     if error.code is ErrorCode.LOGIN_REQUIRED:
         return RedirectResponse(f"/staff/login?next={quote(request.url.path)}", status_code=303)
-    message = error_message(t, error.code)
+    message = error_message(t, error.code, error.params)
     if "field" in error.params:
         message = field_message(t, str(error.params["field"]))
-    return render(request, "error.html", {"message": message, "code": error.code.value}, status)
+    heading = error_heading(t, error.code)
+    context = {"message": message, "code": error.code.value, "heading": heading}
+    return render(request, "error.html", context, status)
 
 
 def install_error_handlers(app: FastAPI) -> None:

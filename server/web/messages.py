@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from server.errors import ErrorCode
 from server.i18n import N_, Translator
 
@@ -102,7 +104,34 @@ FIELD_MESSAGES: dict[str, str] = {
 }
 
 
-def error_message(t: Translator, code: ErrorCode) -> str:
+# The error page's heading where "Something went wrong" would mislead: nothing is broken, the
+# person has a step to take.
+ERROR_HEADINGS: dict[ErrorCode, str] = {
+    ErrorCode.LINK_NEEDED: N_("Open your personal link"),
+    ErrorCode.LINK_IN_USE: N_("Your link is open on another device"),
+}
+SOMETHING_WENT_WRONG = N_("Something went wrong")
+
+
+def error_heading(t: Translator, code: ErrorCode) -> str:
+    return t.gettext(ERROR_HEADINGS.get(code, SOMETHING_WENT_WRONG))
+
+
+def error_message(
+    t: Translator, code: ErrorCode, params: Mapping[str, object] | None = None
+) -> str:
+    """The message for ``code``; a refused link also says after how many hours it works again."""
+    hours = (params or {}).get("idle_hours")
+    if code is ErrorCode.LINK_IN_USE and isinstance(hours, int):
+        return t.ngettext(
+            'This personal link is already open in another browser or device. Choose "Forget'
+            ' this device" there, or ask the organiser for a new link. Otherwise the link works'
+            " here again once it has been unused for %(num)s hour.",
+            'This personal link is already open in another browser or device. Choose "Forget'
+            ' this device" there, or ask the organiser for a new link. Otherwise the link works'
+            " here again once it has been unused for %(num)s hours.",
+            hours,
+        )
     return t.gettext(ERROR_MESSAGES[code])
 
 

@@ -39,6 +39,7 @@ async def test_the_parents_page_without_the_cookie_asks_for_the_link(client):
     response = await client.get("/me")
     assert response.status_code == 401
     assert 'data-code="link_needed"' in response.text
+    assert "<h1>Avaa henkilökohtainen linkkisi</h1>" in response.text  # not "something went wrong"
 
 
 async def test_a_link_opens_nothing_while_another_browser_holds_it_and_again_once_forgotten(
@@ -52,6 +53,8 @@ async def test_a_link_opens_nothing_while_another_browser_holds_it_and_again_onc
     async with another_browser(client) as other:
         refused = await other.get(f"/me/{new.token}")
         assert refused.status_code == 409 and 'data-code="link_in_use"' in refused.text
+        assert "<h1>Linkkisi on auki toisella laitteella</h1>" in refused.text
+        assert "12 tuntiin" in refused.text  # how long "a while" is
         assert "Vaahtera" not in refused.text
 
         forgotten = await post_form(client, "/me", "/me/forget", {})
