@@ -137,9 +137,13 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
+        # Whatever an earlier uvicorn in this process set (its own handlers, a level) goes:
+        # these lines reach the one handler at the level asked for here.
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+        logger.setLevel(logging.NOTSET)
+        logger.disabled = False
     for name in CHATTY:
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin
