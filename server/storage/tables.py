@@ -61,6 +61,35 @@ class StaffSessionRow(Base):
     totp_setup: Mapped[str | None] = mapped_column(String(64))
 
 
+class StaffPasswordResetRow(Base):
+    """A one-time password reset link a coordinator issued for a staff member. The link holds a
+    random id; only its SHA-256 is kept. Using it deletes the row; a newer link replaces it."""
+
+    __tablename__ = "staff_password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class StaffSecurityEventRow(Base):
+    """One thing that happened to a staff account's access (server.people.security_log): what,
+    when, by whom if by someone else, and a coarse browser name for logins. Never a password, a
+    code, a token or an IP address."""
+
+    __tablename__ = "staff_security_events"
+    __table_args__ = (Index("ix_staff_security_events_staff_at", "staff_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    browser: Mapped[str | None] = mapped_column(String(60))
+
+
 class ProgramRow(Base):
     __tablename__ = "programs"
 
