@@ -19,6 +19,9 @@ from server.rooms.events import Audience, Event, EventType
 log = logging.getLogger(__name__)
 
 Handler = Callable[[int, list[Event]], Awaitable[None]]
+# Told which rooms the bus follows again after it lost Redis: their events of the meantime are
+# only in the database.
+Resubscribed = Callable[[list[int]], None]
 SUBSCRIBE_TIMEOUT_SECONDS = 10
 # Subscribed from the start and never published on: redis-py's listen() ends while its
 # connection follows no channel at all.
@@ -31,7 +34,7 @@ def channel(session_id: int) -> str:
 
 
 class Bus(Protocol):
-    async def start(self, handler: Handler) -> None: ...
+    async def start(self, handler: Handler, resubscribed: Resubscribed | None = None) -> None: ...
     async def follow(self, session_id: int) -> None:
         """Receive this room's events from now on (before its state is loaded, so that
         nothing published in between is missed)."""
@@ -54,8 +57,8 @@ class MemoryBus:
     def __init__(self) -> None:
         self._handler: Handler | None = None
 
-    async def start(self, handler: Handler) -> None:
-        self._handler = handler
+    async def start(self, handler: Handler, resubscribed: Resubscribed | None = None) -> None:
+        self._handler = handler  # never cut off: nothing is missed
 
     async def follow(self, session_id: int) -> None:
         """Every room's events reach the handler anyway."""
@@ -103,7 +106,7 @@ class RedisBus:
         self._listener = OwnedTask("tupa-redis-bus")
         self._publisher = OwnedTask("tupa-redis-publisher")
 
-    async def start(self, handler: Handler) -> None:
+    async def start(self, handler: Handler, resubscribed: Resubscribed | None = None) -> None:
         pubsub = self._pubsub
         await pubsub.subscribe(IDLE_CHANNEL)
 

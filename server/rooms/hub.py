@@ -41,8 +41,8 @@ from server.rooms.frames import CloseCode, FrameError, RoomError, parse_frame
 from server.rooms.ice import ice_servers, ice_transport_policy
 from server.rooms.media import topology
 from server.rooms.relay_link import RelayLink
-from server.rooms.runtime import RoomRuntime
-from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus
+from server.rooms.runtime import RoomRuntime, online
+from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomStatus
 from server.rooms.store import Entrant
 from server.rooms.welcome import lobby_frame, waiting_frame, welcome_frame
 from server.rooms.writer import EventWriter
@@ -98,7 +98,7 @@ class RoomHub:
 
     async def start(self) -> None:
         self.writer.start()
-        await self.bus.start(self._on_events)
+        await self.bus.start(self._on_events, self._resubscribed)
         self.database.on_commit(self.access.committed)
 
     async def stop(self) -> None:
@@ -124,9 +124,11 @@ class RoomHub:
                     await self.bus.unfollow(session.id)
                     raise
                 state.mesh_limit = self.mesh_limit
-                runtime = RoomRuntime(state, delivered_seq=state.last_seq)
+                fill = store.reader(self.database, session.id)
+                runtime = RoomRuntime(state, delivered_seq=state.last_seq, fill=fill)
                 runtime.topology = topology(state)
                 self.rooms[session.id] = runtime
+                runtime.catch_up(self._handle)  # what was published while it loaded
                 # Presence is not stored: ask the other instances who is connected there.
                 sync = Event(EventType.PRESENCE_SYNC, {}, NOBODY, origin=self.instance)
                 await self.bus.publish(session.id, [sync])
@@ -301,6 +303,7 @@ class RoomHub:
             await self.writer.write(runtime.state.session_id, events) if needs_writing else events
         )
         for event in stored:
+            runtime.committed(event)
             # Presence is left to delivery, which must see the change to tell others about it;
             # everything else is applied here once, and delivery skips it (see _handle).
             if event.type is EventType.AV:
@@ -331,13 +334,18 @@ class RoomHub:
         if runtime is not None:  # else nobody here is in that room
             runtime.accept(events, self._handle)
 
+    def _resubscribed(self, session_ids: list[int]) -> None:
+        """The bus was cut off from Redis: what it missed is in the database."""
+        for runtime in filter(None, map(self.rooms.get, session_ids)):
+            runtime.catch_up(self._handle)
+
     def _handle(self, runtime: RoomRuntime, event: Event) -> None:
         """Apply one event to this instance's replica and deliver it to local sockets."""
         state = runtime.state
-        was_online = _online(state, event)
+        was_online = online(state, event)
         if event.origin != self.instance or event.type is EventType.PRESENCE:
             apply(state, event)  # this instance's own events were applied when committed
-        unchanged = event.type is EventType.PRESENCE and _online(state, event) == was_online
+        unchanged = event.type is EventType.PRESENCE and online(state, event) == was_online
         if unchanged and (event.data.get("sync") or not event.data["online"]):
             return  # nothing changed for others: known already, or still here elsewhere
         # Serialised (and framed) once per room; a vote or a stage audience post per viewer.
@@ -389,10 +397,3 @@ class RoomHub:
             if row is None:
                 return
             await self._arrive(runtime, conn, row.peer, row.name, ParticipantRole(row.role), None)
-
-
-def _online(state: RoomState, event: Event) -> bool | None:
-    if event.type is not EventType.PRESENCE:
-        return None
-    member = state.members.get(event.data["peer"])
-    return member.online if member else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from server.rooms.apply import apply
 from server.rooms.events import Audience, Event, EventType
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState, RoomStatus
 from server.scheduling.series import MediaMode
+from server.storage.db import Database
 from server.storage.idempotent import insert_unless_exists
 from server.storage.tables import (
     ModerationLogRow,
@@ -140,6 +142,43 @@ async def replay(
             event = Event(EventType(row.type), row.data, audience, row.actor, row.cid, row.seq)
         events.append(event)
     return events[-limit:]
+
+
+FILL_PAGE = 1000
+
+
+async def stored_after(
+    db: AsyncSession, session_id: int, after_seq: int, before_seq: int | None, limit: int
+) -> list[Event]:
+    """The room's stored events with ``after_seq < seq < before_seq``, oldest first, at most
+    ``limit``: as ``load_state`` folds them (a deleted message redacted, marked ``deleted``)."""
+    query = select(
+        RoomEventRow.seq,
+        RoomEventRow.type,
+        RoomEventRow.data,
+        RoomEventRow.audience,
+        RoomEventRow.actor,
+        RoomEventRow.cid,
+    ).where(RoomEventRow.session_id == session_id, RoomEventRow.seq > after_seq)
+    if before_seq is not None:
+        query = query.where(RoomEventRow.seq < before_seq)
+    rows = await db.execute(query.order_by(RoomEventRow.seq).limit(limit))
+    return [
+        Event(EventType(kind), data, Audience.from_json(audience), actor, cid, seq)
+        for seq, kind, data, audience, actor, cid in rows
+    ]
+
+
+def reader(
+    database: Database, session_id: int, limit: int = FILL_PAGE
+) -> Callable[[int, int | None], Awaitable[list[Event]]]:
+    """What a room's runtime fills its gaps with: ``stored_after``, a page at a time."""
+
+    async def read(after_seq: int, before_seq: int | None) -> list[Event]:
+        async with database.unit_of_work() as db:
+            return await stored_after(db, session_id, after_seq, before_seq, limit)
+
+    return read
 
 
 async def presence_began(db: AsyncSession, peer: str, now: datetime) -> int:

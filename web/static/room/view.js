@@ -242,6 +242,8 @@ export class RoomView {
   }
 
   onFrame(frame, replay) {
+    // A message deleted before this instance could pass it on comes from storage marked so.
+    if (frame.deleted === true && Number.isInteger(frame.seq)) return this.deleted(frame.seq);
     switch (frame.type) {
       case "welcome": return this.welcome(frame);
       case "lobby":
