@@ -44,7 +44,7 @@ from server.rooms.relay_link import RelayLink
 from server.rooms.runtime import RoomRuntime, online
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomStatus
 from server.rooms.store import Entrant
-from server.rooms.welcome import lobby_frame, waiting_frame, welcome_frame
+from server.rooms.welcome import lobby_frame, waiting_frame, welcome_frames
 from server.rooms.writer import EventWriter
 from server.scheduling.series import MediaMode
 from server.storage.db import Database
@@ -210,9 +210,10 @@ class RoomHub:
                 "ice_servers": ice_servers(self.ice, member.peer, self.clock()),
                 "ice_transport_policy": ice_transport_policy(self.ice),
             }
-        frame = welcome_frame(state, member, missed, last_seq, media)
-        conn.last_seq = frame["seq"]
-        conn.push_frame(frame)
+        frames = welcome_frames(state, member, missed, last_seq, media)
+        conn.last_seq = frames[-1]["seq"]
+        for frame in frames:
+            conn.push_frame(frame)
         conn.phase = Phase.READY
         for event, out in conn.held:
             runtime.deliver_to(conn, event, out)

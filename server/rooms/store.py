@@ -119,10 +119,9 @@ async def membership(
     return row
 
 
-async def replay(
-    db: AsyncSession, state: RoomState, member: Member, after_seq: int, limit: int = 1000
-) -> list[Event]:
-    """The lasting events after ``after_seq`` that ``member`` may see, oldest first.
+async def replay(db: AsyncSession, state: RoomState, member: Member, after_seq: int) -> list[Event]:
+    """Every lasting event after ``after_seq`` that ``member`` may see, oldest first (never cut:
+    ``welcome.welcome_frames`` pages them).
 
     A deleted message comes back as a ``deleted`` event, never with its text.
     """
@@ -141,7 +140,7 @@ async def replay(
         else:
             event = Event(EventType(row.type), row.data, audience, row.actor, row.cid, row.seq)
         events.append(event)
-    return events[-limit:]
+    return events
 
 
 FILL_PAGE = 1000

@@ -1,7 +1,8 @@
 """What a person is sent on arriving: waiting, lobby or welcome frames (pure).
 
 The hub fetches what the person missed from storage and the ICE servers from its settings; what
-the frames contain, and for whom, is decided here.
+the frames contain, and for whom, is decided here. However much was missed, all of it is sent:
+the welcome carries the oldest page and ``replay`` frames the rest (``welcome_frames``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from server.rooms.media import may_publish, topology
 from server.rooms.stage import listed, watching
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomState
 from server.scheduling.series import MediaMode
+
+# The most missed events one frame carries: a frame stays well below what a socket's queue and a
+# phone's parser handle at once.
+REPLAY_PAGE = 1000
 
 
 def waiting_frame(state: RoomState) -> dict[str, Any]:
@@ -73,6 +78,31 @@ def welcome_frame(
             **media,
         }
     return frame
+
+
+def welcome_frames(
+    state: RoomState,
+    member: Member,
+    missed: list[Event],
+    last_seq: int | None,
+    media: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The welcome and, when more was missed than one frame carries, ``replay`` frames with the
+    rest: oldest first, each frame's ``seq`` the last it carries and ``more`` whether another
+    follows, so that a client cut off in between resumes from where it got to."""
+    size = REPLAY_PAGE
+    pages = [missed[i : i + size] for i in range(0, len(missed), size)] or [[]]
+    first = welcome_frame(state, member, pages[0], last_seq, media)
+    first["more"] = len(pages) > 1
+    frames, seen = [first], first["seq"]
+    moderator = state.is_moderator(member)
+    for number, page in enumerate(pages[1:], start=2):
+        seen = seen_after(page, seen)
+        events = [e.wire(member.peer, moderator) for e in page]
+        frames.append(
+            {"type": "replay", "events": events, "seq": seen, "more": number < len(pages)}
+        )
+    return frames
 
 
 def seen_after(missed: list[Event], last_seq: int | None) -> int:

@@ -27,6 +27,7 @@ from server.storage.tables import SessionRow
 from tests.conftest import Clock
 from tests.factories import a_staff_member, enrol_parent, seed_series
 from tests.rooms.machine_support import FakeSocket
+from tests.rooms.support import eventually
 
 OPENS_BEFORE = timedelta(minutes=30)
 
@@ -116,6 +117,7 @@ class SharedRoom:
             self.session, entrant, last_seq, socket.send, socket.close, str
         )
         assert isinstance(conn, Connection), conn
+        await eventually(lambda: socket.frames != [])  # its arrival frame has been written
         return Person(socket, conn)
 
     async def say(self, hub: int, person: Person, text: str) -> None:

@@ -8,7 +8,8 @@
 //
 // Events dispatched (CustomEvent, detail as shown):
 //   "status"  {state: "connecting" | "open" | "reconnecting" | "final" | "closed", code?, delay?}
-//   "frame"   a server frame (welcome.events already filtered to unseen ones)
+//   "frame"   a server frame (welcome.events and replay.events already filtered to unseen ones;
+//             a long resume comes as a welcome and "replay" frames, oldest first)
 //   "failed"  {cid, frame, error}  an outbox frame the server refused (or that is too large)
 // Nothing is stored in the browser: a shared device keeps no trace of the conversation.
 
@@ -243,17 +244,20 @@ export class RoomConnection extends EventTarget {
     if (!frame || typeof frame !== "object" || typeof frame.type !== "string") return;
     this.#lastFrameAt = Date.now();
     switch (frame.type) {
-      case "welcome": {
+      case "welcome":
+      case "replay": {
         const [events, lastSeq] = freshEvents(Array.isArray(frame.events) ? frame.events : [], this.lastSeq);
         this.lastSeq = lastSeq;
         if (Number.isInteger(frame.seq) && (this.lastSeq === null || frame.seq > this.lastSeq)) {
           this.lastSeq = frame.seq;
         }
-        this.#attempt = 0;
-        this.#admitted = true;
         for (const event of events) this.#confirm(event);
         this.#emit("frame", { ...frame, events });
-        this.#flush();
+        if (frame.type === "welcome") {
+          this.#attempt = 0;
+          this.#admitted = true;
+          this.#flush();
+        }
         return;
       }
       case "lobby":

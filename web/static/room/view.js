@@ -246,6 +246,10 @@ export class RoomView {
     if (frame.deleted === true && Number.isInteger(frame.seq)) return this.deleted(frame.seq);
     switch (frame.type) {
       case "welcome": return this.welcome(frame);
+      case "replay": // the rest of a long resume, oldest first
+        for (const event of frame.events || []) this.onFrame(event, true);
+        this.sortQuestions();
+        return this.render();
       case "lobby":
         this.phase = "lobby";
         if (frame.room) this.room = { ...this.room, ...frame.room };
