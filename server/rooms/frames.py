@@ -87,6 +87,7 @@ class RoomError(StrEnum):
     INVALID_TEXT = "invalid_text"  # a string that is not text (a lone surrogate): no UTF-8 for it
     INVALID_FRAME = "invalid_frame"  # too deeply nested, a number too large, a type not a string
     BAD_CANDIDATE = "bad_candidate"  # an ICE candidate not written as RFC 8839 says
+    NOT_STORED = "not_stored"  # a write the database did not take in time: resend, same cid
 
 
 class CloseCode:

@@ -19,11 +19,10 @@ from typing import Any
 
 from server.lifecycle import FollowUps
 from server.organisation import Organisation
-from server.rooms import effects, entry, protocol, store
+from server.rooms import effects, entry, store
 from server.rooms.access_changes import AccessAnnouncer
 from server.rooms.apply import apply
 from server.rooms.bus import Bus
-from server.rooms.commands import LOCK_FREE, Command, Ping, RelayRequest, Signal
 from server.rooms.connection import (
     SEND_QUEUE_FRAMES,
     CloseSocket,
@@ -37,11 +36,14 @@ from server.rooms.connection import (
 )
 from server.rooms.entry import Refusal
 from server.rooms.events import MEMBERSHIP_CHANGES, NOBODY, WITH_EFFECTS, Event, EventType
-from server.rooms.frames import CloseCode, FrameError, RoomError, parse_frame
+from server.rooms.frames import CloseCode
 from server.rooms.ice import ice_servers, ice_transport_policy
 from server.rooms.media import topology
+from server.rooms.presence_records import PresenceRecords
+from server.rooms.receiving import Receiver
 from server.rooms.relay_link import RelayLink
 from server.rooms.runtime import RoomRuntime, online
+from server.rooms.sends import Sends
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomStatus
 from server.rooms.store import Entrant
 from server.rooms.welcome import lobby_frame, waiting_frame, welcome_frames
@@ -81,20 +83,36 @@ class RoomHub:
         self.relay_link = RelayLink(relay if relay is not None else Relay())
         self.writer = EventWriter(database, clock, org)
         self.access = AccessAnnouncer(database, self.writer, bus, opens_before)
+        self.sends = Sends(database, clock)
+        self.presence = PresenceRecords(database, clock)
         self.rooms: dict[int, RoomRuntime] = {}
         self._rooms_lock = asyncio.Lock()
         self._follow_ups = FollowUps()
         self.instance = secrets.token_hex(6)
+        receiver = Receiver(
+            self.rooms, clock, self.sends, self.relay_link, self._commit, self._committer
+        )
+        self.receive = receiver.receive  # one frame from a client (server.rooms.receiving)
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run follow-up work without blocking delivery."""
-        self._follow_ups.spawn(work)
+    def _spawn(self, work: Coroutine[Any, Any, None], conn: Connection | None = None) -> None:
+        """Run follow-up work without blocking delivery. If the database or the bus fails it,
+        ``conn`` is closed with RESYNC to come back and resume."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception as error:
+                log.warning("a room's follow-up work failed (%s)", type(error).__name__)
+                if conn is not None:
+                    conn.terminate(CloseCode.RESYNC)
+
+        self._follow_ups.spawn(guarded())
 
     @property
     def busy(self) -> bool:
         """Whether follow-up work is still running: welcomes after admission, committed actions
         being told to rooms (tests wait for this instead of sleeping)."""
-        return self._follow_ups.busy or self.access.busy
+        return self._follow_ups.busy or self.access.busy or self.presence.busy
 
     async def start(self) -> None:
         self.writer.start()
@@ -107,6 +125,7 @@ class RoomHub:
             for conn in runtime.local():
                 conn.terminate(CloseCode.NORMAL)
         await self.bus.stop()
+        await self.sends.stop()
         await self.writer.stop()
         await self.relay_link.close()
 
@@ -147,29 +166,39 @@ class RoomHub:
         """Admit a new socket into the room, or say which close code refuses it.
 
         ``write_now``, when the transport offers it, writes encoded frames without a task switch
-        (see ``server.web.direct_frames``); ``send`` is the ordinary, awaited path.
+        (see ``server.web.direct_frames``); ``send`` is the ordinary, awaited path. When the
+        database or the bus fails, nothing of the socket stays and it is refused with RESYNC: the
+        client comes back and resumes.
         """
         runtime = await self._runtime(session)
         state = runtime.state
         now = self.clock()
-        async with runtime.lock:
-            async with self.database.unit_of_work() as db:
-                row = await store.membership(db, state.session_id, entrant, now)
-            member = state.members.get(row.peer)
-            status = member.status if member else MemberStatus(row.status)
-            connections = len(runtime.connections.get(row.peer, []))
-            code = entry.refusal(state, status, entrant.role, connections)
-            if code is not None:
-                return Refusal(code)
-            conn = self.sockets.connect(row.peer, send, close, describe, write_now)
-            conn.staff_session_id = entrant.staff_session_id
-            runtime.connections[row.peer].append(conn)
-            if state.status is RoomStatus.WAITING and entrant.role is ParticipantRole.PARENT:
-                conn.phase = Phase.WAITING
-                conn.push_frame(waiting_frame(state))
+        conn = None
+        try:
+            async with runtime.lock:
+                async with self.database.unit_of_work() as db:
+                    row = await store.membership(db, state.session_id, entrant, now)
+                member = state.members.get(row.peer)
+                status = member.status if member else MemberStatus(row.status)
+                connections = len(runtime.connections.get(row.peer, []))
+                code = entry.refusal(state, status, entrant.role, connections)
+                if code is not None:
+                    return Refusal(code)
+                conn = self.sockets.connect(row.peer, send, close, describe, write_now)
+                conn.staff_session_id = entrant.staff_session_id
+                runtime.connections[row.peer].append(conn)
+                if state.status is RoomStatus.WAITING and entrant.role is ParticipantRole.PARENT:
+                    conn.phase = Phase.WAITING
+                    conn.push_frame(waiting_frame(state))
+                    return conn
+                await self._arrive(runtime, conn, row.peer, row.name, entrant.role, last_seq)
                 return conn
-            await self._arrive(runtime, conn, row.peer, row.name, entrant.role, last_seq)
-            return conn
+        except Exception as error:
+            log.warning("a socket could not enter its room (%s)", type(error).__name__)
+            if conn is not None:
+                await self.leave(session.id, conn)
+            await self._unload_if_empty(session.id, runtime)
+            return Refusal(CloseCode.RESYNC)
 
     async def _arrive(
         self,
@@ -220,11 +249,11 @@ class RoomHub:
         conn.held = []
 
     async def leave(self, session_id: int, conn: Connection) -> None:
-        """The socket closed: forget it, and tell the room if it was the person's last one."""
+        """The socket closed: detach it first, then tell the room if it was the person's last
+        one. The attendance record and the other instances are told best-effort: neither keeps
+        the socket here or the person online when the database or the bus is away."""
         await conn.stopped()
-        if conn.presence_id is not None:
-            async with self.database.unit_of_work() as db:
-                await store.presence_ended(db, conn.presence_id, self.clock())
+        self.presence.ended(conn.presence_id)
         runtime = self.rooms.get(session_id)
         if runtime is None:
             return
@@ -238,63 +267,25 @@ class RoomHub:
                 if runtime.state.mode is not MediaMode.CHAT:
                     self.relay_link.leave(session_id, conn.peer)
                 if member is not None and self.instance in member.online_on:
-                    await self._commit(runtime, entry.depart(runtime.state, member))
+                    departs = entry.depart(runtime.state, member)
+                    departs = [e.from_instance(self.instance) for e in departs]
+                    try:
+                        await self._commit(runtime, departs)
+                    except Exception as error:  # the bus is away: at least this instance knows
+                        log.warning("a departure was not published (%s)", type(error).__name__)
+                        runtime.accept(departs, self._handle)
+        await self._unload_if_empty(session_id, runtime)
+
+    async def _unload_if_empty(self, session_id: int, runtime: RoomRuntime) -> None:
         async with self._rooms_lock:
             if not runtime.connections and self.rooms.get(session_id) is runtime:
                 del self.rooms[session_id]
-                await self.bus.unfollow(session_id)
+                try:
+                    await self.bus.unfollow(session_id)
+                except Exception as error:
+                    log.warning("an empty room was not unfollowed (%s)", type(error).__name__)
 
     # --- commands ---------------------------------------------------------------------------
-
-    async def receive(self, session_id: int, conn: Connection, raw: str | bytes) -> None:
-        """One frame from a client. Nothing it contains can raise out of here."""
-        if conn.phase is Phase.CLOSED:
-            return
-        refused_cid = None
-        try:
-            command: Command | RoomError = parse_frame(raw)
-        except FrameError as error:
-            command, refused_cid = error.code, error.cid
-        if not conn.within_rate(isinstance(command, (Signal, RelayRequest))):
-            return
-        if isinstance(command, RoomError):
-            conn.error(command, cid=refused_cid)  # a refused frame still counted against the rate
-            return
-        runtime = self.rooms.get(session_id)
-        member = runtime.state.members.get(conn.peer) if runtime else None
-        if runtime is None or member is None or conn.phase is Phase.WAITING:
-            if isinstance(command, Ping):
-                conn.push_frame({"type": "pong"})
-            else:
-                conn.error(RoomError.ROOM_NOT_OPEN)
-            return
-        if isinstance(command, LOCK_FREE):
-            # No room-wide lock (see LOCK_FREE): a busy room is not limited to one database
-            # round trip per message.
-            await self._decide(runtime, conn, member, command)
-        else:
-            async with runtime.lock:
-                await self._decide(runtime, conn, member, command)
-
-    async def _decide(
-        self, runtime: RoomRuntime, conn: Connection, member: Member, command: Command
-    ) -> None:
-        decision = protocol.decide(runtime.state, member, command, self.clock())
-        if decision.reply:
-            conn.push_frame({"type": decision.reply})
-        if decision.error:
-            conn.error(decision.error, decision.retry_after, getattr(command, "cid", None))
-        if isinstance(command, RelayRequest) and not decision.error:
-            commit = self._committer(runtime)
-            self.relay_link.request(runtime.state, conn, command, commit)
-        if decision.duplicate_of is not None:
-            cid = getattr(command, "cid", None)
-            conn.push_frame({"type": "ack", "cid": cid, "seq": decision.duplicate_of})
-        if decision.events:
-            stored = await self._commit(runtime, decision.events)
-            for event in stored:
-                if event.cid is not None and event.actor == conn.peer:
-                    conn.push_frame({"type": "ack", "cid": event.cid, "seq": event.seq})
 
     async def _commit(self, runtime: RoomRuntime, events: list[Event]) -> list[Event]:
         """Store, apply locally at once (so the next decision sees it), and publish."""
@@ -365,12 +356,12 @@ class RoomHub:
                         conn.terminate(effect.code)
             elif isinstance(effect, effects.Welcome):
                 for conn in runtime.connections_of(effect.peer, Phase.LOBBY):
-                    self._spawn(self._welcome_later(runtime, conn))
+                    self._spawn(self._welcome_later(runtime, conn), conn)
             elif isinstance(effect, effects.SharePresence):
                 self._spawn(self._share_presence(runtime))
             elif isinstance(effect, effects.EnterOpened):
                 for conn in runtime.connections_of(None, Phase.WAITING):
-                    self._spawn(self._enter_opened(runtime, conn))
+                    self._spawn(self._enter_opened(runtime, conn), conn)
             elif isinstance(effect, effects.TellWaiting):
                 for conn in runtime.connections_of(None, Phase.WAITING):
                     conn.push_frame(waiting_frame(runtime.state))

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from server.lifecycle import OwnedTask
 from server.organisation import Organisation
@@ -22,6 +25,10 @@ from server.storage.db import Database
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
+# The database is away (restarting, unreachable): every job of the batch fails alike.
+UNAVAILABLE = (OperationalError, InterfaceError, OSError, TimeoutError, sqlite3.OperationalError)
+# The database refused one job (a resent cid meeting its stored original).
+REFUSED = (IntegrityError, sqlite3.IntegrityError)
 
 
 @dataclass
@@ -78,13 +85,20 @@ class EventWriter:
                 async with self.database.unit_of_work() as db:
                     results = await write_events(db, jobs, now, self.org)
         except Exception as exc:
-            if len(batch) > 1:
+            if len(batch) > 1 and not isinstance(exc, UNAVAILABLE):
                 # One bad job must not sink the others: retry them one by one.
                 for job in batch:
                     await self._flush([job])
                 return
-            log.exception("writing room events failed")
-            batch[0].done.set_exception(exc)
+            if isinstance(exc, (*UNAVAILABLE, *REFUSED)):
+                # The callers answer for it (server.rooms.sends); an outage fails many batches,
+                # and a refusal's message may quote a row: one line, no traceback.
+                log.warning("writing room events failed (%s)", type(exc).__name__)
+            else:
+                log.exception("writing room events failed")
+            for job in batch:
+                if not job.done.done():
+                    job.done.set_exception(exc)
             return
         for job, stored in zip(batch, results, strict=True):
             if not job.done.done():

@@ -166,6 +166,7 @@ ROOM_ERROR_MESSAGES: dict[str, str] = {
     "bad_candidate": N_(
         "Your browser sent connection details for video that could not be used. Reload the page."
     ),
+    "not_stored": N_("The room could not save that just now. Try again in a moment."),
 }
 
 
