@@ -8,10 +8,12 @@ the Redis bus encodes them as JSON on the wire.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import random
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from server.lifecycle import OwnedTask
 from server.rooms.events import Audience, Event, EventType
@@ -23,6 +25,11 @@ Handler = Callable[[int, list[Event]], Awaitable[None]]
 # only in the database.
 Resubscribed = Callable[[list[int]], None]
 SUBSCRIBE_TIMEOUT_SECONDS = 10
+CHECK_TIMEOUT_SECONDS = 2
+# Reconnecting to Redis: the first wait, and the longest.
+RECONNECT_FIRST_SECONDS = 0.1
+RECONNECT_MAX_SECONDS = 5.0
+_JITTER = random.SystemRandom()
 # Subscribed from the start and never published on: redis-py's listen() ends while its
 # connection follows no channel at all.
 IDLE_CHANNEL = "tupa:idle"
@@ -44,6 +51,8 @@ class Bus(Protocol):
 
     async def publish(self, session_id: int, events: list[Event]) -> None: ...
     async def stop(self) -> None: ...
+    async def check(self) -> None:
+        """Raises ``BusUnavailable`` when events cannot travel between instances now."""
 
 
 class MemoryBus:
@@ -77,6 +86,13 @@ class MemoryBus:
     async def stop(self) -> None:
         self._handler = None
 
+    async def check(self) -> None:
+        """In process: always there."""
+
+
+class BusUnavailable(Exception):
+    """The bus cannot reach Redis now: a room cannot be followed (its client comes back later)."""
+
 
 class RedisBus:
     """Many instances: a Redis pub/sub channel per room, followed by the instances that have
@@ -88,60 +104,131 @@ class RedisBus:
     the hub orders events of different instances by their sequence numbers. Whatever was
     published while the previous round trip was under way goes out together in one pipeline:
     a busy instance makes one round trip per batch, not one per message.
+
+    Redis may go away (a restart, the network). The listener then connects again with growing
+    waits, subscribes to every room it follows, and tells the hub (``resubscribed``) which rooms
+    those were: what was published meanwhile is read from the database. While it is away,
+    ``follow`` fails at once with ``BusUnavailable`` and ``check`` says so.
     """
 
     def __init__(self, url: str) -> None:
         from redis import asyncio as redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
-        self._redis = redis.from_url(url)
+        # The listener's connection never reconnects behind the bus's back: a reconnection it
+        # does not see would skip reading what was missed.
+        self._redis = redis.from_url(url, retry=Retry(NoBackoff(), 0))
         # A pool of exactly one connection: concurrent publishes on several connections could
-        # overtake each other.
+        # overtake each other. A publish that meets the connection a restart of Redis cut is
+        # tried once more on a new one (a publish that went out twice is delivered once).
         self._publishing = redis.Redis(
-            connection_pool=redis.BlockingConnectionPool.from_url(url, max_connections=1)
+            connection_pool=redis.BlockingConnectionPool.from_url(
+                url, max_connections=1, retry=Retry(NoBackoff(), 1)
+            )
         )
-        self._pubsub = self._redis.pubsub()
+        self._pubsub: Any = None  # the listener's, while it is connected
+        self._following: set[int] = set()
         self._subscribing: dict[bytes, asyncio.Future[None]] = {}
         self._outbox: list[tuple[str, bytes, asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
+        self._connected = asyncio.Event()
         self._listener = OwnedTask("tupa-redis-bus")
         self._publisher = OwnedTask("tupa-redis-publisher")
 
     async def start(self, handler: Handler, resubscribed: Resubscribed | None = None) -> None:
-        pubsub = self._pubsub
-        await pubsub.subscribe(IDLE_CHANNEL)
-
-        async def listen() -> None:
-            async for message in pubsub.listen():
-                kind = message.get("type")
-                if kind == "subscribe":
-                    waiting = self._subscribing.pop(message["channel"], None)
-                    if waiting is not None and not waiting.done():
-                        waiting.set_result(None)
-                    continue
-                if kind != "message":
-                    continue
-                try:
-                    await handler(*decode(message["data"]))
-                except Exception:
-                    log.exception("room event handler failed")
-
-        self._listener.start(listen())
+        """Start listening; waits (a while) for the first connection, which a Redis that is
+        down now does not get: the bus then keeps trying, and ``check`` fails meanwhile."""
+        self._listener.start(self._listen(handler, resubscribed))
         self._publisher.start(self._publish_batches())
+        try:
+            async with asyncio.timeout(SUBSCRIBE_TIMEOUT_SECONDS):
+                await self._connected.wait()
+        except TimeoutError:
+            log.warning("the room bus has no Redis yet; it keeps trying")
+
+    async def _listen(self, handler: Handler, resubscribed: Resubscribed | None) -> None:
+        failures = 0
+        while True:
+            pubsub = self._redis.pubsub()
+            rooms = sorted(self._following)
+            try:
+                # Redis answers in order: once the idle channel is confirmed, so are the rooms.
+                await pubsub.subscribe(*(channel(r) for r in rooms), IDLE_CHANNEL)
+                async for message in pubsub.listen():
+                    kind = message.get("type")
+                    if kind == "subscribe":
+                        if message["channel"] == IDLE_CHANNEL.encode() and self._pubsub is None:
+                            self._pubsub, failures = pubsub, 0
+                            self._connected.set()
+                            if rooms and resubscribed is not None:
+                                resubscribed(rooms)
+                        waiting = self._subscribing.pop(message["channel"], None)
+                        if waiting is not None and not waiting.done():
+                            waiting.set_result(None)
+                        continue
+                    if kind != "message":
+                        continue
+                    try:
+                        await handler(*decode(message["data"]))
+                    except Exception:
+                        log.exception("room event handler failed")
+                raise ConnectionError("the subscription ended")
+            except Exception as exc:  # Redis went away (or never came): connect again
+                log.warning("the room bus lost Redis (%s); reconnecting", type(exc).__name__)
+            finally:
+                self._disconnected()
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            failures += 1
+            await asyncio.sleep(reconnect_wait(failures))
+
+    def _disconnected(self) -> None:
+        self._pubsub = None
+        self._connected.clear()
+        for waiting in self._subscribing.values():
+            if not waiting.done():
+                waiting.set_exception(BusUnavailable("Redis went away"))
+        self._subscribing.clear()
 
     async def follow(self, session_id: int) -> None:
-        """Subscribe, and wait until Redis confirms: from then on nothing is missed."""
+        """Subscribe, and wait until Redis confirms: from then on nothing is missed. Raises
+        ``BusUnavailable`` when Redis is away or goes away before it confirms."""
+        pubsub = self._pubsub
+        if pubsub is None:
+            raise BusUnavailable("no Redis")
         name = channel(session_id)
         confirmed = asyncio.get_running_loop().create_future()
         self._subscribing[name.encode()] = confirmed
+        self._following.add(session_id)
         try:
-            await self._pubsub.subscribe(name)
+            await pubsub.subscribe(name)
             async with asyncio.timeout(SUBSCRIBE_TIMEOUT_SECONDS):
                 await confirmed
+        except BaseException as exc:
+            self._following.discard(session_id)
+            if isinstance(exc, (BusUnavailable, asyncio.CancelledError)):
+                raise
+            raise BusUnavailable(type(exc).__name__) from exc
         finally:
             self._subscribing.pop(name.encode(), None)
 
     async def unfollow(self, session_id: int) -> None:
-        await self._pubsub.unsubscribe(channel(session_id))
+        self._following.discard(session_id)
+        pubsub = self._pubsub
+        if pubsub is not None:  # else the next connection does not subscribe to it
+            with contextlib.suppress(Exception):  # gone with the connection, if that broke
+                await pubsub.unsubscribe(channel(session_id))
+
+    async def check(self) -> None:
+        """Raises ``BusUnavailable`` unless the bus listens and Redis answers now."""
+        if self._pubsub is None:
+            raise BusUnavailable("not subscribed")
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+                await self._publishing.ping()  # the way events leave this instance
+        except Exception as exc:
+            raise BusUnavailable(type(exc).__name__) from exc
 
     async def publish(self, session_id: int, events: list[Event]) -> None:
         """Hand the events to Redis; returns once Redis has taken them (or raises why not)."""
@@ -176,8 +263,7 @@ class RedisBus:
         for _, _, done in self._outbox:
             done.cancel()
         self._outbox = []
-        await self._listener.stop()
-        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._listener.stop()  # its connection is closed on the way out
         await self._publishing.aclose()
         await self._redis.aclose()
 
@@ -211,6 +297,13 @@ def decode(payload: bytes) -> tuple[int, list[Event]]:
         for e in body["e"]
     ]
     return int(body["s"]), events
+
+
+def reconnect_wait(failures: int) -> float:
+    """Seconds before connecting again after ``failures`` failures in a row: doubling up to a
+    limit, spread so that instances cut off together do not return together."""
+    wait = min(RECONNECT_MAX_SECONDS, RECONNECT_FIRST_SECONDS * 2 ** max(0, failures - 1))
+    return float(wait * _JITTER.uniform(0.8, 1.2))
 
 
 def bus_for(redis_url: str | None) -> Bus:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from server.organisation import Organisation
 from server.people.roles import Role
-from server.rooms.bus import Handler, Resubscribed
+from server.rooms.bus import Bus, Handler, Resubscribed
 from server.rooms.connection import Connection
 from server.rooms.events import Event
 from server.rooms.hub import RoomHub
@@ -102,7 +103,7 @@ class SharedRoom:
     session: SessionRow
     series_id: int
     hubs: list[RoomHub]
-    buses: list[HeldBus]
+    buses: list[Any]
     enrolments: dict[str, int] = field(default_factory=dict)
     staff_id: int = 0
 
@@ -130,9 +131,15 @@ class SharedRoom:
 
 
 async def shared_room(
-    database: Database, org: Organisation, clock: Clock, parents: list[str], hubs: int = 2
+    database: Database,
+    org: Organisation,
+    clock: Clock,
+    parents: list[str],
+    hubs: int = 2,
+    buses: Sequence[Bus] | None = None,
 ) -> tuple[SharedRoom, Person]:
-    """The room, with the facilitator in on the first hub having opened it."""
+    """The room, with the facilitator in on the first hub having opened it. The hubs share a
+    ``SharedBus`` unless ``buses`` gives each its own (Redis buses, say)."""
     series_id = await seed_series(database, org, clock.now)
     enrolments = {
         name: (await enrol_parent(database, org, series_id, name, clock.now)).enrolment.id
@@ -142,8 +149,10 @@ async def shared_room(
         staff = await a_staff_member(db, clock.now, Role.FACILITATOR)
         session = (await scheduling.get_series(db, series_id)).sessions[0]
     clock.now = session.starts_at - timedelta(minutes=5)
-    shared = SharedBus()
-    buses = [shared.member() for _ in range(hubs)]
+    if buses is None:
+        shared = SharedBus()
+        buses = [shared.member() for _ in range(hubs)]
+    buses = list(buses)
     started = []
     for bus in buses:
         hub = RoomHub(database, bus, clock, OPENS_BEFORE, org=org)

@@ -165,4 +165,4 @@ async def test_csrf_token_changes_per_browser(client, settings, sqlite_database,
 
 async def test_health_check_answers_when_the_database_does(client):
     response = await client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert response.status_code == 200 and response.json()["status"] == "ok"
