@@ -1,6 +1,9 @@
 """Helpers shared by the room tests over real WebSockets."""
 
+from __future__ import annotations
+
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -32,3 +35,27 @@ async def eventually(condition: Callable[[], bool], timeout: float = 2.0) -> Non
     async with asyncio.timeout(timeout):
         while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
+
+
+class LoggedProblems(logging.Handler):
+    """Records with a traceback or at ERROR and above, from every logger, uvicorn's included
+    (whose loggers may not propagate to the root, where pytest's caplog listens)."""
+
+    NAMES = ("", "uvicorn", "uvicorn.error", "uvicorn.asgi")
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info or record.levelno >= logging.ERROR:
+            self.records.append(record)
+
+    def __enter__(self) -> LoggedProblems:
+        for name in self.NAMES:
+            logging.getLogger(name).addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name in self.NAMES:
+            logging.getLogger(name).removeHandler(self)

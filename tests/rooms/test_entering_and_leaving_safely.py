@@ -12,7 +12,9 @@ from server.rooms.connection import Connection, Phase
 from server.rooms.entry import Refusal
 from server.rooms.frames import CloseCode
 from server.storage.tables import PresenceRow
+from tests.roomclient import a_room, connect
 from tests.rooms.hub_support import Outage, Socket, an_open_room, problems, until
+from tests.rooms.support import LoggedProblems, eventually
 
 FAST_RETRIES = (0.05, 0.05, 0.05, 0.05)
 
@@ -131,3 +133,32 @@ async def test_a_welcome_after_admission_that_fails_closes_the_socket_to_resume(
         assert not problems(caplog)
     finally:
         await room.hub.stop()
+
+
+async def test_clients_that_close_before_or_right_after_hello_write_no_traceback(
+    live_server, org, clock
+):
+    room = await a_room(live_server, org, clock)
+    with LoggedProblems() as logged:
+        for hello in (True, False):
+            for abrupt in (True, False):
+                for who in ("staff", "parent"):
+                    if who == "staff":
+                        client = await connect(
+                            live_server, room.session_id, cookies=room.facilitator, hello=hello
+                        )
+                    else:
+                        link = room.parent_links["Mustikka"]
+                        client = await connect(live_server, room.session_id, link=link, hello=hello)
+                    if abrupt:
+                        client.ws.transport.abort()  # no close frame: the connection just ends
+                    else:
+                        await client.ws.close()
+        # Everyone who came is gone again, and a newcomer is served as usual.
+        facilitator = await connect(live_server, room.session_id, cookies=room.facilitator)
+        await facilitator.expect("welcome")
+        await eventually(lambda: len(live_server.app.state.hub.rooms) <= 1)
+        hub = live_server.app.state.hub
+        await eventually(lambda: sum(len(r.local()) for r in hub.rooms.values()) == 1)
+        await facilitator.close()
+    assert not logged.records, [r.getMessage() for r in logged.records]

@@ -79,21 +79,34 @@ async def _hello(ws: WebSocket) -> Hello | None:
     return command if isinstance(command, Hello) else None
 
 
+async def _close(ws: WebSocket, code: int) -> None:
+    """Close the socket, which the client may have closed already (nothing to log then)."""
+    with contextlib.suppress(Exception):
+        await ws.close(code)
+
+
 @router.websocket("/ws/rooms/{session_id}")
 @router.websocket("/me/rooms/{session_id}/socket")  # parents: their device cookie's Path is /me
 async def room_socket(ws: WebSocket, session_id: int) -> None:
-    await ws.accept()
+    try:
+        await ws.accept()
+    except Exception:  # gone before it was accepted
+        return
     if not _origin_allowed(ws) or not 1 <= session_id <= 2_147_483_647:
-        await ws.close(CloseCode.FORBIDDEN if session_id > 0 else CloseCode.NOT_FOUND)
+        await _close(ws, CloseCode.FORBIDDEN if session_id > 0 else CloseCode.NOT_FOUND)
         return
     hello = await _hello(ws)
     if hello is None:
-        await ws.close(CloseCode.PROTOCOL)
+        await _close(ws, CloseCode.PROTOCOL)
         return
     try:
         session, entrant = await _identify(ws, session_id)
     except AccessRefused as refused:
-        await ws.close(refused.close_code)
+        await _close(ws, refused.close_code)
+        return
+    except Exception as error:  # the database is away: the client comes back and resumes
+        log.warning("a room socket could not be identified (%s)", type(error).__name__)
+        await _close(ws, CloseCode.RESYNC)
         return
     settings = ws.app.state.settings
     language = parse_language(ws.cookies.get("tupa_lang")) or settings.default_language
@@ -101,8 +114,7 @@ async def room_socket(ws: WebSocket, session_id: int) -> None:
     hub: RoomHub = ws.app.state.hub
 
     async def close(code: int) -> None:
-        with contextlib.suppress(Exception):
-            await ws.close(code)
+        await _close(ws, code)
 
     direct_send = ws.scope.get(DirectWebSocketSend.SCOPE_KEY)
 
@@ -112,17 +124,21 @@ async def room_socket(ws: WebSocket, session_id: int) -> None:
         else:
             await direct_send({"type": "websocket.send", "text": text})
 
-    entered = await hub.enter(
-        session,
-        entrant,
-        hello.last_seq,
-        send,
-        close,
-        lambda code: room_error_message(t, code),
-        direct_writer(direct_send),
-    )
+    try:
+        entered = await hub.enter(
+            session,
+            entrant,
+            hello.last_seq,
+            send,
+            close,
+            lambda code: room_error_message(t, code),
+            direct_writer(direct_send),
+        )
+    except Exception as error:  # the room could not be loaded: the client comes back
+        log.warning("a room socket could not enter (%s)", type(error).__name__)
+        entered = Refusal(CloseCode.RESYNC)
     if isinstance(entered, Refusal):
-        await ws.close(entered.code)
+        await close(entered.code)
         return
     seen_at = ws.app.state.clock()
     try:
@@ -134,7 +150,8 @@ async def room_socket(ws: WebSocket, session_id: int) -> None:
                 now = ws.app.state.clock()
                 if now - seen_at >= SEEN_RESOLUTION:
                     seen_at = now
-                    await _still_here(ws, entrant.staff_session_id, now)
+                    with contextlib.suppress(Exception):  # best-effort: tried again a while later
+                        await _still_here(ws, entrant.staff_session_id, now)
             raw = message.get("text") or message.get("bytes") or ""
             if len(raw) > MAX_FRAME_BYTES:
                 await close(CloseCode.TOO_BIG)
