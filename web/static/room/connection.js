@@ -10,7 +10,8 @@
 //   "status"  {state: "connecting" | "open" | "reconnecting" | "final" | "closed", code?, delay?}
 //   "frame"   a server frame (welcome.events and replay.events already filtered to unseen ones;
 //             a long resume comes as a welcome and "replay" frames, oldest first)
-//   "failed"  {cid, frame, error}  an outbox frame the server refused (or that is too large)
+//   "failed"  {cid, frame, error}  an outbox frame the server refused (or that is too large);
+//             one it could not store just now ("not_stored") is sent again instead
 // Nothing is stored in the browser: a shared device keeps no trace of the conversation.
 
 export const PROTOCOL_VERSION = 1;
@@ -292,6 +293,14 @@ export class RoomConnection extends EventTarget {
   // chat-like frame when it carries that frame's cid, or when the last thing sent was such a
   // frame and the code is one a write can get (the server answers frames in order).
   #failFor(error) {
+    if (error.code === "not_stored" && this.#outbox.has(error.cid)) {
+      // Not stored just now (or stored, with no word of it yet): sent again with the same cid
+      // after the pause the server asks for, so it lands once either way.
+      this.#outbox.get(error.cid).sent = false;
+      const seconds = Number.isInteger(error.retry_after) ? error.retry_after : 2;
+      setTimeout(() => this.#flush(), seconds * 1000);
+      return;
+    }
     let cid = null;
     if (typeof error.cid === "string" && this.#outbox.has(error.cid)) {
       cid = error.cid;
