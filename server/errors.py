@@ -14,7 +14,7 @@ class ErrorCode(StrEnum):
     LOGIN_REQUIRED = "login_required"
     FORBIDDEN = "forbidden"
     LOGIN_FAILED = "login_failed"
-    ACCOUNT_LOCKED = "account_locked"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
     TOTP_REQUIRED = "totp_required"
     TOTP_INVALID = "totp_invalid"
     SERIES_NOT_OPEN = "series_not_open"

@@ -55,9 +55,13 @@ class Settings(BaseSettings):
     reminder_offsets_minutes: list[int] = [24 * 60, 60]
     background_interval_seconds: float = 30.0
 
-    login_failures_before_lock: int = 5
-    login_lock_minutes: int = 15
-    login_delay_seconds: float = 0.5
+    # Failed staff logins and codes (server/people/throttle_rules.py): after this many failures
+    # for one account from one address, or this many from one address for any accounts, that
+    # address waits; each failure also slows the next answer. No account is ever locked.
+    login_failures_per_account_from_address: int = Field(default=5, ge=1, le=100)
+    login_failures_per_address: int = Field(default=20, ge=1, le=1000)
+    login_wait_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_delay_seconds: float = Field(default=0.5, ge=0, le=4)
     # A staff session ends after this long without a request, and this long after its login.
     staff_session_idle_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
     staff_session_max_hours: int = Field(default=12, ge=1, le=30 * 24)

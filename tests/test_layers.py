@@ -31,7 +31,7 @@ DESIGNED_PURE = [
     "server/errors.py",
     "server/turn.py",
     "server/people/roles.py",
-    "server/people/lockout.py",
+    "server/people/throttle_rules.py",
     "server/scheduling/recurrence.py",
     "server/scheduling/series.py",
     "server/scheduling/programs.py",

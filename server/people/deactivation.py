@@ -51,8 +51,6 @@ async def reactivate(db: AsyncSession, staff_id: int) -> StaffRow:
     if staff is None:
         raise TupaError(ErrorCode.NOT_FOUND)
     staff.deactivated_at = None
-    staff.failed_logins = 0
-    staff.locked_until = None
     await db.flush()
     return staff
 

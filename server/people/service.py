@@ -1,4 +1,4 @@
-"""Staff accounts: creation, login with lockout, and optional TOTP two-factor authentication."""
+"""Staff accounts: creation, the password check of a login, the staff pickers."""
 
 from __future__ import annotations
 
@@ -6,18 +6,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.bidi import has_direction_controls
 from server.errors import ErrorCode, TupaError
 from server.people import passwords
-from server.people.lockout import LockoutPolicy
 from server.people.roles import Role, public_name
 from server.storage.tables import StaffRow
-
-TOTP_ISSUER = "Tupa"
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,6 @@ async def create_staff(db: AsyncSession, new: NewStaff, now: datetime) -> StaffR
         alias=alias,
         role=new.role.value,
         password_hash=passwords.hash_password(new.password),
-        failed_logins=0,
         created_at=now,
     )
     db.add(row)
@@ -74,78 +69,19 @@ def shown_name(staff: StaffRow) -> str:
     return public_name(Role(staff.role), staff.real_name, staff.alias)
 
 
-async def check_password(
-    db: AsyncSession, email: str, password: str, now: datetime, policy: LockoutPolicy
-) -> StaffRow:
-    """The active staff member with these credentials.
+async def check_password(db: AsyncSession, email: str, password: str) -> StaffRow:
+    """The active staff member with these credentials; LOGIN_FAILED otherwise.
 
-    Raises ACCOUNT_LOCKED while the account is locked (even for the right password, so guessing
-    cannot continue during a lock) and LOGIN_FAILED otherwise; ``failures`` tells the caller how
-    long to wait before answering. Each failure is committed by the caller's unit of work.
+    An unknown address, a wrong password and a deactivated account get the same answer after one
+    Argon2 verification each (against a dummy hash for an unknown address), so neither the answer
+    nor its time says which addresses are staff. Failures are counted by the login throttle
+    (``server.web.throttling``), never on the account: no one can lock a staff member out.
     """
-    staff = await db.scalar(
-        select(StaffRow).where(StaffRow.email == email.strip().lower()).with_for_update()
-    )
-    if staff is not None and policy.is_locked(staff.locked_until, now):
-        raise TupaError(ErrorCode.ACCOUNT_LOCKED, until=staff.locked_until)
+    staff = await db.scalar(select(StaffRow).where(StaffRow.email == email.strip().lower()))
     ok = passwords.verify_password(staff.password_hash if staff else None, password)
-    if staff is None or not staff.active:
-        raise TupaError(ErrorCode.LOGIN_FAILED, failures=1)
-    if not ok:
-        raise _record_failure(staff, now, policy)
-    return staff
-
-
-def check_totp(staff: StaffRow, code: str, now: datetime, policy: LockoutPolicy) -> None:
-    """Accept a current TOTP code (one step of clock drift either way) or count a failure."""
-    if staff.totp_secret is None:
-        return
-    if policy.is_locked(staff.locked_until, now):
-        raise TupaError(ErrorCode.ACCOUNT_LOCKED, until=staff.locked_until)
-    code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
-        raise _record_failure(staff, now, policy, ErrorCode.TOTP_INVALID)
-    if not pyotp.TOTP(staff.totp_secret).verify(code, for_time=now, valid_window=1):
-        raise _record_failure(staff, now, policy, ErrorCode.TOTP_INVALID)
-
-
-def record_success(staff: StaffRow) -> None:
-    staff.failed_logins = 0
-    staff.locked_until = None
-
-
-def _record_failure(
-    staff: StaffRow, now: datetime, policy: LockoutPolicy, code: ErrorCode = ErrorCode.LOGIN_FAILED
-) -> TupaError:
-    failures = staff.failed_logins + 1
-    staff.failed_logins, staff.locked_until = policy.after_failure(staff.failed_logins, now)
-    if staff.locked_until is not None:
-        return TupaError(ErrorCode.ACCOUNT_LOCKED, until=staff.locked_until, failures=failures)
-    return TupaError(code, failures=failures)
-
-
-def new_totp_secret() -> str:
-    return pyotp.random_base32()
-
-
-def totp_uri(staff: StaffRow, secret: str, issuer: str = TOTP_ISSUER) -> str:
-    """The otpauth:// URI an authenticator app reads from a QR code."""
-    return pyotp.TOTP(secret).provisioning_uri(name=staff.email, issuer_name=issuer)
-
-
-def enable_totp(staff: StaffRow, secret: str, code: str, now: datetime) -> None:
-    """Turn two-factor on once the staff member proves the app shows the right code."""
-    code = code.strip().replace(" ", "")
-    if not pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1):
-        raise TupaError(ErrorCode.TOTP_INVALID)
-    staff.totp_secret = secret
-
-
-def disable_totp(staff: StaffRow, password: str) -> None:
-    """Turn two-factor off; the password is asked again so a left-open session cannot do it."""
-    if not passwords.verify_password(staff.password_hash, password):
+    if staff is None or not staff.active or not ok:
         raise TupaError(ErrorCode.LOGIN_FAILED)
-    staff.totp_secret = None
+    return staff
 
 
 async def staff_by_id(db: AsyncSession, staff_id: int) -> StaffRow | None:

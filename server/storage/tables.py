@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from server.storage.types import UTCDateTime
@@ -30,8 +30,8 @@ class StaffRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
+    # The time step of the last two-factor code accepted: a code is refused once its step is used.
+    totp_last_step: Mapped[int | None]
     # SHA-256 of the private calendar feed's token (server.people.calendar_feeds); None: no feed.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     deactivated_at: Mapped[datetime | None]  # None while the account is active
@@ -59,6 +59,28 @@ class StaffSessionRow(Base):
     next_path: Mapped[str | None] = mapped_column(String(200))  # where the code step goes on to
     # A two-factor secret offered on the security page and not yet confirmed.
     totp_setup: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginFailureRow(Base):
+    """Failed password or code attempts counted for one key (server.people.throttle). The key is
+    a keyed hash of an address, an account or both, so the table holds no IP or e-mail address."""
+
+    __tablename__ = "login_failures"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    clears_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RecoveryCodeRow(Base):
+    """One unused two-factor recovery code of a staff member: its SHA-256 only. Using it deletes
+    it."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
 
 
 class StaffPasswordResetRow(Base):

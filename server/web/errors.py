@@ -25,7 +25,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.LOGIN_REQUIRED: 401,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.LOGIN_FAILED: 401,
-    ErrorCode.ACCOUNT_LOCKED: 429,
+    ErrorCode.TOO_MANY_ATTEMPTS: 429,
     ErrorCode.TOTP_REQUIRED: 401,
     ErrorCode.TOTP_INVALID: 401,
     ErrorCode.SERIES_NOT_OPEN: 409,

@@ -15,8 +15,8 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.LOGIN_REQUIRED: N_("Please log in first."),
     ErrorCode.FORBIDDEN: N_("You do not have access to this page."),
     ErrorCode.LOGIN_FAILED: N_("Wrong e-mail address or password."),
-    ErrorCode.ACCOUNT_LOCKED: N_(
-        "Too many failed attempts. The account is locked for a while; try again later."
+    ErrorCode.TOO_MANY_ATTEMPTS: N_(
+        "Too many failed attempts from this connection. Wait a while and try again."
     ),
     ErrorCode.TOTP_REQUIRED: N_("Enter the code from your authenticator app."),
     ErrorCode.TOTP_INVALID: N_("The code was not correct."),

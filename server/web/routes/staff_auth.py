@@ -7,34 +7,28 @@ the code swaps it for a fresh one, so no id seen before the second factor ever o
 
 from __future__ import annotations
 
-import asyncio
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import segno
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from server.errors import ErrorCode, TupaError
+from server.errors import TupaError
 from server.organisation import Organisation
-from server.people import calendar_feeds, staff_sessions
+from server.people import calendar_feeds, recovery_codes, staff_sessions, two_factor
 from server.people import service as people
-from server.people.lockout import LockoutPolicy
 from server.storage.tables import StaffRow, StaffSessionRow
 from server.web import staff_cookie
 from server.web.deps import Csrf, Db, Id, Now, Org, StaffMember, ThisSession
+from server.web.errors import HTTP_STATUS
 from server.web.forms import FormReader
 from server.web.templating import render
+from server.web.throttling import guarded
 
 router = APIRouter()
 
-
-def _policy(request: Request) -> LockoutPolicy:
-    s = request.app.state.settings
-    return LockoutPolicy(
-        failures_before_lock=s.login_failures_before_lock,
-        lock_for=timedelta(minutes=s.login_lock_minutes),
-        delay_per_failure_seconds=s.login_delay_seconds,
-    )
+T = TypeVar("T")
 
 
 def _safe_next(value: str) -> str:
@@ -44,12 +38,6 @@ def _safe_next(value: str) -> str:
         if value.startswith("/staff") and "//" not in value and "\\" not in value
         else "/staff"
     )
-
-
-async def _slow_down(request: Request, error: TupaError) -> None:
-    """Wait longer after each failure, so guessing is slow even before the lock."""
-    failures = int(error.params.get("failures", 1))
-    await asyncio.sleep(_policy(request).delay(failures))
 
 
 async def _start(
@@ -84,19 +72,17 @@ async def login(request: Request, db: Db, now: Now) -> Response:
     password = form.raw("password")[:256]
     next_path = _safe_next(form.raw("next"))
     try:
-        staff = await people.check_password(db, email, password, now, _policy(request))
+        staff = await guarded(
+            request, db, now, email, lambda: people.check_password(db, email, password)
+        )
     except TupaError as error:
-        await _slow_down(request, error)
         return render(
             request,
             "staff/login.html",
             {"error_code": error.code, "email": email, "next": next_path},
-            status_code=429 if error.code is ErrorCode.ACCOUNT_LOCKED else 401,
+            status_code=HTTP_STATUS[error.code],
         )
-    if staff.totp_secret:
-        return await _start(request, db, staff, now, next_path, code_due=True)
-    people.record_success(staff)
-    return await _start(request, db, staff, now, next_path)
+    return await _start(request, db, staff, now, next_path, code_due=bool(staff.totp_secret))
 
 
 async def _waiting(request: Request, db: Db, now: Now) -> StaffSessionRow | None:
@@ -119,14 +105,18 @@ async def code(request: Request, db: Db, now: Now) -> Response:
     if pending is None or staff is None:
         return RedirectResponse("/staff/login", status_code=303)
     form = FormReader(await request.form())
+    code = form.raw("code")[: recovery_codes.MAX_LENGTH]
     try:
-        people.check_totp(staff, form.raw("code")[:20], now, _policy(request))
+        await guarded(
+            request, db, now, staff.email, lambda: two_factor.check_code(db, staff, code, now)
+        )
     except TupaError as error:
-        await _slow_down(request, error)
-        if error.code is ErrorCode.ACCOUNT_LOCKED:
-            await staff_sessions.forget(db, request.cookies.get(staff_cookie.COOKIE))
-        return render(request, "staff/login_code.html", {"error_code": error.code}, status_code=401)
-    people.record_success(staff)
+        return render(
+            request,
+            "staff/login_code.html",
+            {"error_code": error.code},
+            status_code=HTTP_STATUS[error.code],
+        )
     return await _start(request, db, staff, now, _safe_next(pending.next_path or ""))
 
 
@@ -152,6 +142,7 @@ async def _security_context(
     context: dict[str, object] = {
         "has_feed": calendar_feeds.has_feed(staff),
         "totp_enabled": staff.totp_secret is not None,
+        "recovery_codes_left": await recovery_codes.remaining(db, staff.id),
         "done": request.query_params.get("done", ""),
         "sessions": await staff_sessions.sessions_of(db, staff.id, now, limits),
         "this_session_id": this.id,
@@ -159,9 +150,9 @@ async def _security_context(
         "session_max_hours": request.app.state.settings.staff_session_max_hours,
     }
     if staff.totp_secret is None:
-        secret = this.totp_setup or people.new_totp_secret()
+        secret = this.totp_setup or two_factor.new_secret()
         staff_sessions.hold_totp_setup(this, secret)
-        uri = people.totp_uri(staff, secret, org.name)
+        uri = two_factor.totp_uri(staff, secret, org.name)
         context |= {"totp_secret": secret, "totp_qr": _qr_data_uri(uri)}
     return context
 
@@ -190,27 +181,57 @@ async def new_calendar_feed(
 async def enable_totp(
     request: Request, db: Db, staff: StaffMember, this: ThisSession, now: Now, org: Org
 ) -> Response:
-    if this.totp_setup is None:
+    """Turn two-factor on; the answer shows the recovery codes, once (reloading would post
+    again, and the code is used by then)."""
+    if this.totp_setup is None or staff.totp_secret is not None:
         return RedirectResponse("/staff/security", status_code=303)
     form = FormReader(await request.form())
+    secret = this.totp_setup
     try:
-        people.enable_totp(staff, this.totp_setup, form.raw("code")[:20], now)
+        codes = await two_factor.turn_on(db, staff, secret, form.raw("code")[:20], now)
     except TupaError as error:
         context = await _security_context(request, db, staff, this, org, now)
         context["error_code"] = error.code
         return render(request, "staff/security.html", context, status_code=422)
     staff_sessions.hold_totp_setup(this, None)
-    return RedirectResponse("/staff/security?done=on", status_code=303)
+    context = await _security_context(request, db, staff, this, org, now)
+    context |= {"new_recovery_codes": codes, "done": "on"}
+    return render(request, "staff/security.html", context)
+
+
+async def _password_form(
+    request: Request, db: Db, staff: StaffRow, now: Now, action: Callable[[str], Awaitable[T]]
+) -> T:
+    """Run ``action`` with the password the form sent, under the login throttle."""
+    password = FormReader(await request.form()).raw("password")[:256]
+    return await guarded(request, db, now, staff.email, lambda: action(password))
 
 
 @router.post("/staff/security/totp/disable", dependencies=[Csrf])
-async def disable_totp(request: Request, staff: StaffMember) -> Response:
-    form = FormReader(await request.form())
+async def disable_totp(request: Request, db: Db, staff: StaffMember, now: Now) -> Response:
     try:
-        people.disable_totp(staff, form.raw("password")[:256])
-    except TupaError:
-        return RedirectResponse("/staff/security?done=wrong_password", status_code=303)
+        await _password_form(request, db, staff, now, lambda p: two_factor.turn_off(db, staff, p))
+    except TupaError as error:
+        return RedirectResponse(f"/staff/security?done={error.code.value}", status_code=303)
     return RedirectResponse("/staff/security?done=off", status_code=303)
+
+
+@router.post("/staff/security/recovery-codes", dependencies=[Csrf])
+async def new_recovery_codes(
+    request: Request, db: Db, staff: StaffMember, this: ThisSession, now: Now, org: Org
+) -> Response:
+    """Ten new recovery codes for the password, in place of the old ones; shown once."""
+    if staff.totp_secret is None:
+        return RedirectResponse("/staff/security", status_code=303)
+    try:
+        codes = await _password_form(
+            request, db, staff, now, lambda p: two_factor.new_recovery_codes(db, staff, p)
+        )
+    except TupaError as error:
+        return RedirectResponse(f"/staff/security?done={error.code.value}", status_code=303)
+    context = await _security_context(request, db, staff, this, org, now)
+    context["new_recovery_codes"] = codes
+    return render(request, "staff/security.html", context)
 
 
 @router.post("/staff/security/sessions/{session_id}/end", dependencies=[Csrf])

@@ -1,27 +1,9 @@
 from datetime import UTC, datetime, timedelta
 
-from server.people.lockout import LockoutPolicy
 from server.people.roles import Role, public_name
 from server.scheduling.reminders import reminder_due
 
 T0 = datetime(2026, 10, 12, 9, 0, tzinfo=UTC)
-
-
-def test_fifth_failed_login_locks_the_account_for_the_lock_period():
-    policy = LockoutPolicy(failures_before_lock=5, lock_for=timedelta(minutes=15))
-    failures, locked_until = 0, None
-    for _ in range(4):
-        failures, locked_until = policy.after_failure(failures, T0)
-        assert locked_until is None
-    failures, locked_until = policy.after_failure(failures, T0)
-    assert locked_until == T0 + timedelta(minutes=15)
-    assert policy.is_locked(locked_until, T0 + timedelta(minutes=14))
-    assert not policy.is_locked(locked_until, T0 + timedelta(minutes=15))
-
-
-def test_failed_logins_slow_down_up_to_a_cap():
-    policy = LockoutPolicy(delay_per_failure_seconds=0.5, max_delay_seconds=4)
-    assert [policy.delay(n) for n in (1, 2, 4, 100)] == [0.5, 1.0, 2.0, 4]
 
 
 def test_volunteer_is_shown_by_alias_only():

@@ -1,0 +1,66 @@
+"""Every form that takes a password or a two-factor code checks it through the login throttle.
+
+A route hands the check to ``guarded`` with the account it is for; the client address is the one
+uvicorn's proxy-headers handling gives the request. It is used for the throttle's keyed hashes
+only: never logged, shown or stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.errors import TupaError
+from server.people.throttle import COUNTED, Attempt, Throttle
+from server.people.throttle_rules import ThrottleRules
+
+Checked = TypeVar("Checked")
+
+
+def throttle(request: Request) -> Throttle:
+    settings = request.app.state.settings
+    rules = ThrottleRules(
+        failures_per_account_from_address=settings.login_failures_per_account_from_address,
+        failures_per_address=settings.login_failures_per_address,
+        wait=timedelta(minutes=settings.login_wait_minutes),
+        delay_per_failure_seconds=settings.login_delay_seconds,
+    )
+    return Throttle(rules, settings.derived_key("login-throttle"))
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def guarded(
+    request: Request,
+    db: AsyncSession,
+    now: datetime,
+    account: str,
+    check: Callable[[], Awaitable[Checked]],
+) -> Checked:
+    """Run ``check`` (a password or code check) for ``account`` under the throttle.
+
+    Raises TOO_MANY_ATTEMPTS without running it while this address waits for this account;
+    otherwise waits as long as earlier failures ask, runs it, and counts a wrong password or code
+    before re-raising it. The route must answer the error itself rather than let it propagate:
+    the count is written in the request's unit of work, which a raised error rolls back.
+    """
+    limiter = throttle(request)
+    attempt = Attempt(account, client_address(request))
+    delay = await limiter.before_check(db, attempt, now)
+    if delay > 0:
+        await asyncio.sleep(delay)
+    try:
+        result = await check()
+    except TupaError as error:
+        if error.code in COUNTED:
+            await limiter.count_failure(db, attempt, now)
+        raise
+    await limiter.clear(db, attempt)
+    return result
