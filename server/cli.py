@@ -150,14 +150,19 @@ async def _add_staff(args: argparse.Namespace, password: str) -> None:
 
 
 def cmd_staff_add(args: argparse.Namespace) -> int:
-    from server.errors import TupaError
+    from server.errors import ErrorCode, TupaError
 
     _upgrade()
-    password = getpass.getpass("Password (10+ characters): ")
+    password = getpass.getpass("Password (10-256 characters, not a common one): ")
     try:
         asyncio.run(_add_staff(args, password))
     except TupaError as error:
-        print(f"Not added: {error.code.value} {error.params}", file=sys.stderr)
+        # The same rules as the staff accounts page (server/people/password_policy.py).
+        why = {
+            ErrorCode.PASSWORD_TOO_COMMON: " (the password is among the most common ones, or it"
+            " is the e-mail address or the name: choose another)",
+        }.get(error.code, "")
+        print(f"Not added: {error.code.value} {error.params}{why}", file=sys.stderr)
         return 2
     print(f"Added {args.role} {args.email}.")
     return 0

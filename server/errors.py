@@ -32,6 +32,9 @@ class ErrorCode(StrEnum):
     LAST_COORDINATOR = "last_coordinator"
     LINK_NEEDED = "link_needed"
     LINK_IN_USE = "link_in_use"
+    PASSWORD_TOO_COMMON = "password_too_common"  # noqa: S105 - an error code
+    PASSWORDS_DIFFER = "passwords_differ"
+    RESET_LINK_INVALID = "reset_link_invalid"
 
 
 class TupaError(Exception):

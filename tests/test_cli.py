@@ -150,3 +150,29 @@ def test_outbox_lists_waiting_mail_without_content_and_shows_one_in_the_terminal
     assert "No mail is waiting." in tupa("outbox", cwd=tmp_path, env=clean).stdout
     gone = tupa("outbox", "show", "1", cwd=tmp_path, env=clean)
     assert gone.returncode == 2 and "No waiting mail 1" in gone.stderr
+
+
+@pytest.mark.parametrize(
+    ("password", "refusal"),
+    [
+        ("short one", "invalid_input {'field': 'password'}"),
+        ("qwertyuiop", "password_too_common"),
+        ("uusi@example.org", "password_too_common"),
+    ],
+)
+def test_staff_add_refuses_short_and_common_passwords_as_the_page_does(tmp_path, password, refusal):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TUPA_")}
+    args = ["staff", "add", "--email", "uusi@example.org", "--name", "Uusi Ohjaaja"]
+    added = subprocess.run(
+        [sys.executable, "-m", "server.cli", *args, "--role", "facilitator"],
+        cwd=tmp_path,
+        env={**clean, "PYTHONPATH": str(ROOT)},
+        input=f"{password}\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert added.returncode == 2 and refusal in added.stderr, added.stderr
+    url = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'tupa.db'}"
+    assert asyncio.run(_staff_states(url, coordinator=False)) == {}

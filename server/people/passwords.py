@@ -6,8 +6,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-MIN_LENGTH = 10
-MAX_LENGTH = 256
 
 # Verified against when the e-mail is unknown, so a wrong address costs as much time as a wrong
 # password and response times do not reveal which staff e-mails exist.

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.bidi import has_direction_controls
 from server.errors import ErrorCode, TupaError
 from server.people import passwords
+from server.people.password_policy import refuse_weak
 from server.people.roles import Role, public_name
 from server.storage.tables import StaffRow
 
@@ -26,7 +27,8 @@ class NewStaff:
 
 
 async def create_staff(db: AsyncSession, new: NewStaff, now: datetime) -> StaffRow:
-    """Create a staff account. Raises INVALID_INPUT (field set) or EMAIL_TAKEN."""
+    """Create a staff account. Raises INVALID_INPUT (field set), PASSWORD_TOO_COMMON or
+    EMAIL_TAKEN."""
     email = new.email.strip().lower()
     if not 3 <= len(email) <= 254 or "@" not in email:
         raise TupaError(ErrorCode.INVALID_INPUT, field="email")
@@ -38,8 +40,7 @@ async def create_staff(db: AsyncSession, new: NewStaff, now: datetime) -> StaffR
         raise TupaError(ErrorCode.INVALID_INPUT, field="alias")
     if new.role is Role.VOLUNTEER and alias is None:
         raise TupaError(ErrorCode.INVALID_INPUT, field="alias")
-    if not passwords.MIN_LENGTH <= len(new.password) <= passwords.MAX_LENGTH:
-        raise TupaError(ErrorCode.INVALID_INPUT, field="password")
+    refuse_weak(new.password, email=email, real_name=real_name)
     taken = await db.scalar(select(func.count()).where(StaffRow.email == email))
     if taken:
         raise TupaError(ErrorCode.EMAIL_TAKEN)

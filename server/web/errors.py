@@ -43,6 +43,9 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.LAST_COORDINATOR: 409,
     ErrorCode.LINK_NEEDED: 401,
     ErrorCode.LINK_IN_USE: 409,
+    ErrorCode.PASSWORD_TOO_COMMON: 422,
+    ErrorCode.PASSWORDS_DIFFER: 422,
+    ErrorCode.RESET_LINK_INVALID: 410,
 }
 
 

@@ -53,6 +53,15 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
         ' device" there, or try again later: the link works again once it has not been used'
         " for a while."
     ),
+    ErrorCode.PASSWORD_TOO_COMMON: N_(
+        "That password is among the most common ones, or it is your own name or e-mail address:"
+        " it would be guessed first. Choose another; a few unrelated words make a good password."
+    ),
+    ErrorCode.PASSWORDS_DIFFER: N_("The new password and its repetition were not the same."),
+    ErrorCode.RESET_LINK_INVALID: N_(
+        "This password reset link no longer works: it has been used, a newer one was made, or"
+        " more than 24 hours have passed. Ask a coordinator for a new link."
+    ),
 }
 
 # What is wrong with one answer or one question of a questionnaire (``params["problem"]``).

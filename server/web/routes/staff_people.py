@@ -57,7 +57,11 @@ async def add_person(request: Request, me: Coordinator, db: Db, now: Now) -> Res
             now,
         )
     except TupaError as error:
-        if error.code not in (ErrorCode.INVALID_INPUT, ErrorCode.EMAIL_TAKEN):
+        if error.code not in (
+            ErrorCode.INVALID_INPUT,
+            ErrorCode.EMAIL_TAKEN,
+            ErrorCode.PASSWORD_TOO_COMMON,
+        ):
             raise
         return await _page(
             request,
@@ -65,7 +69,8 @@ async def add_person(request: Request, me: Coordinator, db: Db, now: Now) -> Res
             me.id,
             409 if error.code is ErrorCode.EMAIL_TAKEN else 422,
             values=values,
-            errors=invalid_fields(error) or ["email"],
+            errors=invalid_fields(error)
+            or ["password" if error.code is ErrorCode.PASSWORD_TOO_COMMON else "email"],
             error_code=error.code,
         )
     return RedirectResponse("/staff/people?done=added", status_code=303)
