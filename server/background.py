@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from server.lifecycle import OwnedTask
 from server.notify.outbox import Mailer, OutboxDispatcher, tidy
 from server.organisation import Organisation
-from server.people import staff_sessions
+from server.people import password_resets, security_log, staff_sessions
 from server.rooms.retention import purge_expired_chats
 from server.scheduling.endings import forget_expired_personal_data
 from server.scheduling.reminders import enqueue_decision_requests, enqueue_due_reminders
@@ -54,8 +54,8 @@ class BackgroundWork:
         self._task = OwnedTask("tupa-background")
 
     async def run_once(self) -> int:
-        """One pass: queue what is due, purge expired chats and staff sessions, send mail.
-        Returns mails sent."""
+        """One pass: queue what is due, purge expired chats, staff sessions, reset links and
+        security log lines, send mail. Returns mails sent."""
         now = self.clock()
         async with self.database.unit_of_work() as db:
             await enqueue_due_reminders(db, self.org, self.settings.reminder_offsets_minutes, now)
@@ -70,6 +70,9 @@ class BackgroundWork:
                 log.info("chat of session %s purged (retention %s)", session_id, keep_for)
         async with self.database.unit_of_work() as db:
             await staff_sessions.delete_expired(db, now, self.staff_session_limits)
+            await password_resets.delete_expired(db, now)
+            keep_log_for = timedelta(days=self.settings.security_log_days)
+            await security_log.delete_older_than(db, now, keep_log_for)
         async with self.database.unit_of_work() as db:
             keep_for = timedelta(days=self.settings.personal_data_retention_days)
             for series_id in await forget_expired_personal_data(db, now, keep_for):

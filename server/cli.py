@@ -177,7 +177,7 @@ async def _set_staff_active(email: str, active: bool) -> None:
         async with database.unit_of_work() as db:
             staff_id = await deactivation.staff_id_by_email(db, email)
             if active:
-                await deactivation.reactivate(db, staff_id)
+                await deactivation.reactivate(db, staff_id, datetime.now(UTC))
             else:
                 await deactivation.deactivate(db, staff_id, datetime.now(UTC))
     finally:

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # A staff session ends after this long without a request, and this long after its login.
     staff_session_idle_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
     staff_session_max_hours: int = Field(default=12, ge=1, le=30 * 24)
+    # Lines of the staff security log (server/people/security_log.py) are deleted this long after.
+    security_log_days: int = Field(default=365, ge=1, le=3650)
 
     max_request_bytes: int = 64 * 1024
 

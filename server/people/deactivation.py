@@ -22,13 +22,17 @@ from server.access import AccessChange, AccessReason
 from server.errors import ErrorCode, TupaError
 from server.people import staff_sessions
 from server.people.roles import Role
+from server.people.security_log import SecurityEvent, record
 from server.storage.db import after_commit
 from server.storage.tables import StaffRow
 
 
-async def deactivate(db: AsyncSession, staff_id: int, now: datetime) -> StaffRow:
-    """Deactivate a staff account. Raises NOT_FOUND or LAST_COORDINATOR; an account already
-    deactivated keeps its first time and nothing is announced again."""
+async def deactivate(
+    db: AsyncSession, staff_id: int, now: datetime, *, by: int | None = None
+) -> StaffRow:
+    """Deactivate a staff account (``by``: the coordinator who did, None from the command line).
+    Raises NOT_FOUND or LAST_COORDINATOR; an account already deactivated keeps its first time and
+    nothing is announced or logged again."""
     staff = await db.get(StaffRow, staff_id, with_for_update=True)
     if staff is None:
         raise TupaError(ErrorCode.NOT_FOUND)
@@ -39,18 +43,24 @@ async def deactivate(db: AsyncSession, staff_id: int, now: datetime) -> StaffRow
     staff.deactivated_at = now
     # Its sessions end too; the announcement below closes all its room sockets anyway.
     await staff_sessions.end_all(db, staff.id, announce=False)
+    record(db, staff.id, SecurityEvent.DEACTIVATED, now, by=by)
     await db.flush()
     after_commit(db, AccessChange(AccessReason.STAFF_DEACTIVATED, staff_id=staff.id))
     return staff
 
 
-async def reactivate(db: AsyncSession, staff_id: int) -> StaffRow:
+async def reactivate(
+    db: AsyncSession, staff_id: int, now: datetime, *, by: int | None = None
+) -> StaffRow:
     """Give a deactivated account its access back (the same password and two-factor). Raises
-    NOT_FOUND."""
+    NOT_FOUND; an active account is left as it is, and nothing is logged."""
     staff = await db.get(StaffRow, staff_id, with_for_update=True)
     if staff is None:
         raise TupaError(ErrorCode.NOT_FOUND)
+    if staff.active:
+        return staff
     staff.deactivated_at = None
+    record(db, staff.id, SecurityEvent.ACTIVATED, now, by=by)
     await db.flush()
     return staff
 

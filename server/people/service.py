@@ -14,6 +14,7 @@ from server.errors import ErrorCode, TupaError
 from server.people import passwords
 from server.people.password_policy import refuse_weak
 from server.people.roles import Role, public_name
+from server.people.security_log import SecurityEvent, record
 from server.storage.tables import StaffRow
 
 
@@ -70,8 +71,9 @@ def shown_name(staff: StaffRow) -> str:
     return public_name(Role(staff.role), staff.real_name, staff.alias)
 
 
-async def check_password(db: AsyncSession, email: str, password: str) -> StaffRow:
-    """The active staff member with these credentials; LOGIN_FAILED otherwise.
+async def check_password(db: AsyncSession, email: str, password: str, now: datetime) -> StaffRow:
+    """The active staff member with these credentials; LOGIN_FAILED otherwise (and a line in the
+    security log of the account, if the address is one; its owner can see that someone tried).
 
     An unknown address, a wrong password and a deactivated account get the same answer after one
     Argon2 verification each (against a dummy hash for an unknown address), so neither the answer
@@ -81,6 +83,8 @@ async def check_password(db: AsyncSession, email: str, password: str) -> StaffRo
     staff = await db.scalar(select(StaffRow).where(StaffRow.email == email.strip().lower()))
     ok = passwords.verify_password(staff.password_hash if staff else None, password)
     if staff is None or not staff.active or not ok:
+        if staff is not None:
+            record(db, staff.id, SecurityEvent.LOGIN_FAILED, now)
         raise TupaError(ErrorCode.LOGIN_FAILED)
     return staff
 

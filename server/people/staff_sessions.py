@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import AccessChange, AccessReason
+from server.people.security_log import SecurityEvent, record
 from server.people.session_rules import (
     MAX_TOKEN_LENGTH,
     SEEN_RESOLUTION,
@@ -54,17 +55,20 @@ async def start(
     copy of it). With ``code_due`` it only lets the person enter their two-factor code."""
     await forget(db, instead_of)
     token = new_token()
+    browser = describe_browser(user_agent)[:60]
     db.add(
         StaffSessionRow(
             staff_id=staff.id,
             token_hash=token_hash(token),
             created_at=now,
             last_seen_at=now,
-            browser=describe_browser(user_agent)[:60],
+            browser=browser,
             code_due=code_due,
             next_path=next_path[:200] if next_path else None,
         )
     )
+    if not code_due:  # signed in: with two-factor, once the code is given
+        record(db, staff.id, SecurityEvent.LOGIN, now, browser=browser or None)
     await db.flush()
     return token
 
@@ -141,24 +145,46 @@ async def forget(db: AsyncSession, token: str | None) -> None:
         after_commit(db, _signed_out(row.staff_id, row.id))
 
 
-async def end(db: AsyncSession, staff_id: int, session_id: int) -> bool:
+async def sign_out(db: AsyncSession, token: str | None, now: datetime) -> None:
+    """Log out: end the session of this cookie, and log it if it was signed in."""
+    row = await _by_token(db, token)
+    if row is not None and not row.code_due:
+        record(db, row.staff_id, SecurityEvent.LOGOUT, now)
+    await forget(db, token)
+
+
+async def end(db: AsyncSession, staff_id: int, session_id: int, now: datetime) -> bool:
     """End one of this staff member's sessions (someone else's id does nothing). Whether one
     ended."""
     row = await db.get(StaffSessionRow, session_id)
     if row is None or row.staff_id != staff_id:
         return False
     await db.delete(row)
+    record(db, staff_id, SecurityEvent.SESSION_ENDED, now)
     await db.flush()
     after_commit(db, _signed_out(staff_id, session_id))
     return True
 
 
-async def end_all(db: AsyncSession, staff_id: int, *, announce: bool = True) -> int:
-    """End every session of a staff member. ``announce=False`` when the caller closes all their
-    room sockets anyway (deactivation). Returns how many ended."""
-    ids = list(
-        await db.scalars(select(StaffSessionRow.id).where(StaffSessionRow.staff_id == staff_id))
-    )
+async def end_own(db: AsyncSession, staff_id: int, now: datetime) -> int:
+    """A staff member ends every session of their own (the security page), and it is logged."""
+    record(db, staff_id, SecurityEvent.ALL_SESSIONS_ENDED, now)
+    return await end_all(db, staff_id)
+
+
+async def end_all(
+    db: AsyncSession, staff_id: int, *, announce: bool = True, keep: int | None = None
+) -> int:
+    """End every session of a staff member but ``keep`` (the one a password was just changed in).
+    ``announce=False`` when the caller closes all their room sockets anyway (deactivation).
+    Returns how many ended."""
+    ids = [
+        session_id
+        for session_id in await db.scalars(
+            select(StaffSessionRow.id).where(StaffSessionRow.staff_id == staff_id)
+        )
+        if session_id != keep
+    ]
     if ids:
         await db.execute(delete(StaffSessionRow).where(StaffSessionRow.id.in_(ids)))
     if announce:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ErrorCode, TupaError
 from server.people import passwords, recovery_codes
+from server.people.security_log import SecurityEvent, record
 from server.storage.tables import StaffRow
 
 TOTP_ISSUER = "Tupa"
@@ -69,10 +70,13 @@ async def check_code(db: AsyncSession, staff: StaffRow, code: str, now: datetime
     app_code = _app_code(code)
     if app_code is None:
         if await recovery_codes.use(db, staff.id, code):
+            record(db, staff.id, SecurityEvent.RECOVERY_CODE_USED, now)
             return
+        record(db, staff.id, SecurityEvent.CODE_FAILED, now)
         raise TupaError(ErrorCode.TOTP_INVALID)
     step = _step_of(staff.totp_secret, app_code, now)
     if step is None or not await _claim_step(db, staff, step):
+        record(db, staff.id, SecurityEvent.CODE_FAILED, now)
         raise TupaError(ErrorCode.TOTP_INVALID)
 
 
@@ -87,6 +91,7 @@ async def turn_on(
         raise TupaError(ErrorCode.TOTP_INVALID)
     staff.totp_secret = secret
     staff.totp_last_step = step
+    record(db, staff.id, SecurityEvent.TWO_FACTOR_ON, now)
     return await recovery_codes.make_anew(db, staff.id)
 
 
@@ -95,17 +100,21 @@ def _check_password(staff: StaffRow, password: str) -> None:
         raise TupaError(ErrorCode.LOGIN_FAILED)
 
 
-async def turn_off(db: AsyncSession, staff: StaffRow, password: str) -> None:
+async def turn_off(db: AsyncSession, staff: StaffRow, password: str, now: datetime) -> None:
     """Turn two-factor off; the password is asked again so a left-open session cannot do it.
     Raises LOGIN_FAILED."""
     _check_password(staff, password)
+    record(db, staff.id, SecurityEvent.TWO_FACTOR_OFF, now)
     staff.totp_secret = None
     staff.totp_last_step = None
     await recovery_codes.forget(db, staff.id)
 
 
-async def new_recovery_codes(db: AsyncSession, staff: StaffRow, password: str) -> list[str]:
+async def new_recovery_codes(
+    db: AsyncSession, staff: StaffRow, password: str, now: datetime
+) -> list[str]:
     """Ten recovery codes in place of the old ones, for the password (as turning off asks it).
     Raises LOGIN_FAILED."""
     _check_password(staff, password)
+    record(db, staff.id, SecurityEvent.RECOVERY_CODES_NEW, now)
     return await recovery_codes.make_anew(db, staff.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.i18n import N_
+from server.people.security_log import SecurityEvent
 from server.scheduling.series import LifeSituation, MediaMode
 
 LIFE_SITUATION_LABELS: dict[LifeSituation, str] = {
@@ -62,4 +63,24 @@ MODERATION_LABELS: dict[str, str] = {
     "mic_allowed": N_("allowed the microphone of"),
     "camera_stopped": N_("stopped the camera of"),
     "camera_allowed": N_("allowed the camera of"),
+}
+
+
+# A security log line, as a coordinator reads it (server/people/security_log.py).
+SECURITY_EVENT_LABELS: dict[SecurityEvent, str] = {
+    SecurityEvent.LOGIN: N_("Login"),
+    SecurityEvent.LOGIN_FAILED: N_("Wrong password at login"),
+    SecurityEvent.CODE_FAILED: N_("Wrong two-factor code at login"),
+    SecurityEvent.LOGOUT: N_("Logout"),
+    SecurityEvent.SESSION_ENDED: N_("Ended one of their sessions"),
+    SecurityEvent.ALL_SESSIONS_ENDED: N_("Ended all their sessions"),
+    SecurityEvent.PASSWORD_CHANGED: N_("Changed their password"),
+    SecurityEvent.RESET_LINK_ISSUED: N_("Password reset link made"),
+    SecurityEvent.PASSWORD_RESET: N_("New password set with a reset link"),
+    SecurityEvent.DEACTIVATED: N_("Account deactivated"),
+    SecurityEvent.ACTIVATED: N_("Account reactivated"),
+    SecurityEvent.TWO_FACTOR_ON: N_("Two-factor authentication turned on"),
+    SecurityEvent.TWO_FACTOR_OFF: N_("Two-factor authentication turned off"),
+    SecurityEvent.RECOVERY_CODE_USED: N_("Logged in with a recovery code"),
+    SecurityEvent.RECOVERY_CODES_NEW: N_("New recovery codes made"),
 }

@@ -19,6 +19,7 @@ from server.web.labels import (
     MEDIA_MODE_LABELS,
     MODERATION_LABELS,
     ROLE_LABELS,
+    SECURITY_EVENT_LABELS,
     STATUS_LABELS,
 )
 from server.web.messages import ANSWER_PROBLEM_MESSAGES, error_message, field_message
@@ -69,6 +70,7 @@ def render(
             timedelta(minutes=settings.room_opens_minutes_before),
         ),
         "moderation_label": lambda v: t.gettext(MODERATION_LABELS.get(v) or v),
+        "security_event_label": lambda v: t.gettext(SECURITY_EVENT_LABELS[v]),
         "error_message": lambda code: error_message(t, code),
         "field_message": lambda field: field_message(t, field),
         "answer_problem": lambda problem: t.gettext(

@@ -42,11 +42,11 @@ async def test_a_deactivated_account_is_refused_everywhere_and_reactivation_rest
     assert len(heard) == 1
 
     async with database.unit_of_work() as db:
-        await deactivation.reactivate(db, facilitator.id)
+        await deactivation.reactivate(db, facilitator.id, clock.now)
     async with database.unit_of_work() as db:
         back = await people.staff_by_id(db, facilitator.id)
         assert back is not None and back.deactivated_at is None
-        assert await people.check_password(db, facilitator.email, PASSWORD)
+        assert await people.check_password(db, facilitator.email, PASSWORD, clock.now)
 
 
 async def test_the_last_active_coordinator_cannot_be_deactivated(database, clock):
@@ -65,7 +65,7 @@ async def test_the_last_active_coordinator_cannot_be_deactivated(database, clock
         assert await people.staff_by_id(db, first.id) is not None
 
     async with database.unit_of_work() as db:
-        await deactivation.reactivate(db, second.id)
+        await deactivation.reactivate(db, second.id, clock.now)
     async with database.unit_of_work() as db:  # with two again, one may go, even themself
         await deactivation.deactivate(db, first.id, clock.now)
     async with database.unit_of_work() as db:
@@ -85,7 +85,7 @@ async def test_a_deactivated_account_cannot_log_in_and_is_told_only_what_a_wrong
     async def refusal(email, password):
         with pytest.raises(TupaError) as refused:
             async with database.unit_of_work() as db:
-                await people.check_password(db, email, password)
+                await people.check_password(db, email, password, clock.now)
         return refused.value.code, refused.value.params
 
     right_password_deactivated = await refusal(leaving.email, PASSWORD)

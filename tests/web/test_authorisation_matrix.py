@@ -35,6 +35,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/staff/login/code"): Rule.PUBLIC,
     ("POST", "/staff/login/code"): Rule.PUBLIC,
     ("POST", "/staff/logout"): Rule.PUBLIC,
+    ("GET", "/staff/reset/{token}"): Rule.PUBLIC,  # a reset link; its cookie is the credential
+    ("GET", "/staff/reset"): Rule.PUBLIC,
+    ("POST", "/staff/reset"): Rule.PUBLIC,
+    ("GET", "/staff/reset/done"): Rule.PUBLIC,
     ("GET", "/api/v1/series"): Rule.PUBLIC,
     ("GET", "/api/v1/series/{series_id}"): Rule.PUBLIC,
     ("POST", "/api/v1/series/{series_id}/enrolments"): Rule.PUBLIC,  # parents enrol
@@ -46,6 +50,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/staff/security/recovery-codes"): Rule.STAFF,
     ("POST", "/staff/security/sessions/{session_id}/end"): Rule.STAFF,
     ("POST", "/staff/security/sessions/end-all"): Rule.STAFF,
+    ("POST", "/staff/security/password"): Rule.STAFF,
     ("GET", "/staff/sessions/{session_id}/room"): Rule.STAFF,  # assigned staff, all roles
     ("GET", "/staff/series/{series_id}/bans"): Rule.RUNS_SERIES,
     ("POST", "/staff/series/{series_id}/enrolments/{enrolment_id}/ban"): Rule.RUNS_SERIES,
@@ -84,6 +89,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/staff/people"): Rule.COORDINATOR,
     ("POST", "/staff/people/{staff_id}/deactivate"): Rule.COORDINATOR,
     ("POST", "/staff/people/{staff_id}/activate"): Rule.COORDINATOR,
+    ("POST", "/staff/people/{staff_id}/reset-link"): Rule.COORDINATOR,
+    ("GET", "/staff/people/{staff_id}/security-log"): Rule.COORDINATOR,
 }
 
 # Who asks, in this order (those refused first, so an allowed change cannot hide a refusal).

@@ -73,7 +73,7 @@ async def login(request: Request, db: Db, now: Now) -> Response:
     next_path = _safe_next(form.raw("next"))
     try:
         staff = await guarded(
-            request, db, now, email, lambda: people.check_password(db, email, password)
+            request, db, now, email, lambda: people.check_password(db, email, password, now)
         )
     except TupaError as error:
         return render(
@@ -121,8 +121,8 @@ async def code(request: Request, db: Db, now: Now) -> Response:
 
 
 @router.post("/staff/logout", dependencies=[Csrf])
-async def logout(request: Request, db: Db) -> Response:
-    await staff_sessions.forget(db, request.cookies.get(staff_cookie.COOKIE))
+async def logout(request: Request, db: Db, now: Now) -> Response:
+    await staff_sessions.sign_out(db, request.cookies.get(staff_cookie.COOKIE), now)
     response = RedirectResponse("/", status_code=303)
     staff_cookie.take_back(response, request.app.state.settings)
     return response
@@ -210,7 +210,9 @@ async def _password_form(
 @router.post("/staff/security/totp/disable", dependencies=[Csrf])
 async def disable_totp(request: Request, db: Db, staff: StaffMember, now: Now) -> Response:
     try:
-        await _password_form(request, db, staff, now, lambda p: two_factor.turn_off(db, staff, p))
+        await _password_form(
+            request, db, staff, now, lambda p: two_factor.turn_off(db, staff, p, now)
+        )
     except TupaError as error:
         return RedirectResponse(f"/staff/security?done={error.code.value}", status_code=303)
     return RedirectResponse("/staff/security?done=off", status_code=303)
@@ -225,7 +227,7 @@ async def new_recovery_codes(
         return RedirectResponse("/staff/security", status_code=303)
     try:
         codes = await _password_form(
-            request, db, staff, now, lambda p: two_factor.new_recovery_codes(db, staff, p)
+            request, db, staff, now, lambda p: two_factor.new_recovery_codes(db, staff, p, now)
         )
     except TupaError as error:
         return RedirectResponse(f"/staff/security?done={error.code.value}", status_code=303)
@@ -236,11 +238,11 @@ async def new_recovery_codes(
 
 @router.post("/staff/security/sessions/{session_id}/end", dependencies=[Csrf])
 async def end_session(
-    request: Request, session_id: Id, db: Db, staff: StaffMember, this: ThisSession
+    request: Request, session_id: Id, db: Db, staff: StaffMember, this: ThisSession, now: Now
 ) -> Response:
     """End one of one's own sessions (a lost phone, a shared computer); ending this one signs
     out here."""
-    await staff_sessions.end(db, staff.id, session_id)
+    await staff_sessions.end(db, staff.id, session_id, now)
     if session_id != this.id:
         return RedirectResponse("/staff/security?done=session_ended", status_code=303)
     response = RedirectResponse("/staff/login", status_code=303)
@@ -249,9 +251,9 @@ async def end_session(
 
 
 @router.post("/staff/security/sessions/end-all", dependencies=[Csrf])
-async def end_all_sessions(request: Request, db: Db, staff: StaffMember) -> Response:
+async def end_all_sessions(request: Request, db: Db, staff: StaffMember, now: Now) -> Response:
     """End every session of one's own, this one included."""
-    await staff_sessions.end_all(db, staff.id)
+    await staff_sessions.end_own(db, staff.id, now)
     response = RedirectResponse("/staff/login", status_code=303)
     staff_cookie.take_back(response, request.app.state.settings)
     return response

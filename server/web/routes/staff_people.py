@@ -1,5 +1,5 @@
 """The coordinator's page of staff accounts: who exists, adding one, deactivating and
-reactivating one."""
+reactivating one, a password reset link for one, and each one's security log."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from server.errors import ErrorCode, TupaError
-from server.people import deactivation
+from server.notify import staff_mail
+from server.people import deactivation, password_resets, security_log
 from server.people import service as people
 from server.people.roles import Role
 from server.web import staff_cookie
-from server.web.deps import Coordinator, Csrf, Db, Id, Now
+from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, T
 from server.web.forms import FormReader, invalid_fields
 from server.web.templating import render
 
@@ -81,7 +82,7 @@ async def deactivate_person(
     request: Request, staff_id: Id, me: Coordinator, db: Db, now: Now
 ) -> Response:
     try:
-        await deactivation.deactivate(db, staff_id, now)
+        await deactivation.deactivate(db, staff_id, now, by=me.id)
     except TupaError as error:
         if error.code is not ErrorCode.LAST_COORDINATOR:
             raise
@@ -94,6 +95,30 @@ async def deactivate_person(
 
 
 @router.post("/staff/people/{staff_id}/activate", dependencies=[Csrf])
-async def activate_person(staff_id: Id, _: Coordinator, db: Db) -> Response:
-    await deactivation.reactivate(db, staff_id)
+async def activate_person(staff_id: Id, me: Coordinator, db: Db, now: Now) -> Response:
+    await deactivation.reactivate(db, staff_id, now, by=me.id)
     return RedirectResponse("/staff/people?done=activated", status_code=303)
+
+
+@router.post("/staff/people/{staff_id}/reset-link", dependencies=[Csrf])
+async def make_reset_link(
+    request: Request, staff_id: Id, me: Coordinator, db: Db, now: Now, org: Org, t: T
+) -> Response:
+    """A one-time reset link, shown in this answer only (the database keeps its hash) and mailed
+    to the person when an SMTP server is configured; a newer link replaces it."""
+    staff, token = await password_resets.issue(db, staff_id, me.id, now)
+    link = org.url(f"/staff/reset/{token}")
+    mailed = request.app.state.settings.smtp_host is not None
+    if mailed:
+        await staff_mail.queue_reset_link(
+            db, org, staff.id, staff.email, staff.real_name, link, t.language, now
+        )
+    return await _page(
+        request, db, me.id, reset_link=link, reset_for=staff.real_name, reset_mailed=mailed
+    )
+
+
+@router.get("/staff/people/{staff_id}/security-log")
+async def security_log_page(request: Request, staff_id: Id, _: Coordinator, db: Db) -> Response:
+    person, lines = await security_log.log_of(db, staff_id)
+    return render(request, "staff/security_log.html", {"person": person, "lines": lines})
