@@ -5,11 +5,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from server.background import BackgroundWork
 from server.people import deactivation, password_resets, security_log, staff_sessions
 from server.people.roles import Role
 from server.people.security_log import SecurityEvent
 from server.people.session_rules import SessionLimits
-from server.storage.tables import StaffSecurityEventRow
+from server.storage.tables import StaffPasswordResetRow, StaffSecurityEventRow
 from tests.factories import PASSWORD, a_staff_member
 
 AGENT = "Mozilla/5.0 (Linux; Android 14) Chrome/126.0 Mobile"
@@ -97,3 +98,24 @@ async def test_lines_older_than_the_configured_days_are_deleted(database, clock)
     async with database.unit_of_work() as db:
         _, lines = await security_log.log_of(db, staff.id)
     assert [line.event for line in lines] == [SecurityEvent.LOGIN]
+
+
+async def test_the_background_pass_forgets_old_lines_and_reset_links_past_their_day(
+    database, settings, clock
+):
+    async with database.unit_of_work() as db:
+        coordinator = await a_staff_member(db, clock.now)
+        security_log.record(db, coordinator.id, SecurityEvent.LOGIN, clock.now)
+    async with database.unit_of_work() as db:
+        await password_resets.issue(db, coordinator.id, None, clock.now)
+    background = BackgroundWork(database, settings, None, clock)
+    await background.run_once()
+    async with database.unit_of_work() as db:
+        assert len(list(await db.scalars(select(StaffPasswordResetRow)))) == 1
+        assert len((await security_log.log_of(db, coordinator.id))[1]) == 2
+
+    clock.advance(days=settings.security_log_days, seconds=1)
+    await background.run_once()
+    async with database.unit_of_work() as db:
+        assert list(await db.scalars(select(StaffPasswordResetRow))) == []
+        assert (await security_log.log_of(db, coordinator.id))[1] == []

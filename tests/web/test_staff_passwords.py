@@ -2,6 +2,7 @@
 throttle; the other sessions end) and a coordinator's one-time reset link (shown once, mailed when
 SMTP is configured, out of the address bar, valid 24 hours, ending every session)."""
 
+import logging
 import re
 
 import httpx
@@ -146,8 +147,9 @@ async def test_with_an_smtp_server_the_reset_link_is_mailed_to_the_person(client
 
 
 async def test_a_reset_link_leaves_the_address_bar_sets_the_password_once_and_ends_sessions(
-    client, clock
+    client, clock, caplog
 ):
+    caplog.set_level(logging.DEBUG)
     await add_staff(client, clock)
     facilitator = await add_staff(client, clock, Role.FACILITATOR)
     async with browser_at(client, OWNER) as coordinator:
@@ -190,6 +192,9 @@ async def test_a_reset_link_leaves_the_address_bar_sets_the_password_once_and_en
         used = await again.get("/staff/reset")
         assert used.status_code == 410 and 'data-code="reset_link_invalid"' in used.text
         assert 'name="new_password"' not in used.text
+    server_lines = [r.getMessage() for r in caplog.records if not r.name.startswith("httpx")]
+    assert "GET /staff/reset/{token} 200" in "\n".join(server_lines)
+    assert not [line for line in server_lines if token in line]  # the test client's own aside
 
 
 async def test_a_reset_link_works_for_24_hours_only(client, clock):
