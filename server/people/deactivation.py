@@ -3,7 +3,8 @@
 A deactivated account keeps its row, so everything it did stays attributed (series, corrections,
 the moderation log's stored names). While ``deactivated_at`` is set, ``staff_by_id`` refuses it:
 its sessions are deleted, so its cookies stop opening pages and rooms at the next request, it
-cannot log in, and it is left out of staff pickers. Its open room sockets are closed on every
+cannot log in, its password reset link (if any) stops working for good, and it is left out of
+staff pickers. Its open room sockets are closed on every
 instance once the change commits (``AccessReason.STAFF_DEACTIVATED``).
 
 A coordinator may deactivate themself while another coordinator stays active: someone who is
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import AccessChange, AccessReason
 from server.errors import ErrorCode, TupaError
-from server.people import staff_sessions
+from server.people import password_resets, staff_sessions
 from server.people.roles import Role
 from server.people.security_log import SecurityEvent, record
 from server.storage.db import after_commit
@@ -43,6 +44,7 @@ async def deactivate(
     staff.deactivated_at = now
     # Its sessions end too; the announcement below closes all its room sockets anyway.
     await staff_sessions.end_all(db, staff.id, announce=False)
+    await password_resets.withdraw(db, staff.id)
     record(db, staff.id, SecurityEvent.DEACTIVATED, now, by=by)
     await db.flush()
     after_commit(db, AccessChange(AccessReason.STAFF_DEACTIVATED, staff_id=staff.id))

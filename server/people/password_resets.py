@@ -33,9 +33,7 @@ async def issue(
     staff = await db.get(StaffRow, staff_id)
     if staff is None or not staff.active:
         raise TupaError(ErrorCode.NOT_FOUND)
-    await db.execute(
-        delete(StaffPasswordResetRow).where(StaffPasswordResetRow.staff_id == staff_id)
-    )
+    await withdraw(db, staff_id)
     token = new_token()
     db.add(
         StaffPasswordResetRow(
@@ -93,6 +91,14 @@ async def use(
     record(db, staff.id, SecurityEvent.PASSWORD_RESET, now)
     await db.flush()
     return staff
+
+
+async def withdraw(db: AsyncSession, staff_id: int) -> None:
+    """End a staff member's live link, if any (a newer one replaces it; deactivation ends it, so
+    reactivating the account does not bring it back)."""
+    await db.execute(
+        delete(StaffPasswordResetRow).where(StaffPasswordResetRow.staff_id == staff_id)
+    )
 
 
 async def delete_expired(db: AsyncSession, now: datetime) -> None:

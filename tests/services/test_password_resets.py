@@ -96,7 +96,7 @@ async def test_a_reset_link_sets_the_password_once_and_ends_every_session(databa
     assert await password_works(database, clock, facilitator, NEW)
 
 
-@pytest.mark.parametrize("why", ["expired", "replaced", "deactivated", "unknown"])
+@pytest.mark.parametrize("why", ["expired", "replaced", "deactivated", "reactivated", "unknown"])
 async def test_a_reset_link_that_expired_was_replaced_or_whose_account_left_works_no_more(
     database, clock, why
 ):
@@ -112,6 +112,11 @@ async def test_a_reset_link_that_expired_was_replaced_or_whose_account_left_work
     elif why == "deactivated":
         async with database.unit_of_work() as db:
             await deactivation.deactivate(db, facilitator.id, clock.now)
+    elif why == "reactivated":  # the link does not come back with the account
+        async with database.unit_of_work() as db:
+            await deactivation.deactivate(db, facilitator.id, clock.now)
+        async with database.unit_of_work() as db:
+            await deactivation.reactivate(db, facilitator.id, clock.now)
     else:
         token = token[:-4] + "AAAA"
     async with database.unit_of_work() as db:
