@@ -4,9 +4,9 @@ Ending a session (logout, the security page's list, deactivation) deletes its ro
 cookie opens nothing at the next request, and announces ``STAFF_SIGNED_OUT`` after the commit so
 that the room sockets this session opened close on every instance. Expiry (idle or absolute, see
 ``session_rules``) is checked whenever a cookie is used; the background pass deletes expired rows.
-A room socket counts as activity (``still_here``), so a facilitator who spends a whole session
-in the room is still signed in after it; room sockets opened before a session expired stay open
-until they close.
+An open room socket asks ``still_here`` once a minute: it counts as activity, so a facilitator
+who spends a whole session in the room is still signed in after it, and it closes once its
+session is past the absolute limit or ended where no hub heard of it (the command line).
 """
 
 from __future__ import annotations
@@ -106,12 +106,22 @@ async def signed_in(
     return row, staff
 
 
-async def still_here(db: AsyncSession, session_id: int, now: datetime) -> None:
-    """Count an open room socket of this session as activity for the idle limit: the browser
-    pings the room, but loads no page while its person moderates for an hour and more."""
+async def still_here(
+    db: AsyncSession, session_id: int, now: datetime, limits: SessionLimits
+) -> bool:
+    """Whether a session whose room socket is open still lets it in, counting the socket as
+    activity for the idle limit (the browser pings the room, but loads no page while its person
+    moderates for an hour and more). False once the session ended, passed its absolute limit or
+    its person was deactivated, also where no hub was told (``tupa staff deactivate``)."""
     row = await db.get(StaffSessionRow, session_id)
-    if row is not None and now - row.last_seen_at >= SEEN_RESOLUTION:
+    if row is None or expired(row.created_at, row.last_seen_at, row.code_due, now, limits):
+        return False
+    staff = await db.get(StaffRow, row.staff_id)
+    if staff is None or not staff.active:
+        return False
+    if now - row.last_seen_at >= SEEN_RESOLUTION:
         row.last_seen_at = now
+    return True
 
 
 async def waiting_for_code(

@@ -6,8 +6,10 @@ import pytest
 import websockets
 from sqlalchemy import select
 
+from server.people import deactivation
 from server.people.session_rules import token_hash
 from server.rooms.frames import CloseCode
+from server.storage.db import Database
 from server.storage.tables import StaffSessionRow
 from server.web.staff_cookie import COOKIE as STAFF_COOKIE
 from tests.conftest import csrf_of
@@ -100,3 +102,32 @@ async def test_a_facilitator_in_a_room_longer_than_the_idle_limit_is_still_signe
         base_url=live_server.url, headers={"Cookie": room.facilitator}
     ) as http:
         assert (await http.get("/staff")).status_code == 200
+
+
+async def test_a_room_socket_closes_at_its_next_ping_once_its_session_is_past_the_absolute_limit(
+    live_server, org, clock
+):
+    _, facilitator, _ = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    clock.advance(hours=12, minutes=1)  # TUPA_STAFF_SESSION_MAX_HOURS, however busy
+    await facilitator.send(type="ping")
+    assert await facilitator.closed_with(2) == CloseCode.UNAUTHENTICATED
+
+
+async def test_a_deactivation_from_the_command_line_closes_open_room_sockets_at_their_next_ping(
+    live_server, org, clock
+):
+    _, facilitator, parents = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    # `tupa staff deactivate` is another process: its own connection, no room hub to tell.
+    command_line = Database(live_server.database.url)
+    try:
+        async with command_line.unit_of_work() as db:
+            staff_id = await deactivation.staff_id_by_email(db, "facilitator@example.org")
+            await deactivation.deactivate(db, staff_id, clock.now)
+    finally:
+        await command_line.dispose()
+    await facilitator.send(type="ping")
+    await facilitator.expect("pong")  # told nothing yet: no hub heard of it
+    clock.advance(minutes=1)
+    await facilitator.send(type="ping")
+    assert await facilitator.closed_with(2) == CloseCode.UNAUTHENTICATED
+    await parents["Mustikka"].say("vieläkö täällä?")  # the room goes on

@@ -59,9 +59,15 @@ async def _identify(ws: WebSocket, session_id: int) -> tuple[SessionRow, Entrant
         return session, await staff_entrant(db, staff.id, session, signed_in.id)
 
 
-async def _still_here(ws: WebSocket, staff_session_id: int, now: datetime) -> None:
-    async with ws.app.state.database.unit_of_work() as db:
-        await staff_sessions.still_here(db, staff_session_id, now)
+async def _still_here(ws: WebSocket, staff_session_id: int, now: datetime) -> bool:
+    """Whether the staff session behind this socket still lets it in (see ``still_here``);
+    True when the database cannot say (best-effort: asked again a minute later)."""
+    try:
+        async with ws.app.state.database.unit_of_work() as db:
+            limits = session_limits(ws.app.state.settings)
+            return await staff_sessions.still_here(db, staff_session_id, now, limits)
+    except Exception:
+        return True
 
 
 async def _hello(ws: WebSocket) -> Hello | None:
@@ -150,8 +156,9 @@ async def room_socket(ws: WebSocket, session_id: int) -> None:
                 now = ws.app.state.clock()
                 if now - seen_at >= SEEN_RESOLUTION:
                     seen_at = now
-                    with contextlib.suppress(Exception):  # best-effort: tried again a while later
-                        await _still_here(ws, entrant.staff_session_id, now)
+                    if not await _still_here(ws, entrant.staff_session_id, now):
+                        await close(CloseCode.UNAUTHENTICATED)
+                        break
             raw = message.get("text") or message.get("bytes") or ""
             if len(raw) > MAX_FRAME_BYTES:
                 await close(CloseCode.TOO_BIG)
