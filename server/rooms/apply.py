@@ -12,7 +12,6 @@ from datetime import datetime
 
 from server.rooms.events import Event, EventType
 from server.rooms.state import (
-    MAX_REMEMBERED_CIDS,
     AvState,
     Member,
     MemberStatus,
@@ -37,9 +36,9 @@ def apply(state: RoomState, event: Event) -> None:
     if handler is not None:
         handler(state, event)
     if event.cid is not None and event.actor is not None and event.seq is not None:
-        if len(state.cids) >= MAX_REMEMBERED_CIDS:
-            state.cids.pop(next(iter(state.cids)))
         state.cids[(event.actor, event.cid)] = event.seq
+    if event.seq is not None:
+        state.forget_old()
 
 
 def _member(state: RoomState, peer: str | None) -> Member | None:

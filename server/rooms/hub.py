@@ -90,7 +90,7 @@ class RoomHub:
         self._follow_ups = FollowUps()
         self.instance = secrets.token_hex(6)
         receiver = Receiver(
-            self.rooms, clock, self.sends, self.relay_link, self._commit, self._committer
+            self.rooms, clock, self.sends, self.relay_link, self._commit, self._committer, database
         )
         self.receive = receiver.receive  # one frame from a client (server.rooms.receiving)
 

@@ -17,11 +17,13 @@ from server.rooms.commands import LOCK_FREE, Command, Ping, RelayRequest, Signal
 from server.rooms.connection import Connection, Phase
 from server.rooms.events import Event
 from server.rooms.frames import FrameError, RoomError, parse_frame
+from server.rooms.recall import recall
 from server.rooms.relay_link import Commit as RelayCommit
 from server.rooms.relay_link import RelayLink
 from server.rooms.runtime import RoomRuntime
 from server.rooms.sends import WRITES, Sends
 from server.rooms.state import Member
+from server.storage.db import Database
 
 Commit = Callable[[RoomRuntime, list[Event]], Awaitable[list[Event]]]
 
@@ -35,6 +37,7 @@ class Receiver:
         relay_link: RelayLink,
         commit: Commit,
         committer: Callable[[RoomRuntime], RelayCommit],
+        database: Database,
     ) -> None:
         self.rooms = rooms  # the hub's: the rooms loaded on this instance
         self.clock = clock
@@ -42,6 +45,7 @@ class Receiver:
         self.relay_link = relay_link
         self._commit = commit
         self._committer = committer
+        self.database = database
 
     async def receive(self, session_id: int, conn: Connection, raw: str | bytes) -> None:
         """One frame from a client. Nothing it contains can raise out of here."""
@@ -79,6 +83,11 @@ class Receiver:
         if isinstance(command, WRITES):  # answered exactly once, whatever the database does
             commit = functools.partial(self._commit, runtime)
             await self.sends.answer(conn, runtime.state, member, command, commit)
+            return
+        try:
+            await recall(self.database, runtime.state, command)  # an older message's author
+        except Exception as error:  # the database is away: say so, and go on
+            self.sends.not_stored(conn, error)
             return
         decision = protocol.decide(runtime.state, member, command, self.clock())
         if decision.reply:

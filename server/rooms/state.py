@@ -16,7 +16,13 @@ from server.permissions import moderates_room
 from server.rooms.events import Audience
 from server.scheduling.series import MediaMode
 
-MAX_REMEMBERED_CIDS = 20_000
+# What a room keeps in memory is bounded by sequence numbers, not by how long it has run: the
+# cids of the stored events among the last this many (a resend comes within seconds; an older one
+# is found through the database's unique index, ``server.rooms.sends``), and who wrote each of the
+# last this many messages (an older one is read back when someone deletes or reports it,
+# ``server.rooms.recall``). A question's stays while the room is loaded: its rules need it.
+MAX_REMEMBERED_CIDS = 1_000
+MESSAGE_WINDOW = 1_000
 
 
 class ParticipantRole(StrEnum):
@@ -105,7 +111,7 @@ class Member:
         return {"peer": self.peer, "name": self.name, "role": self.role.value}
 
 
-@dataclass
+@dataclass(slots=True)
 class MessageInfo:
     author: str
     kind: str  # message | private | question
@@ -185,7 +191,9 @@ class RoomState:
                 if m.status is not MemberStatus.LOBBY
             },
             "messages": {
-                seq: (i.author, i.kind, i.peers, i.deleted) for seq, i in self.messages.items()
+                seq: (i.author, i.kind, i.peers, i.deleted)
+                for seq, i in self.messages.items()
+                if seq > self.last_seq - MESSAGE_WINDOW or seq in self.questions
             },
             "questions": {
                 seq: (
@@ -197,8 +205,26 @@ class RoomState:
                 for seq, q in self.questions.items()
             },
             "threads": frozenset(self.threads),
-            "cids": dict(self.cids),
+            "cids": {
+                key: seq
+                for key, seq in self.cids.items()
+                if seq > self.last_seq - MAX_REMEMBERED_CIDS
+            },
         }
+
+    def forget_old(self) -> None:
+        """Let go of what falls out of the windows above. Done in batches, once a window's worth
+        has piled up, so that it costs nothing per event."""
+        if len(self.messages) >= 2 * MESSAGE_WINDOW:
+            cutoff = self.last_seq - MESSAGE_WINDOW
+            self.messages = {
+                seq: info
+                for seq, info in self.messages.items()
+                if seq > cutoff or seq in self.questions
+            }
+        if len(self.cids) >= 2 * MAX_REMEMBERED_CIDS:
+            cutoff = self.last_seq - MAX_REMEMBERED_CIDS
+            self.cids = {key: seq for key, seq in self.cids.items() if seq > cutoff}
 
     def lobby_members(self) -> list[Member]:
         return [m for m in self.members.values() if m.status is MemberStatus.LOBBY and m.online]

@@ -120,7 +120,7 @@ async def test_a_resend_the_room_no_longer_remembers_is_acked_from_the_database(
     """The room remembers only so many cids (and another instance may have stored the original
     before this one heard of it): the database's unique index still makes the resend land once."""
     caplog.set_level(logging.INFO)
-    monkeypatch.setattr("server.rooms.apply.MAX_REMEMBERED_CIDS", 1)
+    monkeypatch.setattr("server.rooms.state.MAX_REMEMBERED_CIDS", 1)
     room = await an_open_room(database, org, clock, "A")
     try:
         await room.receive("A", type="send", cid="c4", text="eka")
