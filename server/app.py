@@ -71,6 +71,7 @@ def create_app(
         mesh_limit=settings.mesh_limit,
         relay=relay_for(settings),
         org=Organisation.from_settings(settings),
+        presence_expiry=settings.presence_expiry_seconds,
     )
 
     @asynccontextmanager

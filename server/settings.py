@@ -32,6 +32,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/tupa.db"
     redis_url: str | None = None
+    # Someone connected through an instance that stops heartbeating (killed, frozen, cut off from
+    # Redis) is shown offline by the other instances within this many seconds.
+    presence_expiry_seconds: float = Field(default=15.0, ge=1, le=300)
     secret_key: str = Field(default="", repr=False)
     data_dir: Path = Path("var")
 

@@ -27,6 +27,7 @@ class EventType(StrEnum):
     ROOM = "room"
     PRESENCE = "presence"
     PRESENCE_SYNC = "presence_sync"
+    HEARTBEAT = "heartbeat"
     LOBBY_JOINED = "lobby_joined"
     LOBBY_LEFT = "lobby_left"
     HAND = "hand"
@@ -97,6 +98,13 @@ SPECS: dict[EventType, EventSpec] = {
     ),
     EventType.PRESENCE_SYNC: EventSpec(
         False, False, False, "nobody (instances only)", "nothing: others answer with presence"
+    ),
+    EventType.HEARTBEAT: EventSpec(
+        False,
+        False,
+        False,
+        "nobody (instances only)",
+        "nothing itself: others show presence as its instance says (server.rooms.liveness)",
     ),
     EventType.LOBBY_JOINED: EventSpec(False, False, False, "moderators", "nothing"),
     EventType.LOBBY_LEFT: EventSpec(False, False, False, "moderators", "nothing"),

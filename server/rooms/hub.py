@@ -37,6 +37,7 @@ from server.rooms.connection import (
 from server.rooms.entry import Refusal
 from server.rooms.events import MEMBERSHIP_CHANGES, NOBODY, WITH_EFFECTS, Event, EventType
 from server.rooms.frames import CloseCode
+from server.rooms.heartbeats import PRESENCE_EXPIRY_SECONDS, Heartbeats
 from server.rooms.ice import ice_servers, ice_transport_policy
 from server.rooms.media import topology
 from server.rooms.presence_records import PresenceRecords
@@ -71,6 +72,7 @@ class RoomHub:
         relay: MediaRelay | None = None,
         *,
         org: Organisation,
+        presence_expiry: float = PRESENCE_EXPIRY_SECONDS,
     ) -> None:
         self.database = database
         self.bus = bus
@@ -89,6 +91,7 @@ class RoomHub:
         self._rooms_lock = asyncio.Lock()
         self._follow_ups = FollowUps()
         self.instance = secrets.token_hex(6)
+        self.heartbeats = Heartbeats(self.rooms, bus, self.instance, presence_expiry)
         receiver = Receiver(
             self.rooms, clock, self.sends, self.relay_link, self._commit, self._committer, database
         )
@@ -117,9 +120,11 @@ class RoomHub:
     async def start(self) -> None:
         self.writer.start()
         await self.bus.start(self._on_events, self._resubscribed)
+        self.heartbeats.start(self._handle)
         self.database.on_commit(self.access.committed)
 
     async def stop(self) -> None:
+        await self.heartbeats.stop()
         self.database.stop_listening(self.access.committed)
         for runtime in list(self.rooms.values()):
             for conn in runtime.local():
@@ -327,13 +332,18 @@ class RoomHub:
             runtime.accept(events, self._handle)
 
     def _resubscribed(self, session_ids: list[int]) -> None:
-        """The bus was cut off from Redis: what it missed is in the database."""
+        """The bus was cut off from Redis: what it missed is in the database, and who is
+        connected where the instances tell each other again."""
         for runtime in filter(None, map(self.rooms.get, session_ids)):
             runtime.catch_up(self._handle)
+            self._spawn(self.heartbeats.beat(runtime, ask=True))
 
     def _handle(self, runtime: RoomRuntime, event: Event) -> None:
         """Apply one event to this instance's replica and deliver it to local sockets."""
         state = runtime.state
+        if event.type is EventType.HEARTBEAT:
+            self.heartbeats.heard(runtime, event, self._handle)
+            return
         was_online = online(state, event)
         if event.origin != self.instance or event.type is EventType.PRESENCE:
             apply(state, event)  # this instance's own events were applied when committed
@@ -358,21 +368,13 @@ class RoomHub:
                 for conn in runtime.connections_of(effect.peer, Phase.LOBBY):
                     self._spawn(self._welcome_later(runtime, conn), conn)
             elif isinstance(effect, effects.SharePresence):
-                self._spawn(self._share_presence(runtime))
+                self._spawn(self.heartbeats.beat(runtime))
             elif isinstance(effect, effects.EnterOpened):
                 for conn in runtime.connections_of(None, Phase.WAITING):
                     self._spawn(self._enter_opened(runtime, conn), conn)
             elif isinstance(effect, effects.TellWaiting):
                 for conn in runtime.connections_of(None, Phase.WAITING):
                     conn.push_frame(waiting_frame(runtime.state))
-
-    async def _share_presence(self, runtime: RoomRuntime) -> None:
-        """Another instance just loaded this room: tell it who is connected here."""
-        state = runtime.state
-        here = [state.members[peer] for peer in runtime.connections if peer in state.members]
-        mine = [e.from_instance(self.instance) for m in here for e in entry.still_here(state, m)]
-        if mine:
-            await self.bus.publish(state.session_id, mine)
 
     async def _welcome_later(self, runtime: RoomRuntime, conn: Connection) -> None:
         async with runtime.lock:

@@ -19,6 +19,7 @@ from server.people.roles import Role
 from server.rooms.bus import Bus, Handler, Resubscribed
 from server.rooms.connection import Connection
 from server.rooms.events import Event
+from server.rooms.heartbeats import PRESENCE_EXPIRY_SECONDS
 from server.rooms.hub import RoomHub
 from server.rooms.state import ParticipantRole
 from server.rooms.store import Entrant
@@ -95,6 +96,17 @@ class Person:
         replayed = [f for w in self.socket.of_type("welcome") for f in w["events"]]
         return [f for f in replayed + self.socket.frames if f["type"] == "message"]
 
+    def sees_online(self, name: str) -> bool:
+        """Whether what this person was sent shows ``name`` online now: in the welcome, then
+        the latest presence frame about them."""
+        shown = False
+        for frame in self.socket.frames:
+            if frame["type"] == "welcome":
+                shown = any(m["name"] == name and m["online"] for m in frame["members"])
+            elif frame["type"] == "presence" and frame["name"] == name:
+                shown = frame["online"]
+        return shown
+
 
 @dataclass
 class SharedRoom:
@@ -130,6 +142,12 @@ class SharedRoom:
             await hub.stop()
 
 
+def shown_online(hub: RoomHub, room: SharedRoom) -> set[str]:
+    """The names one hub's replica of the room shows online."""
+    members = hub.rooms[room.session.id].state.members.values()
+    return {m.name for m in members if m.online}
+
+
 async def shared_room(
     database: Database,
     org: Organisation,
@@ -137,6 +155,7 @@ async def shared_room(
     parents: list[str],
     hubs: int = 2,
     buses: Sequence[Bus] | None = None,
+    presence_expiry: float = PRESENCE_EXPIRY_SECONDS,
 ) -> tuple[SharedRoom, Person]:
     """The room, with the facilitator in on the first hub having opened it. The hubs share a
     ``SharedBus`` unless ``buses`` gives each its own (Redis buses, say)."""
@@ -155,7 +174,7 @@ async def shared_room(
     buses = list(buses)
     started = []
     for bus in buses:
-        hub = RoomHub(database, bus, clock, OPENS_BEFORE, org=org)
+        hub = RoomHub(database, bus, clock, OPENS_BEFORE, org=org, presence_expiry=presence_expiry)
         hub.sockets.rate_per_second = hub.sockets.burst = 100_000
         await hub.start()
         started.append(hub)

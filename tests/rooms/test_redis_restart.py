@@ -11,7 +11,7 @@ import pytest
 from server.rooms.bus import BusUnavailable, RedisBus
 from server.rooms.events import EVERYONE, Event, EventType
 from tests.redis_server import RedisServer
-from tests.rooms.bus_support import shared_room
+from tests.rooms.bus_support import shared_room, shown_online
 from tests.rooms.support import eventually
 
 ROOM = 42
@@ -96,5 +96,46 @@ async def test_a_room_delivers_again_after_redis_restarts_and_nothing_stored_is_
             got = person.messages()
             assert [m["text"] for m in got] == ["ennen", "katkon aikana", "jälkeen", "ja vielä"]
             assert [m["seq"] for m in got] == sorted({m["seq"] for m in got})
+    finally:
+        await room.stop()
+
+
+@pytest.mark.parametrize("outage_outlasts_expiry", [False, True], ids=["short", "long"])
+async def test_presence_is_right_on_both_instances_after_redis_restarts(
+    database, org, clock, own_redis, outage_outlasts_expiry
+):
+    """A departure while Redis was away reaches the other instance with the heartbeats after it;
+    people shown offline because their instance went silent meanwhile are shown again."""
+    expiry = 1.0 if outage_outlasts_expiry else 60.0
+    buses = [RedisBus(own_redis.url), RedisBus(own_redis.url)]
+    room, facilitator = await shared_room(
+        database,
+        org,
+        clock,
+        ["Mustikka", "Puolukka", "Mansikka"],
+        buses=buses,
+        presence_expiry=expiry,
+    )
+    try:
+        await room.enter(0, "Mustikka")
+        await room.enter(1, "Puolukka")
+        mansikka = await room.enter(1, "Mansikka")
+        before = shown_online(room.hubs[0], room)
+        assert {"Mustikka", "Puolukka", "Mansikka"} <= before
+        await eventually(lambda: shown_online(room.hubs[1], room) == before, timeout=TIMEOUT)
+        staff = before - {"Mustikka", "Puolukka", "Mansikka"}
+
+        await own_redis.stop()
+        await room.hubs[1].leave(room.session.id, mansikka.conn)  # its departure is not published
+        if outage_outlasts_expiry:  # each shows only its own people now
+            await eventually(lambda: shown_online(room.hubs[0], room) == {"Mustikka", *staff})
+            await eventually(lambda: shown_online(room.hubs[1], room) == {"Puolukka"})
+        await own_redis.start()
+
+        after = {"Mustikka", "Puolukka", *staff}
+        for hub in room.hubs:
+            await eventually(lambda: shown_online(hub, room) == after, timeout=TIMEOUT)  # noqa: B023
+        await eventually(lambda: not facilitator.sees_online("Mansikka"), timeout=TIMEOUT)
+        assert facilitator.sees_online("Puolukka")
     finally:
         await room.stop()
