@@ -114,7 +114,8 @@ async def still_here(
     moderates for an hour and more). False once the session ended, passed its absolute limit or
     its person was deactivated, also where no hub was told (``tupa staff deactivate``)."""
     row = await db.get(StaffSessionRow, session_id)
-    if row is None or expired(row.created_at, row.last_seen_at, row.code_due, now, limits):
+    # The open socket is itself the activity the idle limit asks for: only the absolute limit.
+    if row is None or expired(row.created_at, now, row.code_due, now, limits):
         return False
     staff = await db.get(StaffRow, row.staff_id)
     if staff is None or not staff.active:
