@@ -93,7 +93,13 @@ class RoomHub:
         self.instance = secrets.token_hex(6)
         self.heartbeats = Heartbeats(self.rooms, bus, self.instance, presence_expiry)
         receiver = Receiver(
-            self.rooms, clock, self.sends, self.relay_link, self._commit, self._committer, database
+            self.rooms,
+            clock,
+            self.sends,
+            lambda: self.relay_link,
+            self._commit,
+            self._committer,
+            database,
         )
         self.receive = receiver.receive  # one frame from a client (server.rooms.receiving)
 

@@ -34,7 +34,7 @@ class Receiver:
         rooms: dict[int, RoomRuntime],
         clock: Callable[[], datetime],
         sends: Sends,
-        relay_link: RelayLink,
+        relay_link: Callable[[], RelayLink],
         commit: Commit,
         committer: Callable[[RoomRuntime], RelayCommit],
         database: Database,
@@ -42,7 +42,7 @@ class Receiver:
         self.rooms = rooms  # the hub's: the rooms loaded on this instance
         self.clock = clock
         self.sends = sends
-        self.relay_link = relay_link
+        self.relay_link = relay_link  # asked each time: the hub's link is the one truth
         self._commit = commit
         self._committer = committer
         self.database = database
@@ -95,7 +95,7 @@ class Receiver:
         if decision.error:
             conn.error(decision.error, decision.retry_after, getattr(command, "cid", None))
         if isinstance(command, RelayRequest) and not decision.error:
-            self.relay_link.request(runtime.state, conn, command, self._committer(runtime))
+            self.relay_link().request(runtime.state, conn, command, self._committer(runtime))
         if decision.events:
             try:
                 await self._commit(runtime, decision.events)
