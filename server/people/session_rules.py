@@ -56,7 +56,7 @@ _BROWSERS = (
     ("Opera", re.compile(r"\bOPR/")),
     ("Samsung Internet", re.compile(r"\bSamsungBrowser/")),
     ("Firefox", re.compile(r"\b(Firefox|FxiOS)/")),
-    ("Chrome", re.compile(r"\b(Chrome|Chromium|CriOS)/")),
+    ("Chrome", re.compile(r"\b(Chrome|Chromium|CriOS|HeadlessChrome)/")),
     ("Safari", re.compile(r"\bSafari/")),
 )
 _SYSTEMS = (

@@ -62,6 +62,11 @@ def test_the_database_keeps_a_hash_that_differs_from_the_random_id():
             "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
             "Safari / iOS",
         ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "HeadlessChrome/131.0.0.0 Safari/537.36",
+            "Chrome / Linux",
+        ),
         ("curl/8.5.0", ""),
         ("", ""),
     ],
