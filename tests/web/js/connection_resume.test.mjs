@@ -4,26 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { RoomConnection } from "../../../web/static/room/connection.js";
-
-class FakeSocket {
-  static last = null;
-  constructor(url) {
-    this.url = url;
-    this.readyState = 1;
-    this.sent = [];
-    FakeSocket.last = this;
-  }
-  send(text) {
-    this.sent.push(JSON.parse(text));
-  }
-  close() {}
-  open() {
-    this.onopen();
-  }
-  receive(frame) {
-    this.onmessage({ data: JSON.stringify(frame) });
-  }
-}
+import { FakeSocket } from "./fake_socket.mjs";
 
 function connected() {
   const location = { href: "http://tupa.example/me/rooms/1" };
