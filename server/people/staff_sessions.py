@@ -98,12 +98,8 @@ async def signed_in(
     row = await _live(db, token, now, limits)
     if row is None or row.code_due:
         return None
-    staff = await db.get(StaffRow, row.staff_id)
-    if staff is None or not staff.active:
-        return None
-    if now - row.last_seen_at >= SEEN_RESOLUTION:
-        row.last_seen_at = now
-    return row, staff
+    staff = await _used_by_active_staff(db, row, now)
+    return (row, staff) if staff is not None else None
 
 
 async def still_here(
@@ -117,12 +113,20 @@ async def still_here(
     # The open socket is itself the activity the idle limit asks for: only the absolute limit.
     if row is None or expired(row.created_at, now, row.code_due, now, limits):
         return False
+    return await _used_by_active_staff(db, row, now) is not None
+
+
+async def _used_by_active_staff(
+    db: AsyncSession, row: StaffSessionRow, now: datetime
+) -> StaffRow | None:
+    """The session's staff member while their account is active, counting this use as activity
+    for the idle limit (written at most once a minute); None for a deactivated account."""
     staff = await db.get(StaffRow, row.staff_id)
     if staff is None or not staff.active:
-        return False
+        return None
     if now - row.last_seen_at >= SEEN_RESOLUTION:
         row.last_seen_at = now
-    return True
+    return staff
 
 
 async def waiting_for_code(
