@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +41,23 @@ class Entrant:
     staff_session_id: int | None = None  # the staff session whose cookie opened the socket
 
 
+# A stored event's columns, in the order ``_event`` reads them.
+_EVENT_COLUMNS = (
+    RoomEventRow.seq,
+    RoomEventRow.type,
+    RoomEventRow.data,
+    RoomEventRow.audience,
+    RoomEventRow.actor,
+    RoomEventRow.cid,
+)
+
+
+def _event(row: Sequence[Any]) -> Event:
+    """A stored event as the room's rules read it, from a row of ``_EVENT_COLUMNS``."""
+    seq, kind, data, audience, actor, cid = row
+    return Event(EventType(kind), data, Audience.from_json(audience), actor, cid, seq)
+
+
 async def load_state(db: AsyncSession, session: SessionRow, opens_before: timedelta) -> RoomState:
     """The room's state rebuilt from the database (its row is created on first use)."""
     await insert_unless_exists(db, RoomRow, ["session_id"], session_id=session.id)
@@ -66,19 +84,12 @@ async def load_state(db: AsyncSession, session: SessionRow, opens_before: timede
             row.peer, row.name, ParticipantRole(row.role), MemberStatus(row.status), row.muted_until
         )
     events = await db.execute(
-        select(
-            RoomEventRow.seq,
-            RoomEventRow.type,
-            RoomEventRow.data,
-            RoomEventRow.audience,
-            RoomEventRow.actor,
-            RoomEventRow.cid,
-        )
+        select(*_EVENT_COLUMNS)
         .where(RoomEventRow.session_id == session.id)
         .order_by(RoomEventRow.seq)
     )
-    for seq, kind, data, audience, actor, cid in events:
-        apply(state, Event(EventType(kind), data, Audience.from_json(audience), actor, cid, seq))
+    for stored in events:
+        apply(state, _event(stored))
     # Who may be here is kept in the membership rows, written by the same events' effects and by
     # actions outside the room's log since (a lifted ban): they have the last word.
     for row in members:
@@ -151,21 +162,13 @@ async def stored_after(
 ) -> list[Event]:
     """The room's stored events with ``after_seq < seq < before_seq``, oldest first, at most
     ``limit``: as ``load_state`` folds them (a deleted message redacted, marked ``deleted``)."""
-    query = select(
-        RoomEventRow.seq,
-        RoomEventRow.type,
-        RoomEventRow.data,
-        RoomEventRow.audience,
-        RoomEventRow.actor,
-        RoomEventRow.cid,
-    ).where(RoomEventRow.session_id == session_id, RoomEventRow.seq > after_seq)
+    query = select(*_EVENT_COLUMNS).where(
+        RoomEventRow.session_id == session_id, RoomEventRow.seq > after_seq
+    )
     if before_seq is not None:
         query = query.where(RoomEventRow.seq < before_seq)
     rows = await db.execute(query.order_by(RoomEventRow.seq).limit(limit))
-    return [
-        Event(EventType(kind), data, Audience.from_json(audience), actor, cid, seq)
-        for seq, kind, data, audience, actor, cid in rows
-    ]
+    return [_event(row) for row in rows]
 
 
 def reader(
