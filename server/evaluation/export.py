@@ -248,6 +248,8 @@ def _chart(chart: Chart, heading: str) -> list[Any]:
     flowables: list[Any] = []
     if chart.title != heading:
         flowables.append(_para(chart.title, CAPTION))
+    if chart.withheld:  # every value hidden: the words in place of an empty frame
+        return [*flowables, _para(chart.withheld, BODY)]
     for start in range(0, len(chart.rows), CHART_ROWS_PER_DRAWING):
         part = range(start, min(start + CHART_ROWS_PER_DRAWING, len(chart.rows)))
         flowables += [_bars(chart, part), Spacer(1, 4)]

@@ -68,7 +68,9 @@ class Chart:
     """A chart as SVG for the page and as data for the PDF; both show the same disclosed values.
 
     ``legend`` names the bars of a pair and is empty for single bars. Bars run from zero to
-    ``max_value``.
+    ``max_value``. ``withheld`` is empty for a chart that is drawn; when every value is hidden
+    there is nothing to draw, so ``svg`` is empty and ``withheld`` says why, in place of the chart
+    on the page and in the PDF (a frame of "hidden" markers looks like a broken chart).
     """
 
     chart_id: str
@@ -77,6 +79,7 @@ class Chart:
     rows: tuple[ChartRow, ...]
     max_value: Decimal
     svg: str
+    withheld: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,9 +157,12 @@ def report_chart(
     text: ChartText,
     rows: Sequence[tuple[str, tuple[Decimal | int | None, ...]]],
     value_text: Callable[[Decimal], str],
+    withheld: str,
     legend: tuple[str, str] | None = None,
     max_value: Decimal | int | None = None,
 ) -> Chart:
+    """The chart of ``rows``, or, when every value is hidden, no drawing and ``withheld``: the
+    caller's translated words for why (too few answers, too few participants)."""
     values = [tuple(None if v is None else Decimal(v) for v in vs) for _, vs in rows]
     top = Decimal(max_value) if max_value is not None else None
     if top is None:
@@ -166,6 +172,12 @@ def report_chart(
     def shown(value: int | float | Decimal) -> str:
         return value_text(Decimal(value))
 
+    chart_rows = tuple(
+        ChartRow(label, vs, tuple(text.suppressed if v is None else value_text(v) for v in vs))
+        for (label, _), vs in zip(rows, values, strict=True)
+    )
+    if all(v is None for vs in values for v in vs):
+        return Chart(chart_id, text.title, legend or (), chart_rows, top, "", withheld)
     if legend is None:
         bars = [Bar(label, vs[0]) for (label, _), vs in zip(rows, values, strict=True)]
         svg = bar_chart(chart_id, bars, text, top, shown)
@@ -174,11 +186,12 @@ def report_chart(
             PairedBar(label, vs[0], vs[1]) for (label, _), vs in zip(rows, values, strict=True)
         ]
         svg = paired_bar_chart(chart_id, pairs, text, legend, top, shown)
-    chart_rows = tuple(
-        ChartRow(label, vs, tuple(text.suppressed if v is None else value_text(v) for v in vs))
-        for (label, _), vs in zip(rows, values, strict=True)
-    )
     return Chart(chart_id, text.title, legend or (), chart_rows, top, svg)
+
+
+def too_few_participants(t: Translator) -> str:
+    """Said in place of a chart of counts about people whose every value is hidden."""
+    return t.gettext("Too few participants to show a chart without identifying anyone.")
 
 
 def figure_table(fmt: ReportFormat, rows: Sequence[tuple[str, str]]) -> Table:
@@ -204,6 +217,7 @@ def funnel_section(
         ),
         [(label, (value,)) for label, value in zip(labels, shown, strict=True)],
         lambda v: t.number(int(v)),
+        too_few_participants(t),
         max_value=chart_max,
     )
     return Section(

@@ -28,6 +28,7 @@ from server.evaluation.report import (
     period_text,
     reading_notes,
     report_chart,
+    too_few_participants,
 )
 from server.evaluation.service import ProgramEvaluation
 from server.i18n import Translator
@@ -126,6 +127,7 @@ def _series_section(
         ),
         [(title, (p,)) for title, _, p in rows],
         lambda v: percentage_text(t, v),
+        too_few_participants(t),
         max_value=100,
     )
     return Section(

@@ -31,6 +31,7 @@ from server.evaluation.report import (
     period_text,
     reading_notes,
     report_chart,
+    too_few_participants,
 )
 from server.evaluation.service import SeriesEvaluation
 from server.i18n import Translator
@@ -140,6 +141,7 @@ def _attendance_section(
             for s in held
         ],
         lambda v: t.number(int(v)),
+        too_few_participants(t),
         max_value=started,
     )
     return Section(
@@ -254,6 +256,7 @@ def _self_assessment_section(
         ),
         bars,
         lambda v: decimal_text(t, v),
+        t.gettext("Too few answers to show a chart without identifying anyone."),
         legend=(t.gettext("At the start"), t.gettext("At the end")),
         max_value=top or None,
     )

@@ -184,6 +184,16 @@ def test_markup_in_a_title_and_free_text_prints_as_text_with_finnish_letters():
     assert reader.metadata.title == title
 
 
+def test_pdf_says_why_in_place_of_a_chart_whose_every_value_is_hidden():
+    start = {p: {"coping": 2, "support": 3} for p in (1, 2)}
+    end = {p: {"coping": 4, "support": 4} for p in (1, 2)}
+    report = series_report(seed_evaluation(self_assessment=(start, end)), EN)
+    text = pdf_text(report_pdf(report, ORGANISATION, FOOTER))
+    assert "Too few answers to show a chart without identifying anyone." in text
+    assert text.count("I cope with everyday life") == 1  # in the table; no chart label
+    assert "At the start" not in text  # no legend of a chart that is not drawn
+
+
 def test_program_report_renders_to_csv_and_pdf_alike():
     one_never_came = {p: "xxxx" for p in range(1, 5)} | {5: "...."}
     three_never_came = {p: "xxxx" for p in range(1, 8)} | {p: "...." for p in range(8, 11)}

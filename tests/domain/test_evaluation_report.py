@@ -332,6 +332,28 @@ def test_self_assessment_shows_start_end_and_signed_change_from_three_pairs():
     assert chart.max_value == Decimal(5)
 
 
+def test_a_self_assessment_with_every_mean_hidden_says_why_instead_of_drawing_an_empty_chart():
+    start = {p: {"coping": 2, "support": 3} for p in (1, 2)}
+    end = {p: {"coping": 4, "support": 4} for p in (1, 2)}
+    report = series_report(seed_evaluation(self_assessment=(start, end)), EN)
+    (chart,) = section(report, "self_assessment").charts
+    assert chart.svg == ""
+    assert chart.withheld == "Too few answers to show a chart without identifying anyone."
+
+
+def test_a_chart_with_some_values_shown_is_drawn_with_the_others_marked_hidden():
+    chart = section(series_report(small_session_evaluation(), EN), "attendance").charts[0]
+    assert chart.withheld == ""
+    assert chart.svg.startswith("<svg") and ">hidden<" in chart.svg
+
+
+def test_a_funnel_with_every_stage_hidden_says_why_instead_of_drawing_an_empty_chart():
+    report = series_report(small_session_evaluation(), EN, threshold=7)
+    (chart,) = section(report, "funnel").charts
+    assert chart.svg == ""
+    assert chart.withheld == "Too few participants to show a chart without identifying anyone."
+
+
 def test_a_fall_shows_with_an_ascii_minus():
     start = {p: {"coping": 4, "support": 4} for p in (1, 2, 3, 4)}
     end = {p: {"coping": 3, "support": 4} for p in (1, 2, 3, 4)}
@@ -435,6 +457,11 @@ def test_when_every_series_must_join_only_the_program_total_is_shown():
     assert [row[0] for row in rows] == ["Kevät", "Syksy"]
     assert {cell for row in rows for cell in row[1:]} == {"hidden"}
     assert [r[1] for r in section(report, "funnel").tables[0].rows] == ["10", "hidden", "hidden"]
+    (chart,) = section(report, "series").charts
+    assert (chart.svg, chart.withheld) == (
+        "",
+        "Too few participants to show a chart without identifying anyone.",
+    )
 
 
 def test_program_subtitle_spans_all_its_series():

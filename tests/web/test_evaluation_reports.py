@@ -147,3 +147,20 @@ async def test_program_report_adds_up_its_series(client, org, clock):
     assert COMMITMENT_FI in page.text  # only the autumn group has held sessions
     csv = await client.get(f"/staff/programs/{program_id}/report.csv")
     assert COMMITMENT_FI in csv.text
+
+
+async def test_a_self_assessment_nobody_finished_is_explained_not_drawn_on_the_page_and_pdf(
+    client, org, clock
+):
+    """The winter group has not begun: every self-assessment mean is hidden, so no chart."""
+    await demo(client, org, clock)
+    async with client.app.state.test_database.unit_of_work() as db:
+        winter = await db.scalar(select(SeriesRow).where(SeriesRow.title == WINTER))
+    await as_demo(client, "koordinaattori")
+    client.cookies.set("tupa_lang", "en")
+    why = "Too few answers to show a chart without identifying anyone."
+    page = await client.get(f"/staff/series/{winter.id}/report")
+    found = re.search(r'<section[^>]*id="report-self_assessment".*?</section>', page.text, re.S)
+    assert found is not None
+    assert why in found.group(0) and "<svg" not in found.group(0)
+    assert why in pdf_text((await client.get(f"/staff/series/{winter.id}/report.pdf")).content)
