@@ -112,6 +112,16 @@ FIELD_MESSAGES: dict[str, str] = {
     "answer": N_("Please answer this question."),
 }
 
+# A field refused for a reason other than its form: the field says that reason, not the form rule
+# (a taken pseudonym is not one of the wrong length).
+FIELD_REFUSAL_MESSAGES: dict[tuple[str, ErrorCode], str] = {
+    ("pseudonym", ErrorCode.PSEUDONYM_TAKEN): N_("This pseudonym is already taken in this group."),
+    ("email", ErrorCode.EMAIL_TAKEN): N_("This e-mail address already has an account."),
+    ("password", ErrorCode.PASSWORD_TOO_COMMON): N_(
+        "Too common or too easy to guess. Choose another password."
+    ),
+}
+
 
 # The error page's heading where "Something went wrong" would mislead: nothing is broken, the
 # person has a step to take.
@@ -144,8 +154,12 @@ def error_message(
     return t.gettext(ERROR_MESSAGES[code])
 
 
-def field_message(t: Translator, field: str) -> str:
-    """Question keys (q1, q2 …) share one message; other fields have their own."""
+def field_message(t: Translator, field: str, code: ErrorCode | str | None = None) -> str:
+    """What is wrong with ``field``: the reason ``code`` refused it where it has its own words,
+    else the field's rule. Question keys (q1, q2 …) share one message."""
+    refusal = FIELD_REFUSAL_MESSAGES.get((field, ErrorCode(code))) if code else None
+    if refusal:
+        return t.gettext(refusal)
     key = "answer" if field.startswith("q") and field[1:].isdigit() else field
     return t.gettext(FIELD_MESSAGES.get(key, ERROR_MESSAGES[ErrorCode.INVALID_INPUT]))
 

@@ -69,10 +69,12 @@ def render(
             request.app.state.clock(),
             timedelta(minutes=settings.room_opens_minutes_before),
         ),
+        # What the public pages tell a parent before enrolling (public/_before_enrolling.html).
+        "room_opens_minutes": settings.room_opens_minutes_before,
         "moderation_label": lambda v: t.gettext(MODERATION_LABELS.get(v) or v),
         "security_event_label": lambda v: t.gettext(SECURITY_EVENT_LABELS[v]),
         "error_message": lambda code: error_message(t, code),
-        "field_message": lambda field: field_message(t, field),
+        "field_message": lambda field, code=None: field_message(t, field, code),
         "answer_problem": lambda problem: t.gettext(
             ANSWER_PROBLEM_MESSAGES.get(problem, "Please check the highlighted fields.")
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -228,7 +229,9 @@ def _report_page(request: Request, report: Report, back: str, exports: str | Non
     )
 
 
-def _download(report: Report, kind: str, name: str, org: Organisation) -> Response:
+def _download(
+    report: Report, kind: str, name: str, org: Organisation, now: datetime, t: T
+) -> Response:
     """The report as a CSV (UTF-8 with a BOM, so spreadsheet programs read ä and ö) or a PDF."""
     if kind == "csv":
         return Response(
@@ -236,8 +239,11 @@ def _download(report: Report, kind: str, name: str, org: Organisation) -> Respon
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
+    # d.M.yyyy HH:mm in every language: the report dates read so, and the PDF font has no
+    # narrow no-break space (English "9:35 AM").
+    footer = t.gettext("Made with Tupa %(when)s", when=t.datetime(now, "d.M.yyyy HH:mm"))
     return Response(
-        report_pdf(report, org.name),
+        report_pdf(report, org.name, footer),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
     )
@@ -251,14 +257,13 @@ def _export_kind(value: str) -> str:
 
 @router.get("/staff/series/{series_id}/report")
 async def series_report_page(
-    request: Request, series_id: Id, staff: StaffMember, db: Db, rules: Rules, t: T, now: Now
+    request: Request, series_id: Id, staff: StaffMember, db: Db, rules: Rules, t: T
 ) -> Response:
     series = await scheduling.get_series(db, series_id)
     if not _runs_series(staff, series):
         raise TupaError(ErrorCode.FORBIDDEN)
     evaluated = await service.series_evaluation(db, series_id, rules)
-    written = may_read_free_text(staff.role)
-    report = series_report(evaluated, t, written_answers=written, made_at=now)
+    report = series_report(evaluated, t, written_answers=may_read_free_text(staff.role))
     exports = f"/staff/series/{series_id}/report" if may_export_reports(staff.role) else None
     return _report_page(request, report, f"/staff/series/{series_id}", exports)
 
@@ -269,15 +274,15 @@ async def series_report_download(
 ) -> Response:
     evaluated = await service.series_evaluation(db, series_id, rules)
     name = f"tupa-report-series-{series_id}"
-    return _download(series_report(evaluated, t, made_at=now), _export_kind(kind), name, org)
+    return _download(series_report(evaluated, t), _export_kind(kind), name, org, now, t)
 
 
 @router.get("/staff/programs/{program_id}/report")
 async def program_report_page(
-    request: Request, program_id: Id, _: Coordinator, db: Db, rules: Rules, t: T, now: Now
+    request: Request, program_id: Id, _: Coordinator, db: Db, rules: Rules, t: T
 ) -> Response:
     evaluated = await service.program_evaluation(db, program_id, rules)
-    report = program_report(evaluated, t, made_at=now)
+    report = program_report(evaluated, t)
     exports = f"/staff/programs/{program_id}/report"
     return _report_page(request, report, "/staff/programs", exports)
 
@@ -288,4 +293,4 @@ async def program_report_download(
 ) -> Response:
     evaluated = await service.program_evaluation(db, program_id, rules)
     name = f"tupa-report-program-{program_id}"
-    return _download(program_report(evaluated, t, made_at=now), _export_kind(kind), name, org)
+    return _download(program_report(evaluated, t), _export_kind(kind), name, org, now, t)
