@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -25,6 +25,8 @@ from server.settings import LANGUAGES, Language
 from web import TRANSLATIONS_DIR
 
 DOMAIN = "messages"
+
+DateTimeStyle = Literal["short", "medium", "long"]
 
 
 def N_(message: str) -> str:
@@ -51,6 +53,12 @@ def parse_language(value: str | None) -> Language | None:
     return None
 
 
+def _printable(text: str) -> str:
+    """CLDR's narrow no-break space (English "8:24 AM") as a no-break space: the PDF's built-in
+    font has no narrow one, and the page and the PDF must print the same string."""
+    return text.replace("\u202f", "\u00a0")
+
+
 class Translator:
     """Everything language-dependent for one reader: messages, dates, numbers."""
 
@@ -68,12 +76,17 @@ class Translator:
         text = self._catalogue.ngettext(singular, plural, n)
         return text % {"num": n, **params}
 
-    def datetime(self, value: dt.datetime, fmt: str = "medium") -> str:
-        """A UTC instant in the organisation's zone, e.g. "to 4.12.2026 klo 18.00"."""
+    def datetime(self, value: dt.datetime, fmt: DateTimeStyle = "medium") -> str:
+        """A UTC instant in the organisation's zone, e.g. "to 4.12.2026 18.00".
+
+        The one way an instant becomes text, on pages, in mail and in the PDF alike: a style,
+        never a pattern of the caller's own, so no output drifts from the others (a PDF said
+        "08:24" where the page said "8.24").
+        """
         if fmt == "long":
             day = format_date(value.astimezone(self.zone), "EEE d.M.yyyy", locale=self.locale)
             return f"{day} {self.time(value)}"
-        return format_datetime(value, fmt, tzinfo=self.zone, locale=self.locale)
+        return _printable(format_datetime(value, fmt, tzinfo=self.zone, locale=self.locale))
 
     def local(self, value: dt.datetime) -> dt.datetime:
         """The instant as wall-clock time in the organisation's zone (for form values)."""
@@ -85,7 +98,7 @@ class Translator:
         return format_date(value, fmt, locale=self.locale)
 
     def time(self, value: dt.datetime) -> str:
-        return format_time(value, "short", tzinfo=self.zone, locale=self.locale)
+        return _printable(format_time(value, "short", tzinfo=self.zone, locale=self.locale))
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)

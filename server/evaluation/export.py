@@ -72,6 +72,8 @@ def report_csv(report: Report) -> str:
     line(report.title)
     if report.subtitle:
         line(report.subtitle)
+    if report.made:
+        line(report.made)
     for note in report.notes:
         line(note)
     for section in report.sections:
@@ -307,13 +309,13 @@ def _build(
     return buffer.getvalue(), int(doc.page)
 
 
-def report_pdf(report: Report, organisation_name: str, footer: str = "") -> bytes:
+def report_pdf(report: Report, organisation_name: str) -> bytes:
     """The report as an A4 PDF: title, subtitle, notes, then each section's charts and tables.
 
-    Each page's footer shows the organisation, ``footer`` (such as the translated time the
-    report was made, passed in by the caller) and "page / pages". The document's metadata
-    title is the report's title. Laid out twice: the first pass counts the pages.
+    Each page's footer shows the organisation, when the report was made (``Report.made``, the
+    same string the page shows) and "page / pages". The document's metadata title is the
+    report's title. Laid out twice: the first pass counts the pages.
     """
-    _, pages = _build(report, organisation_name, footer, None)
-    pdf, _ = _build(report, organisation_name, footer, pages)
+    _, pages = _build(report, organisation_name, report.made, None)
+    pdf, _ = _build(report, organisation_name, report.made, pages)
     return pdf

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal
@@ -97,7 +98,9 @@ class Section:
 @dataclass(frozen=True)
 class Report:
     """A whole report, every figure disclosed and formatted; ``hidden`` marks a suppressed one
-    and ``language`` is the reader's (the page's and the PDF's ``lang``)."""
+    and ``language`` is the reader's (the page's and the PDF's ``lang``). ``made`` says when it
+    was made ("Luotu Tupassa pe 4.12.2026 8.24"), one string for the page, the CSV and every
+    page of the PDF; empty when the builder was given no time."""
 
     title: str
     subtitle: str
@@ -105,6 +108,7 @@ class Report:
     sections: tuple[Section, ...]
     hidden: str
     language: str
+    made: str = ""
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
@@ -245,6 +249,14 @@ def period_text(t: Translator, sessions: Sequence[tuple[SessionRow, bool]]) -> s
     if not dates:
         return None
     return f"{t.date(min(dates), 'd.M.yyyy')}–{t.date(max(dates), 'd.M.yyyy')}"
+
+
+def made_text(t: Translator, made_at: datetime | None) -> str:
+    """When the report was made, in the reader's language and the organisation's zone, through
+    the translator's one format for an instant (the page's and the PDF's cannot differ)."""
+    if made_at is None:
+        return ""
+    return t.gettext("Made with Tupa %(when)s", when=t.datetime(made_at, "long"))
 
 
 def reading_notes(fmt: ReportFormat) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ shown only summed together.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from server.evaluation.disclosure import (
@@ -24,6 +25,7 @@ from server.evaluation.report import (
     Table,
     figure_table,
     funnel_section,
+    made_text,
     percentage_text,
     period_text,
     reading_notes,
@@ -136,9 +138,13 @@ def _series_section(
 
 
 def program_report(
-    evaluation: ProgramEvaluation, t: Translator, threshold: int = DEFAULT_THRESHOLD
+    evaluation: ProgramEvaluation,
+    t: Translator,
+    threshold: int = DEFAULT_THRESHOLD,
+    made_at: datetime | None = None,
 ) -> Report:
-    """The report on a program: its totals, then one row per series, all disclosed.
+    """The report on a program: its totals, then one row per series, all disclosed; ``made_at``
+    is the instant the report is made, shown as ``Report.made``.
 
     Raises INVALID_INPUT (field ``threshold``) when the threshold is below 1.
     """
@@ -159,4 +165,5 @@ def program_report(
         ),
         hidden=fmt.hidden,
         language=t.language,
+        made=made_text(t, made_at),
     )

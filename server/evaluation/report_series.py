@@ -6,6 +6,7 @@ Built from the exact figures of ``service.SeriesEvaluation``; every number passe
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from server.evaluation.disclosure import (
@@ -28,6 +29,7 @@ from server.evaluation.report import (
     decimal_text,
     figure_table,
     funnel_section,
+    made_text,
     period_text,
     reading_notes,
     report_chart,
@@ -285,11 +287,13 @@ def series_report(
     t: Translator,
     threshold: int = DEFAULT_THRESHOLD,
     written_answers: bool = True,
+    made_at: datetime | None = None,
 ) -> Report:
     """The report on one series, every figure disclosed and formatted for ``t``'s reader.
 
     ``written_answers=False`` leaves out the free text of the feedback: facilitators see only
-    totals of what their group said, coordinators also read it (without names).
+    totals of what their group said, coordinators also read it (without names). ``made_at`` is
+    the instant the report is made, shown as ``Report.made``.
 
     Raises INVALID_INPUT (field ``threshold``) when the threshold is below 1.
     """
@@ -320,4 +324,5 @@ def series_report(
         ),
         hidden=fmt.hidden,
         language=t.language,
+        made=made_text(t, made_at),
     )

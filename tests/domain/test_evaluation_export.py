@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import UTC, datetime
 
 import pypdf
 import pytest
@@ -8,9 +9,11 @@ from server.evaluation.export import report_csv, report_pdf
 from server.evaluation.report import Report
 from server.evaluation.report_program import program_report
 from server.evaluation.report_series import series_report
+from server.i18n import Translator
 from tests.domain.test_evaluation_report import (
     EN,
     FI,
+    HELSINKI,
     SMALL_SESSION_ROWS,
     SMALL_SESSION_THEMES,
     a_program,
@@ -19,7 +22,7 @@ from tests.domain.test_evaluation_report import (
 )
 
 ORGANISATION = "Tukiyhdistys ry"
-FOOTER = "Luotu 4.12.2026 18.00"
+MADE_AT = datetime(2026, 12, 4, 6, 24, tzinfo=UTC)  # Friday 8.24 in Helsinki
 SECRET_FEEDBACK: list[dict[str, int | str]] = [
     {"useful": 5, "comment": "Minun tarinani on salainen"},
     {"useful": 4, "comment": "Toinen kommentti"},
@@ -45,12 +48,12 @@ def lines_of(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def seed_fi() -> Report:
-    return series_report(seed_evaluation(), FI)
+    return series_report(seed_evaluation(), FI, made_at=MADE_AT)
 
 
 @pytest.fixture(scope="module")
 def seed_pdf(seed_fi: Report) -> bytes:
-    return report_pdf(seed_fi, ORGANISATION, FOOTER)
+    return report_pdf(seed_fi, ORGANISATION)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +66,7 @@ def small_session() -> Report:
 
 @pytest.fixture(scope="module")
 def small_session_pdf(small_session: Report) -> bytes:
-    return report_pdf(small_session, ORGANISATION, FOOTER)
+    return report_pdf(small_session, ORGANISATION)
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -77,6 +80,11 @@ def test_csv_has_every_table_row_of_the_report_as_it_reads_on_the_page(seed_fi):
             assert list(table.header) in rows
             for row in table.rows:
                 assert list(row) in rows
+
+
+def test_csv_says_when_the_report_was_made_as_the_page_and_the_pdf_do(seed_fi):
+    assert seed_fi.made == "Luotu Tupassa pe 4.12.2026 8.24"
+    assert [seed_fi.made] in csv_rows(report_csv(seed_fi))
 
 
 def test_csv_shows_the_seed_cohort_commitment_with_a_decimal_comma(seed_fi):
@@ -148,8 +156,19 @@ def test_pdf_footer_names_the_organisation_and_numbers_the_pages(seed_pdf):
     assert pages > 1
     for number, page in enumerate(reader.pages, start=1):
         text = page.extract_text()
-        assert f"{ORGANISATION} · {FOOTER}" in text
+        assert f"{ORGANISATION} · Luotu Tupassa pe 4.12.2026 8.24" in text
         assert f"{number} / {pages}" in text
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_pdf_prints_the_time_the_report_was_made_as_the_translator_formats_it(language):
+    t = Translator(language, HELSINKI)
+    report = series_report(seed_evaluation(), t, made_at=MADE_AT)
+    when = t.datetime(MADE_AT, "long")
+    assert report.made == t.gettext("Made with Tupa %(when)s", when=when)
+    assert "\u202f" not in report.made  # English "8:24 AM": the PDF's font has no such space
+    # Text extraction reads the no-break space of "8:24 AM" as a space.
+    assert report.made.replace("\xa0", " ") in pdf_text(report_pdf(report, ORGANISATION))
 
 
 def test_pdf_shows_the_hidden_marker_and_never_2_for_a_session_with_two_present(
@@ -173,7 +192,7 @@ def test_pdf_never_contains_free_text_from_two_respondents(small_session_pdf):
 def test_markup_in_a_title_and_free_text_prints_as_text_with_finnish_letters():
     evaluation = seed_evaluation(title="Äidit & isät <script>x</script>", feedback=OPEN_FEEDBACK)
     report = series_report(evaluation, FI)
-    data = report_pdf(report, "Förening för familjer rf", FOOTER)
+    data = report_pdf(report, "Förening för familjer rf")
     text = pdf_text(data)
     assert "Äidit & isät <script>x</script>" in text
     assert "Vertaistuki <b>auttoi</b> & kantoi" in text
@@ -188,7 +207,7 @@ def test_pdf_says_why_in_place_of_a_chart_whose_every_value_is_hidden():
     start = {p: {"coping": 2, "support": 3} for p in (1, 2)}
     end = {p: {"coping": 4, "support": 4} for p in (1, 2)}
     report = series_report(seed_evaluation(self_assessment=(start, end)), EN)
-    text = pdf_text(report_pdf(report, ORGANISATION, FOOTER))
+    text = pdf_text(report_pdf(report, ORGANISATION))
     assert "Too few answers to show a chart without identifying anyone." in text
     assert text.count("I cope with everyday life") == 1  # in the table; no chart label
     assert "At the start" not in text  # no legend of a chart that is not drawn
@@ -205,6 +224,6 @@ def test_program_report_renders_to_csv_and_pdf_alike():
     report = program_report(program, EN)
     rows = csv_rows(report_csv(report))
     assert ["Series with hidden figures, together", "15", "11", "11", "100.00 %"] in rows
-    text = pdf_text(report_pdf(report, ORGANISATION, FOOTER))
+    text = pdf_text(report_pdf(report, ORGANISATION))
     assert "Series with hidden figures, together" in text
     assert "84.68 %" in text

@@ -3,7 +3,7 @@
 import io
 import re
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pypdf
 from sqlalchemy import select
@@ -164,3 +164,19 @@ async def test_a_self_assessment_nobody_finished_is_explained_not_drawn_on_the_p
     assert found is not None
     assert why in found.group(0) and "<svg" not in found.group(0)
     assert why in pdf_text((await client.get(f"/staff/series/{winter.id}/report.pdf")).content)
+
+
+async def test_page_and_pdf_print_the_same_time_the_report_was_made(client, org, clock):
+    clock.now = datetime(2026, 12, 4, 6, 24, tzinfo=UTC)  # Friday 8.24 in Helsinki
+    series_id, _program_id = await demo(client, org, clock)
+    await as_demo(client, "koordinaattori")
+    made = "Luotu Tupassa pe 4.12.2026 8.24"
+    page = await client.get(f"/staff/series/{series_id}/report")
+    assert made in page.text
+    pdf = pdf_text((await client.get(f"/staff/series/{series_id}/report.pdf")).content)
+    assert made in pdf and "08:24" not in pdf
+    client.cookies.set("tupa_lang", "en")
+    page = await client.get(f"/staff/series/{series_id}/report")
+    assert "Made with Tupa Fri 4.12.2026 8:24\xa0AM" in page.text
+    pdf = pdf_text((await client.get(f"/staff/series/{series_id}/report.pdf")).content)
+    assert "Made with Tupa Fri 4.12.2026 8:24 AM" in pdf  # extraction reads \xa0 as a space

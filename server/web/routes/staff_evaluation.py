@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -229,9 +228,7 @@ def _report_page(request: Request, report: Report, back: str, exports: str | Non
     )
 
 
-def _download(
-    report: Report, kind: str, name: str, org: Organisation, now: datetime, t: T
-) -> Response:
+def _download(report: Report, kind: str, name: str, org: Organisation) -> Response:
     """The report as a CSV (UTF-8 with a BOM, so spreadsheet programs read ä and ö) or a PDF."""
     if kind == "csv":
         return Response(
@@ -239,11 +236,8 @@ def _download(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    # d.M.yyyy HH:mm in every language: the report dates read so, and the PDF font has no
-    # narrow no-break space (English "9:35 AM").
-    footer = t.gettext("Made with Tupa %(when)s", when=t.datetime(now, "d.M.yyyy HH:mm"))
     return Response(
-        report_pdf(report, org.name, footer),
+        report_pdf(report, org.name),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
     )
@@ -257,13 +251,14 @@ def _export_kind(value: str) -> str:
 
 @router.get("/staff/series/{series_id}/report")
 async def series_report_page(
-    request: Request, series_id: Id, staff: StaffMember, db: Db, rules: Rules, t: T
+    request: Request, series_id: Id, staff: StaffMember, db: Db, rules: Rules, t: T, now: Now
 ) -> Response:
     series = await scheduling.get_series(db, series_id)
     if not _runs_series(staff, series):
         raise TupaError(ErrorCode.FORBIDDEN)
     evaluated = await service.series_evaluation(db, series_id, rules)
-    report = series_report(evaluated, t, written_answers=may_read_free_text(staff.role))
+    written = may_read_free_text(staff.role)
+    report = series_report(evaluated, t, written_answers=written, made_at=now)
     exports = f"/staff/series/{series_id}/report" if may_export_reports(staff.role) else None
     return _report_page(request, report, f"/staff/series/{series_id}", exports)
 
@@ -274,15 +269,15 @@ async def series_report_download(
 ) -> Response:
     evaluated = await service.series_evaluation(db, series_id, rules)
     name = f"tupa-report-series-{series_id}"
-    return _download(series_report(evaluated, t), _export_kind(kind), name, org, now, t)
+    return _download(series_report(evaluated, t, made_at=now), _export_kind(kind), name, org)
 
 
 @router.get("/staff/programs/{program_id}/report")
 async def program_report_page(
-    request: Request, program_id: Id, _: Coordinator, db: Db, rules: Rules, t: T
+    request: Request, program_id: Id, _: Coordinator, db: Db, rules: Rules, t: T, now: Now
 ) -> Response:
     evaluated = await service.program_evaluation(db, program_id, rules)
-    report = program_report(evaluated, t)
+    report = program_report(evaluated, t, made_at=now)
     exports = f"/staff/programs/{program_id}/report"
     return _report_page(request, report, "/staff/programs", exports)
 
@@ -293,4 +288,4 @@ async def program_report_download(
 ) -> Response:
     evaluated = await service.program_evaluation(db, program_id, rules)
     name = f"tupa-report-program-{program_id}"
-    return _download(program_report(evaluated, t), _export_kind(kind), name, org, now, t)
+    return _download(program_report(evaluated, t, made_at=now), _export_kind(kind), name, org)
