@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI, Request, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from server.background import BackgroundWork, utc_now
@@ -43,6 +42,7 @@ from server.web.routes import (
     staff_series,
 )
 from server.web.security import BodySizeLimit, DirectWebSocketSend, SecurityHeaders
+from server.web.static_files import StaticTree, VersionedStaticFiles
 from signaling.placement import relay_for
 from web import STATIC_DIR
 
@@ -126,7 +126,11 @@ def create_app(
     app.add_middleware(DirectWebSocketSend)
     install_error_handlers(app)
 
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Versioned addresses kept a year, plain ones revalidated (server/web/static_files.py).
+    static = VersionedStaticFiles(StaticTree.scan(STATIC_DIR))
+    app.state.static = static.tree
+    app.mount("/static", static, name="static")
+    app.add_route("/favicon.ico", static.favicon, ["GET", "HEAD"], include_in_schema=False)
     routers = (
         public,
         parent,

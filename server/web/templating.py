@@ -53,6 +53,8 @@ def render(
         "languages": LANGUAGES,
         "organisation": settings.organisation_name,
         "quick_exit_url": settings.quick_exit_url,
+        # static_url("room/main.js"): the address under the static tree's digest.
+        "static_url": request.app.state.static.url,
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
         "staff": getattr(request.state, "staff", None),
