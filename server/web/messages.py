@@ -114,7 +114,7 @@ FIELD_MESSAGES: dict[str, str] = {
 
 # A field refused for a reason other than its form: the field says that reason, not the form rule
 # (a taken pseudonym is not one of the wrong length).
-FIELD_REFUSAL_MESSAGES: dict[tuple[str, ErrorCode], str] = {
+FIELD_REFUSAL_MESSAGES: dict[tuple[str, str], str] = {
     ("pseudonym", ErrorCode.PSEUDONYM_TAKEN): N_("This pseudonym is already taken in this group."),
     ("email", ErrorCode.EMAIL_TAKEN): N_("This e-mail address already has an account."),
     ("password", ErrorCode.PASSWORD_TOO_COMMON): N_(
@@ -154,10 +154,10 @@ def error_message(
     return t.gettext(ERROR_MESSAGES[code])
 
 
-def field_message(t: Translator, field: str, code: ErrorCode | str | None = None) -> str:
-    """What is wrong with ``field``: the reason ``code`` refused it where it has its own words,
-    else the field's rule. Question keys (q1, q2 …) share one message."""
-    refusal = FIELD_REFUSAL_MESSAGES.get((field, ErrorCode(code))) if code else None
+def field_message(t: Translator, field: str, code: str | None = None) -> str:
+    """What is wrong with ``field``: the reason ``code`` (an ``ErrorCode``) refused it where it
+    has its own words, else the field's rule. Question keys (q1, q2 …) share one message."""
+    refusal = FIELD_REFUSAL_MESSAGES.get((field, code)) if code else None
     if refusal:
         return t.gettext(refusal)
     key = "answer" if field.startswith("q") and field[1:].isdigit() else field
