@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.middleware.gzip import GZipMiddleware
 
 from server.background import BackgroundWork, utc_now
+from server.demo_rooms.supervisor import DemoPeople
 from server.i18n import Translator, parse_language
 from server.notify.mailer import mailer_for
 from server.notify.outbox import Mailer
@@ -41,6 +42,7 @@ from server.web.routes import (
     staff_personal_data,
     staff_series,
 )
+from server.web.routes import demo as demo_routes
 from server.web.security import BodySizeLimit, DirectWebSocketSend, SecurityHeaders
 from server.web.static_files import StaticTree, VersionedStaticFiles
 from signaling.placement import relay_for
@@ -56,12 +58,14 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
     mailer: Mailer | None = None,
     background: bool = True,
+    demo: bool = False,
 ) -> FastAPI:
-    """The Tupa application. Tests pass their own database, clock and mailer."""
+    """The Tupa application. Tests pass their own database, clock and mailer. ``demo``
+    (``tupa serve --demo``) adds the live demo rooms, their simulated staff and "Try it"."""
     settings = settings or get_settings()
     database = database or Database(settings.database_url)
     mailer = mailer or mailer_for(settings)
-    work = BackgroundWork(database, settings, mailer, clock)
+    work = BackgroundWork(database, settings, mailer, clock, demo=demo)
     hub = RoomHub(
         database,
         bus_for(settings.redis_url),
@@ -73,15 +77,32 @@ def create_app(
         org=Organisation.from_settings(settings),
         presence_expiry=settings.presence_expiry_seconds,
     )
+    demo_people = (
+        DemoPeople(
+            hub,
+            database,
+            clock,
+            Organisation.from_settings(settings),
+            timedelta(minutes=settings.room_opens_minutes_before),
+            settings.demo_admit_seconds,
+            settings.default_language,
+        )
+        if demo
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         if background:
             work.start()
+            if demo_people is not None:
+                demo_people.start()
         try:
             yield
         finally:
+            if demo_people is not None:
+                await demo_people.stop()
             await work.stop()
             await hub.stop()
             await database.dispose()
@@ -93,6 +114,8 @@ def create_app(
     app.state.organisation = Organisation.from_settings(settings)
     app.state.background = work
     app.state.hub = hub
+    app.state.demo = demo
+    app.state.demo_people = demo_people
     hub.sockets.encode = text_frame
 
     @app.middleware("http")
@@ -146,6 +169,8 @@ def create_app(
         api,
         health,
     )
+    if demo:
+        app.include_router(demo_routes.router)
     # parent_device last: its /me/{token} must not shadow the fixed /me/... addresses.
     for module in (*routers, room_pages, room_socket, safe_use, parent_device):
         app.include_router(module.router)

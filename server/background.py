@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from server.demo_rooms.sessions import renew as renew_demo_rooms
 from server.lifecycle import OwnedTask
 from server.notify.outbox import Mailer, OutboxDispatcher, tidy
 from server.organisation import Organisation
@@ -37,8 +38,10 @@ class BackgroundWork:
         settings: Settings,
         mailer: Mailer | None,
         clock: Callable[[], datetime] = utc_now,
+        demo: bool = False,
     ) -> None:
         self.database = database
+        self.demo = demo  # `tupa serve --demo`: the live demo rooms are renewed too
         self.settings = settings
         self.org = Organisation.from_settings(settings)
         self.clock = clock
@@ -79,6 +82,9 @@ class BackgroundWork:
                 log.info("personal data of series %s deleted (kept %s)", series_id, keep_for)
         async with self.database.unit_of_work() as db:
             await tidy(db, self.org.mail_key, now)
+        if self.demo:
+            async with self.database.unit_of_work() as db:
+                await renew_demo_rooms(db, self.org, now)
         return await self.dispatcher.dispatch_due(now) if self.dispatcher else 0
 
     def start(self) -> None:

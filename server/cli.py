@@ -51,6 +51,21 @@ async def _load_demo() -> bool:
         await database.dispose()
 
 
+async def _renew_demo_rooms() -> None:
+    """Plan the live demo rooms before serving, so the first visitor finds them."""
+    from server.demo_rooms.sessions import renew
+    from server.organisation import Organisation
+    from server.storage.db import Database
+
+    settings = get_settings()
+    database = Database(settings.database_url)
+    try:
+        async with database.unit_of_work() as db:
+            await renew(db, Organisation.from_settings(settings), datetime.now(UTC))
+    finally:
+        await database.dispose()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -62,12 +77,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _upgrade()
     if args.demo and asyncio.run(_load_demo()):
         print("Demo data loaded. Staff logins are in the README (demo only).")
+    if args.demo:
+        asyncio.run(_renew_demo_rooms())
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Tupa is running at http://{host}:{port}")
     tune_for_latency()
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, demo=args.demo),
         host=host,
         port=port,
         proxy_headers=True,

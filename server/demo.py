@@ -5,13 +5,14 @@ Never load this into a production database: the README names these credentials.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.demo_history import define_demo_questionnaires, running_group
+from server.demo_rooms.accounts import DEMO_ACCOUNTS as DEMO_ACCOUNTS
+from server.demo_rooms.accounts import DEMO_PASSWORD as DEMO_PASSWORD
 from server.enrolment.questions import define_questions
 from server.enrolment.service import EnrolmentRequest, enrol
 from server.organisation import Organisation
@@ -27,25 +28,6 @@ from server.scheduling.service import (
     plan_series,
 )
 from server.storage.tables import ProgramRow, SeriesRow
-
-DEMO_PASSWORD = "tupa-demo-2026"  # noqa: S105 - public on purpose, named in the README
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    email: str
-    real_name: str
-    role: Role
-    alias: str | None = None
-
-
-DEMO_ACCOUNTS = (
-    DemoAccount("koordinaattori@demo.tupa.fi", "Kaisa Koordinaattori", Role.COORDINATOR),
-    DemoAccount("ohjaaja@demo.tupa.fi", "Olli Ohjaaja", Role.FACILITATOR),
-    DemoAccount(
-        "vapaaehtoinen@demo.tupa.fi", "Veera Virtanen", Role.VOLUNTEER, alias="Kokemuskumppani Aino"
-    ),
-)
 
 
 def _next_weekday(after: date, weekday: int) -> date:

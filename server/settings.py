@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     parent_device_idle_hours: int = Field(default=12, ge=1, le=30 * 24)
 
     room_opens_minutes_before: int = Field(default=30, ge=0, le=24 * 60)
+    # `tupa serve --demo` only: how long the simulated facilitator of a live demo room lets a
+    # parent wait in the lobby before admitting them (server/demo_rooms/people.py).
+    demo_admit_seconds: float = Field(default=4.0, ge=0, le=60)
     chat_retention_days: int = Field(default=30, ge=0, le=3650)
     # E-mail addresses, enrolment answers and notices are deleted this long after a series ends.
     personal_data_retention_days: int = Field(default=90, ge=0, le=3650)

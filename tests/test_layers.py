@@ -76,7 +76,8 @@ LAYERS = [
     {"server.enrolment", "server.permissions"},
     {"server.scheduling", "server.evaluation"},
     {"server.calendar", "server.rooms"},
-    {"server.privacy"},  # asks every feature what it holds about one parent
+    # privacy asks every feature what it holds about one parent; demo_rooms drives rooms
+    {"server.privacy", "server.demo_rooms"},
     {"server.web", "server.background", "server.demo_history"},
     {"server.app", "server.demo"},
     {"server.cli"},

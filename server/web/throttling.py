@@ -64,3 +64,24 @@ async def guarded(
         raise
     await limiter.clear(db, attempt)
     return result
+
+
+async def counted(
+    request: Request,
+    db: AsyncSession,
+    now: datetime,
+    account: str,
+    action: Callable[[], Awaitable[Checked]],
+) -> Checked:
+    """Run ``action`` under the throttle that ``guarded`` uses, counting every run as
+    ``guarded`` counts a failure: for what an address may do only a few times a while (the demo's
+    one-click join, ``account`` naming it), not for checks of a secret. Raises TOO_MANY_ATTEMPTS
+    without running it while the address waits; a run that raises is not counted (its unit of
+    work rolls back)."""
+    limiter = throttle(request)
+    attempt = Attempt(account, client_address(request))
+    delay = await limiter.before_check(db, attempt, now)
+    if delay > 0:
+        await asyncio.sleep(delay)
+    await limiter.count_failure(db, attempt, now)
+    return await action()

@@ -41,7 +41,8 @@ def create_series_from_template(page: Page, title: str) -> str:
     expect(page.locator("#title")).to_have_value(TEMPLATE_NAME)
     page.locator("#title").fill(title)
     staff_boxes = page.locator('input[type="checkbox"][name="staff_ids"]')
-    expect(staff_boxes).to_have_count(2)  # the demo facilitator and the demo volunteer
+    # The demo facilitator and volunteer, and the simulated ones of the live demo rooms.
+    expect(staff_boxes).to_have_count(4)
     for box in staff_boxes.all():
         box.check()
     page.locator("#q1_label").fill(AGE_QUESTION)

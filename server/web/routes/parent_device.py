@@ -44,6 +44,13 @@ async def open_link(request: Request, token: str, db: Db, now: Now) -> Response:
     settings = request.app.state.settings
     idle = timedelta(hours=settings.parent_device_idle_hours)
     _, secret = await devices.open_link(db, token, request.cookies.get(devices.COOKIE), now, idle)
+    return device_opened(request, secret)
+
+
+def device_opened(request: Request, secret: str | None) -> Response:
+    """The page that moves on to /me, giving this browser the device ``secret`` (None: it holds
+    its device already). The demo's "Join as a parent" ends here too."""
+    settings = request.app.state.settings
     response = private_page(render(request, "parent/opening.html", {}))
     if secret is not None:
         response.set_cookie(

@@ -18,6 +18,7 @@ from server.storage.tables import SeriesRow
 from server.web.deps import Csrf, Db, Id, Now, Org, T
 from server.web.forms import FormReader, invalid_fields
 from server.web.routes.calendar import ics_response
+from server.web.routes.demo import try_it
 from server.web.templating import render
 
 router = APIRouter()
@@ -39,6 +40,7 @@ async def listing(request: Request, db: Db, now: Now) -> Response:
             "programs": programs,
             "situation": situation.value if situation else "",
             "program_id": program_id,
+            "try_it": await try_it(request, db, now),
         },
     )
 
