@@ -18,6 +18,7 @@ from server.enrolment.service import EnrolmentRequest, enrol
 from server.organisation import Organisation
 from server.people.roles import Role
 from server.people.service import NewStaff, create_staff
+from server.scheduling.content import SeriesTranslation
 from server.scheduling.programs import template_by_slug
 from server.scheduling.recurrence import Cadence, RecurrenceRule, session_starts
 from server.scheduling.series import LifeSituation, MediaMode
@@ -28,6 +29,35 @@ from server.scheduling.service import (
     plan_series,
 )
 from server.storage.tables import ProgramRow, SeriesRow
+
+# The monthly live series in Swedish and English too, so a visitor sees group content follow the
+# page's language (the other demo series stay Finnish-only and show the fallback).
+LIVE_TRANSLATIONS = {
+    "sv": SeriesTranslation(
+        "Information och stöd när en barnfamilj skiljs",
+        "Eroneuvo live: en direktsändning den första torsdagen varje månad. En yrkesperson och en "
+        "frivillig erfarenhetsexpert samtalar om samarbetsföräldraskap och barnets upplevelse; "
+        "tittarna ställer frågor i chatten.",
+        [
+            "Samarbetsföräldraskap i vardagen",
+            "Barnets upplevelse av föräldrarnas skilsmässa",
+            "Avtal och umgänge",
+            "Högtider i två hem",
+        ],
+    ),
+    "en": SeriesTranslation(
+        "Information and support when a family with children separates",
+        "Eroneuvo live: a live broadcast on the first Thursday of every month. A professional and "
+        "a volunteer with lived experience talk about co-parenting and the child's experience; "
+        "viewers ask questions in the chat.",
+        [
+            "Co-parenting in everyday life",
+            "The child's experience of the parents' separation",
+            "Agreements and contact arrangements",
+            "Holidays in two homes",
+        ],
+    ),
+}
 
 
 def _next_weekday(after: date, weekday: int) -> date:
@@ -73,7 +103,9 @@ async def load_demo(db: AsyncSession, org: Organisation, now: datetime) -> bool:
         return await plan_series(db, org, SeriesPlan(**fields), now)  # type: ignore[arg-type]
 
     first_thursday = RecurrenceRule(Cadence.MONTHLY, 3, time(18, 0), nth=1)
-    await plan("eroneuvo-live", first_thursday, today + timedelta(days=1))
+    await plan(
+        "eroneuvo-live", first_thursday, today + timedelta(days=1), translations=LIVE_TRANSLATIONS
+    )
     separation = await plan(
         "eron-jalkeinen-vanhemmuus",
         RecurrenceRule(Cadence.WEEKLY, 1, time(18, 0)),

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from icalendar import Calendar, Event
 
 from server.i18n import Translator
+from server.localised import localised
 from server.organisation import Organisation
 from server.scheduling.series import SessionStatus
 from server.storage.tables import SeriesRow, SessionRow
@@ -63,11 +64,14 @@ def build_calendar(
     return ical
 
 
-def session_summary(series: SeriesRow, theme: str, t: Translator, discreet: bool) -> str:
-    """The event title; a discreet one says nothing about the group's subject."""
+def session_summary(series: SeriesRow, session: SessionRow, t: Translator, discreet: bool) -> str:
+    """The event title in the reader's language where the organisation gave one; a discreet
+    one says nothing about the group's subject."""
     if discreet:
         return t.gettext("Group meeting")
-    return f"{series.title}: {theme}" if theme else series.title
+    title = localised(series.title_texts, t.language).text
+    theme = localised(session.theme_texts, t.language).text
+    return f"{title}: {theme}" if theme else title
 
 
 def series_calendar(
@@ -75,11 +79,11 @@ def series_calendar(
 ) -> bytes:
     """Every session of ``series``; cancelled ones stay in as CANCELLED so apps remove them."""
     return build_calendar(
-        t.gettext("Group meeting") if discreet else series.title,
+        t.gettext("Group meeting") if discreet else localised(series.title_texts, t.language).text,
         series.sessions,
         org.public_url,
         now,
-        summary_for={s.id: session_summary(series, s.theme, t, discreet) for s in series.sessions},
+        summary_for={s.id: session_summary(series, s, t, discreet) for s in series.sessions},
         url=None if discreet else org.url(f"/series/{series.id}"),
     )
 
@@ -93,5 +97,5 @@ def staff_calendar(
         sessions,
         org.public_url,
         now,
-        summary_for={s.id: session_summary(s.series, s.theme, t, False) for s in sessions},
+        summary_for={s.id: session_summary(s.series, s, t, False) for s in sessions},
     )

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.i18n import N_, Translator
+from server.localised import localised
 from server.notify.outbox import Mail, enqueue
 from server.organisation import Organisation
 from server.storage.tables import EnrolmentRow, NoticeRow
@@ -96,15 +97,20 @@ async def tell(
     link: str | None = None,
     **params: Any,
 ) -> None:
-    """Record a notice for the parent and e-mail it once if they gave an address."""
+    """Record a notice for the parent and e-mail it once if they gave an address.
+
+    The notice keeps the Finnish title (the page shows the title in its own language); the
+    e-mail names the series in the language the parent enrolled in, where it was given.
+    """
     params = {"series": enrolment.series.title, **params}
     db.add(NoticeRow(enrolment_id=enrolment.id, kind=kind.value, params=params, created_at=now))
     if not enrolment.email:
         return
     t = Translator(enrolment.language, org.zone)  # type: ignore[arg-type]
-    text = notice_text(t, kind, params)
+    title = localised(enrolment.series.title_texts, enrolment.language).text
+    text = notice_text(t, kind, {**params, "series": title})
     body = mail_body(t, enrolment.pseudonym, text, link, org.name)
-    subject = t.gettext(SUBJECT, series=enrolment.series.title)
+    subject = t.gettext(SUBJECT, series=title)
     key = f"notice:{enrolment.id}:{kind.value}:{now.isoformat()}"
     mail = Mail(enrolment.email, subject, body, f"notice.{kind.value}", enrolment.language)
     await enqueue(db, org.mail_key, key, mail, now)

@@ -1,7 +1,8 @@
 """The program templates Tupa ships with, from the organisations' project descriptions (pure).
 
 Names and themes are the organisations' Finnish content, not interface text, so they are data here
-and are not translated. A coordinator edits them per series.
+and not in the Babel catalogues; names carry their Swedish and English too (server/localised.py).
+A coordinator edits everything per series, in each language.
 """
 
 from __future__ import annotations
@@ -25,12 +26,16 @@ class ProgramTemplate:
     capacity: int
     min_size: int
     themes: list[str] = field(default_factory=list)
+    name_sv: str | None = None
+    name_en: str | None = None
 
 
 PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
     ProgramTemplate(
         slug="eron-jalkeinen-vanhemmuus",
         name="Tukea eron jälkeiseen vanhemmuuteen",
+        name_sv="Stöd för föräldraskapet efter skilsmässan",
+        name_en="Support for parenting after separation",
         description=(
             "Ohjattu ryhmächat eron jälkeisestä vanhemmuudesta. Ryhmä kokoontuu kahdeksan kertaa, "
             "ja jokaisella kerralla on oma teemansa."
@@ -56,6 +61,8 @@ PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
     ProgramTemplate(
         slug="eroneuvo-live",
         name="Tietoa ja tukea lapsiperheen eroon",
+        name_sv="Information och stöd när en barnfamilj skiljs",
+        name_en="Information and support when a family with children separates",
         description=(
             "Eroneuvo live: kuukausittainen suora lähetys kuukauden ensimmäisenä torstaina. "
             "Ammattilainen ja vapaaehtoinen kokemusasiantuntija keskustelevat yhteistyövanhemmuudesta "
@@ -78,6 +85,8 @@ PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
     ProgramTemplate(
         slug="vanhemman-neuvo",
         name="Vanhemman neuvo -ryhmä verkossa",
+        name_sv="Föräldrarådgruppen på nätet",
+        name_en="Parent's advice group online",
         description="Vanhempien neuvoryhmä verkossa: vertaistukea ja ammattilaisen neuvoja arjen kysymyksiin.",
         life_situation=LifeSituation.UNDER_SCHOOL_AGE,
         media_mode=MediaMode.GROUP,
@@ -98,6 +107,8 @@ PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
     ProgramTemplate(
         slug="mina-tunteet-taidot",
         name="Minä, tunteet ja taidot",
+        name_sv="Jag, känslor och färdigheter",
+        name_en="Me, emotions and skills",
         description=(
             "Yhdeksän kerran vertaisryhmä verkossa. Ammattilaisen ohjaamat teemalliset tapaamiset ja "
             "toiminnalliset harjoitukset tunteiden säätelystä ja aggression hallinnasta. Mahdollisuus "
@@ -125,6 +136,8 @@ PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
     ProgramTemplate(
         slug="aktiivinen-osallisuus",
         name="Aktiivinen osallisuus arjessa",
+        name_sv="Aktiv delaktighet i vardagen",
+        name_en="Active participation in everyday life",
         description=(
             "Kokonaan verkossa toimivat ohjatut vertaisryhmät. Osallistujat voivat myöhemmin jatkaa "
             "vertaisvapaaehtoisina uusissa ryhmissä."
@@ -148,6 +161,8 @@ PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
     ProgramTemplate(
         slug="vertaisvoimaa",
         name="Vertaisvoimaa vanhemmille",
+        name_sv="Kamratkraft för föräldrar",
+        name_en="Peer power for parents",
         description=(
             "Vertaisryhmä 3–6-vuotiaiden lasten vanhemmille, joiden lapsen käytös tuntuu haastavalta."
         ),
@@ -170,6 +185,8 @@ PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
     ProgramTemplate(
         slug="stressista-saatelyyn",
         name="Stressistä säätelyyn",
+        name_sv="Från stress till reglering",
+        name_en="From stress to regulation",
         description=(
             "Ryhmämalli vauvaa odottaville ja vauvaperheille: stressi, itsesäätely, perheen talouden "
             "hallinta ja vertaistuki."
@@ -193,6 +210,8 @@ PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
     ProgramTemplate(
         slug="vanhemmalta-vanhemmalle",
         name="Vanhemmalta vanhemmalle",
+        name_sv="Från förälder till förälder",
+        name_en="Parent to parent",
         description=(
             "Pienet vertaisryhmät (6–7 henkeä), joita ohjaavat koulutetut kokemuskumppanit "
             "ammattilaisen tuella."
@@ -209,6 +228,8 @@ PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
     ProgramTemplate(
         slug="lasso-perhekurssit",
         name="LASSO-perhekurssit",
+        name_sv="LASSO-familjekurser",
+        name_en="LASSO family courses",
         description=(
             "Avoimet alueelliset perhekurssit, jotka valitaan elämäntilanteen eikä diagnoosin mukaan."
         ),

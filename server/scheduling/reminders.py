@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.enrolment.rules import EnrolmentStatus, SeriesStatus
 from server.enrolment.service import occupancy
 from server.i18n import N_, Translator
+from server.localised import localised
 from server.notify.outbox import Mail, enqueue
 from server.organisation import Organisation
 from server.people.roles import Role
@@ -74,14 +75,15 @@ async def enqueue_due_reminders(
             assert enrolment.email is not None
             t = Translator(enrolment.language, org.zone)  # type: ignore[arg-type]
             start = t.datetime(session.starts_at, "long")
-            params = {"series": session.series.title, "start": start}
+            title = localised(session.series.title_texts, enrolment.language).text
+            params = {"series": title, "start": start}
             mail = Mail(
                 enrolment.email,
                 t.gettext(REMINDER_SUBJECT, **params),
                 t.gettext(
                     REMINDER_BODY,
                     name=enrolment.pseudonym,
-                    theme=session.theme or "–",
+                    theme=localised(session.theme_texts, enrolment.language).text or "–",
                     organisation=org.name,
                     **params,
                 ),
@@ -114,7 +116,7 @@ async def enqueue_decision_requests(
         assert series is not None
         enrolled = (await occupancy(db, series)).enrolled
         params = {
-            "series": series.title,
+            "series": localised(series.title_texts, language).text,
             "enrolled": enrolled,
             "minimum": series.min_size,
             "link": org.url(f"/staff/series/{series.id}"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -14,13 +15,22 @@ from server.enrolment.questions import Question
 from server.enrolment.rules import ACTIVE_STATUSES, EnrolmentStatus, Occupancy, SeriesStatus
 from server.enrolment.service import lock_series, occupancy
 from server.errors import ErrorCode, TupaError
+from server.localised import Texts
 from server.notify.notices import NoticeKind, tell
 from server.organisation import Organisation
 from server.people.roles import Role
+from server.scheduling.content import (
+    SeriesTranslation,
+    checked_description,
+    checked_theme_texts,
+    checked_themes,
+    checked_title,
+    checked_translations,
+    write_translations,
+)
 from server.scheduling.programs import PROGRAM_TEMPLATES
 from server.scheduling.recurrence import RecurrenceRule, session_starts, to_utc
 from server.scheduling.series import (
-    MAX_THEMES,
     LifeSituation,
     MediaMode,
     SessionStatus,
@@ -42,9 +52,6 @@ from server.storage.tables import (
 
 MIN_DURATION = 15
 MAX_DURATION = 240
-MAX_TITLE = 160
-MAX_DESCRIPTION = 4000
-MAX_THEME = 200
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,9 @@ class SeriesPlan:
     enrolment_deadline: datetime
     questions: list[Question] = field(default_factory=list)
     staff_ids: list[int] = field(default_factory=list)
+    # Swedish and English content by language ("sv", "en"), each optional: title, description
+    # and themes shown in that language where given (server/scheduling/content.py).
+    translations: Mapping[str, SeriesTranslation] = field(default_factory=dict)
 
 
 async def ensure_program_templates(db: AsyncSession) -> None:
@@ -81,6 +91,8 @@ async def ensure_program_templates(db: AsyncSession) -> None:
             ["slug"],
             slug=t.slug,
             name=t.name,
+            name_sv=t.name_sv,
+            name_en=t.name_en,
             description=t.description,
             life_situation=t.life_situation.value,
             media_mode=t.media_mode.value,
@@ -105,16 +117,13 @@ async def plan_series(
     db: AsyncSession, org: Organisation, plan: SeriesPlan, now: datetime
 ) -> SeriesRow:
     """Create a series and all its sessions. Raises INVALID_INPUT (``field`` names the culprit)."""
-    title = " ".join(plan.title.split())
-    if not 3 <= len(title) <= MAX_TITLE:
-        raise TupaError(ErrorCode.INVALID_INPUT, field="title")
-    if len(plan.description) > MAX_DESCRIPTION:
-        raise TupaError(ErrorCode.INVALID_INPUT, field="description")
+    title = checked_title(plan.title, "title")
+    description = checked_description(plan.description, "description")
     if not MIN_DURATION <= plan.duration_minutes <= MAX_DURATION:
         raise TupaError(ErrorCode.INVALID_INPUT, field="duration_minutes")
     validate_sizes(plan.capacity, plan.min_size)
-    if len(plan.themes) > MAX_THEMES or any(len(t) > MAX_THEME for t in plan.themes):
-        raise TupaError(ErrorCode.INVALID_INPUT, field="themes")
+    themes = checked_themes(plan.themes, "themes")
+    translations = checked_translations(plan.translations)
     program = await db.get(ProgramRow, plan.program_id)
     if program is None:
         raise TupaError(ErrorCode.INVALID_INPUT, field="program_id")
@@ -130,7 +139,7 @@ async def plan_series(
     series = SeriesRow(
         program_id=program.id,
         title=title,
-        description=plan.description.strip(),
+        description=description,
         life_situation=plan.life_situation.value,
         capacity=plan.capacity,
         min_size=plan.min_size,
@@ -147,7 +156,6 @@ async def plan_series(
         created_at=now,
         lock_version=0,
     )
-    themes = [" ".join(t.split()) for t in plan.themes]
     series.sessions = [
         SessionRow(
             theme=themes[i] if i < len(themes) else "",
@@ -159,6 +167,7 @@ async def plan_series(
         )
         for i, start in enumerate(starts)
     ]
+    write_translations(series, series.sessions, translations)
     series.staff = [SeriesStaffRow(staff_id=s.id, member=s) for s in staff]
     db.add(series)
     await db.flush()
@@ -300,14 +309,13 @@ async def cancel_session(
 
 
 async def edit_session(
-    db: AsyncSession, series_id: int, session_id: int, theme: str, media_mode: MediaMode
+    db: AsyncSession, series_id: int, session_id: int, theme: Texts, media_mode: MediaMode
 ) -> SessionRow:
-    """Change the theme or media mode of one session. Raises NOT_FOUND or INVALID_INPUT."""
+    """Change the theme (in every language) or media mode of one session. Raises NOT_FOUND or
+    INVALID_INPUT."""
     session = await get_session(db, series_id, session_id)
-    theme = " ".join(theme.split())
-    if len(theme) > MAX_THEME:
-        raise TupaError(ErrorCode.INVALID_INPUT, field="theme")
-    session.theme = theme
+    checked = checked_theme_texts(theme)
+    session.theme, session.theme_sv, session.theme_en = checked.fi, checked.sv, checked.en
     if session.media_mode != media_mode.value:
         session.media_mode = media_mode.value
     session.calendar_sequence += 1

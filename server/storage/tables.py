@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from server.localised import Texts
 from server.storage.types import UTCDateTime
 
 
@@ -118,6 +119,9 @@ class ProgramRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(160))
+    # Translations of the Finnish name (server/localised.py); None: not given, Finnish is shown.
+    name_sv: Mapped[str | None] = mapped_column(String(160))
+    name_en: Mapped[str | None] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text)
     life_situation: Mapped[str] = mapped_column(String(40))
     media_mode: Mapped[str] = mapped_column(String(10))
@@ -128,6 +132,14 @@ class ProgramRow(Base):
     min_size: Mapped[int]
     themes: Mapped[list[Any]] = mapped_column(default=list)
 
+    @property
+    def name_texts(self) -> Texts:
+        return Texts(self.name, self.name_sv, self.name_en)
+
+    @property
+    def description_texts(self) -> Texts:
+        return Texts(self.description)  # a template's description is given in Finnish only
+
 
 class SeriesRow(Base):
     __tablename__ = "series"
@@ -136,6 +148,12 @@ class SeriesRow(Base):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
     title: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Swedish and English content, each optional (server/localised.py); None: Finnish is shown.
+    # Plain columns rather than one JSON value: bounded like the Finnish ones and readable in SQL.
+    title_sv: Mapped[str | None] = mapped_column(String(160))
+    title_en: Mapped[str | None] = mapped_column(String(160))
+    description_sv: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
     life_situation: Mapped[str] = mapped_column(String(40))
     capacity: Mapped[int]
     min_size: Mapped[int]
@@ -164,6 +182,14 @@ class SeriesRow(Base):
         lazy="selectin", back_populates="series", cascade="all, delete-orphan"
     )
 
+    @property
+    def title_texts(self) -> Texts:
+        return Texts(self.title, self.title_sv, self.title_en)
+
+    @property
+    def description_texts(self) -> Texts:
+        return Texts(self.description, self.description_sv, self.description_en)
+
 
 class SessionRow(Base):
     __tablename__ = "sessions"
@@ -171,6 +197,8 @@ class SessionRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
     theme: Mapped[str] = mapped_column(String(200), default="")
+    theme_sv: Mapped[str | None] = mapped_column(String(200))
+    theme_en: Mapped[str | None] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(index=True)
     duration_minutes: Mapped[int]
     media_mode: Mapped[str] = mapped_column(String(10))
@@ -178,6 +206,10 @@ class SessionRow(Base):
     calendar_sequence: Mapped[int] = mapped_column(default=0)
 
     series: Mapped[SeriesRow] = relationship(back_populates="sessions", lazy="joined")
+
+    @property
+    def theme_texts(self) -> Texts:
+        return Texts(self.theme, self.theme_sv, self.theme_en)
 
 
 class SeriesStaffRow(Base):

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from server.errors import ErrorCode
 from server.i18n import N_, Translator
+from server.localised import TRANSLATED
 
 ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.INVALID_INPUT: N_("Please check the highlighted fields."),
@@ -103,6 +104,17 @@ FIELD_MESSAGES: dict[str, str] = {
     "questions": N_("At most 5 questions, each with at most 10 options."),
     "staff_ids": N_("Choose facilitators and volunteers from the list."),
     "theme": N_("At most 200 characters."),
+    # The Swedish and English content of a series (server/scheduling/content.py): optional.
+    **{
+        f"{name}_{lang}": message
+        for lang in TRANSLATED
+        for name, message in [
+            ("title", N_("Use 3–160 characters, or leave the field empty.")),
+            ("description", N_("The description is too long.")),
+            ("themes", N_("At most 52 themes of at most 200 characters each.")),
+            ("theme", N_("At most 200 characters.")),
+        ]
+    },
     "date": N_("Enter a valid date."),
     "real_name": N_("Use 1–120 characters, none of them invisible."),
     "alias": N_("A volunteer needs an alias of 2–60 characters, none of them invisible."),

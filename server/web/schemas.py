@@ -18,6 +18,9 @@ ShortText = Annotated[str, StringConstraints(max_length=400)]
 class SessionOut(BaseModel):
     id: int
     theme: str
+    # Swedish and English where the organisation gave them (null: show the Finnish one).
+    theme_sv: str | None
+    theme_en: str | None
     starts_at: datetime
     duration_minutes: int
     media_mode: str
@@ -28,6 +31,8 @@ class SessionOut(BaseModel):
         return cls(
             id=s.id,
             theme=s.theme,
+            theme_sv=s.theme_texts.given("sv"),
+            theme_en=s.theme_texts.given("en"),
             starts_at=s.starts_at,
             duration_minutes=s.duration_minutes,
             media_mode=s.media_mode,
@@ -47,6 +52,13 @@ class SeriesOut(BaseModel):
     title: str
     program: str
     description: str
+    # Swedish and English where the organisation gave them (null: show the Finnish one).
+    title_sv: str | None
+    title_en: str | None
+    program_sv: str | None
+    program_en: str | None
+    description_sv: str | None
+    description_en: str | None
     life_situation: str
     status: str
     capacity: int
@@ -65,6 +77,12 @@ class SeriesOut(BaseModel):
             title=series.title,
             program=series.program.name,
             description=series.description,
+            title_sv=series.title_texts.given("sv"),
+            title_en=series.title_texts.given("en"),
+            program_sv=series.program.name_texts.given("sv"),
+            program_en=series.program.name_texts.given("en"),
+            description_sv=series.description_texts.given("sv"),
+            description_en=series.description_texts.given("en"),
             life_situation=series.life_situation,
             status=series.status,
             capacity=occupancy.capacity,

@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from server.i18n import Translator
+from server.localised import Texts, localised
 from server.scheduling.series import LifeSituation, MediaMode, SessionStatus, room_is_joinable
 from server.settings import LANGUAGES
+from server.web.content import lang_of, shown
 from server.web.csrf import FIELD as CSRF_FIELD
 from server.web.csrf import csrf_token
 from server.web.labels import (
@@ -73,6 +75,13 @@ def render(
         ),
         # What the public pages tell a parent before enrolling (public/_before_enrolling.html).
         "room_opens_minutes": settings.room_opens_minutes_before,
+        # Group content (titles, themes …) in the page's language, else Finnish: plain text for
+        # attributes and <title>, or marked with its lang where shown (server/web/content.py).
+        "local": lambda texts: localised(texts, t.language),
+        "shown": lambda texts: shown(texts, t.language),
+        "lang_of": lambda texts: lang_of(texts, t.language),
+        # Staff pages name content by its Finnish original, the one every series has.
+        "original": lambda texts: shown(Texts(texts.fi), t.language),
         "moderation_label": lambda v: t.gettext(MODERATION_LABELS.get(v) or v),
         "security_event_label": lambda v: t.gettext(SECURITY_EVENT_LABELS[v]),
         "error_message": lambda code: error_message(t, code),

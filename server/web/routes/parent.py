@@ -15,6 +15,7 @@ from server.errors import ErrorCode, TupaError
 from server.evaluation import answers
 from server.evaluation.questionnaires import MAX_TEXT_ANSWER, Questionnaire
 from server.i18n import Translator
+from server.localised import localised
 from server.notify.notices import NoticeKind, notice_text
 from server.scheduling import service as scheduling
 from server.scheduling.joining import session_joining
@@ -38,6 +39,8 @@ async def personal_page(request: Request, enrolment: Parent, db: Db, now: Now, t
     notices = await enrolment_service.notices_for(db, enrolment)
     ended = await scheduling.ended_rooms(db, enrolment.series_id)
     opens_before = timedelta(minutes=request.app.state.settings.room_opens_minutes_before)
+    # Notices keep the Finnish title they were made with; the page names the series in its own.
+    title = {"series": localised(enrolment.series.title_texts, t.language).text}
     joining = {
         session.id: session_joining(
             enrolment.status,
@@ -60,7 +63,8 @@ async def personal_page(request: Request, enrolment: Parent, db: Db, now: Now, t
                 "joining": joining,
                 "position": await enrolment_service.waitlist_position(db, enrolment),
                 "notices": [
-                    (n.created_at, notice_text(t, NoticeKind(n.kind), n.params)) for n in notices
+                    (n.created_at, notice_text(t, NoticeKind(n.kind), {**n.params, **title}))
+                    for n in notices
                 ],
                 "withdrawn": request.query_params.get("withdrawn") == "1",
                 "answered": request.query_params.get("answered", ""),

@@ -8,16 +8,20 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from server.accessibility import feedback as accessibility_feedback
 from server.enrolment import bans
 from server.enrolment import service as enrolment_service
 from server.enrolment.questions import MAX_QUESTIONS, Question, define_questions
 from server.enrolment.rules import SeriesStatus
 from server.errors import ErrorCode, TupaError
+from server.localised import TRANSLATED, Texts
 from server.organisation import Organisation
 from server.people.service import assignable_staff
-from server.permissions import sees_every_series
+from server.permissions import reads_accessibility_feedback, sees_every_series
 from server.rooms import store as room_store
+from server.scheduling import content
 from server.scheduling import service as scheduling
+from server.scheduling.content import SeriesTranslation
 from server.scheduling.recurrence import (
     MAX_SESSIONS,
     Cadence,
@@ -27,7 +31,7 @@ from server.scheduling.recurrence import (
 )
 from server.scheduling.series import LifeSituation, MediaMode, needs_decision
 from server.scheduling.service import SeriesPlan
-from server.storage.tables import ProgramRow
+from server.storage.tables import ProgramRow, SeriesRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, StaffMember
 from server.web.forms import FormReader, invalid_fields
 from server.web.templating import render
@@ -43,6 +47,8 @@ async def dashboard(request: Request, staff: StaffMember, db: Db, now: Now) -> R
     }
     if sees_every_series(staff.role):
         context["all_series"] = await scheduling.all_series(db, now)
+    if reads_accessibility_feedback(staff.role):
+        context["accessibility_unhandled"] = await accessibility_feedback.unhandled_count(db)
     return render(request, "staff/dashboard.html", context)
 
 
@@ -127,6 +133,7 @@ def _read_plan(form: FormReader, org: Organisation) -> SeriesPlan:
     session_count = form.integer("session_count", 1, MAX_SESSIONS)
     themes_text = form.text("themes", 52 * 201, multiline=True)
     themes = [line.strip() for line in themes_text.split("\n")] if themes_text else []
+    translations = {lang: _read_translation(form, lang) for lang in TRANSLATED}
     question_rows = [
         (
             form.text(f"q{i}_label", 200),
@@ -176,7 +183,31 @@ def _read_plan(form: FormReader, org: Organisation) -> SeriesPlan:
         themes=themes,
         questions=questions,
         enrolment_deadline=deadline,
+        translations=translations,
         **plan_fields,
+    )
+
+
+def _optional_title(form: FormReader, name: str) -> str:
+    """A translated title: empty, or 3 to 160 characters like the Finnish one."""
+    title = form.text(name, content.MAX_TITLE)
+    if 0 < len(title) < content.MIN_TITLE:
+        form.errors.add(name)
+    return title
+
+
+def _read_translation(form: FormReader, lang: str) -> SeriesTranslation:
+    """The Swedish or English fields of the form. Theme lines keep their places: an empty line
+    (even the first) leaves that session's Finnish theme."""
+    themes_name = f"themes_{lang}"
+    themes_text = form.raw(themes_name).replace("\r\n", "\n").rstrip()
+    if len(themes_text) > 52 * 201:
+        form.errors.add(themes_name)
+        themes_text = ""
+    return SeriesTranslation(
+        title=_optional_title(form, f"title_{lang}"),
+        description=form.text(f"description_{lang}", content.MAX_DESCRIPTION, multiline=True),
+        themes=[line.strip() for line in themes_text.split("\n")] if themes_text.strip() else [],
     )
 
 
@@ -214,7 +245,10 @@ async def _detail(
     now: datetime,
     done: str,
     new_link: tuple[int, str] | None = None,
+    texts_form: tuple[dict[str, str], list[str]] | None = None,
 ) -> Response:
+    """The series page; ``texts_form`` is a refused edit of its texts (what was typed, and the
+    fields at fault), shown again with the form open."""
     series = await scheduling.get_series(db, series_id)
     occupancy = await enrolment_service.occupancy(db, series)
     return render(
@@ -235,8 +269,20 @@ async def _detail(
             "now": now,
             "done": done,
             "new_link": new_link,
+            "text_values": texts_form[0] if texts_form else _text_values(series),
+            "text_errors": texts_form[1] if texts_form else [],
         },
+        status_code=422 if texts_form else 200,
     )
+
+
+def _text_values(series: SeriesRow) -> dict[str, str]:
+    """The texts form filled with what the series has now."""
+    values = {"title": series.title, "description": series.description}
+    for name, texts in (("title", series.title_texts), ("description", series.description_texts)):
+        for lang in TRANSLATED:
+            values[f"{name}_{lang}"] = texts.given(lang) or ""
+    return values
 
 
 def _back(series_id: Id, done: str) -> Response:
@@ -268,10 +314,42 @@ async def edit_session(
     request: Request, series_id: Id, session_id: Id, _: Coordinator, db: Db
 ) -> Response:
     form = FormReader(await request.form())
-    theme = form.text("theme", 200)
+    theme = Texts(
+        *(form.text(name, content.MAX_THEME) for name in ("theme", "theme_sv", "theme_en"))
+    )
     mode = form.choice("media_mode", MediaMode)
     form.check()
     await scheduling.edit_session(db, series_id, session_id, theme, mode)
+    return _back(series_id, "saved")
+
+
+TEXT_FIELDS = [
+    f"{name}{suffix}" for name in ("title", "description") for suffix in ("", "_sv", "_en")
+]
+
+
+@router.post("/staff/series/{series_id}/texts", dependencies=[Csrf])
+async def edit_texts(request: Request, series_id: Id, _: Coordinator, db: Db, now: Now) -> Response:
+    """The series' title and description in Finnish, Swedish and English."""
+    form = FormReader(await request.form())
+    title = Texts(
+        form.text("title", content.MAX_TITLE, min_len=content.MIN_TITLE),
+        *(_optional_title(form, f"title_{lang}") for lang in TRANSLATED),
+    )
+    description = Texts(
+        *(
+            form.text(name, content.MAX_DESCRIPTION, multiline=True)
+            for name in ("description", "description_sv", "description_en")
+        )
+    )
+    try:
+        form.check()
+        await content.edit_series_texts(db, series_id, title, description)
+    except TupaError as error:
+        if error.code is not ErrorCode.INVALID_INPUT:
+            raise
+        typed = {name: form.raw(name)[:8000] for name in TEXT_FIELDS}
+        return await _detail(request, db, series_id, now, "", None, (typed, invalid_fields(error)))
     return _back(series_id, "saved")
 
 
