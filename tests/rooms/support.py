@@ -7,6 +7,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from server.rooms.state import RoomState
+from server.rooms.store import load_state
+from server.storage.tables import SessionRow
 from tests.conftest import Clock, LiveServer
 from tests.roomclient import RoomClient, RoomSetup, a_room, connect
 
@@ -28,6 +31,14 @@ async def open_room_with_parents(
         parents[name] = await connect(server, room.session_id, link=room.parent_links[name])
         await parents[name].expect("welcome")
     return room, facilitator, parents
+
+
+async def reloaded_state(server: LiveServer, session_id: int) -> RoomState:
+    """The room's state as it is loaded from storage (to compare with the live one)."""
+    async with server.database.unit_of_work() as db:
+        session = await db.get(SessionRow, session_id)
+        assert session is not None
+        return await load_state(db, session, server.app.state.hub.opens_before)
 
 
 async def eventually(condition: Callable[[], bool], timeout: float = 2.0) -> None:

@@ -1,17 +1,8 @@
 """A room gives everyone a welcome after it is reloaded from storage, whatever was deleted."""
 
-from server.rooms.store import load_state
 from server.scheduling.series import MediaMode
-from server.storage.tables import SessionRow
 from tests.roomclient import connect
-from tests.rooms.support import eventually, open_room_with_parents
-
-
-async def reloaded_state(server, session_id):
-    async with server.database.unit_of_work() as db:
-        session = await db.get(SessionRow, session_id)
-        assert session is not None
-        return await load_state(db, session, server.app.state.hub.opens_before)
+from tests.rooms.support import eventually, open_room_with_parents, reloaded_state
 
 
 async def test_a_room_whose_message_was_deleted_can_be_entered_after_everyone_left(

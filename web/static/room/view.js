@@ -1,6 +1,7 @@
 // The room as people see it. Builds DOM with createElement/textContent only (never innerHTML),
 // so text from other people can never become markup. All wording comes from the strings map
 // the template renders through the translation layer.
+import { QUESTION_RANK, questionView } from "./questions.js";
 import { earlier, visitedAfter, visitedFromWelcome } from "./visited.js";
 import { watchingTemplate } from "./watching.js";
 
@@ -86,6 +87,7 @@ export class RoomView {
       reportsEmpty: $("reports-empty"), reports: $("report-list"), end: $("room-end"),
       earlierTitle: $("earlier-title"), earlierCount: $("earlier-count"),
       earlierEmpty: $("earlier-empty"), earlier: $("earlier-list"),
+      qaTitle: $("qa-title"),
     };
 
     this.connState = "connecting";
@@ -276,7 +278,9 @@ export class RoomView {
         if (frame.voted) this.voted.add(question.seq); // nobody is told who else voted
         if (frame.status) question.status = frame.status;
         if (Number.isInteger(frame.votes)) question.votes = frame.votes;
-        return this.updateQuestion(question, true);
+        this.updateQuestion(question, true);
+        if (frame.status === "hidden" && !replay && this.isMine(question.peer)) this.notify(this.S.q_hidden_yours);
+        return undefined;
       }
       case "deleted": return this.deleted(frame.message);
       case "ack": return this.acked(frame.cid, frame.seq);
@@ -671,7 +675,7 @@ export class RoomView {
     }
     const question = this.questions.get(seq);
     if (question) {
-      question.status = "hidden";
+      question.status = "deleted";
       this.updateQuestion(question);
     }
   }
@@ -992,32 +996,37 @@ export class RoomView {
         el("span", { class: "msg-name", text: question.name || S.someone }), " ",
         this.timeElement(question.at), " ", status, " ", votes),
       el("div", { class: "actions" }, upvote, approve, answered, hide));
-    question.parts = { status, votes, upvote, approve, answered };
+    question.parts = { status, votes, upvote, approve, answered, hide };
     this.ui.questions.append(question.li);
   }
 
   updateQuestion(question, resort = false) {
     const { S } = this;
-    if (question.status === "hidden") {
+    const view = questionView(question, this.you?.peer ?? null, this.voted.has(question.seq));
+    if (view === null) {
       this.questions.delete(question.seq);
-      this.removeKeepingFocus(question.li, document.getElementById("qa-title"));
+      this.removeKeepingFocus(question.li, this.ui.qaTitle);
       return;
     }
-    const { status, votes, upvote, approve, answered } = question.parts;
+    const { status, votes, upvote, approve, answered, hide } = question.parts;
     question.li.className = `question status-${question.status}`;
-    status.textContent = question.status === "pending" ? S.q_pending : question.status === "answered" ? S.q_answered : "";
+    const words = { pending: S.q_pending, answered: S.q_answered, hidden_yours: S.q_hidden_yours };
+    status.textContent = words[view.status] || "";
     votes.textContent = format(S.votes, { votes: question.votes || 0 });
-    const canVote = question.status === "approved" && !this.voted.has(question.seq) && !this.isMine(question.peer);
-    upvote.setAttribute("aria-disabled", String(!canVote));
-    upvote.hidden = question.status !== "approved";
+    votes.hidden = view.status === "hidden_yours";
+    // A vote given is said in words; the button keeps its place, so focus stays on it.
+    upvote.hidden = view.vote === "none";
+    upvote.textContent = view.vote === "voted" ? S.voted : S.upvote;
+    upvote.setAttribute("aria-disabled", String(view.vote !== "can"));
     approve.hidden = question.status !== "pending";
     answered.hidden = question.status !== "approved";
+    hide.hidden = question.status === "hidden";
     if (resort) this.sortQuestions();
   }
 
   /** Pending first (for moderators), then approved by votes, then answered; focus is kept. */
   sortQuestions() {
-    const rank = { pending: 0, approved: 1, answered: 2 };
+    const rank = QUESTION_RANK;
     const list = this.ui.questions;
     const focused = list.contains(document.activeElement) ? document.activeElement : null;
     const items = [...this.questions.values()].sort((a, b) =>
