@@ -24,6 +24,7 @@ from server.organisation import Organisation
 from server.people.roles import Role
 from server.rooms.state import ParticipantRole
 from server.rooms.store import Entrant
+from server.scheduling.content import SeriesTranslation
 from server.scheduling.programs import template_by_slug
 from server.scheduling.recurrence import Cadence, RecurrenceRule
 from server.scheduling.series import MAX_CAPACITY, MediaMode, SessionStatus
@@ -157,6 +158,12 @@ async def _plan(
         min_size=1,
         enrolment_deadline=starts,
         staff_ids=staff_ids,
+        # The program's own Swedish and English names, so a visitor reading the demo in those
+        # languages sees the room's title in theirs (the rest falls back to Finnish).
+        translations={
+            "sv": SeriesTranslation(title=template.name_sv or ""),
+            "en": SeriesTranslation(title=template.name_en or ""),
+        },
     )
     series = await plan_series(db, org, plan, now)
     session = series.sessions[0]

@@ -102,3 +102,13 @@ async def test_joins_are_counted_per_address_and_a_bad_mode_is_refused(demo_clie
     assert bad.status_code == 422
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert no_token.status_code == 403
+
+
+async def test_the_live_rooms_are_named_in_the_readers_language_where_the_program_has_a_name_in_it(
+    demo_client,
+):
+    english = (await demo_client.get("/?lang=en")).text
+    finnish = (await demo_client.get("/?lang=fi")).text
+
+    assert "<h3>Information and support when a family with children separates</h3>" in english
+    assert "<h3>Tietoa ja tukea lapsiperheen eroon</h3>" in finnish
