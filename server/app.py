@@ -24,6 +24,7 @@ from server.web.csrf import CsrfCookie
 from server.web.direct_frames import text_frame
 from server.web.errors import install_error_handlers
 from server.web.routes import (
+    accessibility,
     api,
     calendar,
     health,
@@ -34,6 +35,7 @@ from server.web.routes import (
     room_pages,
     room_socket,
     safe_use,
+    staff_accessibility,
     staff_auth,
     staff_bans,
     staff_evaluation,
@@ -166,12 +168,13 @@ def create_app(
         staff_people,
         staff_passwords,
         staff_personal_data,
+        staff_accessibility,
         api,
         health,
     )
     if demo:
         app.include_router(demo_routes.router)
     # parent_device last: its /me/{token} must not shadow the fixed /me/... addresses.
-    for module in (*routers, room_pages, room_socket, safe_use, parent_device):
+    for module in (*routers, room_pages, room_socket, safe_use, accessibility, parent_device):
         app.include_router(module.router)
     return app

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from server.accessibility import feedback as accessibility_feedback
 from server.demo_rooms.sessions import renew as renew_demo_rooms
 from server.lifecycle import OwnedTask
 from server.notify.outbox import Mailer, OutboxDispatcher, tidy
@@ -80,6 +81,9 @@ class BackgroundWork:
             keep_for = timedelta(days=self.settings.personal_data_retention_days)
             for series_id in await forget_expired_personal_data(db, now, keep_for):
                 log.info("personal data of series %s deleted (kept %s)", series_id, keep_for)
+        async with self.database.unit_of_work() as db:
+            keep_for = timedelta(days=self.settings.accessibility_feedback_days)
+            await accessibility_feedback.forget_handled(db, now, keep_for)
         async with self.database.unit_of_work() as db:
             await tidy(db, self.org.mail_key, now)
         if self.demo:

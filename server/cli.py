@@ -73,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.gctuning import tune_for_latency
     from server.rooms.frames import MAX_FRAME_BYTES
 
-    settings = get_settings()
+    settings = get_settings().for_demo() if args.demo else get_settings()
     _upgrade()
     if args.demo and asyncio.run(_load_demo()):
         print("Demo data loaded. Staff logins are in the README (demo only).")

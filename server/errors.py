@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     PASSWORD_TOO_COMMON = "password_too_common"  # noqa: S105 - an error code
     PASSWORDS_DIFFER = "passwords_differ"
     RESET_LINK_INVALID = "reset_link_invalid"
+    TOO_MANY_SENDS = "too_many_sends"
 
 
 class TupaError(Exception):

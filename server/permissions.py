@@ -45,6 +45,11 @@ def runs_series(role: str, assigned: bool) -> bool:
     return is_coordinator(role) or (assigned and role == Role.FACILITATOR)
 
 
+def reads_accessibility_feedback(role: str) -> bool:
+    """Feedback sent from the accessibility statement: the coordinators answer it."""
+    return is_coordinator(role)
+
+
 def may_export_reports(role: str) -> bool:
     """Only coordinators download evaluation reports (CSV, PDF), the form handed to funders."""
     return is_coordinator(role)

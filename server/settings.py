@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,8 @@ from server.turn import IceConfig
 
 Language = Literal["fi", "sv", "en"]
 LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
+# The demo's contact address: on a domain reserved for examples (RFC 2606), so nobody writes to it.
+DEMO_EMAIL = "yhteys@example.org"
 
 
 class Settings(BaseSettings):
@@ -44,6 +47,10 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
 
     organisation_name: str = "Tupa"
+    # How parents and anyone reading the accessibility statement reach the organisation; empty:
+    # not shown. `tupa serve --demo` fills in an example address where none is set.
+    organisation_email: str = Field(default="", max_length=254)
+    organisation_phone: str = Field(default="", max_length=40)
     time_zone: str = "Europe/Helsinki"
     default_language: Language = "fi"
     quick_exit_url: str = "https://www.yle.fi/saa"
@@ -70,6 +77,13 @@ class Settings(BaseSettings):
     staff_session_max_hours: int = Field(default=12, ge=1, le=30 * 24)
     # Lines of the staff security log (server/people/security_log.py) are deleted this long after.
     security_log_days: int = Field(default=365, ge=1, le=3650)
+
+    # The accessibility statement (/accessibility): when its assessment was made and by whom
+    # (None and empty: the self-assessment Tupa ships with, server/accessibility/statement.py),
+    # and how long accessibility feedback stays after a coordinator has marked it handled.
+    accessibility_assessed_on: date | None = None
+    accessibility_assessed_by: str = Field(default="", max_length=200)
+    accessibility_feedback_days: int = Field(default=90, ge=0, le=3650)
 
     max_request_bytes: int = 64 * 1024
 
@@ -125,6 +139,22 @@ class Settings(BaseSettings):
             raise ValueError("reminder offsets must be between 1 minute and 14 days")
         return sorted(set(value), reverse=True)
 
+    @field_validator("organisation_email")
+    @classmethod
+    def _mail_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and (value.count("@") != 1 or any(c.isspace() for c in value)):
+            raise ValueError("organisation_email must be one e-mail address")
+        return value
+
+    @field_validator("organisation_phone")
+    @classmethod
+    def _phone_number(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if value and not all(c.isdigit() or c in "+ -()" for c in value):
+            raise ValueError("organisation_phone may hold digits, spaces, +, - and brackets only")
+        return value
+
     @field_validator("relay_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -144,6 +174,13 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def for_demo(self) -> Settings:
+        """These settings with the demo's example contact where none was configured, so the demo
+        shows the contact block and the accessibility statement as an organisation would."""
+        examples = {"organisation_email": DEMO_EMAIL}
+        unset = {k: v for k, v in examples.items() if k not in self.model_fields_set}
+        return self.model_copy(update=unset)
 
     def ice_config(self) -> IceConfig:
         """STUN and TURN for browsers, from the comma-separated URL lists."""

@@ -39,6 +39,7 @@ DESIGNED_PURE = [
     "server/enrolment/rules.py",
     "server/enrolment/questions.py",
     "server/enrolment/links.py",
+    "server/accessibility/feedback_rules.py",
     "server/evaluation/attendance.py",
     "server/evaluation/figures.py",
     "server/evaluation/questionnaires.py",
@@ -75,7 +76,7 @@ LAYERS = [
     {"server.settings"},
     {"server.organisation", "server.i18n", "server.storage"},
     {"server.people", "server.notify", "signaling"},
-    {"server.enrolment", "server.permissions"},
+    {"server.enrolment", "server.permissions", "server.accessibility"},
     {"server.scheduling", "server.evaluation"},
     {"server.calendar", "server.rooms"},
     # privacy asks every feature what it holds about one parent; demo_rooms drives rooms

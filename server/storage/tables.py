@@ -508,3 +508,32 @@ class SelfAssessmentRow(Base):
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
     answers: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class AccessibilityFeedbackRow(Base):
+    """Accessibility feedback sent from the accessibility statement, for coordinators to answer.
+
+    No client address is kept. ``contact`` is what the sender typed so that they can be answered
+    (personal data); the row is deleted ``TUPA_ACCESSIBILITY_FEEDBACK_DAYS`` after it is handled.
+    """
+
+    __tablename__ = "accessibility_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime]
+    language: Mapped[str] = mapped_column(String(5))  # of the page it was sent from
+    text: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(200))
+    handled_at: Mapped[datetime | None] = mapped_column(index=True)
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+
+class FormSendCountRow(Base):
+    """How many times one client address sent one public form lately (server/accessibility/
+    sending_limit.py). The key is an HMAC of the form and the address: no address is kept."""
+
+    __tablename__ = "form_send_counts"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sends: Mapped[int]
+    clears_at: Mapped[datetime] = mapped_column(index=True)

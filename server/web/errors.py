@@ -46,6 +46,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PASSWORD_TOO_COMMON: 422,
     ErrorCode.PASSWORDS_DIFFER: 422,
     ErrorCode.RESET_LINK_INVALID: 410,
+    ErrorCode.TOO_MANY_SENDS: 429,
 }
 
 

@@ -63,6 +63,10 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
         "This password reset link no longer works: it has been used, a newer one was made, or"
         " more than 24 hours have passed. Ask a coordinator for a new link."
     ),
+    ErrorCode.TOO_MANY_SENDS: N_(
+        "This form has been sent many times from your connection in a short while. Please try"
+        " again in an hour."
+    ),
 }
 
 # What is wrong with one answer or one question of a questionnaire (``params["problem"]``).
@@ -122,6 +126,8 @@ FIELD_MESSAGES: dict[str, str] = {
     "role": N_("Choose a role."),
     "code": N_("Enter the six-digit code."),
     "answer": N_("Please answer this question."),
+    "feedback": N_("Write your feedback: at most 2000 characters."),
+    "contact": N_("At most 200 characters."),
 }
 
 # A field refused for a reason other than its form: the field says that reason, not the form rule

@@ -54,6 +54,7 @@ def render(
         "language": t.language,
         "languages": LANGUAGES,
         "organisation": settings.organisation_name,
+        "contact": request.app.state.organisation.contact,
         "quick_exit_url": settings.quick_exit_url,
         # static_url("room/main.js"): the address under the static tree's digest.
         "static_url": request.app.state.static.url,

@@ -67,6 +67,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/": (VISITOR,),
     "/series/{series_id}": (VISITOR,),
     "/safe-use": (VISITOR,),
+    "/accessibility": (VISITOR,),
     "/staff/login": (VISITOR,),
     "/me/forgotten": (VISITOR,),
     "/me/erased": (VISITOR,),
@@ -89,6 +90,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/staff/programs/{program_id}/questionnaires/{kind}": (STAFF,),
     "/staff/programs/{program_id}/report": (STAFF,),
     "/staff/people": (STAFF,),
+    "/staff/accessibility-feedback": (STAFF,),
     "/staff/people/{staff_id}/security-log": (STAFF,),
     "/staff/security": (STAFF,),
     "/staff/reset/{token}": (STAFF,),
@@ -242,6 +244,7 @@ def test_the_pages_a_visitor_reaches_pass_axe(new_context: NewContext, sweep: Sw
         ("/me/forgotten", "a forgotten device"),
         ("/me/erased", "erased data"),
         ("/me", "the personal page without a link"),
+        ("/accessibility", "the accessibility statement"),
         ("/staff/login", "the staff login"),
     ):
         page.goto(path)
@@ -251,6 +254,16 @@ def test_the_pages_a_visitor_reaches_pass_axe(new_context: NewContext, sweep: Sw
     page.locator('form[action="/staff/login"] button[type="submit"]').click()
     expect(page.locator("p.notice.error")).to_be_visible()
     sweep.check(page, "the staff login after a wrong password")
+    page.goto("/accessibility")
+    send_feedback = page.locator('form[action="/accessibility/feedback"] button[type="submit"]')
+    page.locator("#feedback-text").fill(" ")  # passes the browser's check, not the server's
+    send_feedback.click()
+    expect(page.locator('[aria-invalid="true"]').first).to_be_visible()
+    sweep.check(page, "the accessibility feedback form, with a problem")
+    page.locator("#feedback-text").fill("Kontrasti on heikko.")
+    send_feedback.click()
+    expect(page.locator("#feedback-sent")).to_be_visible()
+    sweep.check(page, "the accessibility statement, feedback sent")
     sweep.assert_clean(covered_by(VISITOR))
 
 
@@ -412,6 +425,7 @@ def test_the_staff_pages_pass_axe(new_context: NewContext, sweep: Sweep) -> None
         (f"/{series_path}/attendance", "a series' attendance"),
         (f"/{series_path}/moderation", "a series' moderation log"),
         (f"/{series_path}/report", "a series' evaluation report"),
+        ("/staff/accessibility-feedback", "the accessibility feedback"),
         ("/staff/programs", "the programs"),
     ):
         coordinator.goto(path)

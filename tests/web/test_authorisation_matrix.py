@@ -93,6 +93,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/staff/people/{staff_id}/activate"): Rule.COORDINATOR,
     ("POST", "/staff/people/{staff_id}/reset-link"): Rule.COORDINATOR,
     ("GET", "/staff/people/{staff_id}/security-log"): Rule.COORDINATOR,
+    ("GET", "/staff/accessibility-feedback"): Rule.COORDINATOR,
+    ("POST", "/staff/accessibility-feedback/{feedback_id}/handled"): Rule.COORDINATOR,
 }
 
 # Who asks, in this order (those refused first, so an allowed change cannot hide a refusal).
@@ -170,6 +172,7 @@ async def browsers(client, clock, org):
         "staff_id": spare.id,
         "kind": "csv",
         "token": "a" * 43,
+        "feedback_id": 1,  # none exists: a coordinator is let through to a 404
     }
     emails = {
         "logged_out": "coordinator@example.org",

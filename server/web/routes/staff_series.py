@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from server.accessibility import feedback as accessibility_feedback
 from server.enrolment import bans
 from server.enrolment import service as enrolment_service
 from server.enrolment.questions import MAX_QUESTIONS, Question, define_questions
@@ -16,7 +17,7 @@ from server.errors import ErrorCode, TupaError
 from server.localised import TRANSLATED, Texts
 from server.organisation import Organisation
 from server.people.service import assignable_staff
-from server.permissions import sees_every_series
+from server.permissions import reads_accessibility_feedback, sees_every_series
 from server.rooms import store as room_store
 from server.scheduling import content
 from server.scheduling import service as scheduling
@@ -46,6 +47,8 @@ async def dashboard(request: Request, staff: StaffMember, db: Db, now: Now) -> R
     }
     if sees_every_series(staff.role):
         context["all_series"] = await scheduling.all_series(db, now)
+    if reads_accessibility_feedback(staff.role):
+        context["accessibility_unhandled"] = await accessibility_feedback.unhandled_count(db)
     return render(request, "staff/dashboard.html", context)
 
 
