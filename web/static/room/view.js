@@ -1,7 +1,9 @@
 // The room as people see it. Builds DOM with createElement/textContent only (never innerHTML),
 // so text from other people can never become markup. All wording comes from the strings map
 // the template renders through the translation layer.
+import { fitLog } from "./fit.js";
 import { QUESTION_RANK, questionView } from "./questions.js";
+import { RovingList } from "./roving.js";
 import { earlier, visitedAfter, visitedFromWelcome } from "./visited.js";
 import { watchingTemplate } from "./watching.js";
 
@@ -87,7 +89,7 @@ export class RoomView {
       reportsEmpty: $("reports-empty"), reports: $("report-list"), end: $("room-end"),
       earlierTitle: $("earlier-title"), earlierCount: $("earlier-count"),
       earlierEmpty: $("earlier-empty"), earlier: $("earlier-list"),
-      qaTitle: $("qa-title"),
+      skip: $("skip-composer"), qaTitle: $("qa-title"),
     };
 
     this.connState = "connecting";
@@ -111,6 +113,14 @@ export class RoomView {
     this.failedSend = false;
     this.threadCount = 0;
 
+    // One tab stop for the whole log, and a log as tall as the screen leaves it (issue 15).
+    const { ui } = this;
+    this.roving = new RovingList(ui.log, "chat-keys");
+    this.fit = fitLog(root, ui.log, ui.log.closest(".room-chat"), [
+      root.querySelector(".room-head"), ui.status, ui.notice, $("media"), ui.form, ui.info, ui.lobbyJump,
+      $("chat-keys"),
+    ]);
+
     connection.addEventListener("status", (event) => this.onStatus(event.detail));
     connection.addEventListener("frame", (event) => this.onFrame(event.detail, false));
     connection.addEventListener("failed", (event) => this.onFailed(event.detail));
@@ -123,6 +133,11 @@ export class RoomView {
   bind() {
     const { ui } = this;
     this.composer(ui.form, ui.text, () => this.sendChat());
+    ui.skip?.addEventListener("click", (event) => {
+      // Straight to the box, without a #fragment in the address bar or the tab's history.
+      event.preventDefault();
+      ui.text.focus();
+    });
     this.composer(ui.askForm, ui.askText, () => this.ask());
     ui.retry.addEventListener("click", () => this.conn.retryNow());
     ui.hand.addEventListener("click", () => {
@@ -331,6 +346,7 @@ export class RoomView {
     this.sortQuestions();
     ui.grid.hidden = false;
     this.render();
+    this.fit();
     if (first) ui.log.scrollTop = ui.log.scrollHeight;
   }
 
@@ -387,7 +403,10 @@ export class RoomView {
       const ended = (this.connState === "final" && this.closeCode === 4011) || room.status === "ended";
       ui.feedback.hidden = !ended;
     }
+    // Opened: the button goes, and the keyboard goes on from the message box, not the page top.
+    const opened = !open && document.activeElement === ui.open;
     ui.open.hidden = !open;
+    if (opened) ui.text.focus();
   }
 
   renderRoom() {
@@ -478,6 +497,7 @@ export class RoomView {
       for (const control of form.elements) control.disabled = !live;
     }
     ui.hand.disabled = !live;
+    if (ui.skip) ui.skip.hidden = !live || ui.grid.hidden;
     const mine = this.you && this.members.get(this.you.peer);
     const raised = Boolean(mine && mine.hand);
     ui.hand.textContent = raised ? S.hand_lower : S.hand_raise;
