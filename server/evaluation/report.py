@@ -261,9 +261,12 @@ def made_text(t: Translator, made_at: datetime | None) -> str:
 
 def reading_notes(fmt: ReportFormat) -> tuple[str, ...]:
     return (
-        fmt.t.gettext(
+        fmt.t.ngettext(
+            "Figures about fewer than %(threshold)s person, and figures from which such a number"
+            " could be worked out, are not shown: they read “%(hidden)s”.",
             "Figures about fewer than %(threshold)s people, and figures from which such a number"
             " could be worked out, are not shown: they read “%(hidden)s”.",
+            fmt.threshold,
             threshold=fmt.t.number(fmt.threshold),
             hidden=fmt.hidden,
         ),

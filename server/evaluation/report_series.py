@@ -202,8 +202,10 @@ def _feedback_section(
         shown = disclose_free_text(answers, summary.responses, fmt.threshold)
         if shown is None:
             notes.append(
-                t.gettext(
+                t.ngettext(
+                    "Written answers are shown when at least %(threshold)s person has answered.",
                     "Written answers are shown when at least %(threshold)s people have answered.",
+                    fmt.threshold,
                     threshold=t.number(fmt.threshold),
                 )
             )

@@ -17,7 +17,7 @@ from server.evaluation.questionnaires import (
     self_assessment_change,
     summarise_feedback,
 )
-from server.evaluation.report import Report, Section, Table
+from server.evaluation.report import Report, ReportFormat, Section, Table, reading_notes
 from server.evaluation.report_program import program_report
 from server.evaluation.report_series import series_report
 from server.evaluation.service import ProgramEvaluation, SeriesEvaluation
@@ -475,3 +475,17 @@ def test_a_threshold_below_one_is_refused(threshold):
 
     with pytest.raises(TupaError):
         series_report(seed_evaluation(), EN, threshold=threshold)
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "three"),
+    [
+        ("en", "fewer than 1 person,", "fewer than 3 people,"),
+        ("sv", "färre än 1 person ", "färre än 3 personer "),
+    ],
+)
+def test_the_reading_note_takes_the_plural_of_its_threshold(language, one, three):
+    t = Translator(language, HELSINKI)
+
+    assert one in reading_notes(ReportFormat(t, 1))[0]
+    assert three in reading_notes(ReportFormat(t, 3))[0]
