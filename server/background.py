@@ -83,7 +83,7 @@ class BackgroundWork:
                 log.info("personal data of series %s deleted (kept %s)", series_id, keep_for)
         async with self.database.unit_of_work() as db:
             keep_for = timedelta(days=self.settings.accessibility_feedback_days)
-            await accessibility_feedback.forget_handled(db, now, keep_for)
+            await accessibility_feedback.forget_expired(db, now, keep_for)
         async with self.database.unit_of_work() as db:
             await tidy(db, self.org.mail_key, now)
         if self.demo:

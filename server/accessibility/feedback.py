@@ -1,5 +1,6 @@
 """Accessibility feedback: stored when sent, read and marked handled by coordinators, deleted a
-set time after that, and announced to coordinators by e-mail without its content.
+set time after that (or a year after it arrived if nobody ever handles it), and announced to
+coordinators by e-mail without its content.
 
 The mail says only that feedback has arrived and where to read it: the text and the sender's
 contact stay in the database, behind a coordinator's login, and leave nothing in the outbox or
@@ -130,11 +131,23 @@ async def mark_handled(db: AsyncSession, feedback_id: int, staff_id: int, now: d
     )
 
 
-async def forget_handled(db: AsyncSession, now: datetime, keep_for: timedelta) -> Sequence[int]:
-    """Delete feedback handled more than ``keep_for`` ago; returns the ids deleted."""
+# Feedback nobody marks handled still holds a contact someone gave: it cannot wait for ever. The
+# law asks for an answer within 14 days, so a year is far past any use it still has.
+UNHANDLED_KEPT_DAYS = 365
+
+
+async def forget_expired(db: AsyncSession, now: datetime, keep_for: timedelta) -> Sequence[int]:
+    """Delete feedback handled more than ``keep_for`` ago, and feedback nobody handled that
+    arrived more than ``UNHANDLED_KEPT_DAYS`` ago; returns the ids deleted."""
     deleted = await db.scalars(
         delete(AccessibilityFeedbackRow)
-        .where(AccessibilityFeedbackRow.handled_at <= now - keep_for)
+        .where(
+            (AccessibilityFeedbackRow.handled_at <= now - keep_for)
+            | (
+                AccessibilityFeedbackRow.handled_at.is_(None)
+                & (AccessibilityFeedbackRow.received_at <= now - timedelta(UNHANDLED_KEPT_DAYS))
+            )
+        )
         .returning(AccessibilityFeedbackRow.id)
     )
     return list(deleted)

@@ -111,3 +111,18 @@ async def test_handled_feedback_goes_its_set_number_of_days_after_it_was_handled
     assert left.text == "Odottaa" and left.handled_at is None  # unhandled feedback stays
     async with database.unit_of_work() as db:
         assert await feedback.unhandled_count(db) == 1
+
+
+async def test_feedback_nobody_handles_goes_a_year_after_it_arrived_contact_and_all(
+    database, org, clock, settings
+):
+    await send(database, org, clock, "Kukaan ei vastannut", contact="0401234567")
+    work = BackgroundWork(database, settings, RecordingMailer(), clock)
+
+    clock.advance(days=feedback.UNHANDLED_KEPT_DAYS, seconds=-1)
+    await work.run_once()
+    assert len(await rows(database, AccessibilityFeedbackRow)) == 1
+    clock.advance(seconds=1)
+    await work.run_once()
+
+    assert await rows(database, AccessibilityFeedbackRow) == []
