@@ -19,6 +19,7 @@ import pytest
 
 try:
     from playwright.sync_api import BrowserContext, Locator, Page, Route, ViewportSize, expect
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
     if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
         raise
@@ -60,12 +61,20 @@ def expect_focus(page: Page, selector: str) -> None:
     expect(page.locator(selector)).to_be_focused()
 
 
-def expect_in_view(page: Page, locator: Locator) -> None:
-    """The whole element is on the screen as it is, without scrolling."""
-    box = locator.bounding_box()
-    viewport = page.viewport_size
-    assert box is not None and viewport is not None
-    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], (box, viewport)
+IN_VIEW = """selector => {
+  const box = document.querySelector(selector)?.getBoundingClientRect();
+  return Boolean(box) && box.top + scrollY >= 0 && box.bottom + scrollY <= innerHeight;
+}"""
+
+
+def expect_in_view(page: Page, selector: str) -> None:
+    """The whole element is on the screen with the page at its top, without scrolling (waiting
+    for the room's layout to settle once it has opened)."""
+    try:
+        page.wait_for_function(IN_VIEW, arg=selector, timeout=5_000)
+    except PlaywrightTimeout:
+        box = page.locator(selector).bounding_box()
+        raise AssertionError(f"{selector} is not in view: {box}, {page.viewport_size}") from None
 
 
 def log_items(page: Page) -> Locator:
@@ -136,8 +145,8 @@ def test_a_parent_and_a_facilitator_take_part_with_the_keyboard_alone(
     facilitator.keyboard.press("Enter")
     expect(parent.locator("#room-grid")).to_be_visible()
     expect(facilitator.locator("#lobby-list > li")).to_have_count(0)
-    expect_in_view(parent, parent.locator("#chat-form"))  # the message box, without scrolling
-    expect_in_view(facilitator, facilitator.locator("#chat-form"))
+    expect_in_view(parent, "#chat-form")  # the message box, without scrolling
+    expect_in_view(facilitator, "#chat-form")
 
     # The facilitator writes; then no message adds a tab stop but the current one and its button.
     tab_to(facilitator, "#chat-text", backwards=True)
