@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from server.help_lines import DEFAULT_HELP_LINES, HelpLine, parse_help_lines
 from server.settings import Settings
 
 
@@ -34,6 +35,8 @@ class Organisation:
     # queueing mail with it fails rather than store a personal link readable by anyone.
     mail_key: bytes = field(default=b"", repr=False)
     contact: Contact = Contact()
+    # What "Help now" lists after the contact (TUPA_HELP_LINES_FILE, else Finnish national lines).
+    help_lines: tuple[HelpLine, ...] = DEFAULT_HELP_LINES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Organisation:
@@ -43,7 +46,19 @@ class Organisation:
             settings.public_url.rstrip("/"),
             settings.derived_key("outbox"),
             Contact(settings.organisation_email, settings.organisation_phone),
+            help_lines(settings),
         )
 
     def url(self, path: str) -> str:
         return f"{self.public_url}{path}"
+
+
+def help_lines(settings: Settings) -> tuple[HelpLine, ...]:
+    """The installation's help lines: its file, read at start-up, or the shipped defaults."""
+    if settings.help_lines_file is None:
+        return DEFAULT_HELP_LINES
+    path = settings.help_lines_file
+    try:
+        return parse_help_lines(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"TUPA_HELP_LINES_FILE {path}: {error}") from None

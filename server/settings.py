@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # not shown. `tupa serve --demo` fills in an example address where none is set.
     organisation_email: str = Field(default="", max_length=254)
     organisation_phone: str = Field(default="", max_length=40)
+    # A JSON file of the help lines parents see under "Help now" (server/help_lines.py); unset:
+    # the Finnish national lines Tupa ships with.
+    help_lines_file: Path | None = None
     time_zone: str = "Europe/Helsinki"
     default_language: Language = "fi"
     quick_exit_url: str = "https://www.yle.fi/saa"

@@ -55,6 +55,7 @@ def render(
         "languages": LANGUAGES,
         "organisation": settings.organisation_name,
         "contact": request.app.state.organisation.contact,
+        "help_lines": request.app.state.organisation.help_lines,
         "quick_exit_url": settings.quick_exit_url,
         # static_url("room/main.js"): the address under the static tree's digest.
         "static_url": request.app.state.static.url,
