@@ -147,6 +147,10 @@ class RoomState:
     questions: dict[int, Question] = field(default_factory=dict)
     threads: set[frozenset[str]] = field(default_factory=set)
     cids: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Parents waiting for a facilitator to talk with them: when each asked (``need_to_talk``),
+    # and when each last asked at all, which paces asking again.
+    need_to_talk: dict[str, datetime] = field(default_factory=dict)
+    talk_asked_at: dict[str, datetime] = field(default_factory=dict)
 
     def is_moderator(self, member: Member) -> bool:
         return moderates_room(member.role, self.volunteers_moderate)
@@ -161,6 +165,18 @@ class RoomState:
             audience.everyone
             or (audience.moderators and self.is_moderator(member))
             or member.peer in audience.peers
+        )
+
+    def withholds_question(self, member: Member, question: int) -> bool:
+        """Whether what was said of ``question`` is kept from ``member`` when history is sent
+        again (a welcome or a resume): a question a moderator hid goes on only to its author and
+        to moderators. Those who saw it live have it already; nobody else is sent its text."""
+        asked = self.questions.get(question)
+        return (
+            asked is not None
+            and asked.status == "hidden"
+            and asked.author != member.peer
+            and not self.is_moderator(member)
         )
 
     def settings(self) -> dict[str, Any]:
@@ -205,6 +221,7 @@ class RoomState:
                 for seq, q in self.questions.items()
             },
             "threads": frozenset(self.threads),
+            "need_to_talk": (dict(self.need_to_talk), dict(self.talk_asked_at)),
             "cids": {
                 key: seq
                 for key, seq in self.cids.items()

@@ -130,11 +130,15 @@ async def membership(
     return row
 
 
+_ABOUT_A_QUESTION = frozenset({EventType.QUESTION.value, EventType.QUESTION_UPDATE.value})
+
+
 async def replay(db: AsyncSession, state: RoomState, member: Member, after_seq: int) -> list[Event]:
     """Every lasting event after ``after_seq`` that ``member`` may see, oldest first (never cut:
     ``welcome.welcome_frames`` pages them).
 
-    A deleted message comes back as a ``deleted`` event, never with its text.
+    A deleted message comes back as a ``deleted`` event, never with its text; a hidden question
+    comes back only to its author and to moderators.
     """
     rows = await db.scalars(
         select(RoomEventRow)
@@ -145,6 +149,10 @@ async def replay(db: AsyncSession, state: RoomState, member: Member, after_seq: 
     for row in rows:
         audience = Audience.from_json(row.audience)
         if not state.can_see(member, audience):
+            continue
+        if row.type in _ABOUT_A_QUESTION and state.withholds_question(
+            member, row.seq if row.type == EventType.QUESTION.value else row.data["question"]
+        ):
             continue
         if row.deleted_at is not None:
             event = Event(EventType.DELETED, {"message": row.seq}, audience, None, None, row.seq)
