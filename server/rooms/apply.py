@@ -216,6 +216,17 @@ def _on_access(state: RoomState, event: Event) -> None:
 
 # Access reasons (server.access.AccessReason) after which the room is over.
 ENDS_ROOM = frozenset({"session_cancelled", "series_cancelled"})
+
+
+def _on_need_to_talk(state: RoomState, event: Event) -> None:
+    peer, at = event.data["peer"], datetime.fromisoformat(event.data["at"])
+    if event.data["state"] == "pending":
+        state.need_to_talk[peer] = at
+        state.talk_asked_at[peer] = at
+    else:  # withdrawn or answered
+        state.need_to_talk.pop(peer, None)
+
+
 # What a question keeps of its asking; a deleted question keeps all but the text.
 ASKED_FIELDS = ("peer", "name", "role", "text", "at")
 
@@ -234,6 +245,7 @@ _APPLY = {
     EventType.MODERATION: _on_moderation,
     EventType.ACCESS: _on_access,
     EventType.MEDIA_MODERATION: _on_media_moderation,
+    EventType.NEED_TO_TALK: _on_need_to_talk,
 }
 # Types whose events change the state (the others only pass through to those who see them).
 APPLIED = frozenset(_APPLY)

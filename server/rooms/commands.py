@@ -20,6 +20,8 @@ class Hello:
 class Send:
     cid: str
     text: str
+    # Sent anyway after the room asked about identifying details (``identifying``).
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,16 @@ class Private:
     cid: str
     to: str
     text: str
+    # Sent anyway after the room asked about identifying details (``identifying``).
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
 class Ask:
     cid: str
     text: str
+    # Sent anyway after the room asked about identifying details (``identifying``).
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,6 +201,13 @@ class AvControl:
     camera_allowed: bool
 
 
+@dataclass(frozen=True)
+class NeedToTalk:
+    """A parent asks a facilitator privately for a word (``pending``), or takes it back."""
+
+    pending: bool
+
+
 Command = (
     Hello
     | Send
@@ -222,6 +235,7 @@ Command = (
     | RelayRequest
     | Av
     | AvControl
+    | NeedToTalk
 )
 
 

@@ -35,6 +35,8 @@ class EventType(StrEnum):
     AV = "av"
     MEDIA_MODERATION = "media_moderation"
     ACCESS = "access"
+    NEED_TO_TALK = "need_to_talk"
+    WARNING_OVERRIDDEN = "warning_overridden"
 
 
 @dataclass(frozen=True)
@@ -120,12 +122,28 @@ SPECS: dict[EventType, EventSpec] = {
         "nobody (replicas and the moderation log)",
         "what a moderator allows of a member's microphone and camera",
     ),
+    # Stored, so that a facilitator who reloads still sees who is waiting to talk; the
+    # moderation log records that it was sent, withdrawn or answered, never more.
+    EventType.NEED_TO_TALK: EventSpec(
+        True,
+        True,
+        False,
+        "moderators and the parent who sent it",
+        "whether a parent waits for a facilitator to talk with them",
+    ),
     EventType.ACCESS: EventSpec(
         False,
         True,
         True,
         "nobody (replicas only)",
         "a committed action outside the room banned, unbanned or shut out a member",
+    ),
+    EventType.WARNING_OVERRIDDEN: EventSpec(
+        False,
+        True,
+        False,
+        "nobody (the moderation log)",
+        "nothing: someone posted what looked like identifying details after being asked",
     ),
 }
 
@@ -195,6 +213,9 @@ class Event:
             voter = frame.pop("voter", None)
             if voter is not None and voter == viewer:
                 frame["voted"] = True
+        if not sees_authors:
+            # What the room asked the author about is for moderators to see, nobody else.
+            frame.pop("flagged", None)
         if self.audience.anonymous and not sees_authors:
             asked = frame.get("asked")
             author = frame.get("peer") or (asked or {}).get("peer")
@@ -208,7 +229,7 @@ class Event:
     @property
     def personal(self) -> bool:
         """Whether people may be sent different frames of it (see ``wire``)."""
-        return self.audience.anonymous or (
+        return self.audience.anonymous or "flagged" in self.data or (
             self.type is EventType.QUESTION_UPDATE and "voter" in self.data
         )
 

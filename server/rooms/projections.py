@@ -58,11 +58,18 @@ async def effects(
         await _room_effects(db, session_id, event, now)
     elif event.type is EventType.REPORT:
         await _log(db, session_id, event, "report", None, now, {"message": data["message"]})
+    elif event.type is EventType.NEED_TO_TALK:
+        # Who asked, took it back or answered: the log holds no text of it.
+        target = data["peer"] if data["state"] == "answered" else None
+        await _log(db, session_id, event, f"need_to_talk_{data['state']}", target, now)
     elif event.type is EventType.MEDIA_MODERATION:
         for action in data["actions"]:
             await _log(db, session_id, event, action, data["peer"], now)
     elif event.type is EventType.ACCESS:
         await _access_effects(db, session_id, event, now)
+    elif event.type is EventType.WARNING_OVERRIDDEN:  # who, when and what kind: never the text
+        detail = {"findings": data["findings"], "in": data["in"]}
+        await _log(db, session_id, event, "warning_overridden", None, now, detail)
 
 
 async def _access_effects(db: AsyncSession, session_id: int, event: Event, now: datetime) -> None:

@@ -13,12 +13,14 @@ from server.rooms import commands as c
 from server.rooms.decision import Decision, Handler, refuse
 from server.rooms.events import CONNECTED, EVERYONE, MODERATORS, NOBODY, Audience, Event, EventType
 from server.rooms.frames import RoomError
+from server.rooms.identifying import kinds
 from server.rooms.media_commands import av, av_control, relay_request, signal
 from server.rooms.stage import about, posted
 from server.rooms.state import (
     LEADER_ROLES,
     Member,
     MemberStatus,
+    ParticipantRole,
     RoomState,
     RoomStatus,
 )
@@ -62,8 +64,38 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, int((moment - now).total_seconds() + 0.999))
 
 
-def _authored(actor: Member, now: datetime, text: str) -> dict[str, object]:
-    return {**actor.public(), "text": text, "at": now.isoformat()}
+def _authored(
+    actor: Member, now: datetime, text: str, flagged: list[str] | None = None
+) -> dict[str, object]:
+    """A post's data; ``flagged``: what it was sent with after the room asked (moderators see)."""
+    data: dict[str, object] = {**actor.public(), "text": text, "at": now.isoformat()}
+    if flagged:
+        data["flagged"] = flagged
+    return data
+
+
+# Whose writing the room checks for identifying details before posting it: parents and
+# volunteers, who take part under a pseudonym or an alias. Facilitators and coordinators post the
+# organisation's own contact details on purpose; asking them every time would teach everyone to
+# click past the question.
+_CHECKED_ROLES = frozenset({ParticipantRole.PARENT, ParticipantRole.VOLUNTEER})
+
+
+def _identifying(
+    actor: Member, command: c.Send | c.Private | c.Ask, now: datetime
+) -> tuple[Decision | None, list[Event], list[str]]:
+    """The room's question about identifying details: a decision that asks it (nothing stored),
+    or, when the writer sends anyway, the event that logs so and the kinds to flag the post with."""
+    if actor.role not in _CHECKED_ROLES:
+        return None, [], []
+    found = [kind.value for kind in kinds(command.text)]
+    if not found:
+        return None, [], []
+    if not command.confirmed:
+        return Decision(check=found), [], []
+    into = {c.Send: "message", c.Private: "private", c.Ask: "question"}[type(command)]
+    data = {"peer": actor.peer, "findings": found, "in": into, "at": now.isoformat()}
+    return None, [Event(EventType.WARNING_OVERRIDDEN, data, NOBODY, actor.peer)], found
 
 
 def _send(state: RoomState, actor: Member, command: c.Send, now: datetime) -> Decision:
@@ -73,9 +105,12 @@ def _send(state: RoomState, actor: Member, command: c.Send, now: datetime) -> De
     blocked = _writing_blocked(state, actor, now)
     if blocked:
         return blocked
-    data = _authored(actor, now, command.text)
+    asked, logged, flagged = _identifying(actor, command, now)
+    if asked:
+        return asked
+    data = _authored(actor, now, command.text, flagged)
     audience = posted(state, actor, EVERYONE)
-    return Decision([Event(EventType.MESSAGE, data, audience, actor.peer, command.cid)])
+    return Decision([*logged, Event(EventType.MESSAGE, data, audience, actor.peer, command.cid)])
 
 
 def _private(state: RoomState, actor: Member, command: c.Private, now: datetime) -> Decision:
@@ -97,8 +132,12 @@ def _private(state: RoomState, actor: Member, command: c.Private, now: datetime)
     blocked = _writing_blocked(state, actor, now)
     if blocked:
         return blocked
-    data = {**_authored(actor, now, command.text), "to": other.peer}
-    return Decision([Event(EventType.PRIVATE, data, Audience(peers=pair), actor.peer, command.cid)])
+    asked, logged, flagged = _identifying(actor, command, now)
+    if asked:
+        return asked
+    data = {**_authored(actor, now, command.text, flagged), "to": other.peer}
+    event = Event(EventType.PRIVATE, data, Audience(peers=pair), actor.peer, command.cid)
+    return Decision([*logged, event])
 
 
 def _question_audience(state: RoomState, author: str, status: str) -> Audience:
@@ -116,10 +155,14 @@ def _ask(state: RoomState, actor: Member, command: c.Ask, now: datetime) -> Deci
     blocked = _writing_blocked(state, actor, now)
     if blocked:
         return blocked
+    asked, logged, flagged = _identifying(actor, command, now)
+    if asked:
+        return asked
     status = "pending" if state.questions_premoderated and not actor.is_staff else "approved"
-    data = {**_authored(actor, now, command.text), "status": status, "votes": 0}
+    data = {**_authored(actor, now, command.text, flagged), "status": status, "votes": 0}
     audience = posted(state, actor, _question_audience(state, actor.peer, status))
-    return Decision([Event(EventType.QUESTION, data, audience, actor.peer, command.cid)])
+    event = Event(EventType.QUESTION, data, audience, actor.peer, command.cid)
+    return Decision([*logged, event])
 
 
 def _upvote(state: RoomState, actor: Member, command: c.Upvote, now: datetime) -> Decision:
@@ -158,12 +201,57 @@ def _report(state: RoomState, actor: Member, command: c.Report, now: datetime) -
     return Decision([Event(EventType.REPORT, data, MODERATORS, actor.peer)])
 
 
+# A parent may ask for a word again this long after last asking (also after taking it back).
+TALK_AGAIN_SECONDS = 60
+
+
+def _need_to_talk(
+    state: RoomState, actor: Member, command: c.NeedToTalk, now: datetime
+) -> Decision:
+    """A parent asks a facilitator privately for a word, or takes it back. Only moderators and the
+    parent see it; asking while waiting changes nothing, and asking again waits a minute."""
+    if actor.role is not ParticipantRole.PARENT:
+        return refuse(RoomError.NOT_ALLOWED)
+    waiting = actor.peer in state.need_to_talk
+    if command.pending == waiting:
+        return Decision()
+    if command.pending:
+        asked = state.talk_asked_at.get(actor.peer)
+        if asked is not None and asked + timedelta(seconds=TALK_AGAIN_SECONDS) > now:
+            ready = asked + timedelta(seconds=TALK_AGAIN_SECONDS)
+            return refuse(RoomError.RATE_LIMITED, _seconds_until(ready, now))
+    return Decision([_talk(actor, "pending" if command.pending else "withdrawn", now, actor)])
+
+
+def _talk(parent: Member, talk_state: str, now: datetime, by: Member) -> Event:
+    data = {**parent.public(), "state": talk_state, "at": now.isoformat()}
+    audience = Audience(moderators=True, peers=frozenset({parent.peer}))
+    return Event(EventType.NEED_TO_TALK, data, audience, by.peer)
+
+
+def _private_answering(
+    state: RoomState, actor: Member, command: c.Private, now: datetime
+) -> Decision:
+    """A private message, which answers the other person's wish to talk when a leader writes."""
+    decision = _private(state, actor, command, now)
+    parent = state.members.get(command.to)
+    if (
+        decision.events
+        and actor.role in LEADER_ROLES
+        and parent is not None
+        and parent.peer in state.need_to_talk
+    ):
+        decision.events.append(_talk(parent, "answered", now, actor))
+    return decision
+
+
 _PARTICIPANT: dict[type, Handler] = {
     c.Signal: signal,
     c.RelayRequest: relay_request,
     c.Av: av,
     c.Send: _send,
-    c.Private: _private,
+    c.Private: _private_answering,
+    c.NeedToTalk: _need_to_talk,
     c.Ask: _ask,
     c.Upvote: _upvote,
     c.Hand: _hand,

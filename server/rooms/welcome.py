@@ -65,6 +65,14 @@ def welcome_frame(
         "events": [e.wire(member.peer, moderator) for e in missed],
         "seq": seen_after(missed, last_seq),
     }
+    if member.role is ParticipantRole.PARENT:
+        frame["you"]["need_to_talk"] = member.peer in state.need_to_talk
+    if moderator:  # parents waiting for a word, oldest first
+        frame["need_to_talk"] = [
+            {**state.members[peer].public(), "at": at.isoformat()}
+            for peer, at in sorted(state.need_to_talk.items(), key=lambda item: item[1])
+            if peer in state.members
+        ]
     count = watching(state)
     if count is not None:
         frame["watching"] = count

@@ -63,6 +63,9 @@ MODERATION_LABELS: dict[str, str] = {
     "mic_allowed": N_("allowed the microphone of"),
     "camera_stopped": N_("stopped the camera of"),
     "camera_allowed": N_("allowed the camera of"),
+    "need_to_talk_pending": N_("asked a facilitator for a word"),
+    "need_to_talk_withdrawn": N_("took back the wish to talk"),
+    "need_to_talk_answered": N_("answered privately the wish to talk of"),
 }
 
 
