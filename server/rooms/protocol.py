@@ -13,7 +13,6 @@ from server.rooms import commands as c
 from server.rooms.decision import Decision, Handler, refuse
 from server.rooms.events import CONNECTED, EVERYONE, MODERATORS, NOBODY, Audience, Event, EventType
 from server.rooms.frames import RoomError
-from server.rooms.identifying import kinds
 from server.rooms.media_commands import av, av_control, relay_request, signal
 from server.rooms.stage import about, posted
 from server.rooms.state import (
@@ -64,38 +63,8 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, int((moment - now).total_seconds() + 0.999))
 
 
-def _authored(
-    actor: Member, now: datetime, text: str, flagged: list[str] | None = None
-) -> dict[str, object]:
-    """A post's data; ``flagged``: what it was sent with after the room asked (moderators see)."""
-    data: dict[str, object] = {**actor.public(), "text": text, "at": now.isoformat()}
-    if flagged:
-        data["flagged"] = flagged
-    return data
-
-
-# Whose writing the room checks for identifying details before posting it: parents and
-# volunteers, who take part under a pseudonym or an alias. Facilitators and coordinators post the
-# organisation's own contact details on purpose; asking them every time would teach everyone to
-# click past the question.
-_CHECKED_ROLES = frozenset({ParticipantRole.PARENT, ParticipantRole.VOLUNTEER})
-
-
-def _identifying(
-    actor: Member, command: c.Send | c.Private | c.Ask, now: datetime
-) -> tuple[Decision | None, list[Event], list[str]]:
-    """The room's question about identifying details: a decision that asks it (nothing stored),
-    or, when the writer sends anyway, the event that logs so and the kinds to flag the post with."""
-    if actor.role not in _CHECKED_ROLES:
-        return None, [], []
-    found = [kind.value for kind in kinds(command.text)]
-    if not found:
-        return None, [], []
-    if not command.confirmed:
-        return Decision(check=found), [], []
-    into = {c.Send: "message", c.Private: "private", c.Ask: "question"}[type(command)]
-    data = {"peer": actor.peer, "findings": found, "in": into, "at": now.isoformat()}
-    return None, [Event(EventType.WARNING_OVERRIDDEN, data, NOBODY, actor.peer)], found
+def _authored(actor: Member, now: datetime, text: str) -> dict[str, object]:
+    return {**actor.public(), "text": text, "at": now.isoformat()}
 
 
 def _send(state: RoomState, actor: Member, command: c.Send, now: datetime) -> Decision:
@@ -105,12 +74,9 @@ def _send(state: RoomState, actor: Member, command: c.Send, now: datetime) -> De
     blocked = _writing_blocked(state, actor, now)
     if blocked:
         return blocked
-    asked, logged, flagged = _identifying(actor, command, now)
-    if asked:
-        return asked
-    data = _authored(actor, now, command.text, flagged)
+    data = _authored(actor, now, command.text)
     audience = posted(state, actor, EVERYONE)
-    return Decision([*logged, Event(EventType.MESSAGE, data, audience, actor.peer, command.cid)])
+    return Decision([Event(EventType.MESSAGE, data, audience, actor.peer, command.cid)])
 
 
 def _private(state: RoomState, actor: Member, command: c.Private, now: datetime) -> Decision:
@@ -132,12 +98,8 @@ def _private(state: RoomState, actor: Member, command: c.Private, now: datetime)
     blocked = _writing_blocked(state, actor, now)
     if blocked:
         return blocked
-    asked, logged, flagged = _identifying(actor, command, now)
-    if asked:
-        return asked
-    data = {**_authored(actor, now, command.text, flagged), "to": other.peer}
-    event = Event(EventType.PRIVATE, data, Audience(peers=pair), actor.peer, command.cid)
-    return Decision([*logged, event])
+    data = {**_authored(actor, now, command.text), "to": other.peer}
+    return Decision([Event(EventType.PRIVATE, data, Audience(peers=pair), actor.peer, command.cid)])
 
 
 def _question_audience(state: RoomState, author: str, status: str) -> Audience:
@@ -155,14 +117,10 @@ def _ask(state: RoomState, actor: Member, command: c.Ask, now: datetime) -> Deci
     blocked = _writing_blocked(state, actor, now)
     if blocked:
         return blocked
-    asked, logged, flagged = _identifying(actor, command, now)
-    if asked:
-        return asked
     status = "pending" if state.questions_premoderated and not actor.is_staff else "approved"
-    data = {**_authored(actor, now, command.text, flagged), "status": status, "votes": 0}
+    data = {**_authored(actor, now, command.text), "status": status, "votes": 0}
     audience = posted(state, actor, _question_audience(state, actor.peer, status))
-    event = Event(EventType.QUESTION, data, audience, actor.peer, command.cid)
-    return Decision([*logged, event])
+    return Decision([Event(EventType.QUESTION, data, audience, actor.peer, command.cid)])
 
 
 def _upvote(state: RoomState, actor: Member, command: c.Upvote, now: datetime) -> Decision:
