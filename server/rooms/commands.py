@@ -20,6 +20,8 @@ class Hello:
 class Send:
     cid: str
     text: str
+    # Sent anyway after the room asked about identifying details (``identifying``).
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,16 @@ class Private:
     cid: str
     to: str
     text: str
+    # Sent anyway after the room asked about identifying details (``identifying``).
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
 class Ask:
     cid: str
     text: str
+    # Sent anyway after the room asked about identifying details (``identifying``).
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ class Decision:
     retry_after: int | None = None
     duplicate_of: int | None = None  # a retried send: the seq it was stored under
     reply: str | None = None  # a direct answer such as "pong"
+    # Not stored: the text looks like identifying details; the writer is asked (``check``).
+    check: list[str] | None = None
 
 
 def refuse(code: RoomError, retry_after: int | None = None) -> Decision:

@@ -36,6 +36,7 @@ class EventType(StrEnum):
     MEDIA_MODERATION = "media_moderation"
     ACCESS = "access"
     NEED_TO_TALK = "need_to_talk"
+    WARNING_OVERRIDDEN = "warning_overridden"
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,13 @@ SPECS: dict[EventType, EventSpec] = {
         "nobody (replicas only)",
         "a committed action outside the room banned, unbanned or shut out a member",
     ),
+    EventType.WARNING_OVERRIDDEN: EventSpec(
+        False,
+        True,
+        False,
+        "nobody (the moderation log)",
+        "nothing: someone posted what looked like identifying details after being asked",
+    ),
 }
 
 # Looked up on every event: plain sets rather than a table lookup and an attribute.
@@ -205,6 +213,9 @@ class Event:
             voter = frame.pop("voter", None)
             if voter is not None and voter == viewer:
                 frame["voted"] = True
+        if not sees_authors:
+            # What the room asked the author about is for moderators to see, nobody else.
+            frame.pop("flagged", None)
         if self.audience.anonymous and not sees_authors:
             asked = frame.get("asked")
             author = frame.get("peer") or (asked or {}).get("peer")
@@ -218,8 +229,10 @@ class Event:
     @property
     def personal(self) -> bool:
         """Whether people may be sent different frames of it (see ``wire``)."""
-        return self.audience.anonymous or (
-            self.type is EventType.QUESTION_UPDATE and "voter" in self.data
+        return (
+            self.audience.anonymous
+            or "flagged" in self.data
+            or (self.type is EventType.QUESTION_UPDATE and "voter" in self.data)
         )
 
     def with_seq(self, seq: int) -> Event:

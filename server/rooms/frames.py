@@ -49,6 +49,7 @@ from server.rooms.commands import (
     Upvote,
     VolunteersModerate,
 )
+from server.rooms.nesting import too_deep
 from server.rooms.sdp import Sdp, SdpError, parse_sdp
 from signaling.interface import MAX_SDP
 
@@ -162,6 +163,11 @@ def _bounded(frame: dict[str, Any], name: str, high: int) -> int:
     return int(value)
 
 
+def _confirmed(f: dict[str, Any]) -> bool:
+    """A write's answer to the room's question about identifying details: absent is false."""
+    return f.get("confirmed") is not None and bool(_field(f, "confirmed", bool))
+
+
 def _hello(f: dict[str, Any]) -> Hello:
     if f.get("v") != PROTOCOL_VERSION:
         raise FrameError(RoomError.BAD_FRAME)
@@ -235,11 +241,14 @@ def _relay(f: dict[str, Any]) -> RelayRequest:
 
 _PARSERS: dict[str, Any] = {
     "hello": _hello,
-    "send": lambda f: Send(_matching(f, "cid", CID), _text(f, "text", MAX_TEXT)),
+    "send": lambda f: Send(_matching(f, "cid", CID), _text(f, "text", MAX_TEXT), _confirmed(f)),
     "private": lambda f: Private(
-        _matching(f, "cid", CID), _matching(f, "to", PEER), _text(f, "text", MAX_TEXT)
+        _matching(f, "cid", CID),
+        _matching(f, "to", PEER),
+        _text(f, "text", MAX_TEXT),
+        _confirmed(f),
     ),
-    "ask": lambda f: Ask(_matching(f, "cid", CID), _text(f, "text", MAX_QUESTION)),
+    "ask": lambda f: Ask(_matching(f, "cid", CID), _text(f, "text", MAX_QUESTION), _confirmed(f)),
     "upvote": lambda f: Upvote(_seq(f, "question")),
     "hand": lambda f: Hand(_field(f, "raised", bool)),
     "report": lambda f: Report(_seq(f, "seq"), _text(f, "reason", MAX_REASON, required=False)),
@@ -306,7 +315,7 @@ def _parse(raw: str | bytes) -> Command:
             raise FrameError(RoomError.BAD_FRAME) from exc
     if not raw.isascii() and _SURROGATE.search(raw):
         raise FrameError(RoomError.INVALID_TEXT)
-    if raw.count("[") + raw.count("{") > MAX_NESTING and _too_deep(raw):
+    if raw.count("[") + raw.count("{") > MAX_NESTING and too_deep(raw, MAX_NESTING):
         raise FrameError(RoomError.INVALID_FRAME)
     try:
         frame = _DECODER.decode(raw)
@@ -331,37 +340,6 @@ def _parse(raw: str | bytes) -> Command:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A \u escape in the surrogate range: the only way an ASCII frame can hold a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-# What nests JSON values, and what starts, ends or escapes inside a string.
-_STRUCTURE = re.compile(r'[][{}"\\]')
-
-
-def _too_deep(raw: str) -> bool:
-    """Whether arrays and objects nest more than MAX_NESTING deep (brackets in strings aside).
-
-    Checked before decoding: the decoder recurses once per level and would run out of stack.
-    """
-    depth = 0
-    in_string = False
-    escaped = -1  # the position a backslash in a string escapes
-    for match in _STRUCTURE.finditer(raw):
-        at = match.start()
-        if at == escaped:
-            continue
-        char = raw[at]
-        if in_string:
-            if char == "\\":
-                escaped = at + 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_NESTING:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
 
 
 def _holds_surrogate(value: Any) -> bool:

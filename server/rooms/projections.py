@@ -67,6 +67,9 @@ async def effects(
             await _log(db, session_id, event, action, data["peer"], now)
     elif event.type is EventType.ACCESS:
         await _access_effects(db, session_id, event, now)
+    elif event.type is EventType.WARNING_OVERRIDDEN:  # who, when and what kind: never the text
+        detail = {"findings": data["findings"], "in": data["in"]}
+        await _log(db, session_id, event, "warning_overridden", None, now, detail)
 
 
 async def _access_effects(db: AsyncSession, session_id: int, event: Event, now: datetime) -> None:

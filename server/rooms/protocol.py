@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from server.rooms import commands as c
+from server.rooms.asking import ask_first, flags
 from server.rooms.decision import Decision, Handler, refuse
 from server.rooms.events import CONNECTED, EVERYONE, MODERATORS, NOBODY, Audience, Event, EventType
 from server.rooms.frames import RoomError
@@ -71,12 +72,13 @@ def _send(state: RoomState, actor: Member, command: c.Send, now: datetime) -> De
     stored = state.cids.get((actor.peer, command.cid))
     if stored is not None:
         return Decision(duplicate_of=stored)
-    blocked = _writing_blocked(state, actor, now)
+    asked, logged, flagged = ask_first(actor, command, now)
+    blocked = _writing_blocked(state, actor, now) or asked  # muted or slowed: asked nothing
     if blocked:
         return blocked
-    data = _authored(actor, now, command.text)
+    data = {**_authored(actor, now, command.text), **flags(flagged)}
     audience = posted(state, actor, EVERYONE)
-    return Decision([Event(EventType.MESSAGE, data, audience, actor.peer, command.cid)])
+    return Decision([*logged, Event(EventType.MESSAGE, data, audience, actor.peer, command.cid)])
 
 
 def _private(state: RoomState, actor: Member, command: c.Private, now: datetime) -> Decision:
@@ -95,11 +97,13 @@ def _private(state: RoomState, actor: Member, command: c.Private, now: datetime)
         return refuse(RoomError.NOT_ALLOWED)
     if actor.role in LEADER_ROLES and other.role in LEADER_ROLES:
         return refuse(RoomError.NOT_ALLOWED)
-    blocked = _writing_blocked(state, actor, now)
+    asked, logged, flagged = ask_first(actor, command, now)
+    blocked = _writing_blocked(state, actor, now) or asked  # muted or slowed: asked nothing
     if blocked:
         return blocked
-    data = {**_authored(actor, now, command.text), "to": other.peer}
-    return Decision([Event(EventType.PRIVATE, data, Audience(peers=pair), actor.peer, command.cid)])
+    data = {**_authored(actor, now, command.text), **flags(flagged), "to": other.peer}
+    event = Event(EventType.PRIVATE, data, Audience(peers=pair), actor.peer, command.cid)
+    return Decision([*logged, event])
 
 
 def _question_audience(state: RoomState, author: str, status: str) -> Audience:
@@ -114,13 +118,14 @@ def _ask(state: RoomState, actor: Member, command: c.Ask, now: datetime) -> Deci
     stored = state.cids.get((actor.peer, command.cid))
     if stored is not None:
         return Decision(duplicate_of=stored)
-    blocked = _writing_blocked(state, actor, now)
+    asked, logged, flagged = ask_first(actor, command, now)
+    blocked = _writing_blocked(state, actor, now) or asked  # muted or slowed: asked nothing
     if blocked:
         return blocked
     status = "pending" if state.questions_premoderated and not actor.is_staff else "approved"
-    data = {**_authored(actor, now, command.text), "status": status, "votes": 0}
+    data = {**_authored(actor, now, command.text), **flags(flagged), "status": status, "votes": 0}
     audience = posted(state, actor, _question_audience(state, actor.peer, status))
-    return Decision([Event(EventType.QUESTION, data, audience, actor.peer, command.cid)])
+    return Decision([*logged, Event(EventType.QUESTION, data, audience, actor.peer, command.cid)])
 
 
 def _upvote(state: RoomState, actor: Member, command: c.Upvote, now: datetime) -> Decision:

@@ -1,5 +1,6 @@
 """Every ``send``, ``private`` and ``ask`` gets exactly one answer: an ``ack`` with the seq it was
-stored under, or an ``error`` with its ``cid``.
+stored under, an ``error`` with its ``cid``, or a ``check`` with its ``cid`` when the room asks
+about identifying details before storing it.
 
 The room's rules answer a resend whose original is stored and remembered (``state.cids``). The
 other fates of an original are met here:
@@ -52,8 +53,15 @@ class _Refused:
     retry_after: int | None = None
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """Not stored: the text looks like identifying details (``server.rooms.identifying``)."""
+
+    findings: list[str]
+
+
 _NOT_STORED = _Refused(RoomError.NOT_STORED, RETRY_AFTER_SECONDS)
-_Answer = int | _Refused  # the seq to acknowledge, or why not
+_Answer = int | _Refused | _Asked  # the seq to acknowledge, why not, or the room's question
 
 
 class Sends:
@@ -90,6 +98,9 @@ class Sends:
             answer = _NOT_STORED
         if isinstance(answer, int):
             conn.push_frame({"type": "ack", "cid": command.cid, "seq": answer})
+        elif isinstance(answer, _Asked):
+            frame = {"type": "check", "cid": command.cid, "findings": answer.findings}
+            conn.push_frame(frame)
         else:
             conn.error(answer.code, answer.retry_after, command.cid)
 
@@ -116,6 +127,8 @@ class Sends:
             return _Refused(decision.error, decision.retry_after)
         if decision.duplicate_of is not None:
             return decision.duplicate_of
+        if decision.check is not None:
+            return _Asked(decision.check)
         try:
             stored = await commit(decision.events)
         except Exception as error:

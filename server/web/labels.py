@@ -63,9 +63,21 @@ MODERATION_LABELS: dict[str, str] = {
     "mic_allowed": N_("allowed the microphone of"),
     "camera_stopped": N_("stopped the camera of"),
     "camera_allowed": N_("allowed the camera of"),
+    "warning_overridden": N_("sent identifying details after a warning"),
     "need_to_talk_pending": N_("asked a facilitator for a word"),
     "need_to_talk_withdrawn": N_("took back the wish to talk"),
     "need_to_talk_answered": N_("answered privately the wish to talk of"),
+}
+
+
+# What the room asked about before a post (server/rooms/identifying.py), in the moderation log.
+IDENTIFYING_LABELS: dict[str, str] = {
+    "phone": N_("a phone number"),
+    "email": N_("an e-mail address"),
+    "personal_id": N_("a personal identity code"),
+    "street_address": N_("a street address"),
+    "bank_account": N_("a bank account"),
+    "business_id": N_("a business ID"),
 }
 
 

@@ -17,6 +17,7 @@ from server.web.content import lang_of, shown
 from server.web.csrf import FIELD as CSRF_FIELD
 from server.web.csrf import csrf_token
 from server.web.labels import (
+    IDENTIFYING_LABELS,
     LIFE_SITUATION_LABELS,
     MEDIA_MODE_LABELS,
     MODERATION_LABELS,
@@ -85,6 +86,7 @@ def render(
         # Staff pages name content by its Finnish original, the one every series has.
         "original": lambda texts: shown(Texts(texts.fi), t.language),
         "moderation_label": lambda v: t.gettext(MODERATION_LABELS.get(v) or v),
+        "identifying_label": lambda v: t.gettext(IDENTIFYING_LABELS.get(v) or v),
         "security_event_label": lambda v: t.gettext(SECURITY_EVENT_LABELS[v]),
         "error_message": lambda code: error_message(t, code),
         "field_message": lambda field, code=None: field_message(t, field, code),

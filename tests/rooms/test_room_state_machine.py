@@ -37,6 +37,7 @@ from server.rooms.connection import Connection
 from server.rooms.entry import Refusal
 from server.rooms.frames import MAX_QUESTION, MAX_REASON, MAX_TEXT, CloseCode, RoomError
 from server.rooms.hub import RoomHub
+from server.rooms.identifying import kinds as identifying_kinds
 from server.rooms.state import MemberStatus, ParticipantRole
 from server.rooms.store import load_state
 from server.scheduling.series import MediaMode
@@ -76,6 +77,7 @@ pieces = st.one_of(
     st.sampled_from(list(CONTROLS)),
     st.sampled_from(list(BIDI)),
     st.just(" "),
+    st.sampled_from(["040 123 4567", "maija@example.fi"]),  # asked about before posting
 )
 texts = st.lists(pieces, max_size=5).map("".join)
 blank = st.lists(st.sampled_from([" ", "\t", "\n", *CONTROLS]), max_size=4).map("".join)
@@ -441,6 +443,16 @@ class RoomMachine(RuleBasedStateMachine):
             assert acks == [], f"refused {kind} acknowledged: {acks}"
             return
         assert isinstance(parsed, str)
+        found = [] if person.is_leader else [k.value for k in identifying_kinds(parsed)]
+        checks = [f for f in answers if f["type"] == "check"]
+        if found:  # asked about, stored nowhere; the person sends it anyway
+            assert acks == [] and checks == [{"type": "check", "cid": cid, "findings": found}]
+            answers = self.command(
+                sock, frame(type=kind, cid=cid, text=text, confirmed=True, **fields), None
+            )
+            acks = [f for f in answers if f["type"] == "ack"]
+        else:
+            assert checks == [], f"{kind} {parsed!r} asked about: {checks}"
         seq = self.stored()
         assert acks == [{"type": "ack", "cid": cid, "seq": seq}], f"{kind} acks {acks}"
         person.cids[cid] = seq

@@ -12,6 +12,8 @@
 //             a long resume comes as a welcome and "replay" frames, oldest first)
 //   "failed"  {cid, frame, error}  an outbox frame the server refused (or that is too large);
 //             one it could not store just now ("not_stored") is sent again instead
+//   "check"   {cid, frame, findings}  an outbox frame the room asks about before storing it
+//             (identifying details); `sendAnyway(frame)` sends it after all
 // Nothing is stored in the browser: a shared device keeps no trace of the conversation.
 
 export const PROTOCOL_VERSION = 1;
@@ -273,6 +275,9 @@ export class RoomConnection extends EventTarget {
       case "error":
         this.#failFor(frame);
         break;
+      case "check":
+        this.#asked(frame);
+        return;
       default:
         // Only events received while admitted count: a room event seen in the lobby must not
         // make the history that the welcome brings look already seen.
@@ -283,6 +288,23 @@ export class RoomConnection extends EventTarget {
         if (CONFIRMING.has(frame.type)) this.#confirm(frame);
     }
     this.#emit("frame", frame);
+  }
+
+  // The room asks before storing a text that looks like identifying details: the frame leaves
+  // the outbox (it is not sent again by itself) until its author answers (`sendAnyway`).
+  #asked(check) {
+    const entry = this.#outbox.get(check.cid);
+    if (!entry) return;
+    this.#outbox.delete(check.cid);
+    const findings = Array.isArray(check.findings) ? check.findings.filter((f) => typeof f === "string") : [];
+    this.#emit("check", { cid: check.cid, frame: entry.frame, findings });
+  }
+
+  /** Sends a frame the room asked about again, under its cid, saying its author means it. */
+  sendAnyway(frame) {
+    if (!RELIABLE.has(frame.type) || !isValidCid(frame.cid)) throw new TypeError("not an asked frame");
+    this.#outbox.set(frame.cid, { frame: { ...frame, confirmed: true }, sent: false });
+    if (this.#admitted) this.#flush();
   }
 
   #confirm(frame) {

@@ -1,6 +1,7 @@
 // Entry point of the room page: reads the configuration from #room's data attributes and the
 // translated texts from the #room-strings JSON block, then connects.
 import { RoomConnection } from "./connection.js";
+import { DetailsCheck } from "./details.js";
 import { RoomView } from "./view.js";
 
 function readStrings() {
@@ -43,6 +44,7 @@ if (root && root.dataset.wsPath) {
   const strings = readStrings();
   const connection = new RoomConnection(root.dataset.wsPath);
   const view = new RoomView(root, strings, connection);
+  new DetailsCheck(strings, connection, view); // asks before posting identifying details
   let media = null;
   try {
     media = loadMedia(root, strings, connection, view);

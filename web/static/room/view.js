@@ -1,6 +1,7 @@
 // The room as people see it. Builds DOM with createElement/textContent only (never innerHTML),
 // so text from other people can never become markup. All wording comes from the strings map
 // the template renders through the translation layer.
+import { flaggedNote } from "./details.js";
 import { fitLog } from "./fit.js";
 import { QUESTION_RANK, questionView } from "./questions.js";
 import { RovingList } from "./roving.js";
@@ -614,6 +615,11 @@ export class RoomView {
       el("p", { class: "msg-text", text: frame.text }),
     );
     if (pending) li.append(el("p", { class: "msg-state", text: S.sending }));
+    // Sent after the room asked about identifying details: only moderators are told so.
+    if (Array.isArray(frame.flagged) && frame.flagged.length) {
+      li.classList.add("flagged");
+      li.append(el("p", { class: "msg-flagged", text: flaggedNote(frame.flagged, S, document.documentElement.lang) }));
+    }
     if (actions && !pending) {
       const name = frame.name || S.someone;
       li.append(el("div", { class: "msg-actions" },
