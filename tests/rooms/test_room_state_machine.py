@@ -972,6 +972,17 @@ class RoomMachine(RuleBasedStateMachine):
             marker = f"~m{seq}~"
             assert all(marker not in json.dumps(r.data) for r in rows), f"deleted {marker} kept"
 
+    def withheld(self, row: StoredRow, name: str, moderator: bool) -> bool:
+        """A question a moderator hid is sent again only to its author and to moderators."""
+        if row.type == "question":
+            question = row.seq
+        elif row.type == "question_update":
+            question = row.data["question"]
+        else:
+            return False
+        author, status = self.questions.get(question, ("", ""))
+        return status == "hidden" and author != name and not moderator
+
     def check_deliveries(self, rows: list[StoredRow]) -> None:
         """Welcomes carry exactly what their person may see; live sockets get every new event
         they may see and nothing else."""
@@ -992,6 +1003,7 @@ class RoomMachine(RuleBasedStateMachine):
                     r.wire(person.peer, moderator, stage)
                     for r in rows
                     if seen[r.seq].by(person.peer, moderator)
+                    and not self.withheld(r, person.name, moderator)
                 ]
                 assert welcome["events"] == expected, f"{sock}'s welcome history"
                 assert welcome["you"]["peer"] == person.peer
