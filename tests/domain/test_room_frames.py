@@ -149,6 +149,7 @@ field_names = st.one_of(
         [
             *("v", "last_seq", "cid", "text", "to", "seq", "reason", "peer", "kind", "sdp"),
             *("candidate", "question", "action", "seconds", "raised", "publisher", "mic"),
+            "pending",
         ]
     ),
     any_text,
@@ -212,3 +213,11 @@ def test_parse_frame_raises_nothing_but_frame_error(raw):
             value.encode("utf-8")
     for name in ("text", "reason"):
         assert not set(getattr(command, name, "")) & set(REORDERING)
+
+
+def test_a_wish_to_talk_is_parsed_with_its_pending_flag_and_nothing_else_is_accepted():
+    assert parse_frame('{"type":"need_to_talk","pending":true}') == c.NeedToTalk(True)
+    assert parse_frame('{"type":"need_to_talk","pending":false}') == c.NeedToTalk(False)
+    for pending in ('"true"', "1", "null", "[]"):
+        assert refusal(f'{{"type":"need_to_talk","pending":{pending}}}') is RoomError.BAD_FRAME
+    assert refusal('{"type":"need_to_talk"}') is RoomError.BAD_FRAME

@@ -36,7 +36,16 @@ SETTLE_SECONDS = 5.0
 PING = '{"type":"ping"}'
 # Stored event types: what a client receives with a ``seq``.
 STORED_TYPES = frozenset(
-    {"message", "private", "question", "question_update", "deleted", "report", "moderation"}
+    {
+        "message",
+        "private",
+        "question",
+        "question_update",
+        "deleted",
+        "report",
+        "moderation",
+        "need_to_talk",
+    }
 )
 # Unicode's control characters but newline and tab: the protocol drops them from texts.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -167,8 +176,9 @@ def seen_by(rows: list[StoredRow], stage: bool = False) -> dict[int, Seen]:
     a message everyone; a private message its two people; a question moderators and its author
     while pending, everyone once approved; a question's update everyone, except hiding a question
     still pending (it stays between staff and its author); a deletion whoever saw the message; a
-    report the moderators; a moderation action everyone, but on a stage (where it is always
-    about a member of the audience) only that person and the moderators.
+    report the moderators; a parent's wish to talk the moderators and that parent; a moderation
+    action everyone, but on a stage (where it is always about a member of the audience) only
+    that person and the moderators.
     """
     status: dict[int, str] = {}
     authors: dict[int, str | None] = {}
@@ -201,7 +211,7 @@ def seen_by(rows: list[StoredRow], stage: bool = False) -> dict[int, Seen]:
             audience = Seen(peers=pair) if pair else EVERYONE
         elif row.type == "report":
             audience = Seen(moderators=True)
-        elif row.type == "moderation" and stage:
+        elif row.type == "need_to_talk" or (row.type == "moderation" and stage):
             audience = Seen(moderators=True, peers=frozenset({data["peer"]}))
         elif row.type == "moderation":
             audience = EVERYONE

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -38,6 +38,7 @@ from server.rooms.entry import Refusal
 from server.rooms.frames import MAX_QUESTION, MAX_REASON, MAX_TEXT, CloseCode, RoomError
 from server.rooms.hub import RoomHub
 from server.rooms.identifying import kinds as identifying_kinds
+from server.rooms.protocol import TALK_AGAIN_SECONDS
 from server.rooms.state import MemberStatus, ParticipantRole
 from server.rooms.store import load_state
 from server.scheduling.series import MediaMode
@@ -70,6 +71,9 @@ from tests.rooms.machine_support import (
 PEOPLE = ("F", "V", "C", "Mustikka", "Puolukka", "Lakka")
 PARENTS = ("Mustikka", "Puolukka", "Lakka")
 MAX_SOCKETS_PER_INSTANCE = 3
+# What a parent does in one step about their wish to talk: ask; take back; ask, take back and
+# ask again at once (refused: too soon); ask while waiting (nothing happens).
+TALK_WISHES = ((True,), (False,), (True, False, True), (True, True))
 STEPS = 20
 
 pieces = st.one_of(
@@ -150,6 +154,8 @@ class RoomMachine(RuleBasedStateMachine):
         self.questions: dict[int, tuple[str, str]] = {}  # seq → author, status
         self.voters: dict[int, set[str]] = {}
         self.threads: set[frozenset[str]] = set()
+        self.waiting_to_talk: set[str] = set()  # parents who asked for a word, not yet answered
+        self.talk_asked_at: dict[str, datetime] = {}
         self.rows_seen = 0
         self.hubs = self.run(self._start_hubs())
         self.ready = True
@@ -465,6 +471,9 @@ class RoomMachine(RuleBasedStateMachine):
             pair = frozenset({person.name, other.name})
             self.kinds[seq] = ("private", pair)
             self.threads.add(pair)
+            if person.is_leader and other.name in self.waiting_to_talk:  # answers the wish
+                self.waiting_to_talk.discard(other.name)
+                self.stored()
         else:
             status = "approved" if person.is_staff else "pending"
             self.kinds[seq] = ("question", frozenset())
@@ -540,6 +549,37 @@ class RoomMachine(RuleBasedStateMachine):
     @rule(index=st.integers(0, 50), text=texts)
     def ask(self, index: int, text: str) -> None:
         self.send_text(self.pick(index), "ask", f"{text} ~m{self.last_seq + 1}~", MAX_QUESTION)
+
+    @precondition(lambda self: self.has_live())
+    @rule(index=st.integers(0, 50), wishes=st.sampled_from(TALK_WISHES))
+    def need_to_talk(self, index: int, wishes: tuple[bool, ...]) -> None:
+        """A parent (mostly) asks the facilitators privately for a word, or takes it back, or
+        both in a row (issue 21): nothing changes while already so, and asking again waits a
+        minute after the last asking."""
+        parents = [s for s in self.live_socks() if not s.person.is_staff]
+        sock = parents[index % len(parents)] if parents and index % 5 else self.pick(index)
+        for pending in wishes:
+            self.wish_to_talk(sock, pending)
+
+    def wish_to_talk(self, sock: Sock, pending: bool) -> None:
+        person, now = sock.person, self.world.clock.now
+        waiting = person.name in self.waiting_to_talk
+        refused = self.gate(sock)
+        if refused is None and person.is_staff:
+            refused = RoomError.NOT_ALLOWED
+        asked = self.talk_asked_at.get(person.name)
+        again = asked is not None and asked + timedelta(seconds=TALK_AGAIN_SECONDS) > now
+        if refused is None and pending and not waiting and again:
+            refused = RoomError.RATE_LIMITED
+        self.command(sock, frame(type="need_to_talk", pending=pending), refused)
+        if refused is not None or pending == waiting:
+            return
+        self.stored()
+        if pending:
+            self.waiting_to_talk.add(person.name)
+            self.talk_asked_at[person.name] = now
+        else:
+            self.waiting_to_talk.discard(person.name)
 
     def upvote(self, index: int, pick: int) -> None:
         sock = self.pick(index)
