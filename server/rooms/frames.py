@@ -32,7 +32,6 @@ from server.rooms.commands import (
     IceCandidate,
     Lobby,
     Lock,
-    ModerateHeld,
     ModerateQuestion,
     Mute,
     NeedToTalk,
@@ -270,7 +269,6 @@ _PARSERS: dict[str, Any] = {
     "lobby": lambda f: Lobby(_field(f, "enabled", bool)),
     "volunteers_moderate": lambda f: VolunteersModerate(_field(f, "allowed", bool)),
     "question": lambda f: ModerateQuestion(_seq(f, "question"), _question_action(f)),
-    "held": lambda f: ModerateHeld(_seq(f, "message"), _field(f, "approve", bool)),
     "signal": _signal,
     "relay": _relay,
     "av": lambda f: Av(
