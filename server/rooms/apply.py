@@ -197,6 +197,8 @@ def _on_access(state: RoomState, event: Event) -> None:
         for info in state.messages.values():
             if info.author == event.data["peer"]:
                 info.deleted = True
+        for seq in [s for s, held in state.held.items() if held["peer"] == event.data["peer"]]:
+            del state.held[seq]
         return
     member = _member(state, event.data.get("peer"))
     if member is None and reason == "banned":
@@ -227,6 +229,32 @@ def _on_need_to_talk(state: RoomState, event: Event) -> None:
         state.need_to_talk.pop(peer, None)
 
 
+def _on_held(state: RoomState, event: Event) -> None:
+    """A message waits for a moderator. Once approved or rejected its stored text is dropped, so
+    a redacted one is already settled: a reloaded room does not wait for it again."""
+    assert event.seq is not None and event.actor is not None
+    redacted = _redacted(event)
+    state.messages[event.seq] = MessageInfo(event.actor, "held", deleted=redacted)
+    if not redacted:
+        state.held[event.seq] = {k: event.data[k] for k in HELD_FIELDS if k in event.data}
+
+
+def _on_held_settled(state: RoomState, event: Event) -> None:
+    """Approved (posted as a message of its author under this event's seq) or rejected."""
+    held = event.data["held"]
+    state.held.pop(held, None)
+    info = state.messages.get(held)
+    if info is not None:
+        info.deleted = True  # the held copy's text is gone from storage either way
+    if event.type is EventType.HELD_APPROVED:
+        assert event.seq is not None
+        author = event.data["peer"]
+        state.messages[event.seq] = MessageInfo(author, "message", deleted=_redacted(event))
+
+
+# What a held message keeps for its approval: all that the message it becomes carries.
+HELD_FIELDS = ("peer", "name", "role", "text", "at", "flagged")
+
 # What a question keeps of its asking; a deleted question keeps all but the text.
 ASKED_FIELDS = ("peer", "name", "role", "text", "at")
 
@@ -246,6 +274,9 @@ _APPLY = {
     EventType.ACCESS: _on_access,
     EventType.MEDIA_MODERATION: _on_media_moderation,
     EventType.NEED_TO_TALK: _on_need_to_talk,
+    EventType.HELD: _on_held,
+    EventType.HELD_APPROVED: _on_held_settled,
+    EventType.HELD_REJECTED: _on_held_settled,
 }
 # Types whose events change the state (the others only pass through to those who see them).
 APPLIED = frozenset(_APPLY)

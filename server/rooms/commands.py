@@ -208,6 +208,14 @@ class NeedToTalk:
     pending: bool
 
 
+@dataclass(frozen=True)
+class ModerateHeld:
+    """A moderator approves (posts) or rejects a held message (``holding``)."""
+
+    message: int
+    approve: bool
+
+
 Command = (
     Hello
     | Send
@@ -236,6 +244,7 @@ Command = (
     | Av
     | AvControl
     | NeedToTalk
+    | ModerateHeld
 )
 
 

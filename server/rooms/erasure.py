@@ -15,7 +15,14 @@ from server.rooms.events import EVERYONE, Audience, Event, EventType
 from server.rooms.state import Member, MessageInfo
 from server.storage.tables import RoomEventRow
 
-WRITTEN = (EventType.MESSAGE, EventType.PRIVATE, EventType.QUESTION)
+# What a person wrote: a held message and its approval carry the author as actor, too.
+WRITTEN = (
+    EventType.MESSAGE,
+    EventType.PRIVATE,
+    EventType.QUESTION,
+    EventType.HELD,
+    EventType.HELD_APPROVED,
+)
 
 
 def deletion(seq: int, info: MessageInfo) -> Event:

@@ -37,6 +37,9 @@ class EventType(StrEnum):
     ACCESS = "access"
     NEED_TO_TALK = "need_to_talk"
     WARNING_OVERRIDDEN = "warning_overridden"
+    HELD = "held"
+    HELD_APPROVED = "held_approved"
+    HELD_REJECTED = "held_rejected"
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,29 @@ SPECS: dict[EventType, EventSpec] = {
         False,
         "nobody (the moderation log)",
         "nothing: someone posted what looked like identifying details after being asked",
+    ),
+    # A series may hold what a parent sends anyway after the room asked about identifying details
+    # until a moderator approves it (``server.rooms.holding``); the moderation log names no text.
+    EventType.HELD: EventSpec(
+        True,
+        True,
+        False,
+        "moderators and the author",
+        "a message waits for a moderator's approval",
+    ),
+    EventType.HELD_APPROVED: EventSpec(
+        True,
+        True,
+        False,
+        "everyone admitted",
+        "a held message is posted to everyone; the held copy's text is dropped from storage",
+    ),
+    EventType.HELD_REJECTED: EventSpec(
+        True,
+        True,
+        False,
+        "moderators and the author",
+        "a held message is not posted; its text is dropped from storage",
     ),
 }
 

@@ -32,6 +32,7 @@ from server.rooms.commands import (
     IceCandidate,
     Lobby,
     Lock,
+    ModerateHeld,
     ModerateQuestion,
     Mute,
     NeedToTalk,
@@ -269,6 +270,7 @@ _PARSERS: dict[str, Any] = {
     "lobby": lambda f: Lobby(_field(f, "enabled", bool)),
     "volunteers_moderate": lambda f: VolunteersModerate(_field(f, "allowed", bool)),
     "question": lambda f: ModerateQuestion(_seq(f, "question"), _question_action(f)),
+    "held": lambda f: ModerateHeld(_seq(f, "message"), _field(f, "approve", bool)),
     "signal": _signal,
     "relay": _relay,
     "av": lambda f: Av(

@@ -8,6 +8,7 @@ reload tests check.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -67,9 +68,22 @@ async def effects(
             await _log(db, session_id, event, action, data["peer"], now)
     elif event.type is EventType.ACCESS:
         await _access_effects(db, session_id, event, now)
+    elif event.type is EventType.HELD:  # the log says a message waits, never its text
+        await _log(db, session_id, event, "held", None, now)
+    elif event.type in (EventType.HELD_APPROVED, EventType.HELD_REJECTED):
+        await _held_settled(db, session_id, event, now)
     elif event.type is EventType.WARNING_OVERRIDDEN:  # who, when and what kind: never the text
         detail = {"findings": data["findings"], "in": data["in"]}
         await _log(db, session_id, event, "warning_overridden", None, now, detail)
+
+
+async def _held_settled(db: AsyncSession, session_id: int, event: Event, now: datetime) -> None:
+    """The held copy's text goes from storage (an approved one lives on in the approval, which a
+    deletion redacts like any message); the log names the moderator and the author."""
+    await _redact(db, session_id, event.data["held"], now)
+    moderator = replace(event, actor=event.data["by"])
+    action = "held_approved" if event.type is EventType.HELD_APPROVED else "held_rejected"
+    await _log(db, session_id, moderator, action, event.data["peer"], now)
 
 
 async def _access_effects(db: AsyncSession, session_id: int, event: Event, now: datetime) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from server.rooms import commands as c
+from server.rooms import holding
 from server.rooms.asking import ask_first, flags
 from server.rooms.decision import Decision, Handler, refuse
 from server.rooms.events import CONNECTED, EVERYONE, MODERATORS, NOBODY, Audience, Event, EventType
@@ -77,8 +78,9 @@ def _send(state: RoomState, actor: Member, command: c.Send, now: datetime) -> De
     if blocked:
         return blocked
     data = {**_authored(actor, now, command.text), **flags(flagged)}
-    audience = posted(state, actor, EVERYONE)
-    return Decision([*logged, Event(EventType.MESSAGE, data, audience, actor.peer, command.cid)])
+    audience, cid = posted(state, actor, EVERYONE), command.cid
+    message = Event(EventType.MESSAGE, data, audience, actor.peer, cid)
+    return holding.held_back(state, actor, message, logged)  # posted, or held for a moderator
 
 
 def _private(state: RoomState, actor: Member, command: c.Private, now: datetime) -> Decision:
@@ -274,7 +276,7 @@ def _deny(state: RoomState, actor: Member, command: c.Deny, now: datetime) -> De
 
 def _delete(state: RoomState, actor: Member, command: c.Delete, now: datetime) -> Decision:
     info = state.messages.get(command.seq)
-    if info is None or info.deleted:
+    if info is None or info.deleted or info.kind == "held":  # a held one is rejected instead
         return refuse(RoomError.UNKNOWN_MESSAGE)
     if info.kind == "private" and actor.peer not in info.peers:
         return refuse(RoomError.UNKNOWN_MESSAGE)  # a private thread is not a moderator's to see
@@ -365,6 +367,7 @@ _MODERATOR: dict[type, Handler] = {
     c.Lock: _lock,
     c.SlowMode: _slow_mode,
     c.ModerateQuestion: _moderate_question,
+    c.ModerateHeld: holding.moderate_held,
     c.AvControl: av_control,
 }
 

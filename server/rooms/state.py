@@ -114,7 +114,7 @@ class Member:
 @dataclass(slots=True)
 class MessageInfo:
     author: str
-    kind: str  # message | private | question
+    kind: str  # message | private | question | held
     peers: frozenset[str] = frozenset()  # the two people of a private message
     deleted: bool = False
 
@@ -138,6 +138,9 @@ class RoomState:
     lobby: bool = True
     volunteers_moderate: bool = False
     questions_premoderated: bool = True
+    # The series holds a message sent anyway after the identifying-details question until a
+    # moderator approves it (``server.rooms.holding``); read from the series when the room loads.
+    identifying_held: bool = False
     last_seq: int = 0
     opens_at: datetime | None = None
     # A group room's media goes through the relay above this many possible publishers.
@@ -151,6 +154,8 @@ class RoomState:
     # and when each last asked at all, which paces asking again.
     need_to_talk: dict[str, datetime] = field(default_factory=dict)
     talk_asked_at: dict[str, datetime] = field(default_factory=dict)
+    # Held messages waiting for a moderator, by seq: what approving one posts (author and text).
+    held: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def is_moderator(self, member: Member) -> bool:
         return moderates_room(member.role, self.volunteers_moderate)
@@ -188,6 +193,7 @@ class RoomState:
             "volunteers_moderate": self.volunteers_moderate,
             "mode": self.mode.value,
             "questions_premoderated": self.questions_premoderated,
+            "identifying_held": self.identifying_held,
             "opens_at": self.opens_at.isoformat() if self.opens_at else None,
         }
 
@@ -222,6 +228,7 @@ class RoomState:
             },
             "threads": frozenset(self.threads),
             "need_to_talk": (dict(self.need_to_talk), dict(self.talk_asked_at)),
+            "held": dict(self.held),
             "cids": {
                 key: seq
                 for key, seq in self.cids.items()

@@ -25,6 +25,7 @@ from server.storage.tables import (
     RoomEventRow,
     RoomMemberRow,
     RoomRow,
+    SeriesRow,
     SessionRow,
 )
 
@@ -73,6 +74,11 @@ async def load_state(db: AsyncSession, session: SessionRow, opens_before: timede
         lobby=room.lobby,
         volunteers_moderate=room.volunteers_moderate,
         questions_premoderated=room.questions_premoderated,
+        identifying_held=bool(
+            await db.scalar(
+                select(SeriesRow.identifying_held).where(SeriesRow.id == session.series_id)
+            )
+        ),
         last_seq=room.last_seq,
         opens_at=session.starts_at - opens_before,
     )

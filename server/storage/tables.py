@@ -166,6 +166,9 @@ class SeriesRow(Base):
     local_time: Mapped[str] = mapped_column(String(5))
     duration_minutes: Mapped[int]
     questions: Mapped[list[Any]] = mapped_column(default=list)
+    # Hold a chat message sent anyway after the identifying-details question for a moderator's
+    # approval (server/rooms/holding.py); a room reads it when it is loaded.
+    identifying_held: Mapped[bool] = mapped_column(default=False)
     calendar_uid: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     # Bumped by every enrolment change: the UPDATE takes the row lock on PostgreSQL and the write

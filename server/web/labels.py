@@ -67,6 +67,9 @@ MODERATION_LABELS: dict[str, str] = {
     "need_to_talk_pending": N_("asked a facilitator for a word"),
     "need_to_talk_withdrawn": N_("took back the wish to talk"),
     "need_to_talk_answered": N_("answered privately the wish to talk of"),
+    "held": N_("sent a message held for approval"),
+    "held_approved": N_("approved the held message of"),
+    "held_rejected": N_("rejected the held message of"),
 }
 
 

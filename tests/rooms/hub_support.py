@@ -20,6 +20,7 @@ from server.rooms.hub import RoomHub
 from server.rooms.state import ParticipantRole
 from server.rooms.store import Entrant
 from server.scheduling import service as scheduling
+from server.scheduling.room_rules import hold_identifying
 from server.storage.tables import RoomEventRow, SessionRow
 from tests.factories import a_staff_member, enrol_parent, seed_series
 
@@ -111,11 +112,20 @@ class HubRoom:
 
 
 async def an_open_room(
-    database: Any, org: Any, clock: Any, parents: str, present: str | None = None
+    database: Any,
+    org: Any,
+    clock: Any,
+    parents: str,
+    present: str | None = None,
+    identifying_held: bool = False,
 ) -> HubRoom:
     """A hub with an open room (lobby off) and its facilitator F; the named parents are enrolled,
-    and those ``present`` (all, unless said) are in."""
+    and those ``present`` (all, unless said) are in. ``identifying_held``: the series holds
+    messages with identifying details for approval (``server.rooms.holding``)."""
     series_id = await seed_series(database, org, clock.now)
+    if identifying_held:
+        async with database.unit_of_work() as db:
+            await hold_identifying(db, series_id, True)
     links = {
         n: await enrol_parent(database, org, series_id, f"{n}-nimi", clock.now) for n in parents
     }

@@ -14,8 +14,10 @@ from server.people.roles import Role
 from server.people.service import shown_name
 from server.permissions import runs_series
 from server.scheduling import service as scheduling
+from server.scheduling.room_rules import hold_identifying
 from server.storage.tables import SeriesRow, StaffRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, StaffMember
+from server.web.forms import FormReader
 from server.web.templating import render
 
 router = APIRouter()
@@ -90,3 +92,14 @@ async def refuse_held(
 ) -> Response:
     await bans.refuse_held(db, org, series_id, enrolment_id, now)
     return _back(staff, series_id, "refused")
+
+
+@router.post("/staff/series/{series_id}/identifying-held", dependencies=[Csrf])
+async def identifying_held(request: Request, series_id: Id, staff: StaffMember, db: Db) -> Response:
+    """Whether the series' rooms hold a message with identifying details for approval."""
+    await _series_moderated_by(db, series_id, staff)
+    form = FormReader(await request.form())
+    held = form.checkbox("held")
+    form.check()
+    await hold_identifying(db, series_id, held)
+    return _back(staff, series_id, "holding")

@@ -2,6 +2,7 @@
 // translated texts from the #room-strings JSON block, then connects.
 import { RoomConnection } from "./connection.js";
 import { DetailsCheck } from "./details.js";
+import { RoomHeld } from "./held.js";
 import { RoomTalk } from "./talk.js";
 import { RoomView } from "./view.js";
 
@@ -47,6 +48,7 @@ if (root && root.dataset.wsPath) {
   const view = new RoomView(root, strings, connection);
   new DetailsCheck(strings, connection, view); // asks before posting identifying details
   new RoomTalk(strings, connection, view); // "I need to talk" (issue 21)
+  new RoomHeld(strings, connection, view); // messages held for a moderator's approval
   let media = null;
   try {
     media = loadMedia(root, strings, connection, view);

@@ -281,6 +281,8 @@ export class RoomView {
         this.ui.grid.hidden = true;
         return this.render();
       case "message": return this.message(frame, replay);
+      // A message held for approval, now posted to everyone (held.js draws it while held).
+      case "held_approved": return this.message(frame, replay);
       case "private": return this.privateMessage(frame, replay);
       case "question": return this.question(frame, replay);
       case "question_update": {
