@@ -143,8 +143,8 @@ async def replay(db: AsyncSession, state: RoomState, member: Member, after_seq: 
     """Every lasting event after ``after_seq`` that ``member`` may see, oldest first (never cut:
     ``welcome.welcome_frames`` pages them).
 
-    A deleted message comes back as a ``deleted`` event, never with its text; a hidden question
-    comes back only to its author and to moderators.
+    A deleted message comes back as a ``deleted`` event, never with its text (a settled held one
+    not at all); a hidden question comes back only to its author and to moderators.
     """
     rows = await db.scalars(
         select(RoomEventRow)
@@ -160,6 +160,8 @@ async def replay(db: AsyncSession, state: RoomState, member: Member, after_seq: 
             member, row.seq if row.type == EventType.QUESTION.value else row.data["question"]
         ):
             continue
+        if row.deleted_at is not None and row.type == EventType.HELD.value:
+            continue  # settled: its approval or rejection, replayed itself, says what became of it
         if row.deleted_at is not None:
             event = Event(EventType.DELETED, {"message": row.seq}, audience, None, None, row.seq)
         else:

@@ -101,6 +101,9 @@ async def test_approving_posts_it_to_everyone_and_a_reload_agrees(live_server, o
     await facilitator.send(type="delete", seq=posted["seq"])
     await puolukka.expect("deleted", message=posted["seq"])
     assert not any(PHONE_TEXT in d for d in await _stored_texts(live_server, room.session_id))
+    again = await connect(live_server, room.session_id, link=room.parent_links["Mustikka"])
+    replayed = [(e["type"], e["seq"]) for e in (await again.expect("welcome"))["events"]]
+    assert ("deleted", held) not in replayed and ("deleted", posted["seq"]) in replayed
     assert [a for a, *_ in await _log(live_server, room.series_id)] == ["held", "held_approved"]
     _, actor, target, detail = (await _log(live_server, room.series_id))[1]
     assert (actor, target, detail) == ("Olli Ohjaaja", "Mustikka", {})
@@ -127,6 +130,7 @@ async def test_rejecting_tells_the_author_and_drops_the_text(live_server, org, c
     again = await connect(live_server, room.session_id, link=room.parent_links["Mustikka"])
     events = (await again.expect("welcome"))["events"]
     assert [e["type"] for e in events if e["type"].startswith("held")] == ["held_rejected"]
+    assert not [e for e in events if e["type"] == "deleted"]  # not "Message deleted" either
     assert PHONE_TEXT not in str(events)
 
 

@@ -13,9 +13,9 @@ ADDRESS = "Asun Hämeenkatu 3 B 12"
 
 async def _send_anyway(room: HubRoom, name: str, cid: str, text: str) -> int:
     await room.receive(name, type="send", cid=cid, text=text)
-    await until(lambda: room.sockets[name].of_type("check", cid=cid))
+    await until(lambda: bool(room.sockets[name].of_type("check", cid=cid)))
     await room.receive(name, type="send", cid=cid, text=text, confirmed=True)
-    await until(lambda: room.sockets[name].answers(cid))
+    await until(lambda: bool(room.sockets[name].answers(cid)))
     [ack] = room.sockets[name].answers(cid)
     return int(ack["seq"])
 
@@ -40,7 +40,7 @@ async def test_held_then_approved_and_rejected_agrees_with_storage(database, org
 
         await room.receive("F", type="held", message=approved, approve=True)
         await room.receive("F", type="held", message=rejected, approve=False)
-        await until(lambda: room.sockets["A"].of_type("held_rejected", held=rejected))
+        await until(lambda: bool(room.sockets["A"].of_type("held_rejected", held=rejected)))
         [posted] = room.sockets["B"].of_type("held_approved", held=approved)
         assert posted["text"] == PHONE and "flagged" not in posted
         assert ADDRESS not in str(room.sockets["B"].frames)
