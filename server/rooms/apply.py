@@ -237,6 +237,9 @@ def _on_held(state: RoomState, event: Event) -> None:
     state.messages[event.seq] = MessageInfo(event.actor, "held", deleted=redacted)
     if not redacted:
         state.held[event.seq] = {k: event.data[k] for k in HELD_FIELDS if k in event.data}
+    member = _member(state, event.actor)
+    if member is not None:  # slow mode counts it as the message it would have been
+        member.last_message_at = datetime.fromisoformat(event.data["at"])
 
 
 def _on_held_settled(state: RoomState, event: Event) -> None:

@@ -43,4 +43,6 @@ async def recall(database: Database, state: RoomState, command: Command) -> None
     kind = EventType(row.type)
     peers = Audience.from_json(row.audience).peers if kind is EventType.PRIVATE else frozenset()
     deleted = row.deleted_at is not None
-    state.messages[seq] = MessageInfo(row.actor, kind.value, peers, deleted)
+    # An approved held message is a message like any other (``apply._on_held_settled``).
+    shown = "message" if kind is EventType.HELD_APPROVED else kind.value
+    state.messages[seq] = MessageInfo(row.actor, shown, peers, deleted)

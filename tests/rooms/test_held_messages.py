@@ -154,3 +154,12 @@ async def test_a_series_holds_nothing_unless_chosen(live_server, org, clock):
     room = await a_room(live_server, org, clock)
     facilitator = await connect(live_server, room.session_id, cookies=room.facilitator)
     assert (await facilitator.expect("welcome"))["room"]["identifying_held"] is False
+
+
+async def test_slow_mode_counts_a_held_message_as_one_written(live_server, org, clock):
+    _room, facilitator, mustikka, _puolukka = await _held_room(live_server, org, clock)
+    await facilitator.send(type="slow_mode", seconds=30)
+    await mustikka.expect("room", slow_mode=30)
+    await _send_anyway(mustikka, "c1")
+    await mustikka.send(type="send", cid="c2", text="Hei kaikki")
+    assert (await mustikka.expect("error", cid="c2"))["code"] == "slow_mode"
