@@ -25,6 +25,7 @@ from server.people.roles import Role
 from server.rooms.frames import RoomError
 from server.rooms.state import MemberStatus, ParticipantRole
 from server.scheduling import service as scheduling
+from server.scheduling.room_rules import hold_identifying
 from server.scheduling.series import MediaMode
 from server.storage.db import Database
 from server.storage.tables import RoomEventRow, RoomMemberRow, SessionRow
@@ -45,6 +46,9 @@ STORED_TYPES = frozenset(
         "report",
         "moderation",
         "need_to_talk",
+        "held",
+        "held_approved",
+        "held_rejected",
     }
 )
 # Unicode's control characters but newline and tab: the protocol drops them from texts.
@@ -176,7 +180,8 @@ def seen_by(rows: list[StoredRow], stage: bool = False) -> dict[int, Seen]:
     a message everyone; a private message its two people; a question moderators and its author
     while pending, everyone once approved; a question's update everyone, except hiding a question
     still pending (it stays between staff and its author); a deletion whoever saw the message; a
-    report the moderators; a parent's wish to talk the moderators and that parent; a moderation
+    report the moderators; a parent's wish to talk the moderators and that parent; a held message
+    and its rejection the moderators and its author, its approval everyone; a moderation
     action everyone, but on a stage (where it is always about a member of the audience) only
     that person and the moderators.
     """
@@ -215,6 +220,12 @@ def seen_by(rows: list[StoredRow], stage: bool = False) -> dict[int, Seen]:
             audience = Seen(moderators=True, peers=frozenset({data["peer"]}))
         elif row.type == "moderation":
             audience = EVERYONE
+        elif row.type == "held":  # a chat message held for approval, then approved or rejected
+            audience = Seen(moderators=True, peers=frozenset({row.actor or ""}))
+        elif row.type == "held_approved":
+            audience = EVERYONE
+        elif row.type == "held_rejected":
+            audience = Seen(moderators=True, peers=frozenset({data["peer"]}))
         else:
             raise AssertionError(f"a stored event type the test does not know: {row.type}")
         seen[row.seq] = audience
@@ -373,6 +384,9 @@ class World:
             media_mode=mode,
             session_count=SESSIONS_PER_SERIES,
         )
+        if mode is MediaMode.CHAT:  # chat rooms hold what is sent anyway after the question
+            async with self.database.unit_of_work() as db:
+                await hold_identifying(db, series_id, True)
         parents = {}
         for name in PARENT_NAMES:
             new = await enrol_parent(self.database, self.org, series_id, name, self.clock.now)

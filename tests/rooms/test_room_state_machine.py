@@ -36,6 +36,7 @@ from server.rooms.bus import Bus, MemoryBus, RedisBus
 from server.rooms.connection import Connection
 from server.rooms.entry import Refusal
 from server.rooms.frames import MAX_QUESTION, MAX_REASON, MAX_TEXT, CloseCode, RoomError
+from server.rooms.holding import MAX_HELD_PER_AUTHOR
 from server.rooms.hub import RoomHub
 from server.rooms.identifying import kinds as identifying_kinds
 from server.rooms.protocol import TALK_AGAIN_SECONDS
@@ -155,6 +156,8 @@ class RoomMachine(RuleBasedStateMachine):
         self.voters: dict[int, set[str]] = {}
         self.threads: set[frozenset[str]] = set()
         self.waiting_to_talk: set[str] = set()  # parents who asked for a word, not yet answered
+        self.held: dict[int, tuple[str, str]] = {}  # seq → author, text of a held chat message
+        self.settled: set[int] = set()  # held messages approved or rejected
         self.talk_asked_at: dict[str, datetime] = {}
         self.rows_seen = 0
         self.hubs = self.run(self._start_hubs())
@@ -451,11 +454,16 @@ class RoomMachine(RuleBasedStateMachine):
         assert isinstance(parsed, str)
         found = [] if person.is_leader else [k.value for k in identifying_kinds(parsed)]
         checks = [f for f in answers if f["type"] == "check"]
+        holds = found and kind == "send" and self.mode is MediaMode.CHAT  # the series holds
         if found:  # asked about, stored nowhere; the person sends it anyway
             assert acks == [] and checks == [{"type": "check", "cid": cid, "findings": found}]
+            waiting = sum(1 for author, _ in self.held.values() if author == person.name)
+            full = RoomError.RATE_LIMITED if holds and waiting >= MAX_HELD_PER_AUTHOR else None
             answers = self.command(
-                sock, frame(type=kind, cid=cid, text=text, confirmed=True, **fields), None
+                sock, frame(type=kind, cid=cid, text=text, confirmed=True, **fields), full
             )
+            if full is not None:
+                return
             acks = [f for f in answers if f["type"] == "ack"]
         else:
             assert checks == [], f"{kind} {parsed!r} asked about: {checks}"
@@ -463,7 +471,11 @@ class RoomMachine(RuleBasedStateMachine):
         assert acks == [{"type": "ack", "cid": cid, "seq": seq}], f"{kind} acks {acks}"
         person.cids[cid] = seq
         self.texts[seq] = parsed
-        if kind == "send":
+        if holds:  # only moderators and the author see it, until a moderator decides
+            self.kinds[seq] = ("held", frozenset())
+            self.held[seq] = (person.name, parsed)
+            person.last_message_at = self.world.clock.now
+        elif kind == "send":
             self.kinds[seq] = ("message", frozenset())
             person.last_message_at = self.world.clock.now
         elif kind == "private":
@@ -618,7 +630,7 @@ class RoomMachine(RuleBasedStateMachine):
         if refused is None:
             kind, pair = self.kinds.get(seq, ("", frozenset()))
             visible = kind == "message" or sock.person.name in pair or self.moderator(sock.person)
-            if not kind or seq in self.deleted or not visible:
+            if not kind or seq in self.deleted | self.settled or not visible:
                 refused = RoomError.UNKNOWN_MESSAGE
         self.command(sock, frame(type="report", seq=seq, reason=reason), refused)
         if refused is None:
@@ -635,12 +647,34 @@ class RoomMachine(RuleBasedStateMachine):
         if refused is None:
             kind, pair = self.kinds.get(seq, ("", frozenset()))
             mine = kind != "private" or sock.person.name in pair
-            if not kind or seq in self.deleted or not mine:
+            if not kind or kind == "held" or seq in self.deleted or not mine:
                 refused = RoomError.UNKNOWN_MESSAGE
         self.command(sock, frame(type="delete", seq=seq), refused)
         if refused is None:
             self.deleted.add(seq)
             self.stored()
+
+    @precondition(lambda self: self.has_live() and self.mode is MediaMode.CHAT)
+    @rule(index=st.integers(0, 50), pick=st.integers(0, 30), approve=st.booleans())
+    def moderate_held(self, index: int, pick: int, approve: bool) -> None:
+        """A moderator approves a held message (posted to everyone under a seq of its own) or
+        rejects it (its text is dropped); once decided it is not waiting any more."""
+        sock = self.pick(index)
+        seq = self.seq(pick, self.held)
+        refused = self.moderator_gate(sock)
+        if refused is None and seq not in self.held:
+            refused = RoomError.UNKNOWN_MESSAGE
+        self.command(sock, frame(type="held", message=seq, approve=approve), refused)
+        if refused is not None:
+            return
+        _author, text = self.held.pop(seq)
+        self.settled.add(seq)
+        posted = self.stored()
+        if approve:
+            self.kinds[posted] = ("message", frozenset())
+            self.texts[posted] = text
+        else:
+            self.deleted.add(seq)
 
     @precondition(lambda self: self.has_live())
     @rule(
@@ -1044,6 +1078,7 @@ class RoomMachine(RuleBasedStateMachine):
                     for r in rows
                     if seen[r.seq].by(person.peer, moderator)
                     and not self.withheld(r, person.name, moderator)
+                    and not (r.type == "held" and r.deleted)  # told by its approval or rejection
                 ]
                 assert welcome["events"] == expected, f"{sock}'s welcome history"
                 assert welcome["you"]["peer"] == person.peer
