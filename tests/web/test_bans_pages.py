@@ -30,8 +30,8 @@ async def status_of(client, enrolment_id):
 
 
 def row_of(html, enrolment_id, table):
-    """The table row of one enrolment in the table with class ``table``."""
-    section = html.split(f'class="data {table}"')[1].split("</table>")[0]
+    """The table row of one enrolment in the table with class ``table`` (among its others)."""
+    section = re.split(rf'<table class="data(?: [\w-]+)* {table}"', html)[1].split("</table>")[0]
     return section.split(f'data-enrolment-id="{enrolment_id}"')[1].split("</tr>")[0]
 
 
