@@ -1,5 +1,5 @@
 """Shared fixtures: databases (SQLite and PostgreSQL through one parametrised fixture), a clock,
-a recording mailer, and an HTTP client on the real application.
+a recording mailer, an HTTP client on the real application, and cheap password hashing.
 
 Tests that need PostgreSQL, Redis or Chromium skip when it is missing, unless
 ``TUPA_REQUIRE_SERVICES=1`` (CI sets it), which turns the skip into a failure.
@@ -21,12 +21,14 @@ from typing import Any, NoReturn, TypeVar
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from server.app import create_app
 from server.notify.outbox import Mail
 from server.organisation import Organisation
+from server.people import passwords
 from server.scheduling.service import ensure_program_templates
 from server.settings import Settings
 from server.storage.db import Database, create_engine
@@ -100,6 +102,22 @@ class RecordingMailer:
 
     async def send(self, mail: Mail) -> None:
         self.sent.append(mail)
+
+
+# Argon2 at its lowest cost: well under a millisecond instead of about 0.2 s per hash or check.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP_DUMMY_HASH = CHEAP_HASHER.hash("not-a-real-password-for-timing")
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staff passwords are hashed and checked at Argon2's lowest cost in tests: hundreds of tests
+    make staff accounts and sign them in, and the state machine makes three per example, which at
+    the real cost took minutes. Tests marked ``real_password_hashing`` keep the real cost, and
+    servers run as processes (``tupa serve`` in the browser and fault tests) always have it."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr(passwords, "_hasher", CHEAP_HASHER)
+        monkeypatch.setattr(passwords, "_DUMMY_HASH", CHEAP_DUMMY_HASH)
 
 
 @pytest.fixture
