@@ -2,7 +2,8 @@
 a recording mailer, an HTTP client on the real application, and cheap password hashing.
 
 Tests that need PostgreSQL, Redis or Chromium skip when it is missing, unless
-``TUPA_REQUIRE_SERVICES=1`` (CI sets it), which turns the skip into a failure.
+``TUPA_REQUIRE_SERVICES=1`` (CI sets it), which turns the skip into a failure. The whole suite
+runs on several processes (see tests/parallel.py).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ POSTGRES_URL = os.environ.get(
 REDIS_URL = os.environ.get("TUPA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("TUPA_REQUIRE_SERVICES") == "1"
 T = TypeVar("T")
+
+pytest_plugins = ["tests.parallel"]
 
 # A fixed "now" for tests: a Monday in October, before summer time ends in Helsinki.
 T0 = datetime(2026, 10, 12, 9, 0, tzinfo=UTC)

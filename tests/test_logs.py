@@ -123,6 +123,7 @@ def test_the_ice_librarys_lines_about_candidate_pairs_are_not_written():
         ("/x/mina%40example.fi", "/x/{masked}"),
         ("/a\nforged line", "/a?forged?line"),
     ],
+    ids=lambda value: value.replace(TOKEN, "{token}"),  # the same names in every process
 )
 def test_a_path_no_route_matched_is_logged_with_secret_looking_segments_masked(path, shown):
     assert masked_path(path) == shown

@@ -36,7 +36,8 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test in this folder is an e2e test, whether or not its module says so."""
+    """Every test in this folder is an e2e test, whether or not its module says so. (They all
+    run in one process, one module after another: see tests/parallel.py.)"""
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.e2e)
@@ -66,9 +67,11 @@ def _e2e_requirements() -> None:
         _unavailable(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL (no trailing slash) of a real Tupa server with the demo data loaded."""
+    """The base URL (no trailing slash) of a real Tupa server with the demo data loaded, one per
+    module: what one module's tests change (a session moved, a room opened) is never what
+    another module's find, whichever process runs them and in whatever order."""
     with tupa_server(tmp_path_factory.mktemp("tupa-live")) as url:
         yield url
 

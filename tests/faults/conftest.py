@@ -3,7 +3,7 @@ for each test, and a summary of what each fault test counted at the end of the r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from server.storage.migrate import upgrade
 from tests.conftest import in_thread
 from tests.faults.cluster import REPORT, Cluster, start_cluster, stop_cluster
 from tests.faults.processes import OwnPostgres
+from tests.parallel import add_to_summary
 from tests.redis_server import RedisServer
 
 
@@ -49,8 +50,12 @@ async def cluster(
         await stop_cluster(started)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if REPORT:
-        terminalreporter.section("fault suite: what was counted")
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """What the test counted goes to the end of the run, from the worker that ran it."""
+    try:
+        yield
+    finally:
         for line in REPORT:
-            terminalreporter.write_line(line)
+            add_to_summary(item, "fault suite: what was counted", line)
+        REPORT.clear()
