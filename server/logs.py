@@ -42,7 +42,9 @@ IPV6 = re.compile(
 )
 # Libraries whose INFO lines carry the addresses of people's connections (aioice logs every ICE
 # candidate pair it checks): warnings only.
-CHATTY = ("aioice", "aiortc")
+# httpx writes every request's whole URL at INFO (the relay client's, and in a process that
+# embeds Tupa anyone's): a URL is where a token would be, and a line per request is noise.
+CHATTY = ("aioice", "aiortc", "httpx", "httpcore")
 
 # Exceptions whose message an operator needs and which no request fills in: a port in use, a
 # database that does not answer, a module that is missing. Masked all the same.
