@@ -9,10 +9,11 @@ the command line, or ``PYTEST_XDIST_AUTO_NUM_WORKERS``, decides instead.
 
 Each module's tests run in one process, in order, as they do in one process: module fixtures
 hold state across them (two ``tupa serve`` sharing the process's PostgreSQL database in
-tests/rooms/test_two_instances.py, which another module's test would empty). The browser tests
-and the fault suite are one unit each: each of their modules starts servers, a browser or a
-cluster, and several of those starting at once on two CPUs start too slowly. Those units and the
-slowest modules are handed out first, so that none of them starts last and runs alone.
+tests/rooms/test_two_instances.py, which another module's test would empty); the tests of
+``SPLIT_MODULES`` are units of their own. The browser tests and the fault suite are one unit
+each: each of their modules starts servers, a browser or a cluster, and several of those starting
+at once on two CPUs start too slowly. Those units and the slowest modules are handed out first,
+so that none of them starts last and runs alone.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ WORKERS_PER_CPU = 2
 UNITS = {"tests/e2e/": "browser tests", "tests/faults/": "fault suite"}
 # Modules that take minutes (--durations): started early, after the units above.
 SLOW_MODULES = ("tests/rooms/test_room_state_machine.py", "tests/test_cli.py")
+# Modules whose tests share nothing but session fixtures: each test is a unit of its own (the
+# three state machines take two minutes each).
+SPLIT_MODULES = ("tests/rooms/test_room_state_machine.py",)
 
 SUMMARY = "end-of-run summary: "  # how a user property that carries such a line is named
 _summary: dict[str, list[str]] = {}
@@ -47,13 +51,14 @@ def unit_of(nodeid: str) -> str:
     for prefix, unit in UNITS.items():
         if nodeid.startswith(prefix):
             return unit
-    return nodeid.split("::", 1)[0]
+    module = nodeid.split("::", 1)[0]
+    return nodeid if module in SPLIT_MODULES else module
 
 
 def _first_the_long(unit: str, tests: int) -> tuple[int, int]:
     if unit in UNITS.values():
         return (0, -tests)
-    if unit in SLOW_MODULES:
+    if unit.split("::", 1)[0] in SLOW_MODULES:
         return (1, -tests)
     return (2, -tests)
 
