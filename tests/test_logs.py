@@ -127,3 +127,11 @@ def test_the_ice_librarys_lines_about_candidate_pairs_are_not_written():
 )
 def test_a_path_no_route_matched_is_logged_with_secret_looking_segments_masked(path, shown):
     assert masked_path(path) == shown
+
+
+def test_a_token_without_a_single_digit_is_masked_too():
+    token = "fgxxnLMhjMHZlBQnVjwktEDLqUOcHijcAAamyeE_GlI"  # one link in about 1,400 looks so
+    assert token not in redact(f"GET /me/{token} and {token}")
+    assert "test_client_addresses_are_logged_only_when_the_setting_says" in redact(
+        "in test_client_addresses_are_logged_only_when_the_setting_says"
+    ), "a snake_case name in a traceback stays readable"
