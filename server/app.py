@@ -27,6 +27,7 @@ from server.web.routes import (
     accessibility,
     api,
     calendar,
+    drop_in,
     health,
     parent,
     parent_device,
@@ -158,6 +159,7 @@ def create_app(
     app.add_route("/favicon.ico", static.favicon, ["GET", "HEAD"], include_in_schema=False)
     routers = (
         public,
+        drop_in,
         parent,
         parent_personal_data,
         calendar,

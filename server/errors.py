@@ -36,6 +36,9 @@ class ErrorCode(StrEnum):
     PASSWORDS_DIFFER = "passwords_differ"
     RESET_LINK_INVALID = "reset_link_invalid"
     TOO_MANY_SENDS = "too_many_sends"
+    LIVE_NOT_RUNNING = "live_not_running"  # no session of the series may be dropped in to now
+    LIVE_FULL = "live_full"
+    LIVE_REFUSED = "live_refused"  # this browser was banned from the series
 
 
 class TupaError(Exception):

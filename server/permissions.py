@@ -39,6 +39,14 @@ def may_enter_room(role: str, assigned: bool) -> bool:
     return is_coordinator(role) or assigned
 
 
+def parent_may_enter_room(enrolment_status: str, drop_in_live: bool) -> bool:
+    """A parent enters a room of their series with a seat; a drop-in visitor (issue 16) only
+    while the series lets visitors drop in to its stage sessions (``drop_in_live``)."""
+    if enrolment_status == "enrolled":
+        return True
+    return enrolment_status == "drop_in" and drop_in_live
+
+
 def runs_series(role: str, assigned: bool) -> bool:
     """Coordinators, and the facilitators assigned to the series, keep its attendance, see its
     evaluation report, and ban from it and lift bans. Volunteers do none of this."""

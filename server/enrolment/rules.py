@@ -34,6 +34,9 @@ class EnrolmentStatus(StrEnum):
     # decision and holds no seat; the parent is told only that it is being processed.
     PENDING_REVIEW = "pending_review"
     REFUSED = "refused"  # a coordinator refused an enrolment that waited for a decision
+    # A visitor who dropped in to a stage series' live session without enrolling: no seat, no
+    # e-mail, only the audience of that series' running sessions (server/scheduling/drop_in.py).
+    DROP_IN = "drop_in"
 
 
 # Still in the series: holding a seat, a waiting-list place, or waiting for a decision.

@@ -10,13 +10,14 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.enrolment.devices import enrolment_by_device
-from server.enrolment.rules import EnrolmentStatus, SeriesStatus
+from server.enrolment.rules import SeriesStatus
 from server.errors import ErrorCode, TupaError
 from server.people.service import shown_name, staff_by_id
-from server.permissions import may_enter_room
+from server.permissions import may_enter_room, parent_may_enter_room
 from server.rooms.frames import CloseCode
 from server.rooms.state import ParticipantRole
 from server.rooms.store import Entrant, is_banned
+from server.scheduling.drop_in import drop_in_live
 from server.scheduling.series import SessionStatus
 from server.storage.tables import SessionRow
 
@@ -43,7 +44,7 @@ async def parent_entrant(
 ) -> Entrant:
     """A parent arriving with the device cookie their link was swapped for. Refuses
     UNAUTHENTICATED for an unknown, let-go or revoked one, FORBIDDEN when not enrolled in this
-    series or banned from it."""
+    series (or a drop-in visitor where the series allows none) or banned from it."""
     try:
         enrolment = await enrolment_by_device(db, device, now)
     except TupaError as error:
@@ -51,7 +52,7 @@ async def parent_entrant(
         raise AccessRefused(CloseCode.UNAUTHENTICATED) from error
     if enrolment.series_id != session.series_id:
         raise AccessRefused(CloseCode.FORBIDDEN)
-    if enrolment.status != EnrolmentStatus.ENROLLED.value:
+    if not parent_may_enter_room(enrolment.status, drop_in_live(session.series, session)):
         raise AccessRefused(CloseCode.FORBIDDEN)
     if await is_banned(db, session.series_id, enrolment.id):
         raise AccessRefused(CloseCode.FORBIDDEN)

@@ -169,6 +169,9 @@ class SeriesRow(Base):
     # Hold a chat message sent anyway after the identifying-details question for a moderator's
     # approval (server/rooms/holding.py); a room reads it when it is loaded.
     identifying_held: Mapped[bool] = mapped_column(default=False)
+    # A stage series whose running sessions visitors may join without enrolling
+    # (server/enrolment/drop_in.py).
+    drop_in: Mapped[bool] = mapped_column(default=False)
     calendar_uid: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     # Bumped by every enrolment change: the UPDATE takes the row lock on PostgreSQL and the write
@@ -239,6 +242,7 @@ class EnrolmentRow(Base):
             sqlite_where=text("status IN ('enrolled', 'waitlisted')"),
             postgresql_where=text("status IN ('enrolled', 'waitlisted')"),
         ),
+        Index("ix_enrolments_series_browser", "series_id", "browser_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -260,6 +264,10 @@ class EnrolmentRow(Base):
     # When the e-mail address, the answers and the notices were deleted: by the lifetime pass
     # after the series ended, or by an erasure the parent or a coordinator asked for.
     personal_data_deleted_at: Mapped[datetime | None]
+    # A visitor who dropped in to a live session without enrolling (server/enrolment/drop_in.py),
+    # and a keyed hash of their browser's cookie for this series: how a ban holds for the browser.
+    drop_in: Mapped[bool] = mapped_column(default=False)
+    browser_key: Mapped[str | None] = mapped_column(String(64))
 
     series: Mapped[SeriesRow] = relationship(lazy="joined")
 

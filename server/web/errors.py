@@ -47,6 +47,9 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PASSWORDS_DIFFER: 422,
     ErrorCode.RESET_LINK_INVALID: 410,
     ErrorCode.TOO_MANY_SENDS: 429,
+    ErrorCode.LIVE_NOT_RUNNING: 409,
+    ErrorCode.LIVE_FULL: 409,
+    ErrorCode.LIVE_REFUSED: 403,
 }
 
 

@@ -67,6 +67,11 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
         "This form has been sent many times from your connection in a short while. Please try"
         " again in an hour."
     ),
+    ErrorCode.LIVE_NOT_RUNNING: N_(
+        "The live session is not on now. You can join it here once a facilitator has opened it."
+    ),
+    ErrorCode.LIVE_FULL: N_("The live session is full. Please try again in a while."),
+    ErrorCode.LIVE_REFUSED: N_("You cannot join this group's live sessions from this browser."),
 }
 
 # What is wrong with one answer or one question of a questionnaire (``params["problem"]``).

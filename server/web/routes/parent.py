@@ -36,6 +36,8 @@ def private_page(response: Response) -> Response:
 
 @router.get("/me")
 async def personal_page(request: Request, enrolment: Parent, db: Db, now: Now, t: T) -> Response:
+    if enrolment.drop_in:  # a drop-in visitor has no personal page: the group's page is theirs
+        return RedirectResponse(f"/series/{enrolment.series_id}", status_code=303)
     notices = await enrolment_service.notices_for(db, enrolment)
     ended = await scheduling.ended_rooms(db, enrolment.series_id)
     opens_before = timedelta(minutes=request.app.state.settings.room_opens_minutes_before)
@@ -160,6 +162,8 @@ async def give_feedback(
         title = t.gettext("Feedback on the session of %(date)s", date=t.date(session.starts_at))
         action = f"/me/feedback/{session_id}"
         return _questionnaire_page(request, title, action, questionnaire, given, problem, 422)
+    if enrolment.drop_in:
+        return RedirectResponse(f"/series/{enrolment.series_id}?answered=feedback", 303)
     return RedirectResponse("/me?answered=feedback", status_code=303)
 
 

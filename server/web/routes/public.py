@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -12,6 +14,7 @@ from server.enrolment.rules import PSEUDONYM_MAX, SeriesStatus, enrolment_is_ope
 from server.enrolment.service import EnrolmentRequest
 from server.errors import ErrorCode, TupaError
 from server.people.service import shown_name
+from server.scheduling import drop_in
 from server.scheduling import service as scheduling
 from server.scheduling.series import LifeSituation
 from server.storage.tables import SeriesRow
@@ -60,11 +63,34 @@ def _enrol_context(series: SeriesRow, now: Now) -> dict[str, object]:
 @router.get("/series/{series_id}")
 async def series_page(request: Request, series_id: Id, db: Db, now: Now) -> Response:
     series = await scheduling.get_series(db, series_id)
+    return await series_response(request, series, db, now)
+
+
+async def series_response(
+    request: Request,
+    series: SeriesRow,
+    db: Db,
+    now: Now,
+    live: dict[str, object] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The group's page; ``live`` carries a refused drop-in's values and error code."""
     occupancy = await enrolment_service.occupancy(db, series)
+    opens_before = timedelta(minutes=request.app.state.settings.room_opens_minutes_before)
+    live_session = await drop_in.live_session(db, series, now, opens_before)
     return render(
         request,
         "public/series.html",
-        {**_enrol_context(series, now), "occupancy": occupancy, "values": {}, "errors": []},
+        {
+            **_enrol_context(series, now),
+            "occupancy": occupancy,
+            "values": {},
+            "errors": [],
+            "live_session": live_session,
+            "live": live or {"values": {}, "code": None},
+            "answered": request.query_params.get("answered") == "feedback",
+        },
+        status_code=status_code,
     )
 
 

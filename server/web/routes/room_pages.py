@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from server.enrolment.rules import EnrolmentStatus
 from server.errors import ErrorCode, TupaError
 from server.evaluation.answers import program_questionnaire
 from server.evaluation.questionnaires import QuestionnaireKind
-from server.permissions import may_enter_room
+from server.permissions import may_enter_room, parent_may_enter_room
 from server.scheduling import service as scheduling
+from server.scheduling.drop_in import drop_in_live
 from server.storage.tables import SessionRow
 from server.web.deps import Db, Id, Parent, StaffMember
 from server.web.routes.parent import private_page
@@ -45,7 +45,7 @@ def _room_page(
 @router.get("/me/sessions/{session_id}/room")
 async def parent_room(request: Request, enrolment: Parent, session_id: Id, db: Db) -> Response:
     session = await scheduling.get_session(db, enrolment.series_id, session_id)
-    if enrolment.status != EnrolmentStatus.ENROLLED.value:
+    if not parent_may_enter_room(enrolment.status, drop_in_live(session.series, session)):
         raise TupaError(ErrorCode.FORBIDDEN)
     has_feedback = await program_questionnaire(
         db, session.series.program_id, QuestionnaireKind.FEEDBACK
@@ -55,7 +55,7 @@ async def parent_room(request: Request, enrolment: Parent, session_id: Id, db: D
         request,
         session,
         f"/me/rooms/{session.id}/socket",
-        "/me",
+        f"/series/{session.series_id}" if enrolment.drop_in else "/me",
         is_staff=False,
         feedback_url=f"/me/feedback/{session.id}" if has_feedback else None,
     )
