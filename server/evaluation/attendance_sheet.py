@@ -7,7 +7,7 @@ done by the pure ``attendance.py``; here it is fed from presence records and cor
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -89,6 +89,9 @@ class AttendanceSheet:
     sessions: list[SessionAttendance]
     participants: list[EnrolmentRow]
     cells: dict[tuple[int, int], AttendanceCell]  # (enrolment id, session id), held sessions only
+    # Visitors who dropped in to each held session (server/scheduling/drop_in.py): counted apart,
+    # since they hold no seat and would distort the cohort's funnel and commitment.
+    drop_in_viewers: dict[int, int] = field(default_factory=dict)
 
     def cohort(self) -> Cohort:
         held = tuple(s.session.id for s in self.sessions if s.held)
@@ -174,13 +177,31 @@ async def attendance_sheet(
     participants = [
         e
         for e in enrolments
-        if e.status == EnrolmentStatus.ENROLLED.value
-        or (
-            e.status in _ENDED_AFTER_A_SEAT
-            and any(cells[k].mark.counts for k in cells if k[0] == e.id)
+        if not e.drop_in
+        and (
+            e.status == EnrolmentStatus.ENROLLED.value
+            or (
+                e.status in _ENDED_AFTER_A_SEAT
+                and any(cells[k].mark.counts for k in cells if k[0] == e.id)
+            )
         )
     ]
-    return AttendanceSheet(series, sessions, participants, cells)
+    viewers = {s.session.id: 0 for s in sessions if s.held}
+    for e in enrolments:
+        if e.drop_in:
+            for session_id in viewers:
+                viewers[session_id] += _watched(cells.get((e.id, session_id)))
+    return AttendanceSheet(series, sessions, participants, cells, viewers)
+
+
+def _watched(cell: AttendanceCell | None) -> bool:
+    """Whether a drop-in visitor counts as a viewer of a session: present at all (a public
+    broadcast is watched in part), unless staff corrected it either way."""
+    if cell is None:
+        return False
+    if cell.mark.corrected is not None:
+        return cell.mark.corrected
+    return cell.present > timedelta(0)
 
 
 async def correct_attendance(

@@ -111,6 +111,10 @@ def _attendance_section(
     if attendances is not None:
         cells = protect_sum(counts, cells, fmt.threshold)
     shown = {s.session.id: v for s, v in zip(held, cells, strict=True)}
+    # Drop-in viewers of a live series (server/scheduling/drop_in.py), each count disclosed
+    # alone under the same small-number rule; a series that had none shows no such column.
+    viewers = evaluation.sheet.drop_in_viewers
+    with_viewers = any(viewers.values())
     rows = tuple(
         (
             t.number(number),
@@ -118,6 +122,13 @@ def _attendance_section(
             s.session.theme,
             _session_status(fmt, s.session, s.held),
             fmt.count(shown[s.session.id]) if s.held else "–",
+            *(
+                (fmt.count(disclose_count(viewers.get(s.session.id, 0), fmt.threshold)),)
+                if with_viewers and s.held
+                else ("–",)
+                if with_viewers
+                else ()
+            ),
         )
         for number, s in enumerate(evaluation.sheet.sessions, start=1)
     )
@@ -127,6 +138,7 @@ def _attendance_section(
         t.gettext("Theme"),
         t.gettext("Status"),
         t.gettext("Participants present"),
+        *((t.gettext("Drop-in viewers"),) if with_viewers else ()),
     )
     chart = report_chart(
         "attendance",
@@ -149,7 +161,9 @@ def _attendance_section(
     return Section(
         "attendance",
         t.gettext("Attendance per session"),
-        tables=(Table("", header, rows, (True, False, False, False, True)),),
+        tables=(
+            Table("", header, rows, (True, False, False, False, True, *((True,) * with_viewers))),
+        ),
         charts=(chart,) if held else (),
     )
 

@@ -41,6 +41,7 @@ STATUS_LABELS: dict[str, str] = {
     # Shown to the parent too: it must not hint at the ban the enrolment matched.
     "pending_review": N_("Being processed"),
     "refused": N_("Not accepted"),
+    "drop_in": N_("Dropped in to a live session"),
 }
 
 

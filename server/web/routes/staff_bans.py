@@ -14,7 +14,7 @@ from server.people.roles import Role
 from server.people.service import shown_name
 from server.permissions import runs_series
 from server.scheduling import service as scheduling
-from server.scheduling.room_rules import hold_identifying
+from server.scheduling.room_rules import allow_drop_in, hold_identifying
 from server.storage.tables import SeriesRow, StaffRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, StaffMember
 from server.web.forms import FormReader
@@ -103,3 +103,14 @@ async def identifying_held(request: Request, series_id: Id, staff: StaffMember, 
     form.check()
     await hold_identifying(db, series_id, held)
     return _back(staff, series_id, "holding")
+
+
+@router.post("/staff/series/{series_id}/drop-in", dependencies=[Csrf])
+async def drop_in(request: Request, series_id: Id, staff: StaffMember, db: Db) -> Response:
+    """Whether visitors may drop in to the series' running stage sessions without enrolling."""
+    await _series_moderated_by(db, series_id, staff)
+    form = FormReader(await request.form())
+    allowed = form.checkbox("drop_in")
+    form.check()
+    await allow_drop_in(db, series_id, allowed)
+    return _back(staff, series_id, "drop_in")
