@@ -169,6 +169,8 @@ async def _plan(
     session = series.sessions[0]
     series.status = SeriesStatus.CONFIRMED.value
     series.enrolment_deadline = ends_at(session)  # a visitor joins while it runs
+    # The stage is a public live: a visitor may also drop in from its page without enrolling.
+    series.drop_in = mode is MediaMode.STAGE
     for pseudonym in HISTORY_PARENTS[mode]:
         await enrol(db, org, series.id, EnrolmentRequest(pseudonym), now)
     await db.flush()

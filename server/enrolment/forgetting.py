@@ -10,7 +10,9 @@ enrolment, makes the personal link stop working, lets the parent's device go and
 deletes in every room of the series what the person wrote (``AccessReason.ERASED``: the rooms do
 that through their own events).
 A banned enrolment keeps its e-mail address until the lifetime pass: the ban holds a new enrolment
-with that address for a coordinator, and an erasure must not lift it.
+with that address for a coordinator, and an erasure must not lift it. A drop-in visitor's browser
+key (server/scheduling/drop_in.py) goes the same way, and is likewise kept by an erasure of a
+banned one: it is what keeps that browser out of the series.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import AccessChange, AccessReason
@@ -44,11 +46,7 @@ class Eraser:
 
 async def series_holding_personal_data(db: AsyncSession) -> list[int]:
     """The series with an enrolment whose e-mail address, answers and notices are still kept."""
-    rows = await db.scalars(
-        select(EnrolmentRow.series_id)
-        .where(EnrolmentRow.personal_data_deleted_at.is_(None))
-        .distinct()
-    )
+    rows = await db.scalars(select(EnrolmentRow.series_id).where(_holding()).distinct())
     return sorted(rows)
 
 
@@ -59,10 +57,7 @@ async def forget_personal_data(db: AsyncSession, series_ids: list[int], now: dat
         return 0
     rows = list(
         await db.scalars(
-            select(EnrolmentRow).where(
-                EnrolmentRow.series_id.in_(series_ids),
-                EnrolmentRow.personal_data_deleted_at.is_(None),
-            )
+            select(EnrolmentRow).where(EnrolmentRow.series_id.in_(series_ids), _holding())
         )
     )
     for row in rows:
@@ -89,11 +84,13 @@ async def erase(
     series = await lock_series(db, series_id)
     await db.refresh(row)
     freed_seat = row.status == EnrolmentStatus.ENROLLED.value
-    if row.status in {s.value for s in ACTIVE_STATUSES}:
+    if row.status in {s.value for s in ACTIVE_STATUSES} | {EnrolmentStatus.DROP_IN.value}:
         row.status = EnrolmentStatus.WITHDRAWN.value
-    keep_email = row.email if row.status == EnrolmentStatus.BANNED.value else None
+    banned = row.status == EnrolmentStatus.BANNED.value
+    keep_email, keep_browser = (row.email, row.browser_key) if banned else (None, None)
     _forget(row, now)
     row.email = keep_email
+    row.browser_key = keep_browser
     row.token_hash = token_hash(new_link_token())  # nobody knows this token: the link is dead
     row.link_revoked_at = row.link_revoked_at or now
     let_go(row)  # the browser that held the enrolment's page holds nothing now
@@ -118,8 +115,19 @@ async def erase(
     return row
 
 
+def _holding() -> ColumnElement[bool]:
+    """Enrolments still holding personal data: not done yet, or done by an erasure that kept a
+    banned one's e-mail address and browser key for the ban until the series' lifetime ends."""
+    return or_(
+        EnrolmentRow.personal_data_deleted_at.is_(None),
+        EnrolmentRow.email.is_not(None),
+        EnrolmentRow.browser_key.is_not(None),
+    )
+
+
 def _forget(row: EnrolmentRow, now: datetime) -> None:
     row.email = None
+    row.browser_key = None
     row.answers = {}
     row.personal_data_deleted_at = row.personal_data_deleted_at or now
     row.updated_at = now
