@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.demo_history import define_demo_questionnaires, running_group
+from server.demo_history import define_demo_questionnaires, define_live_feedback, running_group
 from server.demo_rooms.accounts import DEMO_ACCOUNTS as DEMO_ACCOUNTS
 from server.demo_rooms.accounts import DEMO_PASSWORD as DEMO_PASSWORD
 from server.enrolment.questions import define_questions
@@ -128,6 +128,7 @@ async def load_demo(db: AsyncSession, org: Organisation, now: datetime) -> bool:
     await enrol(db, org, emotions.id, EnrolmentRequest("Kanerva"), now)
     # The same program's autumn group is halfway through: the evaluation pages have figures.
     await define_demo_questionnaires(db, programs["mina-tunteet-taidot"], now)
+    await define_live_feedback(db, programs["eroneuvo-live"], now)
     await running_group(
         db,
         org,

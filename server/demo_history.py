@@ -84,6 +84,15 @@ async def define_demo_questionnaires(db: AsyncSession, program: ProgramRow, now:
             await save_questionnaire(db, program.id, kind, list(questions), now)
 
 
+async def define_live_feedback(db: AsyncSession, program: ProgramRow, now: datetime) -> None:
+    """A feedback form for the eroneuvo live, which its viewers (drop-in ones too) answer once
+    the live has ended."""
+    if await program_questionnaire(db, program.id, QuestionnaireKind.FEEDBACK) is None:
+        await save_questionnaire(
+            db, program.id, QuestionnaireKind.FEEDBACK, list(FEEDBACK_QUESTIONS), now
+        )
+
+
 async def running_group(
     db: AsyncSession,
     org: Organisation,
