@@ -22,6 +22,7 @@ from server.errors import ErrorCode, TupaError
 from server.scheduling import drop_in
 from server.scheduling import service as scheduling
 from server.web.deps import Csrf, Db, Id, Now, T
+from server.web.errors import HTTP_STATUS
 from server.web.forms import FormReader
 from server.web.routes.public import series_response
 from server.web.throttling import client_address
@@ -39,7 +40,6 @@ _ANSWERED_HERE = (
     ErrorCode.LIVE_REFUSED,
     ErrorCode.TOO_MANY_SENDS,
 )
-_STATUS = {ErrorCode.TOO_MANY_SENDS: 429, ErrorCode.INVALID_INPUT: 422}
 
 
 @router.post("/live/{series_id}/join", dependencies=[Csrf])
@@ -76,7 +76,7 @@ async def join(request: Request, series_id: Id, db: Db, now: Now, t: T) -> Respo
             db,
             now,
             live={"values": {"pseudonym": pseudonym}, "code": error.code.value},
-            status_code=_STATUS.get(error.code, 409),
+            status_code=HTTP_STATUS[error.code],
         )
     response = RedirectResponse(f"/me/sessions/{joined.session.id}/room", status_code=303)
     response.headers["Cache-Control"] = "no-store"
