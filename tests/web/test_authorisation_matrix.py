@@ -57,6 +57,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/staff/series/{series_id}/enrolments/{enrolment_id}/ban"): Rule.RUNS_SERIES,
     ("POST", "/staff/series/{series_id}/bans/{enrolment_id}/lift"): Rule.RUNS_SERIES,
     ("POST", "/staff/series/{series_id}/identifying-held"): Rule.RUNS_SERIES,
+    ("POST", "/staff/series/{series_id}/drop-in"): Rule.RUNS_SERIES,
     ("GET", "/staff/series/{series_id}/attendance"): Rule.RUNS_SERIES,
     (
         "POST",
