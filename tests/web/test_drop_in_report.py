@@ -3,9 +3,11 @@ apart from the enrolled cohort, and in the report hidden below the small-number 
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
+import pypdf
 from sqlalchemy import select
 
 from server.people.roles import Role
@@ -83,15 +85,17 @@ def first_row_cells(attendance: str) -> list[str]:
     return re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
 
 
+def download_text(pdf: bytes) -> str:
+    return " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
 def section(html: str, name: str) -> str:
     start = html.index(f'id="report-{name}"')
     end = html.find("<section", start)
     return html[start : end if end != -1 else None]
 
 
-async def test_viewers_are_counted_per_session_and_hidden_below_the_threshold(
-    client, org, clock
-):
+async def test_viewers_are_counted_per_session_and_hidden_below_the_threshold(client, org, clock):
     async with client.app.state.test_database.unit_of_work() as db:
         coordinator = await a_staff_member(db, clock.now, Role.COORDINATOR)
     many = await a_held_live(client, org, clock, viewers=4)
@@ -109,6 +113,14 @@ async def test_viewers_are_counted_per_session_and_hidden_below_the_threshold(
     attendance = section(report, "attendance")
     assert "Drop-in viewers" in attendance
     assert first_row_cells(attendance)[-2:] == ["hidden", "4"]  # one parent present: hidden
+
+    for kind in ("csv", "pdf"):  # the same report, in the files too
+        download = await client.get(f"/staff/series/{many}/report.{kind}")
+        assert download.status_code == 200
+    assert "Drop-in viewers" in download_text(
+        (await client.get(f"/staff/series/{many}/report.pdf")).content
+    )
+    assert "Drop-in viewers" in (await client.get(f"/staff/series/{many}/report.csv")).text
 
     hidden = section((await client.get(f"/staff/series/{few}/report")).text, "attendance")
     assert "Drop-in viewers" in hidden
