@@ -76,3 +76,11 @@ def test_a_staff_role_a_room_role_and_a_stored_string_get_the_same_answer(role):
             for r in (role, as_room_role, role.value)
         }
         assert len(answers) == 1
+
+
+def test_a_parent_enters_with_a_seat_and_a_drop_in_viewer_only_where_drop_in_is_live():
+    assert may.parent_may_enter_room("enrolled", drop_in_live=False)
+    assert may.parent_may_enter_room("drop_in", drop_in_live=True)
+    assert not may.parent_may_enter_room("drop_in", drop_in_live=False)
+    for ended in ("waitlisted", "withdrawn", "removed", "banned", "pending_review", "refused"):
+        assert not may.parent_may_enter_room(ended, drop_in_live=True)

@@ -13,6 +13,8 @@ from server.enrolment import service as enrolment_service
 from server.enrolment.links import token_hash
 from server.errors import ErrorCode, TupaError
 from server.evaluation.attendance_sheet import EvaluationRules, attendance_sheet
+from server.rooms.access import AccessRefused, parent_entrant
+from server.rooms.frames import CloseCode
 from server.scheduling import drop_in
 from server.scheduling.room_rules import allow_drop_in
 from server.scheduling.series import MediaMode
@@ -234,3 +236,33 @@ async def test_the_lifetime_pass_and_erasure_forget_the_browser_but_a_ban_keeps_
     async with database.unit_of_work() as db:
         await forgetting.forget_personal_data(db, [series_id], clock.now)
     assert (await row(database, banned)).browser_key is None
+
+
+async def test_the_room_lets_a_viewer_in_while_the_series_allows_drop_in_and_not_once_banned(
+    database, org, clock
+):
+    series_id, session_id = await a_live_series(database, org, clock)
+    enrolment_id, _, device, _ = await join(database, clock, series_id, "Ulpukka")
+    async with database.unit_of_work() as db:
+        session = await db.get(SessionRow, session_id)
+        entrant = await parent_entrant(db, device, session, clock.now)
+    assert (entrant.enrolment_id, entrant.name, entrant.role.value) == (
+        enrolment_id,
+        "Ulpukka",
+        "parent",
+    )
+    async with database.unit_of_work() as db:
+        await allow_drop_in(db, series_id, False)
+    async with database.unit_of_work() as db:
+        session = await db.get(SessionRow, session_id)
+        with pytest.raises(AccessRefused) as off:
+            await parent_entrant(db, device, session, clock.now)
+    assert off.value.close_code == CloseCode.FORBIDDEN
+    async with database.unit_of_work() as db:
+        await allow_drop_in(db, series_id, True)
+        await bans.ban(db, org, series_id, enrolment_id, clock.now, "Fasi", session_id)
+    async with database.unit_of_work() as db:
+        session = await db.get(SessionRow, session_id)
+        with pytest.raises(AccessRefused) as banned:
+            await parent_entrant(db, device, session, clock.now)
+    assert banned.value.close_code == CloseCode.FORBIDDEN
