@@ -44,7 +44,8 @@ async def forget_expired_personal_data(
     db: AsyncSession, now: datetime, keep_for: timedelta
 ) -> list[int]:
     """Delete the personal data of series that ended more than ``keep_for`` ago; returns their
-    ids. Enrolments done before (by this pass or an erasure) are left alone."""
+    ids. Enrolments done before (by this pass or an erasure) are left alone, but for what an
+    erasure kept of a banned one for its ban (``forgetting._holding``)."""
     ends = await series_ends(db, await series_holding_personal_data(db))
     expired = sorted(series_id for series_id, end in ends.items() if end + keep_for <= now)
     await forget_personal_data(db, expired, now)

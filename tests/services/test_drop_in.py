@@ -266,3 +266,25 @@ async def test_the_room_lets_a_viewer_in_while_the_series_allows_drop_in_and_not
         with pytest.raises(AccessRefused) as banned:
             await parent_entrant(db, device, session, clock.now)
     assert banned.value.close_code == CloseCode.FORBIDDEN
+
+
+async def test_a_banned_parents_address_kept_by_an_erasure_goes_with_the_lifetime_pass(
+    database, org, clock
+):
+    series_id = await seed_series(database, org, clock.now)
+    banned = await enrol_parent(database, org, series_id, "Mira", clock.now, "m@example.org")
+    async with database.unit_of_work() as db:
+        await bans.ban(db, org, series_id, banned.enrolment.id, clock.now, "Fasi")
+        await forgetting.erase(
+            db,
+            org,
+            series_id,
+            banned.enrolment.id,
+            clock.now,
+            forgetting.Eraser("K", "coordinator"),
+        )
+    assert (await row(database, banned.enrolment.id)).email == "m@example.org"  # the ban holds
+    async with database.unit_of_work() as db:
+        assert series_id in await forgetting.series_holding_personal_data(db)
+        await forgetting.forget_personal_data(db, [series_id], clock.now)
+    assert (await row(database, banned.enrolment.id)).email is None
