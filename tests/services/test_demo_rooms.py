@@ -40,6 +40,8 @@ async def test_one_live_session_per_media_mode_starts_a_few_minutes_after_the_de
         async with database.unit_of_work() as db:
             history = await live.history_entrants(db, session)
         assert [p.name for p in history] == list(live.HISTORY_PARENTS[mode])
+        # The stage is a public live: visitors may drop in without enrolling (issue 16).
+        assert session.series.drop_in is (mode is MediaMode.STAGE)
 
 
 async def test_the_next_live_session_is_planned_a_quarter_of_an_hour_before_the_current_ends(
