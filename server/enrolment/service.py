@@ -108,7 +108,8 @@ async def enrol(
         select(func.count()).where(
             EnrolmentRow.series_id == series.id,
             EnrolmentRow.pseudonym_key == key,
-            EnrolmentRow.status.in_([s.value for s in ACTIVE_STATUSES]),
+            # A drop-in viewer of the series' live (server/scheduling/drop_in.py) keeps theirs.
+            EnrolmentRow.status.in_([*(s.value for s in ACTIVE_STATUSES), EnrolmentStatus.DROP_IN]),
         )
     )
     if clash:

@@ -288,3 +288,13 @@ async def test_a_banned_parents_address_kept_by_an_erasure_goes_with_the_lifetim
         assert series_id in await forgetting.series_holding_personal_data(db)
         await forgetting.forget_personal_data(db, [series_id], clock.now)
     assert (await row(database, banned.enrolment.id)).email is None
+
+
+async def test_a_parent_cannot_enrol_under_a_viewers_pseudonym(database, org, clock):
+    series_id, _ = await a_live_series(
+        database, org, clock, enrolment_deadline=clock.now + timedelta(days=1)
+    )
+    await join(database, clock, series_id, "Ulpukka")
+    with pytest.raises(TupaError) as error:
+        await enrol_parent(database, org, series_id, "ulpukka", clock.now)
+    assert error.value.code is ErrorCode.PSEUDONYM_TAKEN
