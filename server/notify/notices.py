@@ -32,6 +32,7 @@ class NoticeKind(StrEnum):
     BANNED = "banned"
     RECEIVED = "received"  # waits for a coordinator's decision; says no more than that
     REFUSED = "refused"
+    PLACED = "placed"  # moved from an intake into the group composed for them
 
 
 NOTICE_TEXT: dict[NoticeKind, str] = {
@@ -59,6 +60,10 @@ NOTICE_TEXT: dict[NoticeKind, str] = {
         "when it has been handled."
     ),
     NoticeKind.REFUSED: N_("Unfortunately your enrolment in %(series)s could not be accepted."),
+    NoticeKind.PLACED: N_(
+        "The groups of %(intake)s have been composed. Your group is %(series)s; its first "
+        "session is on %(first_start)s. Your personal link stays the same."
+    ),
 }
 
 SUBJECT = N_("%(series)s: news about your enrolment")

@@ -1,0 +1,186 @@
+"""Intakes against the real databases: parents enrol once, the coordinator composes groups after
+the deadline, and each parent moves into their group with their pseudonym, answers, notices and
+personal link; the waiting list stays behind."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from server.enrolment import service as enrolment_service
+from server.enrolment.composition import Proposal, propose
+from server.enrolment.questions import Question
+from server.enrolment.service import EnrolmentRequest, NewEnrolment
+from server.errors import ErrorCode, TupaError
+from server.scheduling import intakes
+from server.scheduling.intakes import GroupPlan, IntakePlan
+from server.scheduling.series import LifeSituation
+from server.scheduling.service import ensure_program_templates, list_programs
+from server.storage.tables import EnrolmentRow, NoticeRow, SeriesRow
+from tests.services.mail_support import queued
+
+AGES = ["0–2 v", "3–6 v"]
+PARENTS = [
+    ("Mustikka", AGES[0]),
+    ("Puolukka", AGES[1]),
+    ("Lakka", AGES[0]),
+    ("Karpalo", AGES[1]),
+    ("Vadelma", AGES[0]),
+    ("Mansikka", AGES[1]),
+]
+
+
+async def open_intake(database, now: datetime, capacity: int = 6) -> int:
+    async with database.unit_of_work() as db:
+        await ensure_program_templates(db)
+        program = (await list_programs(db))[0]
+        plan = IntakePlan(
+            program_id=program.id,
+            title="Minä, tunteet ja taidot – haku",
+            description="",
+            life_situation=LifeSituation.WELLBEING,
+            capacity=capacity,
+            min_size=2,
+            enrolment_deadline=now + timedelta(days=3),
+            questions=[Question("q1", "Lapsen ikä", AGES, True)],
+        )
+        return (await intakes.plan_intake(db, plan, now)).id
+
+
+async def enrol_all(database, org, intake_id: int, now: datetime) -> dict[str, NewEnrolment]:
+    enrolled = {}
+    for i, (name, age) in enumerate(PARENTS):
+        email = "mustikka@example.org" if i == 0 else None
+        async with database.unit_of_work() as db:
+            request = EnrolmentRequest(name, email, {"q1": age})
+            enrolled[name] = await enrolment_service.enrol(db, org, intake_id, request, now)
+    return enrolled
+
+
+def plans(now: datetime, count: int = 2) -> list[GroupPlan]:
+    first = (now + timedelta(days=14)).date()
+    return [GroupPlan(f"Ryhmä {i + 1}", first, time(18, 0)) for i in range(count)]
+
+
+async def proposal(database, intake_id: int) -> dict[int, int]:
+    async with database.unit_of_work() as db:
+        people = intakes.people_of(await intakes.seated(db, intake_id))
+    result = propose(people, ["q1"], 2, 4)
+    assert isinstance(result, Proposal)
+    return {pid: g for g, ids in enumerate(result.groups) for pid in ids}
+
+
+async def test_composed_groups_take_the_parents_with_their_link_and_the_waiting_list_stays(
+    database, org, clock
+):
+    intake_id = await open_intake(database, clock.now)
+    enrolled = await enrol_all(database, org, intake_id, clock.now)
+    async with database.unit_of_work() as db:
+        late = await enrolment_service.enrol(
+            db, org, intake_id, EnrolmentRequest("Myöhäinen", None, {"q1": AGES[0]}), clock.now
+        )
+    assert late.waitlist_position == 1
+
+    # Composing waits for the deadline; closing early is the coordinator's call.
+    assignment = await proposal(database, intake_id)
+    async with database.unit_of_work() as db:
+        with pytest.raises(TupaError) as error:
+            await intakes.compose(db, org, intake_id, plans(clock.now), assignment, 2, 4, clock.now)
+    assert error.value.params == {"field": "enrolment_deadline"}
+    async with database.unit_of_work() as db:
+        await intakes.close_now(db, intake_id, clock.advance(minutes=1))
+
+    async with database.unit_of_work() as db:
+        groups = await intakes.compose(
+            db, org, intake_id, plans(clock.now), assignment, 2, 4, clock.now
+        )
+        group_ids = [g.id for g in groups]
+
+    async with database.unit_of_work() as db:
+        rows = {
+            r.pseudonym: r for r in await db.scalars(select(EnrolmentRow).order_by(EnrolmentRow.id))
+        }
+        for name, new in enrolled.items():
+            row = rows[name]
+            assert row.id == new.enrolment.id
+            assert row.series_id in group_ids
+            assert row.status == "enrolled"
+            # The personal link opens the same enrolment, now in its group.
+            by_link = await enrolment_service.enrolment_by_token(db, new.token)
+            assert by_link.id == row.id and by_link.series_id == row.series_id
+        # Each group holds one age group only: the proposal kept them apart.
+        for group_id in group_ids:
+            answers = {r.answers["q1"] for r in rows.values() if r.series_id == group_id}
+            assert len(answers) == 1
+        assert rows["Myöhäinen"].series_id == intake_id
+        assert rows["Myöhäinen"].status == "waitlisted"
+
+        for group_id in group_ids:
+            group = await db.get(SeriesRow, group_id)
+            assert group is not None
+            assert group.intake_id == intake_id and not group.intake
+            assert group.status == "confirmed"
+            assert group.enrolment_deadline == clock.now  # composed: nobody enrols directly
+            assert len(group.sessions) == group.program.session_count
+            assert group.questions == [Question("q1", "Lapsen ikä", AGES, True).to_json()]
+
+        kinds = list(
+            await db.scalars(
+                select(NoticeRow.kind)
+                .where(NoticeRow.enrolment_id == enrolled["Mustikka"].enrolment.id)
+                .order_by(NoticeRow.id)
+            )
+        )
+        assert kinds == ["enrolled", "placed"]
+        mails = await queued(db, org, "notice:%:placed:%")
+    assert len(mails) == 1  # only Mustikka gave an address
+    group_title = "Ryhmä 1" if rows["Mustikka"].series_id == group_ids[0] else "Ryhmä 2"
+    assert group_title in mails[0].body
+
+    # Composing again finds nobody left with a seat.
+    async with database.unit_of_work() as db:
+        assert await intakes.seated(db, intake_id) == []
+
+
+async def test_a_stale_or_out_of_bounds_split_is_refused_and_changes_nothing(database, org, clock):
+    intake_id = await open_intake(database, clock.now)
+    enrolled = await enrol_all(database, org, intake_id, clock.now)
+    async with database.unit_of_work() as db:
+        await intakes.close_now(db, intake_id, clock.now)
+    assignment = await proposal(database, intake_id)
+
+    lopsided = dict.fromkeys(assignment, 0)
+    lopsided[next(iter(lopsided))] = 1
+    async with database.unit_of_work() as db:
+        with pytest.raises(TupaError) as error:
+            await intakes.compose(db, org, intake_id, plans(clock.now), lopsided, 2, 4, clock.now)
+    assert error.value.params == {"field": "assignment", "group": 1}
+
+    async with database.unit_of_work() as db:
+        await enrolment_service.withdraw(db, org, enrolled["Lakka"].token, clock.now)
+    async with database.unit_of_work() as db:
+        with pytest.raises(TupaError) as error:
+            await intakes.compose(db, org, intake_id, plans(clock.now), assignment, 2, 4, clock.now)
+    assert error.value.code is ErrorCode.INVALID_INPUT
+    assert error.value.params == {"field": "assignment"}
+
+    async with database.unit_of_work() as db:
+        assert await intakes.groups_of(db, intake_id) == []
+        left = await intakes.seated(db, intake_id)
+    assert len(left) == 5
+
+
+async def test_a_group_in_the_past_names_the_group_and_its_field(database, org, clock):
+    intake_id = await open_intake(database, clock.now)
+    await enrol_all(database, org, intake_id, clock.now)
+    async with database.unit_of_work() as db:
+        await intakes.close_now(db, intake_id, clock.now)
+    assignment = await proposal(database, intake_id)
+    bad = plans(clock.now)
+    bad[1] = GroupPlan("Ryhmä 2", (clock.now - timedelta(days=3)).date(), time(18, 0))
+    async with database.unit_of_work() as db:
+        with pytest.raises(TupaError) as error:
+            await intakes.compose(db, org, intake_id, bad, assignment, 2, 4, clock.now)
+    assert error.value.params == {"field": "g2_first_on"}
