@@ -15,6 +15,7 @@ from server.enrolment.questions import Question
 from server.enrolment.service import EnrolmentRequest, NewEnrolment
 from server.errors import ErrorCode, TupaError
 from server.scheduling import intakes
+from server.scheduling.endings import forget_expired_personal_data, series_ends
 from server.scheduling.intakes import GroupPlan, IntakePlan
 from server.scheduling.series import LifeSituation
 from server.scheduling.service import ensure_program_templates, list_programs
@@ -184,3 +185,33 @@ async def test_a_group_in_the_past_names_the_group_and_its_field(database, org, 
         with pytest.raises(TupaError) as error:
             await intakes.compose(db, org, intake_id, bad, assignment, 2, 4, clock.now)
     assert error.value.params == {"field": "g2_first_on"}
+
+
+async def test_answers_are_kept_until_the_intakes_parents_are_placed(database, org, clock):
+    """The lifetime pass leaves an intake alone while parents in it wait to be placed (their
+    answers are what the groups are made by); once they are placed, those left behind (the
+    waiting list) lose their data on the usual schedule."""
+    intake_id = await open_intake(database, clock.now, capacity=4)
+    await enrol_all(database, org, intake_id, clock.now)  # four seats, two on the waiting list
+    async with database.unit_of_work() as db:
+        await intakes.close_now(db, intake_id, clock.now)
+    later = clock.now + timedelta(days=400)
+    async with database.unit_of_work() as db:
+        assert await forget_expired_personal_data(db, later, timedelta(days=0)) == []
+        assert intake_id not in await series_ends(db, [intake_id])
+
+    async with database.unit_of_work() as db:
+        people = intakes.people_of(await intakes.seated(db, intake_id))
+    result = propose(people, ["q1"], 2, 4)
+    assert isinstance(result, Proposal)
+    assignment = {pid: g for g, ids in enumerate(result.groups) for pid in ids}
+    async with database.unit_of_work() as db:
+        await intakes.compose(
+            db, org, intake_id, plans(clock.now, len(result.groups)), assignment, 2, 4, clock.now
+        )
+    async with database.unit_of_work() as db:
+        next_day = clock.now + timedelta(days=1)  # the groups have not met yet
+        assert await forget_expired_personal_data(db, next_day, timedelta(days=0)) == [intake_id]
+        rows = list(await db.scalars(select(EnrolmentRow).order_by(EnrolmentRow.id)))
+    assert [r.answers for r in rows if r.series_id == intake_id] == [{}, {}]
+    assert all(r.answers for r in rows if r.series_id != intake_id)
