@@ -22,7 +22,7 @@ from enum import StrEnum
 
 NO_ANSWER = ""  # an unanswered (or erased) question counts as an answer of its own
 MAX_PEOPLE = 600  # a bound on the work done per proposal; an intake is far smaller
-MAX_GROUPS = 20
+MAX_GROUPS = 60  # 600 people in groups of ten
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from server.enrolment import service as enrolment_service
 from server.enrolment.composition import (
@@ -247,7 +248,10 @@ async def proposal_page(
     if form.errors or settings.capacity < settings.min_size:
         return RedirectResponse(f"/staff/intakes/{intake_id}?done=bad_settings", status_code=303)
     people = intakes.people_of(await intakes.seated(db, intake.id))
-    result = propose(people, settings.keys, settings.min_size, settings.capacity, settings.groups)
+    # Pure, but up to seconds for hundreds of people: off the event loop, so rooms keep moving.
+    result = await run_in_threadpool(
+        propose, people, settings.keys, settings.min_size, settings.capacity, settings.groups
+    )
     if isinstance(result, NoFit):
         return await _compose_page(request, db, intake, settings, result, [], [])
     by_id = {p.id: p for p in people}
