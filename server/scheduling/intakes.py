@@ -193,23 +193,23 @@ async def compose(
         size = sum(1 for g in assignment.values() if g == index)
         if not min_size <= size <= capacity:
             raise TupaError(ErrorCode.INVALID_INPUT, field="assignment", group=index + 1)
-    program = intake.program
-    groups = []
-    for index, plan in enumerate(plans):
-        group = await _create_group(
-            db, org, intake, program, plan, index, (min_size, capacity), now
-        )
-        groups.append(group)
-    for row in people:
-        group = groups[assignment[row.id]]
-        row.series_id = group.id
-        row.series = group
-        row.updated_at = now
-        first_start = group.sessions[0].starts_at.isoformat()
-        await tell(
-            db, org, row, NoticeKind.PLACED, now, intake=intake.title, first_start=first_start
-        )
-    await db.flush()
+    # A savepoint: a page that catches a refused group (to show the form again) still commits,
+    # and the groups made before the refused one must not be in that commit.
+    async with db.begin_nested():
+        groups = [
+            await _create_group(db, org, intake, plan, index, (min_size, capacity), now)
+            for index, plan in enumerate(plans)
+        ]
+        for row in people:
+            group = groups[assignment[row.id]]
+            row.series_id = group.id
+            row.series = group
+            row.updated_at = now
+            first_start = group.sessions[0].starts_at.isoformat()
+            await tell(
+                db, org, row, NoticeKind.PLACED, now, intake=intake.title, first_start=first_start
+            )
+        await db.flush()
     return groups
 
 
@@ -217,7 +217,6 @@ async def _create_group(
     db: AsyncSession,
     org: Organisation,
     intake: SeriesRow,
-    program: ProgramRow,
     plan: GroupPlan,
     index: int,
     sizes: tuple[int, int],
@@ -225,6 +224,7 @@ async def _create_group(
 ) -> SeriesRow:
     """One group as a confirmed series, its enrolment closed: its members were composed."""
     prefix = f"g{index + 1}_"
+    program = intake.program
     try:
         rule = _rule_for(program.cadence, plan.first_on, plan.local_time)
         count = min(program.session_count, MAX_SESSIONS)

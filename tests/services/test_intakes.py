@@ -173,7 +173,9 @@ async def test_a_stale_or_out_of_bounds_split_is_refused_and_changes_nothing(dat
     assert len(left) == 5
 
 
-async def test_a_group_in_the_past_names_the_group_and_its_field(database, org, clock):
+async def test_a_group_in_the_past_names_the_group_and_its_field_and_leaves_nothing(
+    database, org, clock
+):
     intake_id = await open_intake(database, clock.now)
     await enrol_all(database, org, intake_id, clock.now)
     async with database.unit_of_work() as db:
@@ -181,10 +183,13 @@ async def test_a_group_in_the_past_names_the_group_and_its_field(database, org, 
     assignment = await proposal(database, intake_id)
     bad = plans(clock.now)
     bad[1] = GroupPlan("Ryhmä 2", (clock.now - timedelta(days=3)).date(), time(18, 0))
-    async with database.unit_of_work() as db:
+    async with database.unit_of_work() as db:  # a page catches the refusal and commits
         with pytest.raises(TupaError) as error:
             await intakes.compose(db, org, intake_id, bad, assignment, 2, 4, clock.now)
     assert error.value.params == {"field": "g2_first_on"}
+    async with database.unit_of_work() as db:
+        assert await intakes.groups_of(db, intake_id) == []
+        assert len(await intakes.seated(db, intake_id)) == len(PARENTS)
 
 
 async def test_answers_are_kept_until_the_intakes_parents_are_placed(database, org, clock):

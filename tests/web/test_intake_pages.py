@@ -183,3 +183,44 @@ async def test_facilitators_cannot_open_the_intake_pages(client, clock):
         assert (await facilitator.get(f"/staff/intakes/{intake_id}")).status_code == 403
         compose = await facilitator.get(f"/staff/intakes/{intake_id}/compose?keys=q1")
         assert compose.status_code == 403
+
+
+async def test_a_refused_second_group_leaves_no_first_group_behind(client, clock):
+    """The page catches the refusal to show the form again, so the transaction commits: what the
+    first group wrote before the second was refused must not be in it."""
+    intake_id = await open_intake(client, clock)
+    for name, age in PARENTS:
+        await enrol(client, intake_id, name, age)
+    await post_form(client, f"/staff/intakes/{intake_id}", f"/staff/intakes/{intake_id}/close", {})
+    proposal = await client.get(
+        f"/staff/intakes/{intake_id}/compose",
+        params={"keys": "q1", "min_size": "2", "capacity": "2"},
+    )
+    selects = re.findall(r'<select id="p(\d+)" name="p\d+">(.*?)</select>', proposal.text, re.S)
+    next_year = clock.now.date().replace(year=clock.now.year + 1).isoformat()
+    last_year = clock.now.date().replace(year=clock.now.year - 1).isoformat()
+    form = {
+        "csrf_token": csrf_of(proposal.text),
+        "keys": "q1",
+        "min_size": "2",
+        "capacity": "2",
+        "group_count": "2",
+        **{f"p{pid}": str(chosen(body)) for pid, body in selects},
+        "g1_title": "Pienten ryhmä",
+        "g1_first_on": next_year,
+        "g1_local_time": "18:00",
+        "g2_title": "Isompien ryhmä",
+        "g2_first_on": last_year,
+        "g2_local_time": "18:00",
+        "action": "confirm",
+    }
+    refused = await client.post(f"/staff/intakes/{intake_id}/compose", data=form)
+    assert refused.status_code == 422
+    assert 'id="g2_first_on" name="g2_first_on" type="date"' in refused.text
+    assert 'aria-invalid="true"' in refused.text.split('id="g2_first_on"')[1].split(">")[0]
+    async with client.app.state.test_database.unit_of_work() as db:
+        assert (
+            list(await db.scalars(select(SeriesRow.title).where(SeriesRow.intake_id.is_not(None))))
+            == []
+        )
+        assert {r.series_id for r in await db.scalars(select(EnrolmentRow))} == {intake_id}
