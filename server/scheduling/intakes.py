@@ -137,6 +137,20 @@ async def seated(db: AsyncSession, intake_id: int) -> list[EnrolmentRow]:
     )
 
 
+async def _waiting(db: AsyncSession, intake_id: int) -> list[EnrolmentRow]:
+    """The intake's waiting list: told when the groups are composed without them."""
+    return list(
+        await db.scalars(
+            select(EnrolmentRow)
+            .where(
+                EnrolmentRow.series_id == intake_id,
+                EnrolmentRow.status == EnrolmentStatus.WAITLISTED.value,
+            )
+            .order_by(EnrolmentRow.id)
+        )
+    )
+
+
 def people_of(enrolments: Sequence[EnrolmentRow]) -> list[Person]:
     """What the proposal sees of each enrolment: its id and answers, nothing else."""
     return [Person(row.id, {str(k): str(v) for k, v in row.answers.items()}) for row in enrolments]
@@ -209,6 +223,8 @@ async def compose(
             await tell(
                 db, org, row, NoticeKind.PLACED, now, intake=intake.title, first_start=first_start
             )
+        for row in await _waiting(db, intake_id):
+            await tell(db, org, row, NoticeKind.NOT_PLACED, now)
         await db.flush()
     return groups
 

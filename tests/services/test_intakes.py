@@ -117,6 +117,12 @@ async def test_composed_groups_take_the_parents_with_their_link_and_the_waiting_
             assert len(answers) == 1
         assert rows["Myöhäinen"].series_id == intake_id
         assert rows["Myöhäinen"].status == "waitlisted"
+        late_kinds = await db.scalars(
+            select(NoticeRow.kind)
+            .where(NoticeRow.enrolment_id == rows["Myöhäinen"].id)
+            .order_by(NoticeRow.id)
+        )
+        assert list(late_kinds) == ["waitlisted", "not_placed"]
 
         for group_id in group_ids:
             group = await db.get(SeriesRow, group_id)
