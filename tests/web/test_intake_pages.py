@@ -158,6 +158,8 @@ async def test_coordinator_composes_moves_one_and_confirms_and_the_parent_sees_t
         page = await personal_page(parent, tokens["Mustikka"])
     assert page.status_code == 200
     assert expected["Mustikka"] in page.text
+    # The notice from before the move still names the intake it was about.
+    assert "Sinulla on paikka ryhmässä ”Minä, tunteet ja taidot – haku”." in page.text
     assert 'class="sessions"' in page.text and "data-intake" not in page.text
 
 
