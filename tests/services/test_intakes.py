@@ -15,6 +15,7 @@ from server.enrolment.questions import Question
 from server.enrolment.service import EnrolmentRequest, NewEnrolment
 from server.errors import ErrorCode, TupaError
 from server.scheduling import intakes
+from server.scheduling import service as scheduling
 from server.scheduling.endings import forget_expired_personal_data, series_ends
 from server.scheduling.intakes import GroupPlan, IntakePlan
 from server.scheduling.series import LifeSituation
@@ -226,3 +227,15 @@ async def test_answers_are_kept_until_the_intakes_parents_are_placed(database, o
         rows = list(await db.scalars(select(EnrolmentRow).order_by(EnrolmentRow.id)))
     assert [r.answers for r in rows if r.series_id == intake_id] == [{}, {}]
     assert all(r.answers for r in rows if r.series_id != intake_id)
+
+
+async def test_an_intake_is_not_confirmed_as_if_it_were_a_group(database, org, clock):
+    """Confirming tells parents their group "will be held as planned": an intake has no sessions
+    to hold, its groups are confirmed when composed."""
+    intake_id = await open_intake(database, clock.now)
+    async with database.unit_of_work() as db:
+        with pytest.raises(TupaError) as error:
+            await scheduling.confirm_series(db, org, intake_id, clock.now)
+    assert error.value.code is ErrorCode.INVALID_INPUT
+    async with database.unit_of_work() as db:
+        assert (await intakes.get_intake(db, intake_id)).status == "open"
