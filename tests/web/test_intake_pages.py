@@ -226,3 +226,10 @@ async def test_a_refused_second_group_leaves_no_first_group_behind(client, clock
             == []
         )
         assert {r.series_id for r in await db.scalars(select(EnrolmentRow))} == {intake_id}
+
+
+async def test_the_dashboard_leads_to_the_intake_page(client, clock):
+    intake_id = await open_intake(client, clock)
+    dashboard = (await client.get("/staff")).text
+    assert f'href="/staff/intakes/{intake_id}"' in dashboard
+    assert "data-intake" in dashboard
