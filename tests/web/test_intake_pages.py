@@ -233,3 +233,31 @@ async def test_the_dashboard_leads_to_the_intake_page(client, clock):
     dashboard = (await client.get("/staff")).text
     assert f'href="/staff/intakes/{intake_id}"' in dashboard
     assert "data-intake" in dashboard
+
+
+async def test_a_group_number_out_of_range_is_shown_again_not_a_crash(client, clock):
+    intake_id = await open_intake(client, clock)
+    for name, age in PARENTS:
+        await enrol(client, intake_id, name, age)
+    await post_form(client, f"/staff/intakes/{intake_id}", f"/staff/intakes/{intake_id}/close", {})
+    proposal = await client.get(
+        f"/staff/intakes/{intake_id}/compose",
+        params={"keys": "q1", "min_size": "2", "capacity": "2"},
+    )
+    selects = re.findall(r'<select id="p(\d+)" name="p\d+">', proposal.text)
+    for bad in ("99", "-3", "0", "x" * 50):
+        form = {
+            "csrf_token": csrf_of(proposal.text),
+            "keys": "q1",
+            "min_size": "2",
+            "capacity": "2",
+            "group_count": "2",
+            **{f"p{pid}": "1" for pid in selects},
+            f"p{selects[0]}": bad,
+            "action": "confirm",
+        }
+        response = await client.post(f"/staff/intakes/{intake_id}/compose", data=form)
+        assert response.status_code == 200, (bad, response.status_code)
+        assert '<section class="compose-group' in response.text
+    async with client.app.state.test_database.unit_of_work() as db:
+        assert await db.scalar(select(SeriesRow.id).where(SeriesRow.intake_id == intake_id)) is None

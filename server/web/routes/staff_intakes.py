@@ -275,7 +275,8 @@ async def compose(
     assignment: dict[int, int] = {}
     for person in people:
         chosen = form.integer(f"p{person.id}", 1, count, default=1)
-        assignment[person.id] = chosen - 1
+        # Out of range: noted as an error (the page is shown again) and placed in the first group.
+        assignment[person.id] = chosen - 1 if 1 <= chosen <= count else 0
     members: list[list[Person]] = [[] for _ in range(count)]
     for person in people:
         members[assignment[person.id]].append(person)
