@@ -56,6 +56,9 @@ async def open_intake(client, clock) -> int:
 async def enrol(client, intake_id: int, name: str, age: str) -> str:
     """Enrols on the public page in another browser; returns the personal link's token."""
     async with browser_at(client, "198.51.100.20") as parent:
+        listing = (await parent.get("/")).text
+        card = listing.split(f'data-series-id="{intake_id}"')[1].split("</li>")[0]
+        assert "data-intake" in card
         page = (await parent.get(f"/series/{intake_id}")).text
         assert "data-intake" in page
         response = await parent.post(
