@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from server.enrolment import forgetting
 from server.enrolment import service as enrolment_service
 from server.enrolment.composition import Proposal, propose
 from server.enrolment.questions import Question
@@ -239,3 +240,36 @@ async def test_an_intake_is_not_confirmed_as_if_it_were_a_group(database, org, c
     assert error.value.code is ErrorCode.INVALID_INPUT
     async with database.unit_of_work() as db:
         assert (await intakes.get_intake(db, intake_id)).status == "open"
+
+
+async def test_an_erased_parent_is_not_placed_and_their_seat_goes_to_the_first_waiting(
+    database, org, clock
+):
+    intake_id = await open_intake(database, clock.now, capacity=5)
+    enrolled = await enrol_all(database, org, intake_id, clock.now)  # Mansikka waits
+    async with database.unit_of_work() as db:
+        await forgetting.erase(
+            db,
+            org,
+            intake_id,
+            enrolled["Puolukka"].enrolment.id,
+            clock.now,
+            forgetting.Eraser("Kaisa Koordinaattori", "coordinator"),
+        )
+        await intakes.close_now(db, intake_id, clock.now)
+    async with database.unit_of_work() as db:
+        seated = {row.pseudonym for row in await intakes.seated(db, intake_id)}
+    assert seated == {"Mustikka", "Lakka", "Karpalo", "Vadelma", "Mansikka"}
+
+    assignment = await proposal(database, intake_id)
+    async with database.unit_of_work() as db:
+        groups = await intakes.compose(
+            db, org, intake_id, plans(clock.now, 2), assignment, 2, 4, clock.now
+        )
+        group_ids = {g.id for g in groups}
+    async with database.unit_of_work() as db:
+        erased = await db.get(EnrolmentRow, enrolled["Puolukka"].enrolment.id)
+        assert erased is not None
+        assert (erased.series_id, erased.status, erased.answers) == (intake_id, "withdrawn", {})
+        placed = await db.scalars(select(EnrolmentRow).where(EnrolmentRow.series_id.in_(group_ids)))
+        assert {row.pseudonym for row in placed} == seated
