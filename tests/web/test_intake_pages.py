@@ -89,6 +89,8 @@ async def test_coordinator_composes_moves_one_and_confirms_and_the_parent_sees_t
     await post_form(client, f"/staff/intakes/{intake_id}", f"/staff/intakes/{intake_id}/close", {})
     intake_page = (await client.get(f"/staff/intakes/{intake_id}")).text
     assert 'id="propose"' in intake_page
+    overall = re.findall(r'data-answer="([^"]+)">[^<]*: (\d+)<', html.unescape(intake_page))
+    assert sorted(overall) == [(AGES[0], "2"), (AGES[1], "2")]
 
     proposal = await client.get(
         f"/staff/intakes/{intake_id}/compose",

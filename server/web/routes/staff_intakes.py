@@ -135,15 +135,19 @@ async def intake_page(
     request: Request, intake_id: Id, _: Coordinator, db: Db, now: Now
 ) -> Response:
     intake = await intakes.get_intake(db, intake_id)
+    choice_questions = _choice_questions(intake)
+    seated = intakes.people_of(await intakes.seated(db, intake.id))
     return render(
         request,
         "staff/intake.html",
         {
+            # How the seated parents answered, to choose the questions and the number of groups.
+            "answers_now": answer_counts([seated], [q.key for q in choice_questions])[0],
             "intake": intake,
             "occupancy": await enrolment_service.occupancy(db, intake),
             "enrolments": await enrolment_service.enrolments_in(db, intake.id),
             "questions": [Question.from_json(q) for q in intake.questions],
-            "choice_questions": _choice_questions(intake),
+            "choice_questions": choice_questions,
             "groups": await intakes.groups_of(db, intake.id),
             "closed": intake.enrolment_deadline <= now,
             "program": intake.program,
