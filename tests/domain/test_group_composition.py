@@ -86,6 +86,16 @@ def test_everyone_is_placed_exactly_once_within_the_bounds_or_told_why_not(
     )
 
 
+@settings(max_examples=60, deadline=None)
+@given(people=people_strategy, shuffler=st.randoms(use_true_random=False))
+def test_the_order_people_come_in_never_changes_the_proposal(
+    people: list[Person], shuffler: random.Random
+) -> None:
+    shuffled = people[:]
+    shuffler.shuffle(shuffled)
+    assert propose(shuffled, ["q1", "q2"], 3, 6) == propose(people, ["q1", "q2"], 3, 6)
+
+
 def test_the_same_intake_gives_the_same_proposal_in_any_order() -> None:
     people = intake(random.Random(7), 40)
     first = propose(people, ["q1", "q2"], 6, 10)
