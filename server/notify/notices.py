@@ -32,6 +32,8 @@ class NoticeKind(StrEnum):
     BANNED = "banned"
     RECEIVED = "received"  # waits for a coordinator's decision; says no more than that
     REFUSED = "refused"
+    PLACED = "placed"  # moved from an intake into the group composed for them
+    NOT_PLACED = "not_placed"  # on an intake's waiting list when its groups were composed
 
 
 NOTICE_TEXT: dict[NoticeKind, str] = {
@@ -59,6 +61,14 @@ NOTICE_TEXT: dict[NoticeKind, str] = {
         "when it has been handled."
     ),
     NoticeKind.REFUSED: N_("Unfortunately your enrolment in %(series)s could not be accepted."),
+    NoticeKind.PLACED: N_(
+        "The groups of %(intake)s have been composed. Your group is %(series)s; its first "
+        "session is on %(first_start)s. Your personal link stays the same."
+    ),
+    NoticeKind.NOT_PLACED: N_(
+        "The groups of %(series)s have been composed and their places are taken. You stay on the "
+        "waiting list; we will tell you if the organiser can offer you a place."
+    ),
 }
 
 SUBJECT = N_("%(series)s: news about your enrolment")

@@ -2,7 +2,9 @@
 time after that (``TUPA_PERSONAL_DATA_RETENTION_DAYS``).
 
 A series ends when its last session that was not cancelled ends; a series with none (cancelled
-before it began) ends at its enrolment deadline. The e-mail addresses, enrolment answers and
+before it began) ends at its enrolment deadline. An intake (no sessions of its own) ends at its
+deadline too, but not while parents in it still wait to be placed in a group: their answers are
+what the groups are composed by. The e-mail addresses, enrolment answers and
 notices of its enrolments go then (``server.enrolment.forgetting``); what the reports count
 (enrolments and their status, attendance, feedback, self-assessments) stays with the series.
 """
@@ -15,12 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.enrolment.forgetting import forget_personal_data, series_holding_personal_data
+from server.enrolment.rules import EnrolmentStatus
 from server.scheduling.series import SessionStatus
-from server.storage.tables import SeriesRow, SessionRow
+from server.storage.tables import EnrolmentRow, SeriesRow, SessionRow
 
 
 async def series_ends(db: AsyncSession, series_ids: list[int]) -> dict[int, datetime]:
-    """When each of ``series_ids`` ends (or ended), as the module docstring says."""
+    """When each of ``series_ids`` ends (or ended), as the module docstring says; an intake
+    with parents still to place is left out (it has not ended)."""
     if not series_ids:
         return {}
     deadlines = await db.execute(
@@ -37,7 +41,18 @@ async def series_ends(db: AsyncSession, series_ids: list[int]) -> dict[int, date
     for series_id, starts_at, minutes in sessions:
         end = starts_at + timedelta(minutes=minutes)
         held[series_id] = max(held.get(series_id, end), end)
-    return {**ends, **held}
+    unplaced = set(
+        await db.scalars(
+            select(EnrolmentRow.series_id)
+            .join(SeriesRow, SeriesRow.id == EnrolmentRow.series_id)
+            .where(
+                SeriesRow.id.in_(series_ids),
+                SeriesRow.intake.is_(True),
+                EnrolmentRow.status == EnrolmentStatus.ENROLLED.value,
+            )
+        )
+    )
+    return {k: v for k, v in {**ends, **held}.items() if k not in unplaced}
 
 
 async def forget_expired_personal_data(

@@ -327,11 +327,14 @@ async def confirm_series(
 ) -> SeriesRow:
     """The coordinator decides the series runs (even below its minimum) and tells the parents.
 
-    Raises NOT_FOUND or SERIES_CANCELLED.
+    Raises NOT_FOUND, SERIES_CANCELLED, or INVALID_INPUT for an intake (its groups are
+    confirmed when composed: ``server.scheduling.intakes``).
     """
     series = await lock_series(db, series_id)
     if series.status == SeriesStatus.CANCELLED.value:
         raise TupaError(ErrorCode.SERIES_CANCELLED)
+    if series.intake:
+        raise TupaError(ErrorCode.INVALID_INPUT, field="intake")
     if series.status == SeriesStatus.CONFIRMED.value:
         return series
     series.status = SeriesStatus.CONFIRMED.value

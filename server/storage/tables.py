@@ -172,6 +172,13 @@ class SeriesRow(Base):
     # A stage series whose running sessions visitors may join without enrolling
     # (server/enrolment/drop_in.py).
     drop_in: Mapped[bool] = mapped_column(default=False)
+    # An intake: parents enrol and answer the questions, and after its deadline a coordinator
+    # composes groups from it (server/scheduling/intakes.py); it has no sessions of its own.
+    # ``intake_id``: the intake a group was composed from.
+    intake: Mapped[bool] = mapped_column(default=False)
+    intake_id: Mapped[int | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
     calendar_uid: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     # Bumped by every enrolment change: the UPDATE takes the row lock on PostgreSQL and the write

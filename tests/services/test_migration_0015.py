@@ -53,12 +53,13 @@ async def columns(database: Database) -> dict[str, set[str]]:
 
 
 # Columns later migrations add, which the tables at BEFORE do not have yet.
-ADDED_LATER = {"identifying_held", "drop_in", "browser_key"}
+ADDED_LATER = {"identifying_held", "drop_in", "browser_key", "intake", "intake_id"}
 
 
 def insert_as_before(name: str, /, **values: object):
     """An insert into the table as it was at BEFORE: the given values and the models' plain
-    defaults, but for columns later migrations add (``series.identifying_held``)."""
+    defaults, but for columns later migrations add (``series.identifying_held``,
+    ``series.intake``)."""
     defaults = {
         c.name: c.default.arg(None) if callable(c.default.arg) else c.default.arg  # type: ignore[attr-defined]
         for c in TABLES[name].c

@@ -97,6 +97,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/staff/people/{staff_id}/security-log"): Rule.COORDINATOR,
     ("GET", "/staff/accessibility-feedback"): Rule.COORDINATOR,
     ("POST", "/staff/accessibility-feedback/{feedback_id}/handled"): Rule.COORDINATOR,
+    ("GET", "/staff/intakes/new"): Rule.COORDINATOR,
+    ("POST", "/staff/intakes/new"): Rule.COORDINATOR,
+    ("GET", "/staff/intakes/{intake_id}"): Rule.COORDINATOR,
+    ("POST", "/staff/intakes/{intake_id}/close"): Rule.COORDINATOR,
+    ("GET", "/staff/intakes/{intake_id}/compose"): Rule.COORDINATOR,
+    ("POST", "/staff/intakes/{intake_id}/compose"): Rule.COORDINATOR,
 }
 
 # Who asks, in this order (those refused first, so an allowed change cannot hide a refusal).
@@ -175,6 +181,7 @@ async def browsers(client, clock, org):
         "kind": "csv",
         "token": "a" * 43,
         "feedback_id": 1,  # none exists: a coordinator is let through to a 404
+        "intake_id": series_id,  # not an intake: a coordinator is let through to a 404
     }
     emails = {
         "logged_out": "coordinator@example.org",

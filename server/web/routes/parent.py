@@ -42,7 +42,9 @@ async def personal_page(request: Request, enrolment: Parent, db: Db, now: Now, t
     ended = await scheduling.ended_rooms(db, enrolment.series_id)
     opens_before = timedelta(minutes=request.app.state.settings.room_opens_minutes_before)
     # Notices keep the Finnish title they were made with; the page names the series in its own.
+    # Those from before a move out of an intake are about the intake: they keep their title.
     title = {"series": localised(enrolment.series.title_texts, t.language).text}
+    placed = max((n.id for n in notices if n.kind == NoticeKind.PLACED.value), default=0)
     joining = {
         session.id: session_joining(
             enrolment.status,
@@ -65,7 +67,12 @@ async def personal_page(request: Request, enrolment: Parent, db: Db, now: Now, t
                 "joining": joining,
                 "position": await enrolment_service.waitlist_position(db, enrolment),
                 "notices": [
-                    (n.created_at, notice_text(t, NoticeKind(n.kind), {**n.params, **title}))
+                    (
+                        n.created_at,
+                        notice_text(
+                            t, NoticeKind(n.kind), {**n.params, **(title if n.id >= placed else {})}
+                        ),
+                    )
                     for n in notices
                 ],
                 "withdrawn": request.query_params.get("withdrawn") == "1",
