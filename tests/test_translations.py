@@ -132,3 +132,36 @@ def test_northern_sami_dates_and_numbers_follow_babels_se_locale():
     assert se.number(1234.5) == "1\u00a0234,5"
     assert se.weekday_name(0) == "vuossárga"
     assert se.zone_place() == "Suopma"
+
+
+# What a visitor and a parent read: the pages, the room, Help now, mail and the statement.
+VISITOR_AND_PARENT_SOURCES = [
+    ("web/templates/base.html", "jinja2"),
+    ("web/templates/_*.html", "jinja2"),
+    ("web/templates/error.html", "jinja2"),
+    ("web/templates/room.html", "jinja2"),
+    ("web/templates/public/**.html", "jinja2"),
+    ("web/templates/parent/**.html", "jinja2"),
+    ("server/notify/notices.py", "python"),
+    ("server/scheduling/reminders.py", "python"),
+    ("server/accessibility/statement.py", "python"),
+    ("server/web/routes/parent.py", "python"),
+    ("server/web/templating.py", "python"),
+    ("server/demo_rooms/people.py", "python"),
+]
+
+
+def test_northern_sami_covers_every_message_of_the_visitors_and_parents_pages():
+    from babel.messages.extract import extract_from_dir
+
+    options = {path: {"extensions": "jinja2.ext.i18n"} for path, kind in VISITOR_AND_PARENT_SOURCES}
+    wanted = {
+        message[0] if isinstance(message, tuple) else message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), VISITOR_AND_PARENT_SOURCES, options_map=options
+        )
+    }
+    assert len(wanted) > 300
+    drafted = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalogue("se") if m.string}
+    missing = sorted(wanted - drafted)
+    assert not missing, f"not in the Northern Sámi draft: {missing[:10]}"

@@ -78,11 +78,11 @@ async def test_a_northern_sami_reader_sees_the_finnish_override_where_the_draft_
     settings,
 ):
     (translations_of(settings) / "fi.po").write_text(
-        FI_OVERRIDE + '\nmsgid "Staff accounts"\nmsgstr "Työntekijöiden tunnukset"\n', "utf-8"
+        FI_OVERRIDE + '\nmsgid "Account deactivated"\nmsgstr "Tunnus suljettu"\n', "utf-8"
     )
     install_overrides(settings.data_dir)
     se = Translator("se", ZoneInfo("Europe/Helsinki"))
-    assert se.gettext("Staff accounts") == "Työntekijöiden tunnukset"  # a staff page: no draft
+    assert se.gettext("Account deactivated") == "Tunnus suljettu"  # staff only: no draft
     assert se.gettext("Quick exit") not in {"Lähde heti", "Quick exit"}  # the draft comes first
 
 
