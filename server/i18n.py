@@ -206,8 +206,8 @@ def parse_language(value: str | None) -> Language | None:
 
 
 def _printable(text: str) -> str:
-    """CLDR's narrow no-break space (English "8:24 AM") as a no-break space: the PDF's built-in
-    font has no narrow one, and the page and the PDF must print the same string."""
+    """CLDR's narrow no-break space (English "8:24 AM") as a no-break space: the PDF's font
+    has no narrow one, and the page and the PDF must print the same string."""
     return text.replace("\u202f", "\u00a0")
 
 

@@ -12,7 +12,7 @@ from tests.domain.test_evaluation_report import FI, seed_evaluation
 
 # Northern Sámi, then Inari and Skolt letters beyond them, upper and lower case, beside Finnish
 # and Swedish ones.
-SAMI = "čđŋšŧž ČĐŊŠŦŽ á â ʒ ǯ ǧ ǥ ǩ õ"
+SAMI = "čđŋšŧž ČĐŊŠŦŽ á â ʒ ǯ ǧ ǥ ǩ õ ʹ"
 TITLE = f"Áhččiid joavku {SAMI}"
 COMMENT = f"Giitu, dát veahkehii: {SAMI} – äiti, åtta"
 
