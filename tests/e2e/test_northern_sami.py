@@ -1,6 +1,7 @@
 """End to end, in Chromium: a visitor reads Tupa in Northern Sámi (se), joins the demo's live
 chat as a parent, and the front page, the parent's page and the room (whose texts the script
-shows from the page's strings) are all in Sámi, marked as a draft awaiting review."""
+shows from the page's strings) are all in Sámi, marked as a draft awaiting review, and pass axe
+(``lang="se"`` is a valid language, the Sámi pages keep their structure)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
         raise
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
+from tests.e2e.accessibility import Sweep
 from tests.e2e.room import chat_texts, say
 from tests.e2e.servers import browser_contexts, tupa_server
 
@@ -37,6 +39,7 @@ def fresh_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_a_visitor_reads_the_front_page_their_own_page_and_the_room_in_northern_sami(
     browser: Browser, fresh_demo: str
 ) -> None:
+    sweep = Sweep(lambda path: path)  # no personal link is ever in these pages' paths
     with browser_contexts(browser, fresh_demo, default_lang="se") as open_context:
         parent = open_context().new_page()
         parent.goto("/")
@@ -47,6 +50,7 @@ def test_a_visitor_reads_the_front_page_their_own_page_and_the_room_in_northern_
         )
         expect(parent.locator("#quick-exit")).to_have_text("Vuolgge jođánit")
         expect(parent.locator(".draft-translation")).to_contain_text(DRAFT)
+        sweep.check(parent, "the front page in Northern Sámi")
 
         parent.locator('li.try-it-room[data-mode="chat"] button[data-try="parent"]').click()
         expect(parent).to_have_url(re.compile(r"/me$"))
@@ -55,6 +59,7 @@ def test_a_visitor_reads_the_front_page_their_own_page_and_the_room_in_northern_
         assert match
         pseudonym = match.group(1)
         expect(parent.locator("summary", has_text="Veahkki dál")).to_be_visible()
+        sweep.check(parent, "a parent's page in Northern Sámi")
 
         parent.locator('a[href^="/me/sessions/"][href$="/room"]').first.click()
         expect(parent).to_have_url(re.compile(r"/me/sessions/\d+/room$"))
@@ -66,3 +71,5 @@ def test_a_visitor_reads_the_front_page_their_own_page_and_the_room_in_northern_
         reply = chat_texts(parent).filter(has_text=f"Bures boahtin, {pseudonym}!")
         expect(reply).to_have_count(1)  # the simulated facilitator answers in Sámi too
         expect(parent.locator("#chat-form button.send")).to_have_text("Sádde")
+        sweep.check(parent, "the room in Northern Sámi")
+    sweep.assert_clean({"/", "/me"})
