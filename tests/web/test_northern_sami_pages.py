@@ -94,6 +94,7 @@ async def test_a_parents_page_and_room_in_northern_sami(client, org, clock):
 
     assert '<html lang="se">' in me.text and DRAFT_SE in me.text
     assert se.gettext("Help now") in me.text
+    assert "Heahtenummir" in me.text and "álo" in me.text  # the shipped help lines, in Sámi
     assert '<html lang="se">' in room.text
     found = ROOM_STRINGS.search(room.text)
     assert found, "the room page carries its strings"
