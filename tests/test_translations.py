@@ -148,6 +148,7 @@ VISITOR_AND_PARENT_SOURCES = [
     ("server/web/routes/parent.py", "python"),
     ("server/web/templating.py", "python"),
     ("server/demo_rooms/people.py", "python"),
+    ("server/calendar/ics.py", "python"),
 ]
 
 
