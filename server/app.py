@@ -11,7 +11,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from server.background import BackgroundWork, utc_now
 from server.demo_rooms.supervisor import DemoPeople
-from server.i18n import Translator, parse_language
+from server.i18n import Translator, install_overrides, parse_language
 from server.notify.mailer import mailer_for
 from server.notify.outbox import Mailer
 from server.organisation import Organisation
@@ -67,6 +67,7 @@ def create_app(
     """The Tupa application. Tests pass their own database, clock and mailer. ``demo``
     (``tupa serve --demo``) adds the live demo rooms, their simulated staff and "Try it"."""
     settings = settings or get_settings()
+    install_overrides(settings.data_dir)  # the organisation's own texts; raises if one is broken
     database = database or Database(settings.database_url)
     mailer = mailer or mailer_for(settings)
     work = BackgroundWork(database, settings, mailer, clock, demo=demo)

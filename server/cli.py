@@ -71,9 +71,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from server.app import create_app
     from server.gctuning import tune_for_latency
+    from server.i18n import CatalogueError, install_overrides
     from server.rooms.frames import MAX_FRAME_BYTES
 
     settings = get_settings().for_demo() if args.demo else get_settings()
+    try:  # before anything else, so a broken file stops the start with its name and line
+        install_overrides(settings.data_dir)
+    except CatalogueError as error:
+        print(f"Tupa was not started: {error}", file=sys.stderr)
+        return 2
     _upgrade()
     if args.demo and asyncio.run(_load_demo()):
         print("Demo data loaded. Staff logins are in the README (demo only).")

@@ -47,24 +47,26 @@ CHECKED = date(2026, 12, 3)
 
 DEFAULT_HELP_LINES: tuple[HelpLine, ...] = (
     HelpLine(
-        Texts("Hätänumero", "Nödnumret", "Emergency number"),
+        Texts("Hätänumero", "Nödnumret", "Emergency number", se="Heahtenummir"),
         "112",
-        Texts("aina", "alltid", "always"),
+        Texts("aina", "alltid", "always", se="álo"),
         Texts(
             "Kun henki, terveys tai turvallisuus on uhattuna nyt.",
             "När liv, hälsa eller säkerhet är hotade nu.",
             "When life, health or safety is in danger now.",
+            se="Go eallin, dearvvašvuohta dahje oadjebasvuohta lea dál áitojuvvon.",
         ),
         "https://112.fi/ohjeita-eri-tilanteisiin",
         CHECKED,
     ),
     HelpLine(
-        Texts("Nollalinja", "Nollinjen", "Nollalinja"),
+        Texts("Nollalinja", "Nollinjen", "Nollalinja", se="Nollalinja"),
         "080 005 005",
         Texts(
             "joka päivä ympäri vuorokauden, maksuton",
             "alla dagar dygnet runt, avgiftsfri",
             "every day, around the clock, free of charge",
+            se="juohke beaivvi birra jándora, nuvttá",
         ),
         Texts(
             "Lähisuhdeväkivaltaa tai sen uhkaa kokeneille ja heidän läheisilleen. Voit soittaa "
@@ -73,17 +75,25 @@ DEFAULT_HELP_LINES: tuple[HelpLine, ...] = (
             "närstående. Du kan ringa anonymt; ditt nummer syns inte.",
             "For anyone who has experienced violence or its threat in a close relationship, and "
             "their loved ones. You can call anonymously; your number is not shown.",
+            se="Sidjiide geat leat vásihan lagasoktavuođaveahkaváldima dahje dan áitaga, ja sin "
+            "lagamusaide. Sáhtát riŋget almmá nama haga; du nummir ii oidno.",
         ),
         "https://nollalinja.fi/en",
         CHECKED,
     ),
     HelpLine(
-        Texts("MIELI Kriisipuhelin", "MIELI Kristelefonen", "MIELI Crisis Helpline"),
+        Texts(
+            "MIELI Kriisipuhelin",
+            "MIELI Kristelefonen",
+            "MIELI Crisis Helpline",
+            se="MIELI Kriisipuhelin (kriisatelefovdna)",
+        ),
         "09 2525 0111",
         Texts(
             "suomeksi joka päivä ympäri vuorokauden",
             "på finska alla dagar dygnet runt",
             "in Finnish, every day, around the clock",
+            se="suomagillii juohke beaivvi birra jándora",
         ),
         Texts(
             "Keskusteluapua kriisissä ja kun omat voimat eivät riitä. MIELI ry ei peri "
@@ -92,6 +102,8 @@ DEFAULT_HELP_LINES: tuple[HelpLine, ...] = (
             "vanligt samtal.",
             "Someone to talk to in a crisis. MIELI does not charge for the call; your operator "
             "charges a normal call.",
+            se="Ságastallanveahkki go leat kriisas. MIELI ii váldde máksu riŋgemis; du "
+            "operáhtor váldá dábálaš riŋgema hatti.",
         ),
         "https://mieli.fi/helpline",
         CHECKED,
@@ -107,7 +119,8 @@ def parse_help_lines(text: str) -> tuple[HelpLine, ...]:
     """The lines in a help-lines file (a JSON list), or ``HelpLinesError`` saying what is wrong.
 
     Each entry: ``name``, ``hours`` and ``description`` as ``{"fi": …, "sv": …, "en": …}``
-    (Finnish required), ``phone``, ``url`` (https) and ``checked`` (YYYY-MM-DD).
+    (Finnish required, Northern Sámi ``"se"`` optional too), ``phone``, ``url`` (https) and
+    ``checked`` (YYYY-MM-DD).
     """
     try:
         data = json.loads(text)
@@ -154,11 +167,11 @@ def _text(entry: dict[str, Any], field: str, where: str, limit: int) -> str:
 
 def _texts(entry: dict[str, Any], field: str, where: str) -> Texts:
     value = entry.get(field)
-    if not isinstance(value, dict) or set(value) - {"fi", "sv", "en"}:
-        raise HelpLinesError(f'{where}: {field} must be {{"fi": …, "sv": …, "en": …}}')
+    if not isinstance(value, dict) or set(value) - {"fi", "sv", "en", "se"}:
+        raise HelpLinesError(f'{where}: {field} must be {{"fi": …, "sv": …, "en": …, "se": …}}')
     fi = _text(value, "fi", f"{where} {field}", MAX_TEXT)
     translated = {}
-    for language in ("sv", "en"):
+    for language in ("sv", "en", "se"):
         if value.get(language) is not None:
             translated[language] = _text(value, language, f"{where} {field}", MAX_TEXT)
-    return Texts(fi, translated.get("sv"), translated.get("en"))
+    return Texts(fi, translated.get("sv"), translated.get("en"), translated.get("se"))

@@ -22,10 +22,12 @@ class Texts:
     fi: str
     sv: str | None = None
     en: str | None = None
+    # Northern Sámi: only Tupa's own help lines have it (series content is written in fi/sv/en).
+    se: str | None = None
 
     def given(self, language: str) -> str | None:
         """The text in ``language`` if it was given (a blank translation counts as not given)."""
-        text = {"fi": self.fi, "sv": self.sv, "en": self.en}.get(language)
+        text = {"fi": self.fi, "sv": self.sv, "en": self.en, "se": self.se}.get(language)
         return text if text and text.strip() else None
 
     def translations(self) -> list[tuple[str, str]]:

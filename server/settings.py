@@ -22,8 +22,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from server.private_files import create_private_file, narrow, private_directory
 from server.turn import IceConfig
 
-Language = Literal["fi", "sv", "en"]
-LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
+# Northern Sámi (se) is a draft awaiting a native speaker's review; untranslated text is Finnish.
+Language = Literal["fi", "sv", "en", "se"]
+LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en", "se")
 # The demo's contact address: on a domain reserved for examples (RFC 2606), so nobody writes to it.
 DEMO_EMAIL = "yhteys@example.org"
 
@@ -56,6 +57,9 @@ class Settings(BaseSettings):
     help_lines_file: Path | None = None
     time_zone: str = "Europe/Helsinki"
     default_language: Language = "fi"
+    # The Northern Sámi catalogue is a draft: until an organisation's native speaker has reviewed
+    # it, its pages say so in the footer. True: reviewed, the notice goes.
+    northern_sami_reviewed: bool = False
     quick_exit_url: str = "https://www.yle.fi/saa"
 
     smtp_host: str | None = None

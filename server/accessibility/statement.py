@@ -44,8 +44,8 @@ SHORTCOMINGS: tuple[Shortcoming, ...] = (
         N_("Evaluation reports as PDF (for staff)"),
         N_(
             "The PDF files are not tagged, so a screen reader reads their text without"
-            " headings or table structure (WCAG 1.3.1 Info and Relationships). Letters outside"
-            " the Western European character set, such as Sámi letters, print as ■."
+            " headings or table structure (WCAG 1.3.1 Info and Relationships). Emoji in free"
+            " text print as ■."
         ),
         N_("The same report is a web page and a CSV file."),
     ),

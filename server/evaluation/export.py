@@ -8,9 +8,11 @@ comma) splits on ``;``, and the decimal commas in the cells then need no quoting
 reader uses Data > From Text. The caller adds the UTF-8 byte-order mark, without which Excel
 reads ä and ö as Latin-1 (no ``sep=`` line: with one, Excel ignores the mark).
 
-PDF: A4 through reportlab's platypus, in the built-in Helvetica, whose Windows-1252 encoding
-covers Finnish and Swedish (ä, ö, å, š, ž, €, dashes, curly quotes). Characters outside it, such
-as Sámi č or ŋ and emoji in free text, print as a box; the page and the CSV keep them.
+PDF: A4 through reportlab's platypus, in Roboto (the ``font-roboto`` package from PyPI, Apache
+2.0), embedded as a subset of the glyphs used. Its coverage holds Finnish, Swedish and every Sámi
+letter (Northern č đ ŋ š ŧ ž, Inari â, Skolt ʒ ǯ ǧ ǥ ǩ õ ʹ), which the built-in Helvetica and
+its Windows-1252 encoding printed as a box. Emoji in free text still do; the page and the CSV keep
+them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from importlib.resources import files
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -28,7 +31,8 @@ from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import registerFont, stringWidth  # type: ignore[import-untyped]
+from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
     Paragraph,
     SimpleDocTemplate,
@@ -93,8 +97,11 @@ def report_csv(report: Report) -> str:
 
 # --- PDF --------------------------------------------------------------------------------------
 
-FONT = "Helvetica"
-BOLD = "Helvetica-Bold"
+FONT = "Roboto"
+BOLD = "Roboto-Bold"
+FONT_FILES = files("font_roboto") / "files"  # installed with Tupa, never fetched at run time
+registerFont(TTFont(FONT, str(FONT_FILES / "Roboto-Regular.ttf")))
+registerFont(TTFont(BOLD, str(FONT_FILES / "Roboto-Bold.ttf")))
 MARGIN = 18 * mm
 FRAME_WIDTH = A4[0] - 2 * MARGIN
 GRID = colors.HexColor("#b0b8bf")
@@ -174,6 +181,7 @@ def _table(table: Table) -> list[Any]:
     grid.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),  # the cells' own default: Helvetica
                 ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.5, GRID),
                 ("BOX", (0, 0), (-1, -1), 0.5, GRID),
@@ -211,7 +219,7 @@ def _bars(chart: Chart, rows: range) -> Drawing:
     row_height = PAIR_ROW if paired else CHART_ROW
     legend_height = CHART_ROW if paired else 0.0
     height = legend_height + row_height * len(rows) + 2
-    drawing = Drawing(FRAME_WIDTH, height)
+    drawing = Drawing(FRAME_WIDTH, height, initialFontName=FONT)  # its default: Helvetica
     label_width = FRAME_WIDTH * LABEL_SHARE
     plot_x = label_width + 6
     plot_width = FRAME_WIDTH - plot_x - VALUE_SPACE
@@ -303,6 +311,7 @@ def _build(
         author=organisation_name,
         creator="Tupa",
         lang=report.language,
+        initialFontName=FONT,  # else each page names Helvetica, unembedded, though nothing uses it
     )
     on_page = _footer(organisation_name, footer, pages)
     doc.build(_story(report), onFirstPage=on_page, onLaterPages=on_page)

@@ -108,7 +108,7 @@ class EnrolmentIn(BaseModel):
     answers: Annotated[
         dict[Annotated[str, StringConstraints(max_length=10)], ShortText], Field(max_length=10)
     ] = {}
-    language: Annotated[str, StringConstraints(pattern="^(fi|sv|en)$")] = "fi"
+    language: Annotated[str, StringConstraints(pattern="^(fi|sv|en|se)$")] = "fi"
 
 
 class EnrolmentOut(BaseModel):

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from server.i18n import Translator
+from server.i18n import N_, Translator, catalogue
 from server.localised import Texts, localised
 from server.scheduling.series import LifeSituation, MediaMode, SessionStatus, room_is_joinable
 from server.settings import LANGUAGES
@@ -39,6 +39,20 @@ environment.filters["as_datetime"] = datetime.fromisoformat
 # The i18n extension wants callables installed; the real, per-request ones come in the context.
 environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
+# Shown under every page in Northern Sámi until TUPA_NORTHERN_SAMI_REVIEWED says a native speaker
+# has reviewed the catalogue; in Finnish too, for the organisation's staff reading along.
+DRAFT_NOTICE = N_(
+    "This Northern Sámi translation is a draft awaiting review by a native speaker. Text not yet"
+    " translated is shown in Finnish."
+)
+
+
+def draft_notice(language: str, reviewed: bool) -> tuple[str, str] | None:
+    """The footer's notice of a draft translation in ``language`` and in Finnish, or None."""
+    if language != "se" or reviewed:
+        return None
+    return catalogue("se").gettext(DRAFT_NOTICE), catalogue("fi").gettext(DRAFT_NOTICE)
+
 
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
@@ -58,6 +72,7 @@ def render(
         "contact": request.app.state.organisation.contact,
         "help_lines": request.app.state.organisation.help_lines,
         "quick_exit_url": settings.quick_exit_url,
+        "draft_notice": draft_notice(t.language, settings.northern_sami_reviewed),
         # static_url("room/main.js"): the address under the static tree's digest.
         "static_url": request.app.state.static.url,
         "csrf_field": CSRF_FIELD,

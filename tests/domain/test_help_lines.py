@@ -28,7 +28,7 @@ def test_the_shipped_lines_are_112_the_nollalinja_and_the_crisis_helpline_each_d
     for line in DEFAULT_HELP_LINES:
         assert line.url.startswith("https://") and line.checked == date(2026, 12, 3)
         for texts in (line.name, line.hours, line.description):
-            assert all(texts.given(language) for language in ("fi", "sv", "en"))
+            assert all(texts.given(language) for language in ("fi", "sv", "en", "se"))
 
 
 def test_a_number_is_called_through_a_tel_address_of_its_digits():
@@ -67,7 +67,7 @@ def test_without_a_file_the_shipped_lines_are_used(tmp_path: Path):
         ({"url": "http://example.org"}, "https://"),
         ({"checked": "3.12.2026"}, "YYYY-MM-DD"),
         ({"name": {"sv": "Bara svenska"}}, "name: fi must be text"),
-        ({"hours": {"fi": "aina", "se": "álo"}}, "hours must be"),
+        ({"hours": {"fi": "aina", "smn": "ain"}}, "hours must be"),
         ({"description": "x" * 10}, "description must be"),
         ({"email": "a@b.fi"}, "unknown fields"),
     ],

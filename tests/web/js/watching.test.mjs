@@ -20,3 +20,14 @@ test("no count, no text", () => {
   assert.equal(watchingTemplate(fi, "fi", undefined), null);
   assert.equal(watchingTemplate(fi, "fi", -1), null);
 });
+
+test("Northern Sámi has a dual: two watching take its own form", () => {
+  const se = {
+    watching_one: "%(count)s geahččá",
+    watching_two: "%(count)s geahččaba",
+    watching_other: "%(count)s gehččet",
+  };
+  assert.equal(watchingTemplate(se, "se", 1), "%(count)s geahččá");
+  assert.equal(watchingTemplate(se, "se", 2), "%(count)s geahččaba");
+  assert.equal(watchingTemplate(se, "se", 5), "%(count)s gehččet");
+});

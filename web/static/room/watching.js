@@ -2,7 +2,8 @@
 //
 // The server tells the audience how many are watching, never who (docs/protocol.md, "Stage"). The
 // page gives one template per plural category of its language, made by ngettext on the server
-// (`watching_one`, `watching_other`, …); the category comes from the browser's plural rules.
+// (`watching_one`, `watching_two` for the dual of Northern Sámi, `watching_other`, …); the category
+// comes from the browser's plural rules.
 
 /** The template for `count` people watching in language `lang`, or null when there is none. */
 export function watchingTemplate(strings, lang, count) {
