@@ -36,6 +36,9 @@ class ErrorCode(StrEnum):
     PASSWORDS_DIFFER = "passwords_differ"
     RESET_LINK_INVALID = "reset_link_invalid"
     TOO_MANY_SENDS = "too_many_sends"
+    LOGIN_NAME_TAKEN = "login_name_taken"
+    PEER_INVITATION_NOT_ALLOWED = "peer_invitation_not_allowed"
+    PEER_INVITATION_CLOSED = "peer_invitation_closed"
 
 
 class TupaError(Exception):

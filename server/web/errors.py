@@ -47,6 +47,9 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PASSWORDS_DIFFER: 422,
     ErrorCode.RESET_LINK_INVALID: 410,
     ErrorCode.TOO_MANY_SENDS: 429,
+    ErrorCode.LOGIN_NAME_TAKEN: 409,
+    ErrorCode.PEER_INVITATION_NOT_ALLOWED: 409,
+    ErrorCode.PEER_INVITATION_CLOSED: 410,
 }
 
 

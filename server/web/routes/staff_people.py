@@ -105,11 +105,12 @@ async def make_reset_link(
     request: Request, staff_id: Id, me: Coordinator, db: Db, now: Now, org: Org, t: T
 ) -> Response:
     """A one-time reset link, shown in this answer only (the database keeps its hash) and mailed
-    to the person when an SMTP server is configured; a newer link replaces it."""
+    to the person when an SMTP server is configured and they have an e-mail address (an account
+    with a login name only gets it from the coordinator); a newer link replaces it."""
     staff, token = await password_resets.issue(db, staff_id, me.id, now)
     link = org.url(f"/staff/reset/{token}")
-    mailed = request.app.state.settings.smtp_host is not None
-    if mailed:
+    mailed = request.app.state.settings.smtp_host is not None and staff.email is not None
+    if mailed and staff.email is not None:
         await staff_mail.queue_reset_link(
             db, org, staff.id, staff.email, staff.real_name, link, t.language, now
         )

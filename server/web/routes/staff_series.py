@@ -30,7 +30,7 @@ from server.scheduling.recurrence import (
     to_utc,
 )
 from server.scheduling.series import LifeSituation, MediaMode, needs_decision
-from server.scheduling.service import SeriesPlan
+from server.scheduling.service import MAX_DURATION, MIN_DURATION, SeriesPlan
 from server.storage.tables import ProgramRow, SeriesRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, StaffMember
 from server.web.forms import FormReader, invalid_fields
@@ -152,7 +152,7 @@ def _read_plan(form: FormReader, org: Organisation) -> SeriesPlan:
         "title": form.text("title", 160, min_len=3),
         "description": form.text("description", 4000, multiline=True),
         "life_situation": form.choice("life_situation", LifeSituation),
-        "duration_minutes": form.integer("duration_minutes", 15, 240),
+        "duration_minutes": form.integer("duration_minutes", MIN_DURATION, MAX_DURATION),
         "media_mode": form.choice("media_mode", MediaMode),
         "capacity": form.integer("capacity", 1, 200),
         "min_size": form.integer("min_size", 1, 200),
