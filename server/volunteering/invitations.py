@@ -241,12 +241,12 @@ async def accept(
     db: AsyncSession, enrolment: EnrolmentRow, acceptance: Acceptance, now: datetime
 ) -> StaffRow:
     """Make the volunteer account and close the invitation. Raises PEER_INVITATION_CLOSED,
-    INVALID_INPUT (field set; ``alias`` for the old pseudonym too), PASSWORDS_DIFFER,
+    INVALID_INPUT (field set; ``alias_is_pseudonym`` for the old pseudonym), PASSWORDS_DIFFER,
     PASSWORD_TOO_COMMON, EMAIL_TAKEN or LOGIN_NAME_TAKEN, having written nothing."""
     if await standing_for(db, enrolment, now) is None:
         raise TupaError(ErrorCode.PEER_INVITATION_CLOSED)
     if alias_gives_away(acceptance.alias, enrolment.pseudonym):
-        raise TupaError(ErrorCode.INVALID_INPUT, field="alias")
+        raise TupaError(ErrorCode.INVALID_INPUT, field="alias_is_pseudonym")
     login = acceptance.login.strip()
     if not login:
         raise TupaError(ErrorCode.INVALID_INPUT, field="login")

@@ -134,6 +134,10 @@ FIELD_MESSAGES: dict[str, str] = {
     "answer": N_("Please answer this question."),
     "feedback": N_("Write your feedback: at most 2000 characters."),
     "contact": N_("At most 200 characters."),
+    "alias_is_pseudonym": N_(
+        "Choose an alias other than your pseudonym in this group: it would tell the others who"
+        " you are."
+    ),
     "login": N_(
         "Enter an e-mail address, or a login name of 3–40 letters, digits, dots, hyphens or"
         " underscores."
@@ -147,6 +151,9 @@ FIELD_REFUSAL_MESSAGES: dict[tuple[str, str], str] = {
     ("email", ErrorCode.EMAIL_TAKEN): N_("This e-mail address already has an account."),
     ("login", ErrorCode.EMAIL_TAKEN): N_("This e-mail address already has an account."),
     ("login", ErrorCode.LOGIN_NAME_TAKEN): N_("This login name is taken. Choose another."),
+    ("password", ErrorCode.PASSWORDS_DIFFER): N_(
+        "The new password and its repetition were not the same."
+    ),
     ("password", ErrorCode.PASSWORD_TOO_COMMON): N_(
         "Too common or too easy to guess. Choose another password."
     ),

@@ -11,6 +11,7 @@ from server.notify import staff_mail
 from server.people import deactivation, password_resets, security_log
 from server.people import service as people
 from server.people.roles import Role
+from server.volunteering.invitations import former_participants
 from server.web import staff_cookie
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, T
 from server.web.forms import FormReader, invalid_fields
@@ -30,6 +31,9 @@ async def _page(
         "errors": [],
         "done": "",
         "me": me_id,
+        # Which volunteers were parents, and where: shown to coordinators only (this page's
+        # readers), never in rooms or to the volunteer.
+        "former": await former_participants(db),
     }
     return render(request, "staff/people.html", {**context, **shown}, status_code=status_code)
 

@@ -34,6 +34,7 @@ from server.scheduling.service import MAX_DURATION, MIN_DURATION, SeriesPlan
 from server.storage.tables import ProgramRow, SeriesRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, StaffMember
 from server.web.forms import FormReader, invalid_fields
+from server.web.routes import staff_volunteering
 from server.web.templating import render
 
 router = APIRouter()
@@ -251,6 +252,7 @@ async def _detail(
     fields at fault), shown again with the form open."""
     series = await scheduling.get_series(db, series_id)
     occupancy = await enrolment_service.occupancy(db, series)
+    enrolments = await enrolment_service.enrolments_in(db, series.id)
     return render(
         request,
         "staff/series_detail.html",
@@ -260,7 +262,8 @@ async def _detail(
             "needs_decision": needs_decision(
                 SeriesStatus(series.status), series.enrolment_deadline, occupancy, now
             ),
-            "enrolments": await enrolment_service.enrolments_in(db, series.id),
+            "enrolments": enrolments,
+            "peer": await staff_volunteering.series_section(request, db, series, enrolments, now),
             "bans": await bans.bans_in(db, series.id),
             "held": await bans.held_in(db, series.id),
             "questions": [Question.from_json(q) for q in series.questions],
