@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.enrolment.rules import EnrolmentStatus
 from server.enrolment.service import enrolment_in_series
 from server.errors import ErrorCode, TupaError
 from server.evaluation.attendance_sheet import EvaluationRules, attendance_sheet
@@ -243,7 +244,10 @@ async def accept(
     """Make the volunteer account and close the invitation. Raises PEER_INVITATION_CLOSED,
     INVALID_INPUT (field set; ``alias_is_pseudonym`` for the old pseudonym), PASSWORDS_DIFFER,
     PASSWORD_TOO_COMMON, EMAIL_TAKEN or LOGIN_NAME_TAKEN, having written nothing."""
-    if await standing_for(db, enrolment, now) is None:
+    if (
+        enrolment.status != EnrolmentStatus.ENROLLED
+        or await standing_for(db, enrolment, now) is None
+    ):  # a parent banned or removed since the invitation cannot take it up
         raise TupaError(ErrorCode.PEER_INVITATION_CLOSED)
     if alias_gives_away(acceptance.alias, enrolment.pseudonym):
         raise TupaError(ErrorCode.INVALID_INPUT, field="alias_is_pseudonym")

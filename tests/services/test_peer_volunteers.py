@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from server.enrolment.forgetting import Eraser, erase
+from server.enrolment.service import remove
 from server.errors import ErrorCode, TupaError
 from server.evaluation.report_program import program_report
 from server.evaluation.service import program_evaluation
@@ -197,3 +198,17 @@ async def test_erasure_cuts_the_link_keeps_the_account_and_the_report_counts_it_
     assert outcomes.tables[0].rows == (("Continued as peer volunteers", "hidden"),)
     shown = {x.key: x for x in program_report(evaluation, t, threshold=1).sections}["outcomes"]
     assert shown.tables[0].rows == (("Continued as peer volunteers", "1"),)
+
+
+async def test_a_parent_whose_enrolment_was_ended_since_cannot_take_the_invitation_up(
+    database, org, clock
+):
+    s = await ended_series(database, org, clock)
+    async with database.unit_of_work() as db:
+        await invitations.invite(db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now)
+        await remove(db, org, s.series_id, s.completed, clock.now)
+    async with database.unit_of_work() as db:
+        with pytest.raises(TupaError) as ended:
+            await invitations.accept(db, await enrolment(db, s.completed), acceptance(), clock.now)
+        assert ended.value.code is ErrorCode.PEER_INVITATION_CLOSED
+        assert await db.scalar(select(StaffRow).where(StaffRow.role == "volunteer")) is None

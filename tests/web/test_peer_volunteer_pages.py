@@ -57,6 +57,10 @@ async def test_a_parent_accepts_and_logs_in_as_a_volunteer_whom_only_coordinator
         assert 'data-volunteer="accepted"' in me.text
         assert "Aamu" not in me.text  # the parent's page does not name the volunteer
         assert (await parent.get("/me/volunteer")).status_code == 303  # used: nothing to answer
+        exported = await parent.get("/me/data.json")
+        assert exported.status_code == 200
+        assert [i["status"] for i in exported.json()["peer_volunteer_invitations"]] == ["accepted"]
+        assert "Aamu" not in exported.text  # the export does not name the volunteer
 
     async with browser_at(client, "192.0.2.10") as volunteer:
         assert (await log_in(volunteer, "aamu.KUMPPANI", NEW_PASSWORD)).status_code == 303
