@@ -31,6 +31,7 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
         raise
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
+from tests.e2e.accessibility import Sweep
 from tests.e2e.room import HREFS, move_next_session_to_soon, open_room_without_lobby
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 
@@ -96,6 +97,7 @@ def peer_row(coordinator: Page, pseudonym: str):
 def test_a_parent_becomes_a_peer_volunteer_whom_only_the_coordinator_links(
     new_context: NewContext,
 ) -> None:
+    sweep = Sweep(lambda path: path)  # the new pages and sections pass axe too
     coordinator = new_context(lang="en").new_page()
     log_in(coordinator, COORDINATOR_EMAIL)
 
@@ -112,13 +114,17 @@ def test_a_parent_becomes_a_peer_volunteer_whom_only_the_coordinator_links(
     expect(peer_row(coordinator, KAISLA).locator("td[data-invitation]")).to_have_attribute(
         "data-invitation", "open"
     )
+    sweep.check(coordinator, "series page with its peer volunteers")
     link = new_personal_link(coordinator, autumn_id, KAISLA)
 
     # Kaisla accepts on her page: an alias, a login name instead of an e-mail, a password.
     kaisla = new_context(lang="en").new_page()
     kaisla.goto(link)
+    expect(kaisla).to_have_url(re.compile(r"/me$"))
+    sweep.check(kaisla, "personal page with an invitation")
     kaisla.locator('a[href="/me/volunteer"]').click()
     expect(kaisla).to_have_url(re.compile(r"/me/volunteer$"))
+    sweep.check(kaisla, "the invitation")
     form = kaisla.locator("#volunteer-accept")
     form.locator("#real_name").fill("Anna Esimerkki")
     form.locator("#alias").fill(ALIAS)
@@ -170,6 +176,7 @@ def test_a_parent_becomes_a_peer_volunteer_whom_only_the_coordinator_links(
     row = coordinator.locator("tr[data-staff-id]").filter(has_text=ALIAS)
     expect(row.locator(".former-participant")).to_contain_text(KAISLA)
     expect(row.locator(".login-name")).to_have_text(LOGIN_NAME)
+    sweep.check(coordinator, "staff accounts with a former participant")
     coordinator.goto(f"/staff/series/{autumn_id}")
     expect(peer_row(coordinator, KAISLA)).to_contain_text(ALIAS)
     coordinator.goto("/staff/programs")
@@ -180,3 +187,4 @@ def test_a_parent_becomes_a_peer_volunteer_whom_only_the_coordinator_links(
     expect(outcomes).to_have_count(1)
     expect(outcomes.first.locator("th, td").first).to_have_text("Continued as peer volunteers")
     expect(outcomes.first.locator("th, td").last).to_have_text(HIDDEN)
+    sweep.assert_clean(set())
