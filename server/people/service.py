@@ -40,7 +40,7 @@ async def create_staff(db: AsyncSession, new: NewStaff, now: datetime) -> StaffR
     EMAIL_TAKEN or LOGIN_NAME_TAKEN."""
     email = None if new.email is None else new.email.strip().lower()
     if email is None and new.login_name is None:
-        raise TupaError(ErrorCode.INVALID_INPUT, field="email")
+        raise TupaError(ErrorCode.INVALID_INPUT, field="login")
     if email is not None and (not 3 <= len(email) <= 254 or "@" not in email):
         raise TupaError(ErrorCode.INVALID_INPUT, field="email")
     login_name = None if new.login_name is None else clean_login_name(new.login_name)

@@ -31,6 +31,7 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.SESSION_IN_PAST: N_("A session cannot be moved into the past."),
     ErrorCode.SERIES_CANCELLED: N_("This group has been cancelled."),
     ErrorCode.EMAIL_TAKEN: N_("An account with this e-mail address already exists."),
+    ErrorCode.LOGIN_NAME_TAKEN: N_("This login name is taken. Choose another."),
     ErrorCode.PSEUDONYM_TAKEN: N_(
         "Someone in this group already uses that name. Please choose another pseudonym."
     ),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from server.storage.tables import PeerInvitationRow, StaffRow
 from tests.conftest import post_form
-from tests.factories import PASSWORD, personal_page
+from tests.factories import PASSWORD, a_staff_member, personal_page
 from tests.services.volunteering_support import ended_series
 from tests.web.login_support import OWNER, browser_at, log_in
 
@@ -99,3 +99,34 @@ async def test_a_parent_refuses_and_the_coordinator_sees_it(client, clock, org):
     async with client.app.state.test_database.unit_of_work() as db:
         assert await db.scalar(select(StaffRow).where(StaffRow.role == "volunteer")) is None
         assert [r.status for r in await db.scalars(select(PeerInvitationRow))] == ["refused"]
+
+
+async def test_a_coordinator_adds_an_account_with_a_login_name_instead_of_an_e_mail(
+    client, clock, org
+):
+    database = client.app.state.test_database
+    async with database.unit_of_work() as db:
+        await a_staff_member(db, clock.now)
+    assert (await log_in(client, "coordinator@example.org")).status_code == 303
+    data = {
+        "role": "volunteer",
+        "real_name": "Ville Vapaa",
+        "alias": "Kokija",
+        "email": "",
+        "login_name": "",
+        "password": NEW_PASSWORD,
+    }
+    neither = await post_form(client, "/staff/people", "/staff/people", data)
+    assert neither.status_code == 422 and 'id="login-error"' in neither.text
+    added = await post_form(
+        client, "/staff/people", "/staff/people", data | {"login_name": "Ville"}
+    )
+    assert added.status_code == 303
+    taken = await post_form(
+        client, "/staff/people", "/staff/people", data | {"login_name": "VILLE"}
+    )
+    assert taken.status_code == 409 and 'id="login-error"' in taken.text
+    async with browser_at(client, "192.0.2.20") as ville:
+        assert (await log_in(ville, "ville", NEW_PASSWORD)).headers["location"] == "/staff"
+        wrong = await log_in(ville, "ville", "väärä salasana tässä")
+        assert wrong.status_code == 401 and 'data-code="login_failed"' in wrong.text

@@ -46,18 +46,20 @@ async def people_page(request: Request, me: Coordinator, db: Db) -> Response:
 @router.post("/staff/people", dependencies=[Csrf])
 async def add_person(request: Request, me: Coordinator, db: Db, now: Now) -> Response:
     form = FormReader(await request.form())
-    values = {k: form.raw(k)[:300] for k in ("email", "real_name", "alias", "role")}
+    values = {k: form.raw(k)[:300] for k in ("email", "login_name", "real_name", "alias", "role")}
     try:
         role = form.choice("role", Role)
         form.check()
         await people.create_staff(
             db,
             people.NewStaff(
-                email=values["email"],
+                # Either may be left empty: a person without an e-mail address logs in by name.
+                email=values["email"].strip() or None,
                 real_name=values["real_name"],
                 role=role,
                 password=form.raw("password")[:300],
                 alias=values["alias"],
+                login_name=values["login_name"].strip() or None,
             ),
             now,
         )
@@ -65,17 +67,18 @@ async def add_person(request: Request, me: Coordinator, db: Db, now: Now) -> Res
         if error.code not in (
             ErrorCode.INVALID_INPUT,
             ErrorCode.EMAIL_TAKEN,
+            ErrorCode.LOGIN_NAME_TAKEN,
             ErrorCode.PASSWORD_TOO_COMMON,
         ):
             raise
+        taken = {ErrorCode.EMAIL_TAKEN: "email", ErrorCode.LOGIN_NAME_TAKEN: "login"}
         return await _page(
             request,
             db,
             me.id,
-            409 if error.code is ErrorCode.EMAIL_TAKEN else 422,
+            409 if error.code in taken else 422,
             values=values,
-            errors=invalid_fields(error)
-            or ["password" if error.code is ErrorCode.PASSWORD_TOO_COMMON else "email"],
+            errors=invalid_fields(error) or [taken.get(error.code, "password")],
             error_code=error.code,
         )
     return RedirectResponse("/staff/people?done=added", status_code=303)
