@@ -12,6 +12,10 @@ group, come in. Neither Kanerva's view nor the volunteer's own shows "Kaisla" an
 coordinator's staff accounts page links the alias to the pseudonym, and the program report
 counts one parent who continued as a peer volunteer, hidden (fewer than three).
 
+The second test plans the Kokemuskumppani training from its template and runs its first
+training day with three trainees enrolled as parents; the series report counts their attendance
+and a commitment of 100 %.
+
 Pages are in English (``/?lang=en``) where wording is read; elements are found by id, name and
 href.
 """
@@ -32,7 +36,13 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
 from tests.e2e.accessibility import Sweep
-from tests.e2e.room import HREFS, move_next_session_to_soon, open_room_without_lobby
+from tests.e2e.room import (
+    HREFS,
+    enrol_and_join,
+    move_next_session_to_soon,
+    open_room_without_lobby,
+    status,
+)
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 
 pytestmark = pytest.mark.e2e
@@ -188,3 +198,44 @@ def test_a_parent_becomes_a_peer_volunteer_whom_only_the_coordinator_links(
     expect(outcomes.first.locator("th, td").first).to_have_text("Continued as peer volunteers")
     expect(outcomes.first.locator("th, td").last).to_have_text(HIDDEN)
     sweep.assert_clean(set())
+
+
+TRAINING = "Kokemuskumppanikoulutus"  # program data, not a translation
+TRAINEES = ("Harjoittelija A", "Harjoittelija B", "Harjoittelija C")
+
+
+def test_a_training_series_for_volunteers_to_be_reports_attendance_and_commitment(
+    new_context: NewContext,
+) -> None:
+    """The coordinator plans the Kokemuskumppani training from its template (20 training days of
+    five hours), moves its first day to start soon and runs it; three trainees enrol as parents
+    do and wait in the room; the report counts their attendance and commitment like any series'."""
+    coordinator = new_context(lang="en").new_page()
+    log_in(coordinator, COORDINATOR_EMAIL)
+    coordinator.goto("/staff/series/new")
+    coordinator.locator('a[href^="/staff/series/new?program="]', has_text=TRAINING).click()
+    expect(coordinator.locator("#duration_minutes")).to_have_value("300")
+    expect(coordinator.locator("#session_count")).to_have_value("20")
+    title = f"{TRAINING} – kevään koulutus"
+    coordinator.locator("#title").fill(title)
+    coordinator.locator('form[action="/staff/series/new"] button[type="submit"]').click()
+    expect(coordinator).to_have_url(re.compile(r"/staff/series/\d+\?done=created$"))
+    expect(coordinator.locator("ol.staff-sessions > li")).to_have_count(20)
+    series_id, session_id = move_next_session_to_soon(coordinator, title)
+
+    trainees = []
+    for pseudonym in TRAINEES:
+        trainee = new_context(lang="en").new_page()
+        enrol_and_join(trainee, series_id, session_id, pseudonym)
+        expect(status(trainee)).to_contain_text("not open yet")
+        trainees.append(trainee)
+    open_room_without_lobby(coordinator, session_id)
+    for page in (coordinator, *trainees):
+        expect(page.locator("#member-list > li.member")).to_have_count(1 + len(TRAINEES))
+    coordinator.locator("#room-end").click()
+    for page in (coordinator, *trainees):
+        expect(page.locator("#room-status")).to_have_attribute("data-tone", "final")
+
+    coordinator.goto(f"/staff/series/{series_id}/report")
+    commitment = coordinator.locator("#report-commitment")
+    expect(commitment).to_contain_text("3 / (3 × 1) = 3 / 3 = 100.00 %")
