@@ -188,7 +188,9 @@ async def withdraw(db: AsyncSession, series_id: int, enrolment_id: int, now: dat
 async def standing_for(
     db: AsyncSession, enrolment: EnrolmentRow, now: datetime
 ) -> PeerInvitationRow | None:
-    """The invitation the parent can still answer, if any."""
+    """The invitation the parent can still answer, if any: none once their enrolment ended."""
+    if enrolment.status != EnrolmentStatus.ENROLLED:
+        return None
     row = await db.scalar(
         select(PeerInvitationRow).where(
             PeerInvitationRow.enrolment_id == enrolment.id,
@@ -244,10 +246,7 @@ async def accept(
     """Make the volunteer account and close the invitation. Raises PEER_INVITATION_CLOSED,
     INVALID_INPUT (field set; ``alias_is_pseudonym`` for the old pseudonym), PASSWORDS_DIFFER,
     PASSWORD_TOO_COMMON, EMAIL_TAKEN or LOGIN_NAME_TAKEN, having written nothing."""
-    if (
-        enrolment.status != EnrolmentStatus.ENROLLED
-        or await standing_for(db, enrolment, now) is None
-    ):  # a parent banned or removed since the invitation cannot take it up
+    if await standing_for(db, enrolment, now) is None:
         raise TupaError(ErrorCode.PEER_INVITATION_CLOSED)
     if alias_gives_away(acceptance.alias, enrolment.pseudonym):
         raise TupaError(ErrorCode.INVALID_INPUT, field="alias_is_pseudonym")

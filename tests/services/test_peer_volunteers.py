@@ -208,6 +208,9 @@ async def test_a_parent_whose_enrolment_was_ended_since_cannot_take_the_invitati
         await invitations.invite(db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now)
         await remove(db, org, s.series_id, s.completed, clock.now)
     async with database.unit_of_work() as db:
+        assert (
+            await invitations.standing_for(db, await enrolment(db, s.completed), clock.now) is None
+        )
         with pytest.raises(TupaError) as ended:
             await invitations.accept(db, await enrolment(db, s.completed), acceptance(), clock.now)
         assert ended.value.code is ErrorCode.PEER_INVITATION_CLOSED
