@@ -3,6 +3,7 @@ invitation is single-use, expires and can be refused; accepting makes a voluntee
 logs in with a login name; only coordinators' views link the alias to the pseudonym, an erasure
 cuts that link but keeps the account, and program reports count the outcome, suppressed."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -215,3 +216,28 @@ async def test_a_parent_whose_enrolment_was_ended_since_cannot_take_the_invitati
             await invitations.accept(db, await enrolment(db, s.completed), acceptance(), clock.now)
         assert ended.value.code is ErrorCode.PEER_INVITATION_CLOSED
         assert await db.scalar(select(StaffRow).where(StaffRow.role == "volunteer")) is None
+
+
+async def test_two_answers_at_once_make_one_account_on_both_databases(database, org, clock):
+    """Two tabs accept at the same moment (different login names): the conditional update lets
+    one win; the other's account is taken back, so no account exists without its invitation."""
+    s = await ended_series(database, org, clock)
+    async with database.unit_of_work() as db:
+        await invitations.invite(db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now)
+
+    async def one(login: str) -> bool:
+        try:
+            async with database.unit_of_work() as db:
+                parent = await enrolment(db, s.completed)
+                await invitations.accept(db, parent, acceptance(login=login), clock.now)
+        except TupaError as error:
+            assert error.code is ErrorCode.PEER_INVITATION_CLOSED
+            return False
+        return True
+
+    assert sum(await asyncio.gather(one("eka.tabi"), one("toka.tabi"))) == 1
+    async with database.unit_of_work() as db:
+        volunteers = list(await db.scalars(select(StaffRow).where(StaffRow.role == "volunteer")))
+        accepted = await db.scalar(select(PeerInvitationRow))
+    assert len(volunteers) == 1
+    assert accepted is not None and accepted.volunteer_id == volunteers[0].id
