@@ -32,6 +32,7 @@ class NoticeKind(StrEnum):
     BANNED = "banned"
     RECEIVED = "received"  # waits for a coordinator's decision; says no more than that
     REFUSED = "refused"
+    PEER_INVITED = "peer_invited"  # invited to continue as a peer volunteer (server/volunteering)
 
 
 NOTICE_TEXT: dict[NoticeKind, str] = {
@@ -59,6 +60,10 @@ NOTICE_TEXT: dict[NoticeKind, str] = {
         "when it has been handled."
     ),
     NoticeKind.REFUSED: N_("Unfortunately your enrolment in %(series)s could not be accepted."),
+    NoticeKind.PEER_INVITED: N_(
+        "The organiser of %(series)s invites you to continue as a peer volunteer in new groups."
+        " Read the invitation on your personal page."
+    ),
 }
 
 SUBJECT = N_("%(series)s: news about your enrolment")

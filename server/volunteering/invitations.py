@@ -22,6 +22,8 @@ from server.enrolment.service import enrolment_in_series
 from server.errors import ErrorCode, TupaError
 from server.evaluation.attendance_sheet import EvaluationRules, attendance_sheet
 from server.evaluation.figures import completed_participants
+from server.notify.notices import NoticeKind, tell
+from server.organisation import Organisation
 from server.people import service as people
 from server.people.login_names import is_email
 from server.people.roles import Role
@@ -141,6 +143,7 @@ async def in_series(
 
 async def invite(
     db: AsyncSession,
+    org: Organisation,
     series_id: int,
     enrolment_id: int,
     by: int,
@@ -174,6 +177,9 @@ async def invite(
     )
     db.add(row)
     await db.flush()
+    # Told on their page, and by e-mail while the address is still kept; never with a link that
+    # would open the page, as every notice after the first.
+    await tell(db, org, enrolment, NoticeKind.PEER_INVITED, now)
     return row
 
 

@@ -17,9 +17,10 @@ from server.evaluation.service import program_evaluation
 from server.i18n import Translator
 from server.people import service as people
 from server.people.roles import Role
-from server.storage.tables import EnrolmentRow, PeerInvitationRow, StaffRow
+from server.storage.tables import EnrolmentRow, NoticeRow, PeerInvitationRow, StaffRow
 from server.volunteering import invitations
 from server.volunteering.invitation_rules import VALID_FOR
+from tests.services.mail_support import queued
 from tests.services.volunteering_support import RULES, ended_series
 
 PASSWORD = "kolme karhua metsässä"
@@ -48,10 +49,17 @@ async def test_a_parent_who_completed_accepts_once_and_logs_in_with_a_login_name
 ):
     s = await ended_series(database, org, clock)
     async with database.unit_of_work() as db:
-        await invitations.invite(db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now)
+        await invitations.invite(
+            db, org, s.series_id, s.completed, s.coordinator_id, RULES, clock.now
+        )
     async with database.unit_of_work() as db:
         parent = await enrolment(db, s.completed)
         assert await invitations.standing_for(db, parent, clock.now) is not None
+        # Told on the page and, as she gave an address, by e-mail, without the alias-to-be.
+        notices = await db.scalars(select(NoticeRow).where(NoticeRow.enrolment_id == parent.id))
+        assert "peer_invited" in [n.kind for n in notices]
+        mails = await queued(db, org, f"notice:{parent.id}:peer_invited:%")
+        assert [m.recipient for m in mails] == ["kaisla@example.org"]
         volunteer = await invitations.accept(db, parent, acceptance(), clock.now)
         volunteer_id = volunteer.id
     async with database.unit_of_work() as db:
@@ -73,7 +81,7 @@ async def test_a_parent_who_completed_accepts_once_and_logs_in_with_a_login_name
         assert again.value.code is ErrorCode.PEER_INVITATION_CLOSED
         with pytest.raises(TupaError) as invited:
             await invitations.invite(
-                db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now
+                db, org, s.series_id, s.completed, s.coordinator_id, RULES, clock.now
             )
         assert invited.value.code is ErrorCode.PEER_INVITATION_NOT_ALLOWED
         assert (
@@ -86,12 +94,13 @@ async def test_only_a_parent_who_completed_a_series_that_has_ended_is_invited(da
     async with database.unit_of_work() as db:
         with pytest.raises(TupaError) as absent:
             await invitations.invite(
-                db, s.series_id, s.never_came, s.coordinator_id, RULES, clock.now
+                db, org, s.series_id, s.never_came, s.coordinator_id, RULES, clock.now
             )
         assert absent.value.code is ErrorCode.PEER_INVITATION_NOT_ALLOWED
         with pytest.raises(TupaError) as too_early:
             await invitations.invite(
                 db,
+                org,
                 s.series_id,
                 s.completed,
                 s.coordinator_id,
@@ -110,13 +119,17 @@ async def test_an_invitation_can_be_refused_expires_and_may_then_be_made_again(
 ):
     s = await ended_series(database, org, clock)
     async with database.unit_of_work() as db:
-        await invitations.invite(db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now)
+        await invitations.invite(
+            db, org, s.series_id, s.completed, s.coordinator_id, RULES, clock.now
+        )
         await invitations.refuse(db, await enrolment(db, s.completed), clock.now)
         with pytest.raises(TupaError) as refused_twice:
             await invitations.refuse(db, await enrolment(db, s.completed), clock.now)
         assert refused_twice.value.code is ErrorCode.PEER_INVITATION_CLOSED
         # People change their minds: a new invitation may follow a refusal.
-        await invitations.invite(db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now)
+        await invitations.invite(
+            db, org, s.series_id, s.completed, s.coordinator_id, RULES, clock.now
+        )
     clock.advance(seconds=VALID_FOR.total_seconds())
     async with database.unit_of_work() as db:
         parent = await enrolment(db, s.completed)
@@ -125,7 +138,9 @@ async def test_an_invitation_can_be_refused_expires_and_may_then_be_made_again(
             await invitations.accept(db, parent, acceptance(), clock.now)
         assert late.value.code is ErrorCode.PEER_INVITATION_CLOSED
         assert await db.scalar(select(StaffRow).where(StaffRow.role == "volunteer")) is None
-        await invitations.invite(db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now)
+        await invitations.invite(
+            db, org, s.series_id, s.completed, s.coordinator_id, RULES, clock.now
+        )
         statuses = sorted(
             await db.scalars(
                 select(PeerInvitationRow.status).where(
@@ -142,7 +157,9 @@ async def test_a_refused_acceptance_writes_nothing_and_leaves_the_invitation_sta
     s = await ended_series(database, org, clock)
     async with database.unit_of_work() as db:
         await a_volunteer_named(db, clock, "aamu.kumppani")
-        await invitations.invite(db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now)
+        await invitations.invite(
+            db, org, s.series_id, s.completed, s.coordinator_id, RULES, clock.now
+        )
     refusals = [
         (acceptance(alias=" kaisla "), ErrorCode.INVALID_INPUT, "alias_is_pseudonym"),
         (acceptance(login="AAMU.kumppani"), ErrorCode.LOGIN_NAME_TAKEN, None),
@@ -174,7 +191,9 @@ async def test_erasure_cuts_the_link_keeps_the_account_and_the_report_counts_it_
 ):
     s = await ended_series(database, org, clock)
     async with database.unit_of_work() as db:
-        await invitations.invite(db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now)
+        await invitations.invite(
+            db, org, s.series_id, s.completed, s.coordinator_id, RULES, clock.now
+        )
         volunteer = await invitations.accept(
             db, await enrolment(db, s.completed), acceptance(login="aamu@example.org"), clock.now
         )
@@ -206,7 +225,9 @@ async def test_a_parent_whose_enrolment_was_ended_since_cannot_take_the_invitati
 ):
     s = await ended_series(database, org, clock)
     async with database.unit_of_work() as db:
-        await invitations.invite(db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now)
+        await invitations.invite(
+            db, org, s.series_id, s.completed, s.coordinator_id, RULES, clock.now
+        )
         await remove(db, org, s.series_id, s.completed, clock.now)
     async with database.unit_of_work() as db:
         assert (
@@ -223,7 +244,9 @@ async def test_two_answers_at_once_make_one_account_on_both_databases(database, 
     one win; the other's account is taken back, so no account exists without its invitation."""
     s = await ended_series(database, org, clock)
     async with database.unit_of_work() as db:
-        await invitations.invite(db, s.series_id, s.completed, s.coordinator_id, RULES, clock.now)
+        await invitations.invite(
+            db, org, s.series_id, s.completed, s.coordinator_id, RULES, clock.now
+        )
 
     async def one(login: str) -> bool:
         try:

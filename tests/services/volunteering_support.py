@@ -33,7 +33,7 @@ async def ended_series(database, org, clock, completed: str = "Kaisla") -> Ended
         series = await a_series(db, org, clock.now, session_count=2, questions=[])
         series_id, program_id = series.id, series.program_id
         sessions = [(s.id, s.starts_at) for s in series.sessions]
-    done = await enrol_parent(database, org, series_id, completed, clock.now)
+    done = await enrol_parent(database, org, series_id, completed, clock.now, "kaisla@example.org")
     absent = await enrol_parent(database, org, series_id, "Usva", clock.now)
     async with database.unit_of_work() as db:
         for session_id, starts_at in sessions:

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from server.evaluation.attendance_sheet import EvaluationRules
 from server.storage.tables import EnrolmentRow, SeriesRow
 from server.volunteering import invitations
-from server.web.deps import Coordinator, Csrf, Db, Id, Now, Rules
+from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, Rules
 
 router = APIRouter()
 
@@ -29,9 +29,9 @@ async def series_section(
     "/staff/series/{series_id}/enrolments/{enrolment_id}/peer-invitation", dependencies=[Csrf]
 )
 async def invite(
-    series_id: Id, enrolment_id: Id, me: Coordinator, db: Db, now: Now, rules: Rules
+    series_id: Id, enrolment_id: Id, me: Coordinator, db: Db, now: Now, org: Org, rules: Rules
 ) -> Response:
-    await invitations.invite(db, series_id, enrolment_id, me.id, rules, now)
+    await invitations.invite(db, org, series_id, enrolment_id, me.id, rules, now)
     return RedirectResponse(f"/staff/series/{series_id}?done=peer_invited#peer-volunteers", 303)
 
 
