@@ -32,6 +32,7 @@ from server.web.routes import (
     parent,
     parent_device,
     parent_personal_data,
+    parent_volunteering,
     public,
     room_pages,
     room_socket,
@@ -45,6 +46,7 @@ from server.web.routes import (
     staff_people,
     staff_personal_data,
     staff_series,
+    staff_volunteering,
 )
 from server.web.routes import demo as demo_routes
 from server.web.security import BodySizeLimit, DirectWebSocketSend, SecurityHeaders
@@ -164,6 +166,7 @@ def create_app(
         drop_in,
         parent,
         parent_personal_data,
+        parent_volunteering,
         calendar,
         staff_auth,
         staff_series,
@@ -171,6 +174,7 @@ def create_app(
         staff_bans,
         staff_evaluation,
         staff_people,
+        staff_volunteering,
         staff_passwords,
         staff_personal_data,
         staff_accessibility,

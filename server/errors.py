@@ -39,6 +39,9 @@ class ErrorCode(StrEnum):
     LIVE_NOT_RUNNING = "live_not_running"  # no session of the series may be dropped in to now
     LIVE_FULL = "live_full"
     LIVE_REFUSED = "live_refused"  # this browser was banned from the series
+    LOGIN_NAME_TAKEN = "login_name_taken"
+    PEER_INVITATION_NOT_ALLOWED = "peer_invitation_not_allowed"
+    PEER_INVITATION_CLOSED = "peer_invitation_closed"
 
 
 class TupaError(Exception):

@@ -173,7 +173,7 @@ async def a_room(server: LiveServer, org: Any, clock: Clock, **series: Any) -> R
         sessions[1].id,
         series_id,
         links,
-        await staff_cookie(server, facilitator.email),
-        await staff_cookie(server, volunteer.email),
-        await staff_cookie(server, coordinator.email),
+        await staff_cookie(server, str(facilitator.email)),
+        await staff_cookie(server, str(volunteer.email)),
+        await staff_cookie(server, str(coordinator.email)),
     )

@@ -80,7 +80,7 @@ async def _staff_states(url: str, coordinator: bool) -> dict[str, bool]:
                 await a_staff_member(db, datetime.now(UTC))
                 await a_staff_member(db, datetime.now(UTC), Role.FACILITATOR)
             rows = await db.scalars(select(StaffRow))
-            return {row.email: row.active for row in rows}
+            return {str(row.email): row.active for row in rows}
     finally:
         await database.dispose()
 

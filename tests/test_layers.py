@@ -79,7 +79,7 @@ LAYERS = [
     {"server.people", "server.notify", "signaling"},
     {"server.enrolment", "server.permissions", "server.accessibility"},
     {"server.scheduling", "server.evaluation"},
-    {"server.calendar", "server.rooms"},
+    {"server.calendar", "server.rooms", "server.volunteering"},
     # privacy asks every feature what it holds about one parent; demo_rooms drives rooms
     {"server.privacy", "server.demo_rooms"},
     {"server.web", "server.background", "server.demo_history"},

@@ -77,7 +77,9 @@ async def _tell_coordinators(
 ) -> None:
     coordinators = await db.scalars(
         select(StaffRow).where(
-            StaffRow.role == Role.COORDINATOR.value, StaffRow.deactivated_at.is_(None)
+            StaffRow.role == Role.COORDINATOR.value,
+            StaffRow.deactivated_at.is_(None),
+            StaffRow.email.is_not(None),
         )
     )
     t = Translator(language, org.zone)
@@ -86,7 +88,7 @@ async def _tell_coordinators(
     )
     hour = now.strftime("%Y-%m-%dT%H")
     for coordinator in coordinators:
-        mail = Mail(coordinator.email, t.gettext(ARRIVED_SUBJECT), body, FORM, language)
+        mail = Mail(str(coordinator.email), t.gettext(ARRIVED_SUBJECT), body, FORM, language)
         # One mail per coordinator an hour: more feedback that hour is on the same page.
         await enqueue(db, org.mail_key, f"{FORM}:{coordinator.id}:{hour}", mail, now)
 

@@ -9,6 +9,11 @@ An erasure (the parent's own, or a coordinator's for a person who asks by phone)
 enrolment, makes the personal link stop working, lets the parent's device go and, once committed,
 deletes in every room of the series what the person wrote (``AccessReason.ERASED``: the rooms do
 that through their own events).
+An erasure also cuts the enrolment's peer-volunteer invitations loose (``server.volunteering``):
+a standing one is withdrawn, and an accepted one no longer says which pseudonym the volunteer
+was. The volunteer account is a person's own account, not the parent's data: it stays, and
+nothing of it is erased or shown with the erasure. The invitation rows are updated here, not
+through that package, because it ranks above enrolment; the reports still count them.
 A banned enrolment keeps its e-mail address until the lifetime pass: the ban holds a new enrolment
 with that address for a coordinator, and an erasure must not lift it. A drop-in visitor's browser
 key (server/scheduling/drop_in.py) goes the same way, and is likewise kept by an erasure of a
@@ -20,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import AccessChange, AccessReason
@@ -31,7 +36,7 @@ from server.enrolment.service import enrolment_in_series, lock_series, promote_w
 from server.notify.outbox import discard_waiting_for
 from server.organisation import Organisation
 from server.storage.db import after_commit
-from server.storage.tables import EnrolmentRow, ModerationLogRow, NoticeRow
+from server.storage.tables import EnrolmentRow, ModerationLogRow, NoticeRow, PeerInvitationRow
 
 ERASED = "erased"  # the moderation log's action
 
@@ -95,6 +100,7 @@ async def erase(
     row.link_revoked_at = row.link_revoked_at or now
     let_go(row)  # the browser that held the enrolment's page holds nothing now
     await _delete_notices(db, [row.id])
+    await _cut_invitations(db, row.id, now)
     db.add(
         ModerationLogRow(
             series_id=series_id,
@@ -122,6 +128,23 @@ def _holding() -> ColumnElement[bool]:
         EnrolmentRow.personal_data_deleted_at.is_(None),
         EnrolmentRow.email.is_not(None),
         EnrolmentRow.browser_key.is_not(None),
+    )
+
+
+async def _cut_invitations(db: AsyncSession, enrolment_id: int, now: datetime) -> None:
+    """Withdraw a standing invitation and unlink every invitation from the erased enrolment."""
+    invitation = PeerInvitationRow
+    await db.execute(
+        update(invitation)
+        .where(invitation.enrolment_id == enrolment_id, invitation.status == "open")
+        .values(status="withdrawn", decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await db.execute(
+        update(invitation)
+        .where(invitation.enrolment_id == enrolment_id)
+        .values(enrolment_id=None)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -128,6 +128,20 @@ def funnel(cohort: Cohort, completion_share: Decimal | float = DEFAULT_COMPLETIO
     )
 
 
+def completed_participants(
+    cohort: Cohort, completion_share: Decimal | float = DEFAULT_COMPLETION_SHARE
+) -> frozenset[ParticipantKey]:
+    """Who completed, by the rule of ``funnel``: the parents a coordinator may invite to continue
+    as peer volunteers (server/volunteering)."""
+    share = check_share(completion_share, "completion_share")
+    held = len(cohort.sessions_held)
+    return frozenset(
+        p
+        for p in cohort.enrolled
+        if (n := cohort.sessions_attended(p)) > 0 and Fraction(n) >= share * held
+    )
+
+
 def attendance_per_session(cohort: Cohort) -> tuple[tuple[SessionKey, int], ...]:
     """How many enrolled participants attended each held session, in the order they were held.
 

@@ -86,7 +86,7 @@ class Chart:
 @dataclass(frozen=True)
 class Section:
     """One part of a report; ``key`` is stable (funnel, commitment, attendance, feedback,
-    self_assessment, series) so pages and tests can find it in any language."""
+    self_assessment, series, outcomes) so pages and tests can find it in any language."""
 
     key: str
     heading: str

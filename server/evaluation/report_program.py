@@ -137,6 +137,26 @@ def _series_section(
     )
 
 
+def _outcomes_section(fmt: ReportFormat, evaluation: ProgramEvaluation) -> Section:
+    """What came of the program beyond its sessions; a count below the threshold is hidden like
+    every other (one volunteer in a small program is a person others can name)."""
+    t = fmt.t
+    volunteers = disclose_count(evaluation.continued_as_volunteers, fmt.threshold)
+    return Section(
+        "outcomes",
+        t.gettext("Outcomes"),
+        notes=(
+            t.gettext(
+                "Continued as peer volunteers: parents of the program's series who accepted a"
+                " coordinator's invitation and made a volunteer account."
+            ),
+        ),
+        tables=(
+            figure_table(fmt, [(t.gettext("Continued as peer volunteers"), fmt.count(volunteers))]),
+        ),
+    )
+
+
 def program_report(
     evaluation: ProgramEvaluation,
     t: Translator,
@@ -162,6 +182,7 @@ def program_report(
             funnel_section(fmt, total, total[0]),
             _program_commitment_section(fmt, evaluation, all(own), total[1]),
             _series_section(fmt, evaluation, own),
+            _outcomes_section(fmt, evaluation),
         ),
         hidden=fmt.hidden,
         language=t.language,

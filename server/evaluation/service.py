@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import ErrorCode, TupaError
@@ -33,6 +33,7 @@ from server.evaluation.questionnaires import (
 )
 from server.storage.tables import (
     FeedbackAnswerRow,
+    PeerInvitationRow,
     ProgramRow,
     SelfAssessmentRow,
     SeriesRow,
@@ -113,6 +114,9 @@ class ProgramEvaluation:
     series: list[SeriesEvaluation]
     funnel: Funnel
     commitment: Commitment
+    # Outcomes beyond the series themselves: parents who went on as peer volunteers (accepted
+    # invitations, server/volunteering; counted even after an erasure cut their link).
+    continued_as_volunteers: int = 0
 
 
 async def program_evaluation(
@@ -132,4 +136,11 @@ async def program_evaluation(
     evaluations = [await series_evaluation(db, sid, rules) for sid in series_ids]
     evaluations = [e for e in evaluations if e.commitment.sessions_held]
     figures = program_figures([e.sheet.cohort() for e in evaluations], rules.completion_share)
-    return ProgramEvaluation(program, evaluations, figures.funnel, figures.commitment)
+    volunteers = await db.scalar(
+        select(func.count()).where(
+            PeerInvitationRow.program_id == program_id, PeerInvitationRow.status == "accepted"
+        )
+    )
+    return ProgramEvaluation(
+        program, evaluations, figures.funnel, figures.commitment, volunteers or 0
+    )

@@ -34,6 +34,7 @@ class NoticeKind(StrEnum):
     REFUSED = "refused"
     PLACED = "placed"  # moved from an intake into the group composed for them
     NOT_PLACED = "not_placed"  # on an intake's waiting list when its groups were composed
+    PEER_INVITED = "peer_invited"  # invited to continue as a peer volunteer (server/volunteering)
 
 
 NOTICE_TEXT: dict[NoticeKind, str] = {
@@ -68,6 +69,10 @@ NOTICE_TEXT: dict[NoticeKind, str] = {
     NoticeKind.NOT_PLACED: N_(
         "The groups of %(series)s have been composed and their places are taken. You stay on the "
         "waiting list; we will tell you if the organiser can offer you a place."
+    ),
+    NoticeKind.PEER_INVITED: N_(
+        "The organiser of %(series)s invites you to continue as a peer volunteer in new groups."
+        " Read the invitation on your personal page."
     ),
 }
 

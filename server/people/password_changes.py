@@ -32,7 +32,7 @@ async def change_password(
         raise TupaError(ErrorCode.LOGIN_FAILED)
     if new != repeated:
         raise TupaError(ErrorCode.PASSWORDS_DIFFER)
-    refuse_weak(new, email=staff.email, real_name=staff.real_name)
+    refuse_weak(new, email=staff.email or staff.login_name or "", real_name=staff.real_name)
     staff.password_hash = passwords.hash_password(new)
     ended = await staff_sessions.end_all(db, staff.id, keep=keep_session_id)
     record(db, staff.id, SecurityEvent.PASSWORD_CHANGED, now)

@@ -84,7 +84,7 @@ async def use(
     row, staff = found
     if new != repeated:
         raise TupaError(ErrorCode.PASSWORDS_DIFFER)
-    refuse_weak(new, email=staff.email, real_name=staff.real_name)
+    refuse_weak(new, email=staff.email or staff.login_name or "", real_name=staff.real_name)
     staff.password_hash = passwords.hash_password(new)
     await db.delete(row)
     await staff_sessions.end_all(db, staff.id)

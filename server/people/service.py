@@ -1,4 +1,8 @@
-"""Staff accounts: creation, the password check of a login, the staff pickers."""
+"""Staff accounts: creation, the password check of a login, the staff pickers.
+
+An account logs in with its e-mail address or, if it has one instead, its login name
+(``server.people.login_names``); every account has at least one of the two.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.bidi import has_direction_controls
 from server.errors import ErrorCode, TupaError
 from server.people import passwords
+from server.people.login_names import clean_login_name, is_email, login_key
 from server.people.password_policy import refuse_weak
 from server.people.roles import Role, public_name
 from server.people.security_log import SecurityEvent, record
@@ -20,19 +25,25 @@ from server.storage.tables import StaffRow
 
 @dataclass(frozen=True)
 class NewStaff:
-    email: str
+    """``email`` may be None when ``login_name`` is given: the account then logs in by name."""
+
+    email: str | None
     real_name: str
     role: Role
     password: str
     alias: str | None = None
+    login_name: str | None = None
 
 
 async def create_staff(db: AsyncSession, new: NewStaff, now: datetime) -> StaffRow:
-    """Create a staff account. Raises INVALID_INPUT (field set), PASSWORD_TOO_COMMON or
-    EMAIL_TAKEN."""
-    email = new.email.strip().lower()
-    if not 3 <= len(email) <= 254 or "@" not in email:
+    """Create a staff account. Raises INVALID_INPUT (field set), PASSWORD_TOO_COMMON,
+    EMAIL_TAKEN or LOGIN_NAME_TAKEN."""
+    email = None if new.email is None else new.email.strip().lower()
+    if email is None and new.login_name is None:
+        raise TupaError(ErrorCode.INVALID_INPUT, field="login")
+    if email is not None and (not 3 <= len(email) <= 254 or "@" not in email):
         raise TupaError(ErrorCode.INVALID_INPUT, field="email")
+    login_name = None if new.login_name is None else clean_login_name(new.login_name)
     real_name = " ".join(new.real_name.split())
     if not 1 <= len(real_name) <= 120 or not _showable(real_name):
         raise TupaError(ErrorCode.INVALID_INPUT, field="real_name")
@@ -41,12 +52,16 @@ async def create_staff(db: AsyncSession, new: NewStaff, now: datetime) -> StaffR
         raise TupaError(ErrorCode.INVALID_INPUT, field="alias")
     if new.role is Role.VOLUNTEER and alias is None:
         raise TupaError(ErrorCode.INVALID_INPUT, field="alias")
-    refuse_weak(new.password, email=email, real_name=real_name)
-    taken = await db.scalar(select(func.count()).where(StaffRow.email == email))
-    if taken:
+    refuse_weak(new.password, email=email or login_name or "", real_name=real_name)
+    if email is not None and await db.scalar(select(func.count()).where(StaffRow.email == email)):
         raise TupaError(ErrorCode.EMAIL_TAKEN)
+    key = None if login_name is None else login_key(login_name)
+    if key is not None and await db.scalar(select(func.count()).where(StaffRow.login_key == key)):
+        raise TupaError(ErrorCode.LOGIN_NAME_TAKEN)
     row = StaffRow(
         email=email,
+        login_name=login_name,
+        login_key=key,
         real_name=real_name,
         alias=alias,
         role=new.role.value,
@@ -71,8 +86,14 @@ def shown_name(staff: StaffRow) -> str:
     return public_name(Role(staff.role), staff.real_name, staff.alias)
 
 
-async def check_password(db: AsyncSession, email: str, password: str, now: datetime) -> StaffRow:
-    """The active staff member with these credentials; LOGIN_FAILED otherwise (and a line in the
+def login_of(staff: StaffRow) -> str:
+    """What this account types in the login field (and what its failures are counted under)."""
+    return staff.email or staff.login_name or ""
+
+
+async def check_password(db: AsyncSession, login: str, password: str, now: datetime) -> StaffRow:
+    """The active staff member with these credentials (``login``: an e-mail address or a login
+    name); LOGIN_FAILED otherwise (and a line in the
     security log of the account, if the address is one; its owner can see that someone tried).
 
     An unknown address, a wrong password and a deactivated account get the same answer after one
@@ -80,7 +101,11 @@ async def check_password(db: AsyncSession, email: str, password: str, now: datet
     nor its time says which addresses are staff. Failures are counted by the login throttle
     (``server.web.throttling``), never on the account: no one can lock a staff member out.
     """
-    staff = await db.scalar(select(StaffRow).where(StaffRow.email == email.strip().lower()))
+    if is_email(login):
+        found = select(StaffRow).where(StaffRow.email == login.strip().lower())
+    else:
+        found = select(StaffRow).where(StaffRow.login_key == login_key(login))
+    staff = await db.scalar(found)
     ok = passwords.verify_password(staff.password_hash if staff else None, password)
     if staff is None or not staff.active or not ok:
         if staff is not None:

@@ -225,6 +225,70 @@ PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
         min_size=6,
         themes=[],
     ),
+    # Asiakkaasta kumppaniksi trains experience partners (kokemuskumppani) who then lead
+    # Vanhemmalta vanhemmalle groups: 100+ hours over 4–5 months, here 20 weekly training days of
+    # five hours (100 h over 19 weeks), then regular supervision. Trainees enrol as parents do,
+    # so their attendance and commitment percentage are reported like any series (README,
+    # "From participant to peer volunteer").
+    ProgramTemplate(
+        slug="kokemuskumppanikoulutus",
+        name="Kokemuskumppanikoulutus",
+        name_sv="Utbildning för erfarenhetspartner",
+        name_en="Experience partner training",
+        description=(
+            "Asiakkaasta kumppaniksi: koulutus vanhemmille, joilla on kokemus "
+            "lastensuojelusta ja jotka haluavat ohjata Vanhemmalta vanhemmalle -ryhmiä "
+            "kokemuskumppaneina. Yli 100 tuntia 4–5 kuukauden aikana, sen jälkeen säännöllinen "
+            "työnohjaus."
+        ),
+        life_situation=LifeSituation.CHILD_PROTECTION,
+        media_mode=MediaMode.GROUP,
+        session_count=20,
+        duration_minutes=300,
+        cadence=Cadence.WEEKLY,
+        capacity=21,
+        min_size=6,
+        themes=[
+            "Tutustuminen ja koulutuksen tavoitteet",
+            "Oma tarina ja sen kertominen",
+            "Kokemusasiantuntijuus ja kokemuskumppanin rooli",
+            "Lastensuojelun prosessit ja palvelut",
+            "Lapsen oikeudet ja lapsen näkökulma",
+            "Vuorovaikutus ja kuunteleminen",
+            "Vertaistuen perusteet",
+            "Ryhmän ohjaaminen: suunnittelu",
+            "Ryhmän ohjaaminen: turvallinen tila",
+            "Vaikeat tilanteet ryhmässä",
+            "Rajat, jaksaminen ja oma hyvinvointi",
+            "Vaitiolo, tietosuoja ja anonymiteetti",
+            "Työskentely ammattilaisen parina",
+            "Verkkoryhmän ohjaaminen Tuvassa",
+            "Harjoitusryhmä 1",
+            "Harjoitusryhmä 2",
+            "Harjoitusryhmä 3",
+            "Palautteen antaminen ja saaminen",
+            "Vaikuttamistyö ja kehittäminen",
+            "Yhteenveto ja todistusten jako",
+        ],
+    ),
+    ProgramTemplate(
+        slug="kokemuskumppanien-tyonohjaus",
+        name="Kokemuskumppanien työnohjaus",
+        name_sv="Handledning för erfarenhetspartner",
+        name_en="Supervision for experience partners",
+        description=(
+            "Säännöllinen työnohjaus koulutetuille kokemuskumppaneille, jotka ohjaavat "
+            "vertaisryhmiä: kuukausittain ammattilaisen johdolla."
+        ),
+        life_situation=LifeSituation.CHILD_PROTECTION,
+        media_mode=MediaMode.GROUP,
+        session_count=10,
+        duration_minutes=90,
+        cadence=Cadence.MONTHLY,
+        capacity=12,
+        min_size=3,
+        themes=[],
+    ),
     ProgramTemplate(
         slug="lasso-perhekurssit",
         name="LASSO-perhekurssit",

@@ -106,7 +106,9 @@ async def enqueue_decision_requests(
     coordinators = list(
         await db.scalars(
             select(StaffRow).where(
-                StaffRow.role == Role.COORDINATOR.value, StaffRow.deactivated_at.is_(None)
+                StaffRow.role == Role.COORDINATOR.value,
+                StaffRow.deactivated_at.is_(None),
+                StaffRow.email.is_not(None),
             )
         )
     )
@@ -123,7 +125,7 @@ async def enqueue_decision_requests(
         }
         for c in coordinators:
             mail = Mail(
-                c.email,
+                str(c.email),  # only coordinators with an address were chosen
                 t.gettext(DECISION_SUBJECT, **params),
                 t.gettext(DECISION_BODY, **params),
                 "decision_needed",

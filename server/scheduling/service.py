@@ -51,7 +51,7 @@ from server.storage.tables import (
 )
 
 MIN_DURATION = 15
-MAX_DURATION = 240
+MAX_DURATION = 360  # a training day of the Kokemuskumppani training
 
 
 @dataclass(frozen=True)

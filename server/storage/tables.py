@@ -25,7 +25,12 @@ class StaffRow(Base):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # None for an account that logs in with a login name instead (a peer volunteer may have no
+    # address to give); one of the two is always set (server/people/login_names.py).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    login_name: Mapped[str | None] = mapped_column(String(40))
+    # The login name casefolded: unique, so "Aamu" and "aamu" cannot both exist.
+    login_key: Mapped[str | None] = mapped_column(String(40), unique=True)
     real_name: Mapped[str] = mapped_column(String(120))
     alias: Mapped[str | None] = mapped_column(String(60))
     role: Mapped[str] = mapped_column(String(20))
@@ -555,3 +560,38 @@ class FormSendCountRow(Base):
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     sends: Mapped[int]
     clears_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PeerInvitationRow(Base):
+    """A coordinator's invitation to a parent who completed a series to continue as a peer
+    volunteer (server/volunteering/invitations.py). Used once: accepted (``volunteer_id`` is the
+    account it made), refused, withdrawn or past ``expires_at``. ``enrolment_id`` is the only
+    link between the alias and the pseudonym; an erasure of the parent's data cuts it, while the
+    series and program stay for the reports' count."""
+
+    __tablename__ = "peer_invitations"
+    __table_args__ = (
+        # One open invitation per enrolment at a time.
+        Index(
+            "uq_peer_invitation_open",
+            "enrolment_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="SET NULL"), index=True
+    )
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), index=True
+    )

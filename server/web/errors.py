@@ -50,6 +50,9 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.LIVE_NOT_RUNNING: 409,
     ErrorCode.LIVE_FULL: 409,
     ErrorCode.LIVE_REFUSED: 403,
+    ErrorCode.LOGIN_NAME_TAKEN: 409,
+    ErrorCode.PEER_INVITATION_NOT_ALLOWED: 409,
+    ErrorCode.PEER_INVITATION_CLOSED: 410,
 }
 
 

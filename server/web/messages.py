@@ -15,7 +15,7 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.CSRF_FAILED: N_("The form had expired. Please try again."),
     ErrorCode.LOGIN_REQUIRED: N_("Please log in first."),
     ErrorCode.FORBIDDEN: N_("You do not have access to this page."),
-    ErrorCode.LOGIN_FAILED: N_("Wrong e-mail address or password."),
+    ErrorCode.LOGIN_FAILED: N_("Wrong login name, e-mail address or password."),
     ErrorCode.TOO_MANY_ATTEMPTS: N_(
         "Too many failed attempts from this connection. Wait a while and try again."
     ),
@@ -31,6 +31,7 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.SESSION_IN_PAST: N_("A session cannot be moved into the past."),
     ErrorCode.SERIES_CANCELLED: N_("This group has been cancelled."),
     ErrorCode.EMAIL_TAKEN: N_("An account with this e-mail address already exists."),
+    ErrorCode.LOGIN_NAME_TAKEN: N_("This login name is taken. Choose another."),
     ErrorCode.PSEUDONYM_TAKEN: N_(
         "Someone in this group already uses that name. Please choose another pseudonym."
     ),
@@ -72,6 +73,12 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ),
     ErrorCode.LIVE_FULL: N_("The live session is full. Please try again in a while."),
     ErrorCode.LIVE_REFUSED: N_("You cannot join this group's live sessions from this browser."),
+    ErrorCode.PEER_INVITATION_NOT_ALLOWED: N_(
+        "Only a parent who completed a series that has ended can be invited, once at a time."
+    ),
+    ErrorCode.PEER_INVITATION_CLOSED: N_(
+        "This invitation no longer stands: it was answered, withdrawn or has expired."
+    ),
 }
 
 # What is wrong with one answer or one question of a questionnaire (``params["problem"]``).
@@ -102,7 +109,7 @@ FIELD_MESSAGES: dict[str, str] = {
     "local_time": N_("Enter a time such as 18:00."),
     "first_on": N_("Enter a date in the future (the first session must be ahead)."),
     "session_count": N_("Enter a number of sessions between 1 and 52."),
-    "duration_minutes": N_("Enter a duration between 15 and 240 minutes."),
+    "duration_minutes": N_("Enter a duration between 15 and 360 minutes."),
     "media_mode": N_("Choose how the sessions meet."),
     "themes": N_("At most 52 themes of at most 200 characters each."),
     "capacity": N_("Enter a capacity between 1 and 200."),
@@ -133,6 +140,14 @@ FIELD_MESSAGES: dict[str, str] = {
     "answer": N_("Please answer this question."),
     "feedback": N_("Write your feedback: at most 2000 characters."),
     "contact": N_("At most 200 characters."),
+    "alias_is_pseudonym": N_(
+        "Choose an alias other than your pseudonym in this group: it would tell the others who"
+        " you are."
+    ),
+    "login": N_(
+        "Enter an e-mail address, or a login name of 3–40 letters, digits, dots, hyphens or"
+        " underscores."
+    ),
 }
 
 # A field refused for a reason other than its form: the field says that reason, not the form rule
@@ -140,6 +155,11 @@ FIELD_MESSAGES: dict[str, str] = {
 FIELD_REFUSAL_MESSAGES: dict[tuple[str, str], str] = {
     ("pseudonym", ErrorCode.PSEUDONYM_TAKEN): N_("This pseudonym is already taken in this group."),
     ("email", ErrorCode.EMAIL_TAKEN): N_("This e-mail address already has an account."),
+    ("login", ErrorCode.EMAIL_TAKEN): N_("This e-mail address already has an account."),
+    ("login", ErrorCode.LOGIN_NAME_TAKEN): N_("This login name is taken. Choose another."),
+    ("password", ErrorCode.PASSWORDS_DIFFER): N_(
+        "The new password and its repetition were not the same."
+    ),
     ("password", ErrorCode.PASSWORD_TOO_COMMON): N_(
         "Too common or too easy to guess. Choose another password."
     ),

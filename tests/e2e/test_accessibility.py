@@ -111,6 +111,7 @@ NOT_PAGES: dict[str, str] = {
     "/staff/series/{series_id}/enrolments/{enrolment_id}/export": "a JSON download",
     "/staff/series/{series_id}/report.{kind}": "a PDF or CSV download",
     "/staff/programs/{program_id}/report.{kind}": "a PDF or CSV download",
+    "/me/volunteer": "a page, but only with an invitation: axe sweeps it in test_peer_volunteer.py",
 }
 
 

@@ -46,7 +46,7 @@ async def test_a_deactivated_account_is_refused_everywhere_and_reactivation_rest
     async with database.unit_of_work() as db:
         back = await people.staff_by_id(db, facilitator.id)
         assert back is not None and back.deactivated_at is None
-        assert await people.check_password(db, facilitator.email, PASSWORD, clock.now)
+        assert await people.check_password(db, people.login_of(facilitator), PASSWORD, clock.now)
 
 
 async def test_the_last_active_coordinator_cannot_be_deactivated(database, clock):

@@ -77,6 +77,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/staff/series/{series_id}/enrolments/{enrolment_id}/remove"): Rule.COORDINATOR,
     ("POST", "/staff/series/{series_id}/enrolments/{enrolment_id}/revoke"): Rule.COORDINATOR,
     ("POST", "/staff/series/{series_id}/enrolments/{enrolment_id}/reissue"): Rule.COORDINATOR,
+    ("POST", "/staff/series/{series_id}/enrolments/{enrolment_id}/peer-invitation"): (
+        Rule.COORDINATOR
+    ),
+    (
+        "POST",
+        "/staff/series/{series_id}/enrolments/{enrolment_id}/peer-invitation/withdraw",
+    ): Rule.COORDINATOR,
     ("POST", "/staff/series/{series_id}/enrolments/{enrolment_id}/accept"): Rule.COORDINATOR,
     ("POST", "/staff/series/{series_id}/enrolments/{enrolment_id}/refuse"): Rule.COORDINATOR,
     ("GET", "/staff/series/{series_id}/enrolments/{enrolment_id}/export"): Rule.COORDINATOR,

@@ -20,6 +20,7 @@ from server.notify.notices import NoticeKind, notice_text
 from server.scheduling import service as scheduling
 from server.scheduling.joining import session_joining
 from server.scheduling.series import SessionStatus
+from server.volunteering import invitations as peer_invitations
 from server.web.deps import Csrf, Db, Id, Now, Org, Parent, T
 from server.web.routes.calendar import ics_response
 from server.web.templating import render
@@ -79,6 +80,8 @@ async def personal_page(request: Request, enrolment: Parent, db: Db, now: Now, t
                 "answered": request.query_params.get("answered", ""),
                 "feedback_due": await answers.feedback_due(db, enrolment),
                 "assessment_due": await answers.self_assessment_due(db, enrolment, now),
+                "peer_invitation": await peer_invitations.standing_for(db, enrolment, now),
+                "volunteer_answer": request.query_params.get("volunteer", ""),
             },
         )
     )

@@ -108,7 +108,11 @@ async def code(request: Request, db: Db, now: Now) -> Response:
     code = form.raw("code")[: recovery_codes.MAX_LENGTH]
     try:
         await guarded(
-            request, db, now, staff.email, lambda: two_factor.check_code(db, staff, code, now)
+            request,
+            db,
+            now,
+            people.login_of(staff),
+            lambda: two_factor.check_code(db, staff, code, now),
         )
     except TupaError as error:
         return render(
@@ -204,7 +208,7 @@ async def _password_form(
 ) -> T:
     """Run ``action`` with the password the form sent, under the login throttle."""
     password = FormReader(await request.form()).raw("password")[:256]
-    return await guarded(request, db, now, staff.email, lambda: action(password))
+    return await guarded(request, db, now, people.login_of(staff), lambda: action(password))
 
 
 @router.post("/staff/security/totp/disable", dependencies=[Csrf])

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from server.errors import ErrorCode, TupaError
 from server.people import password_changes, password_resets
+from server.people import service as people
 from server.people.password_policy import MAX_LENGTH
 from server.people.password_resets import VALID_FOR
 from server.web.deps import Csrf, Db, Now, StaffMember, ThisSession
@@ -63,7 +64,7 @@ async def change_password(
             request,
             db,
             now,
-            staff.email,
+            people.login_of(staff),
             lambda: password_changes.change_password(
                 db, staff, current, new, repeated, this.id, now
             ),
@@ -113,7 +114,7 @@ async def reset_page(request: Request, db: Db, now: Now) -> Response:
     staff = await password_resets.staff_for(db, request.cookies.get(RESET_COOKIE), now)
     if staff is None:
         return _link_gone(request)
-    return render(request, "staff/reset_password.html", {"email": staff.email})
+    return render(request, "staff/reset_password.html", {"email": people.login_of(staff)})
 
 
 @router.post("/staff/reset", dependencies=[Csrf])
@@ -129,7 +130,7 @@ async def reset_password(request: Request, db: Db, now: Now) -> Response:
         if error.code not in _NEW_PASSWORD_REFUSED:
             raise
         staff = await password_resets.staff_for(db, token, now)
-        context = {"email": staff.email if staff else "", "error_code": error.code}
+        context = {"email": people.login_of(staff) if staff else "", "error_code": error.code}
         return render(request, "staff/reset_password.html", context, status_code=422)
     response = RedirectResponse("/staff/reset/done", status_code=303)
     response.delete_cookie(RESET_COOKIE, path=RESET_PATH)

@@ -11,6 +11,7 @@ from server.notify import staff_mail
 from server.people import deactivation, password_resets, security_log
 from server.people import service as people
 from server.people.roles import Role
+from server.volunteering.invitations import former_participants
 from server.web import staff_cookie
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, T
 from server.web.forms import FormReader, invalid_fields
@@ -30,6 +31,9 @@ async def _page(
         "errors": [],
         "done": "",
         "me": me_id,
+        # Which volunteers were parents, and where: shown to coordinators only (this page's
+        # readers), never in rooms or to the volunteer.
+        "former": await former_participants(db),
     }
     return render(request, "staff/people.html", {**context, **shown}, status_code=status_code)
 
@@ -42,18 +46,20 @@ async def people_page(request: Request, me: Coordinator, db: Db) -> Response:
 @router.post("/staff/people", dependencies=[Csrf])
 async def add_person(request: Request, me: Coordinator, db: Db, now: Now) -> Response:
     form = FormReader(await request.form())
-    values = {k: form.raw(k)[:300] for k in ("email", "real_name", "alias", "role")}
+    values = {k: form.raw(k)[:300] for k in ("email", "login_name", "real_name", "alias", "role")}
     try:
         role = form.choice("role", Role)
         form.check()
         await people.create_staff(
             db,
             people.NewStaff(
-                email=values["email"],
+                # Either may be left empty: a person without an e-mail address logs in by name.
+                email=values["email"].strip() or None,
                 real_name=values["real_name"],
                 role=role,
                 password=form.raw("password")[:300],
                 alias=values["alias"],
+                login_name=values["login_name"].strip() or None,
             ),
             now,
         )
@@ -61,17 +67,18 @@ async def add_person(request: Request, me: Coordinator, db: Db, now: Now) -> Res
         if error.code not in (
             ErrorCode.INVALID_INPUT,
             ErrorCode.EMAIL_TAKEN,
+            ErrorCode.LOGIN_NAME_TAKEN,
             ErrorCode.PASSWORD_TOO_COMMON,
         ):
             raise
+        taken = {ErrorCode.EMAIL_TAKEN: "email", ErrorCode.LOGIN_NAME_TAKEN: "login"}
         return await _page(
             request,
             db,
             me.id,
-            409 if error.code is ErrorCode.EMAIL_TAKEN else 422,
+            409 if error.code in taken else 422,
             values=values,
-            errors=invalid_fields(error)
-            or ["password" if error.code is ErrorCode.PASSWORD_TOO_COMMON else "email"],
+            errors=invalid_fields(error) or [taken.get(error.code, "password")],
             error_code=error.code,
         )
     return RedirectResponse("/staff/people?done=added", status_code=303)
@@ -105,11 +112,12 @@ async def make_reset_link(
     request: Request, staff_id: Id, me: Coordinator, db: Db, now: Now, org: Org, t: T
 ) -> Response:
     """A one-time reset link, shown in this answer only (the database keeps its hash) and mailed
-    to the person when an SMTP server is configured; a newer link replaces it."""
+    to the person when an SMTP server is configured and they have an e-mail address (an account
+    with a login name only gets it from the coordinator); a newer link replaces it."""
     staff, token = await password_resets.issue(db, staff_id, me.id, now)
     link = org.url(f"/staff/reset/{token}")
-    mailed = request.app.state.settings.smtp_host is not None
-    if mailed:
+    mailed = request.app.state.settings.smtp_host is not None and staff.email is not None
+    if mailed and staff.email is not None:
         await staff_mail.queue_reset_link(
             db, org, staff.id, staff.email, staff.real_name, link, t.language, now
         )

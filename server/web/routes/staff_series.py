@@ -30,10 +30,11 @@ from server.scheduling.recurrence import (
     to_utc,
 )
 from server.scheduling.series import LifeSituation, MediaMode, needs_decision
-from server.scheduling.service import SeriesPlan
+from server.scheduling.service import MAX_DURATION, MIN_DURATION, SeriesPlan
 from server.storage.tables import ProgramRow, SeriesRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, StaffMember
 from server.web.forms import FormReader, invalid_fields
+from server.web.routes import staff_volunteering
 from server.web.templating import render
 
 router = APIRouter()
@@ -152,7 +153,7 @@ def _read_plan(form: FormReader, org: Organisation) -> SeriesPlan:
         "title": form.text("title", 160, min_len=3),
         "description": form.text("description", 4000, multiline=True),
         "life_situation": form.choice("life_situation", LifeSituation),
-        "duration_minutes": form.integer("duration_minutes", 15, 240),
+        "duration_minutes": form.integer("duration_minutes", MIN_DURATION, MAX_DURATION),
         "media_mode": form.choice("media_mode", MediaMode),
         "capacity": form.integer("capacity", 1, 200),
         "min_size": form.integer("min_size", 1, 200),
@@ -251,6 +252,7 @@ async def _detail(
     fields at fault), shown again with the form open."""
     series = await scheduling.get_series(db, series_id)
     occupancy = await enrolment_service.occupancy(db, series)
+    enrolments = await enrolment_service.enrolments_in(db, series.id)
     return render(
         request,
         "staff/series_detail.html",
@@ -260,7 +262,8 @@ async def _detail(
             "needs_decision": needs_decision(
                 SeriesStatus(series.status), series.enrolment_deadline, occupancy, now
             ),
-            "enrolments": await enrolment_service.enrolments_in(db, series.id),
+            "enrolments": enrolments,
+            "peer": await staff_volunteering.series_section(request, db, series, enrolments, now),
             "bans": await bans.bans_in(db, series.id),
             "held": await bans.held_in(db, series.id),
             "questions": [Question.from_json(q) for q in series.questions],
