@@ -36,6 +36,8 @@ class ErrorCode(StrEnum):
     PASSWORDS_DIFFER = "passwords_differ"
     RESET_LINK_INVALID = "reset_link_invalid"
     TOO_MANY_SENDS = "too_many_sends"
+    TIME_TAKEN = "time_taken"  # an individual time another parent booked first
+    BOOKING_LIMIT = "booking_limit"  # the parent holds as many individual times as allowed
 
 
 class TupaError(Exception):

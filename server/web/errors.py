@@ -47,6 +47,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PASSWORDS_DIFFER: 422,
     ErrorCode.RESET_LINK_INVALID: 410,
     ErrorCode.TOO_MANY_SENDS: 429,
+    ErrorCode.TIME_TAKEN: 409,
+    ErrorCode.BOOKING_LIMIT: 409,
 }
 
 

@@ -67,6 +67,11 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
         "This form has been sent many times from your connection in a short while. Please try"
         " again in an hour."
     ),
+    ErrorCode.TIME_TAKEN: N_("Someone else booked this time a moment ago. Please choose another."),
+    ErrorCode.BOOKING_LIMIT: N_(
+        "You already have as many individual times booked as this group allows. Move or cancel"
+        " one of them instead."
+    ),
 }
 
 # What is wrong with one answer or one question of a questionnaire (``params["problem"]``).
@@ -108,6 +113,7 @@ FIELD_MESSAGES: dict[str, str] = {
     "questions": N_("At most 5 questions, each with at most 10 options."),
     "staff_ids": N_("Choose facilitators and volunteers from the list."),
     "theme": N_("At most 200 characters."),
+    "individual_limit": N_("Enter a number between 1 and 10."),
     # The Swedish and English content of a series (server/scheduling/content.py): optional.
     **{
         f"{name}_{lang}": message

@@ -53,7 +53,7 @@ async def columns(database: Database) -> dict[str, set[str]]:
 
 
 # Columns later migrations add, which the tables at BEFORE do not have yet.
-ADDED_LATER = {"identifying_held"}
+ADDED_LATER = {"identifying_held", "individual_limit", "kind"}
 
 
 def insert_as_before(name: str, /, **values: object):
