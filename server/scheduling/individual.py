@@ -35,7 +35,7 @@ from server.storage.db import after_commit
 from server.storage.tables import EnrolmentRow, SeriesRow, SessionRow
 
 MIN_MINUTES = 15
-MAX_MINUTES = 120
+MAX_MINUTES = 240  # as a group session (FIELD_MESSAGES["duration_minutes"])
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ async def offer_time(
         raise TupaError(ErrorCode.INVALID_INPUT, field="duration_minutes")
     starts_at = to_utc(datetime.combine(day, at), org.zone)
     if starts_at <= now:
-        raise TupaError(ErrorCode.INVALID_INPUT, field="date")
+        raise TupaError(ErrorCode.INVALID_INPUT, field="start")
     upcoming = await db.scalar(
         select(func.count(SessionRow.id)).where(
             _individual(series_id),
@@ -91,19 +91,25 @@ async def offer_time(
         )
     )
     if (upcoming or 0) >= MAX_OFFERED:
-        raise TupaError(ErrorCode.INVALID_INPUT, field="date")
+        raise TupaError(ErrorCode.INVALID_INPUT, field="start")
     session = SessionRow(
         series_id=series.id,
         kind=SessionKind.INDIVIDUAL.value,
         starts_at=starts_at,
         duration_minutes=minutes,
-        media_mode=individual_media(MediaMode(series.program.media_mode)).value,
+        media_mode=individual_media(_series_media(series)).value,
         status=SessionStatus.PLANNED.value,
         calendar_sequence=0,
     )
     db.add(session)
     await db.flush()
     return session
+
+
+def _series_media(series: SeriesRow) -> MediaMode:
+    """How the series meets: as its group sessions do (planning chose it), else its program."""
+    modes = [s.media_mode for s in series.sessions]
+    return MediaMode(modes[0] if modes else series.program.media_mode)
 
 
 async def withdraw_time(

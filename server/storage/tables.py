@@ -181,10 +181,10 @@ class SeriesRow(Base):
     # The series' group sessions only: an individual time (``SessionRow.kind``) belongs to one
     # parent, so every listing, calendar and report that walks this list leaves it out.
     sessions: Mapped[list[SessionRow]] = relationship(
-        back_populates="series",
         order_by="SessionRow.starts_at",
         lazy="selectin",
         primaryjoin="and_(SeriesRow.id == SessionRow.series_id, SessionRow.kind == 'group')",
+        overlaps="series",
     )
     # An assignment row belongs to its series: dropped from the list, it is deleted, not orphaned
     # with a blank key.
@@ -222,7 +222,8 @@ class SessionRow(Base):
         ForeignKey("enrolments.id", ondelete="SET NULL"), index=True
     )
 
-    series: Mapped[SeriesRow] = relationship(back_populates="sessions", lazy="joined")
+    # Not the other side of ``SeriesRow.sessions``: an individual time has its series too.
+    series: Mapped[SeriesRow] = relationship(lazy="joined", overlaps="sessions")
 
     @property
     def theme_texts(self) -> Texts:

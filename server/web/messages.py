@@ -114,6 +114,8 @@ FIELD_MESSAGES: dict[str, str] = {
     "staff_ids": N_("Choose facilitators and volunteers from the list."),
     "theme": N_("At most 200 characters."),
     "individual_limit": N_("Enter a number between 1 and 10."),
+    "start": N_("Choose a time in the future. At most 20 times can be on offer at once."),
+    "time": N_("Enter a time such as 16:00."),
     # The Swedish and English content of a series (server/scheduling/content.py): optional.
     **{
         f"{name}_{lang}": message
