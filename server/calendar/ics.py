@@ -114,5 +114,10 @@ def staff_calendar(
         sessions,
         org.public_url,
         now,
-        summary_for={s.id: session_summary(s.series, s, t, False) for s in sessions},
+        summary_for={
+            s.id: individual_summary(s.series, t, False)
+            if s.kind == "individual"
+            else session_summary(s.series, s, t, False)
+            for s in sessions
+        },
     )
