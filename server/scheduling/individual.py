@@ -291,3 +291,11 @@ async def booked_times(db: AsyncSession, enrolment: EnrolmentRow) -> list[Sessio
             .order_by(SessionRow.starts_at)
         )
     )
+
+
+async def individual_times_of(db: AsyncSession, enrolment: EnrolmentRow) -> list[dict[str, str]]:
+    """The times the parent holds, for their export: when, and whether still on."""
+    return [
+        {"starts_at": s.starts_at.isoformat(), "status": s.status}
+        for s in await booked_times(db, enrolment)
+    ]

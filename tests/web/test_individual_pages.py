@@ -98,6 +98,8 @@ async def test_a_parent_books_moves_and_cancels_from_their_page(client, org, clo
     assert "Individual session" in calendar or "Yksilötapaaminen" in calendar
     discreet = (await client.get("/me/calendar.ics?discreet=1")).text
     assert "Testiryhmä" not in discreet
+    exported = (await client.get("/me/data.json")).json()
+    assert [t["status"] for t in exported["individual_times"]] == ["planned"]
 
     cancelled = await post_form(client, "/me", f"/me/individual/{second}/cancel", {})
     assert cancelled.status_code == 303
