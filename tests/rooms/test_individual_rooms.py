@@ -70,3 +70,26 @@ async def test_cancelling_a_booked_time_shuts_its_parent_out_of_the_live_room(
         session = await db.get(SessionRow, time_id)
         rebuilt = await load_state(db, session, hub.opens_before)
     assert rebuilt.durable() == hub.rooms[time_id].state.durable()
+
+
+async def test_an_individual_room_asks_about_identifying_details_and_its_ban_holds_in_the_series(
+    live_server, org, clock
+):
+    room = await a_room(live_server, org, clock)
+    time_id = await offer_and_book(live_server, org, clock, room)
+    facilitator = await connect(live_server, time_id, cookies=room.facilitator)
+    await facilitator.expect("welcome")
+    await facilitator.send(type="open")
+    await facilitator.expect("room", status="open")
+    await facilitator.send(type="lobby", enabled=False)
+    await facilitator.expect("room", lobby=False)
+    parent = await connect(live_server, time_id, link=room.parent_links["Mustikka"])
+    await parent.expect("welcome")
+
+    await parent.send(type="send", cid="c1", text="Soita 040 123 4567")
+    assert (await parent.expect("check", cid="c1"))["findings"] == ["phone"]
+
+    await facilitator.send(type="ban", peer=parent.peer)
+    assert await parent.closed_with() == CloseCode.REMOVED
+    group = await connect(live_server, room.session_id, link=room.parent_links["Mustikka"])
+    assert await group.closed_with() == CloseCode.FORBIDDEN

@@ -98,6 +98,10 @@ async def test_a_parent_books_moves_and_cancels_from_their_page(client, org, clo
     assert "Individual session" in calendar or "Yksilötapaaminen" in calendar
     discreet = (await client.get("/me/calendar.ics?discreet=1")).text
     assert "Testiryhmä" not in discreet
+    room = await client.get(f"/me/sessions/{second}/room")
+    assert room.status_code == 200  # the room page, with the same safety as a group's
+    assert 'id="quick-exit"' in room.text and 'id="help-now"' in room.text
+    assert f"/me/feedback/{second}" not in room.text  # feedback would name its one parent
     exported = (await client.get("/me/data.json")).json()
     assert [t["status"] for t in exported["individual_times"]] == ["planned"]
 
