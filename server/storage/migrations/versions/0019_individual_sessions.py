@@ -43,6 +43,25 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("series") as batch:
         batch.drop_column("individual_limit")
+    # The individual times go, with what refers to them: SQLite runs migrations with foreign
+    # keys off, so ON DELETE CASCADE would not follow (and the check after would refuse).
+    individual = "SELECT id FROM sessions WHERE kind = 'individual'"
+    op.execute(
+        "DELETE FROM room_presence WHERE member_id IN"  # noqa: S608 - constant SQL
+        f" (SELECT id FROM room_members WHERE session_id IN ({individual}))"
+    )
+    # A ban given in such a room holds on, and the log keeps what staff did: only the room goes.
+    for name in ("series_bans", "moderation_log"):
+        op.execute(f"UPDATE {name} SET session_id = NULL WHERE session_id IN ({individual})")  # noqa: S608
+    for name in (
+        "room_members",
+        "room_events",
+        "rooms",
+        "attendance_corrections",
+        "feedback_receipts",
+        "feedback_answers",
+    ):
+        op.execute(f"DELETE FROM {name} WHERE session_id IN ({individual})")  # noqa: S608
     op.execute("DELETE FROM sessions WHERE kind = 'individual'")
     with op.batch_alter_table("sessions") as batch:
         batch.drop_index("ix_sessions_booked_enrolment_id")
