@@ -32,6 +32,10 @@ class NoticeKind(StrEnum):
     BANNED = "banned"
     RECEIVED = "received"  # waits for a coordinator's decision; says no more than that
     REFUSED = "refused"
+    # Individual times (server/scheduling/individual.py), as the parent booked, moved or cancelled.
+    INDIVIDUAL_BOOKED = "individual_booked"
+    INDIVIDUAL_MOVED = "individual_moved"
+    INDIVIDUAL_CANCELLED = "individual_cancelled"
 
 
 NOTICE_TEXT: dict[NoticeKind, str] = {
@@ -59,6 +63,15 @@ NOTICE_TEXT: dict[NoticeKind, str] = {
         "when it has been handled."
     ),
     NoticeKind.REFUSED: N_("Unfortunately your enrolment in %(series)s could not be accepted."),
+    NoticeKind.INDIVIDUAL_BOOKED: N_(
+        "You booked an individual session of %(series)s on %(start)s."
+    ),
+    NoticeKind.INDIVIDUAL_MOVED: N_(
+        "You moved your individual session of %(series)s from %(old_start)s to %(new_start)s."
+    ),
+    NoticeKind.INDIVIDUAL_CANCELLED: N_(
+        "You cancelled your individual session of %(series)s on %(start)s."
+    ),
 }
 
 SUBJECT = N_("%(series)s: news about your enrolment")

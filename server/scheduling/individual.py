@@ -177,16 +177,25 @@ def _held(session: SessionRow, holder_status: str | None) -> bool:
 
 
 async def book(
-    db: AsyncSession, enrolment: EnrolmentRow, session_id: int, now: datetime
+    db: AsyncSession, org: Organisation, enrolment: EnrolmentRow, session_id: int, now: datetime
 ) -> SessionRow:
-    """Book a free time for the parent. Raises NOT_FOUND, FORBIDDEN, SESSION_CANCELLED,
-    SESSION_IN_PAST, TIME_TAKEN or BOOKING_LIMIT (``check_bookable``)."""
+    """Book a free time for the parent, who is told (on their page, and by e-mail if they gave
+    an address). Raises NOT_FOUND, FORBIDDEN, SESSION_CANCELLED, SESSION_IN_PAST, TIME_TAKEN or
+    BOOKING_LIMIT (``check_bookable``)."""
     series = await lock_series(db, enrolment.series_id)
-    return await _book_locked(db, series, enrolment, session_id, now, releasing=None)
+    session = await _book_locked(db, series, enrolment, session_id, now, releasing=None)
+    start = session.starts_at.isoformat()
+    await tell(db, org, enrolment, NoticeKind.INDIVIDUAL_BOOKED, now, start=start)
+    return session
 
 
 async def move(
-    db: AsyncSession, enrolment: EnrolmentRow, from_id: int, to_id: int, now: datetime
+    db: AsyncSession,
+    org: Organisation,
+    enrolment: EnrolmentRow,
+    from_id: int,
+    to_id: int,
+    now: datetime,
 ) -> SessionRow:
     """Swap one of the parent's times for a free one in one transaction: both or neither."""
     series = await lock_series(db, enrolment.series_id)
@@ -194,17 +203,28 @@ async def move(
     check_releasable(old.status, old.starts_at, now)
     new = await _book_locked(db, series, enrolment, to_id, now, releasing=old)
     _release(db, old, enrolment)
+    await tell(
+        db,
+        org,
+        enrolment,
+        NoticeKind.INDIVIDUAL_MOVED,
+        now,
+        old_start=old.starts_at.isoformat(),
+        new_start=new.starts_at.isoformat(),
+    )
     return new
 
 
 async def cancel(
-    db: AsyncSession, enrolment: EnrolmentRow, session_id: int, now: datetime
+    db: AsyncSession, org: Organisation, enrolment: EnrolmentRow, session_id: int, now: datetime
 ) -> SessionRow:
     """Give one of the parent's times back; it is free for others again."""
     await lock_series(db, enrolment.series_id)
     session = await _own_time(db, enrolment, session_id)
     check_releasable(session.status, session.starts_at, now)
     _release(db, session, enrolment)
+    start = session.starts_at.isoformat()
+    await tell(db, org, enrolment, NoticeKind.INDIVIDUAL_CANCELLED, now, start=start)
     return session
 
 

@@ -19,7 +19,7 @@ async def offer_and_book(server, org, clock, room: RoomSetup, minutes: int = 5) 
             db, org, room.series_id, starts.date(), starts.time(), 45, clock.now
         )
         mustikka = await enrolment.enrolment_by_token(db, room.parent_links["Mustikka"])
-        await individual.book(db, mustikka, offered.id, clock.now)
+        await individual.book(db, org, mustikka, offered.id, clock.now)
     return offered.id
 
 
@@ -58,7 +58,7 @@ async def test_cancelling_a_booked_time_shuts_its_parent_out_of_the_live_room(
 
     async with live_server.database.unit_of_work() as db:
         mustikka = await enrolment.enrolment_by_token(db, room.parent_links["Mustikka"])
-        await individual.cancel(db, mustikka, time_id, clock.now)
+        await individual.cancel(db, org, mustikka, time_id, clock.now)
 
     assert await parent.closed_with(2) == CloseCode.FORBIDDEN
     again = await connect(live_server, time_id, link=room.parent_links["Mustikka"])

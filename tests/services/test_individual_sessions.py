@@ -73,23 +73,26 @@ async def test_a_parent_books_moves_and_cancels_and_the_room_is_told_each_releas
     told = recorded(database)
 
     async with database.unit_of_work() as db:
-        await individual.book(db, mira, first, clock.now)
+        await individual.book(db, org, mira, first, clock.now)
     assert await holder(database, first) == mira.id
     assert told == []  # nobody was shut out by a booking
 
     async with database.unit_of_work() as db:
-        await individual.move(db, mira, first, second, clock.now)
+        await individual.move(db, org, mira, first, second, clock.now)
     assert (await holder(database, first), await holder(database, second)) == (None, mira.id)
     assert told == [
         AccessChange(AccessReason.BOOKING_ENDED, session_id=first, enrolment_id=mira.id)
     ]
 
     async with database.unit_of_work() as db:
-        await individual.cancel(db, mira, second, clock.now)
+        await individual.cancel(db, org, mira, second, clock.now)
     assert await holder(database, second) is None
     assert told[-1] == AccessChange(
         AccessReason.BOOKING_ENDED, session_id=second, enrolment_id=mira.id
     )
+    async with database.unit_of_work() as db:
+        kinds = [n.kind for n in await enrolment_service.notices_for(db, mira)]
+    assert {"individual_booked", "individual_moved", "individual_cancelled"} <= set(kinds)
 
 
 async def test_one_booking_at_a_time_unless_the_facilitator_allows_more(database, org, clock):
@@ -99,16 +102,16 @@ async def test_one_booking_at_a_time_unless_the_facilitator_allows_more(database
         database, (await enrol_parent(database, org, series_id, "Mira", clock.now)).token
     )
     async with database.unit_of_work() as db:
-        await individual.book(db, mira, first, clock.now)
+        await individual.book(db, org, mira, first, clock.now)
     with pytest.raises(TupaError) as error:
         async with database.unit_of_work() as db:
-            await individual.book(db, mira, second, clock.now)
+            await individual.book(db, org, mira, second, clock.now)
     assert error.value.code is ErrorCode.BOOKING_LIMIT
 
     async with database.unit_of_work() as db:
         await individual.set_limit(db, series_id, 2)
     async with database.unit_of_work() as db:
-        await individual.book(db, mira, second, clock.now)
+        await individual.book(db, org, mira, second, clock.now)
     assert await holder(database, second) == mira.id
 
 
@@ -122,13 +125,13 @@ async def test_a_time_booked_by_another_parent_is_refused_and_a_past_one_too(dat
         database, (await enrol_parent(database, org, series_id, "Onni", clock.now)).token
     )
     async with database.unit_of_work() as db:
-        await individual.book(db, mira, time_id, clock.now)
+        await individual.book(db, org, mira, time_id, clock.now)
     for who, later, code in ((onni, 0, ErrorCode.TIME_TAKEN), (mira, 3, ErrorCode.SESSION_IN_PAST)):
         with pytest.raises(TupaError) as error:
             async with database.unit_of_work() as db:
-                await individual.cancel(db, who, time_id, clock.now + timedelta(days=later)) if (
-                    who is mira
-                ) else await individual.book(db, who, time_id, clock.now)
+                await individual.cancel(
+                    db, org, who, time_id, clock.now + timedelta(days=later)
+                ) if (who is mira) else await individual.book(db, org, who, time_id, clock.now)
         assert error.value.code is code
     assert await holder(database, time_id) == mira.id
 
@@ -142,13 +145,13 @@ async def test_a_time_freed_by_an_ended_enrolment_can_be_booked_again(database, 
         database, (await enrol_parent(database, org, series_id, "Onni", clock.now)).token
     )
     async with database.unit_of_work() as db:
-        await individual.book(db, mira, time_id, clock.now)
+        await individual.book(db, org, mira, time_id, clock.now)
     async with database.unit_of_work() as db:
         await enrolment_service.withdraw(db, org, mira_new.token, clock.now)
     async with database.unit_of_work() as db:
         free = await individual.times_for_parent(db, onni, clock.now)
         assert [s.id for s in free.free] == [time_id]
-        await individual.book(db, onni, time_id, clock.now)
+        await individual.book(db, org, onni, time_id, clock.now)
     assert await holder(database, time_id) == onni.id
 
 
@@ -174,7 +177,7 @@ async def test_two_parents_racing_for_one_time_one_wins(database, org, clock):
     async def racer(parent: EnrolmentRow) -> str:
         try:
             async with database.unit_of_work() as db:
-                await individual.book(db, parent, time_id, clock.now)
+                await individual.book(db, org, parent, time_id, clock.now)
         except TupaError as error:
             return error.code.value
         return "booked"
@@ -196,7 +199,7 @@ async def test_one_parent_racing_two_bookings_stays_within_the_limit(database, o
     async def racer(time_id: int) -> str:
         try:
             async with database.unit_of_work() as db:
-                await individual.book(db, mira, time_id, clock.now)
+                await individual.book(db, org, mira, time_id, clock.now)
         except TupaError as error:
             return error.code.value
         return "booked"
@@ -214,7 +217,7 @@ async def test_the_reminder_of_a_booked_time_goes_to_its_parent_only(database, o
     )
     await enrol_parent(database, org, series_id, "Onni", clock.now, "onni@example.org")
     async with database.unit_of_work() as db:
-        await individual.book(db, mira, time_id, clock.now)
+        await individual.book(db, org, mira, time_id, clock.now)
     async with database.unit_of_work() as db:
         session = await db.get(SessionRow, time_id)
         assert session is not None
@@ -233,7 +236,7 @@ async def test_withdrawing_a_booked_time_tells_its_parent_and_ends_its_room(data
         database, (await enrol_parent(database, org, series_id, "Mira", clock.now)).token
     )
     async with database.unit_of_work() as db:
-        await individual.book(db, mira, time_id, clock.now)
+        await individual.book(db, org, mira, time_id, clock.now)
     told = recorded(database)
     async with database.unit_of_work() as db:
         await individual.withdraw_time(db, org, series_id, time_id, clock.now)

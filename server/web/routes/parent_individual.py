@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from server.scheduling import individual
-from server.web.deps import Csrf, Db, Id, Now, Parent
+from server.web.deps import Csrf, Db, Id, Now, Org, Parent
 from server.web.forms import FormReader
 
 router = APIRouter()
@@ -17,21 +17,23 @@ def _back(done: str) -> Response:
 
 
 @router.post("/me/individual/{session_id}/book", dependencies=[Csrf])
-async def book(session_id: Id, enrolment: Parent, db: Db, now: Now) -> Response:
-    await individual.book(db, enrolment, session_id, now)
+async def book(session_id: Id, enrolment: Parent, db: Db, now: Now, org: Org) -> Response:
+    await individual.book(db, org, enrolment, session_id, now)
     return _back("booked")
 
 
 @router.post("/me/individual/{session_id}/move", dependencies=[Csrf])
-async def move(request: Request, session_id: Id, enrolment: Parent, db: Db, now: Now) -> Response:
+async def move(
+    request: Request, session_id: Id, enrolment: Parent, db: Db, now: Now, org: Org
+) -> Response:
     form = FormReader(await request.form())
     to = form.integer("to", 1, 2_147_483_647)
     form.check()
-    await individual.move(db, enrolment, session_id, to, now)
+    await individual.move(db, org, enrolment, session_id, to, now)
     return _back("moved")
 
 
 @router.post("/me/individual/{session_id}/cancel", dependencies=[Csrf])
-async def cancel(session_id: Id, enrolment: Parent, db: Db, now: Now) -> Response:
-    await individual.cancel(db, enrolment, session_id, now)
+async def cancel(session_id: Id, enrolment: Parent, db: Db, now: Now, org: Org) -> Response:
+    await individual.cancel(db, org, enrolment, session_id, now)
     return _back("cancelled")
