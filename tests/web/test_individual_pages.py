@@ -51,6 +51,8 @@ async def test_the_facilitator_offers_a_time_in_helsinki_time_and_a_past_one_is_
     assert (local.date(), local.hour, local.minute) == (day, 16, 30)
     assert offered.session.starts_at.utcoffset() == timedelta(0)  # stored in UTC
     assert "16.30" in (await client.get(page)).text
+    dashboard = (await client.get("/staff")).text
+    assert "Yksilötapaaminen (ei varattu)" in dashboard  # the facilitator's upcoming sessions
 
     past = {**offer, "date": (day - timedelta(days=5)).isoformat()}
     refused = await post_form(client, page, page, past)
