@@ -21,6 +21,7 @@ from server.enrolment.service import lock_series
 from server.errors import ErrorCode, TupaError
 from server.notify.notices import NoticeKind, tell
 from server.organisation import Organisation
+from server.scheduling.individual_mail import BOOKED, CANCELLED, MOVED, tell_facilitators
 from server.scheduling.individual_rules import (
     MAX_OFFERED,
     SessionKind,
@@ -177,7 +178,12 @@ def _held(session: SessionRow, holder_status: str | None) -> bool:
 
 
 async def book(
-    db: AsyncSession, org: Organisation, enrolment: EnrolmentRow, session_id: int, now: datetime
+    db: AsyncSession,
+    org: Organisation,
+    enrolment: EnrolmentRow,
+    session_id: int,
+    now: datetime,
+    staff_language: str = "fi",
 ) -> SessionRow:
     """Book a free time for the parent, who is told (on their page, and by e-mail if they gave
     an address). Raises NOT_FOUND, FORBIDDEN, SESSION_CANCELLED, SESSION_IN_PAST, TIME_TAKEN or
@@ -186,6 +192,16 @@ async def book(
     session = await _book_locked(db, series, enrolment, session_id, now, releasing=None)
     start = session.starts_at.isoformat()
     await tell(db, org, enrolment, NoticeKind.INDIVIDUAL_BOOKED, now, start=start)
+    await tell_facilitators(
+        db,
+        org,
+        series,
+        BOOKED,
+        staff_language,
+        now,
+        name=enrolment.pseudonym,
+        start=session.starts_at,
+    )
     return session
 
 
@@ -196,6 +212,7 @@ async def move(
     from_id: int,
     to_id: int,
     now: datetime,
+    staff_language: str = "fi",
 ) -> SessionRow:
     """Swap one of the parent's times for a free one in one transaction: both or neither."""
     series = await lock_series(db, enrolment.series_id)
@@ -212,19 +229,45 @@ async def move(
         old_start=old.starts_at.isoformat(),
         new_start=new.starts_at.isoformat(),
     )
+    await tell_facilitators(
+        db,
+        org,
+        series,
+        MOVED,
+        staff_language,
+        now,
+        name=enrolment.pseudonym,
+        old_start=old.starts_at,
+        new_start=new.starts_at,
+    )
     return new
 
 
 async def cancel(
-    db: AsyncSession, org: Organisation, enrolment: EnrolmentRow, session_id: int, now: datetime
+    db: AsyncSession,
+    org: Organisation,
+    enrolment: EnrolmentRow,
+    session_id: int,
+    now: datetime,
+    staff_language: str = "fi",
 ) -> SessionRow:
     """Give one of the parent's times back; it is free for others again."""
-    await lock_series(db, enrolment.series_id)
+    series = await lock_series(db, enrolment.series_id)
     session = await _own_time(db, enrolment, session_id)
     check_releasable(session.status, session.starts_at, now)
     _release(db, session, enrolment)
     start = session.starts_at.isoformat()
     await tell(db, org, enrolment, NoticeKind.INDIVIDUAL_CANCELLED, now, start=start)
+    await tell_facilitators(
+        db,
+        org,
+        series,
+        CANCELLED,
+        staff_language,
+        now,
+        name=enrolment.pseudonym,
+        start=session.starts_at,
+    )
     return session
 
 

@@ -11,10 +11,12 @@ from sqlalchemy import select
 from server.access import AccessChange, AccessReason
 from server.enrolment import service as enrolment_service
 from server.errors import ErrorCode, TupaError
+from server.people.roles import Role
 from server.scheduling import individual
 from server.scheduling.reminders import enqueue_due_reminders
 from server.storage.tables import EnrolmentRow, OutboxRow, SeriesRow, SessionRow
-from tests.factories import enrol_parent, seed_series
+from tests.factories import a_staff_member, enrol_parent, seed_series
+from tests.services.mail_support import queued
 
 
 async def offered(database, org, series_id, now, days: int, at: time = time(16, 0)) -> int:
@@ -243,3 +245,27 @@ async def test_withdrawing_a_booked_time_tells_its_parent_and_ends_its_room(data
         notices = await enrolment_service.notices_for(db, mira)
     assert told == [AccessChange(AccessReason.SESSION_CANCELLED, session_id=time_id)]
     assert "session_cancelled" in [n.kind for n in notices]
+
+
+async def test_the_series_facilitators_are_mailed_when_a_parent_books_or_moves(
+    database, org, clock
+):
+    async with database.unit_of_work() as db:
+        facilitator = await a_staff_member(db, clock.now, Role.FACILITATOR, email="f@example.org")
+        volunteer = await a_staff_member(db, clock.now, Role.VOLUNTEER, email="v@example.org")
+    series_id = await seed_series(
+        database, org, clock.now, staff_ids=[facilitator.id, volunteer.id]
+    )
+    first, second = [await offered(database, org, series_id, clock.now, d) for d in (2, 3)]
+    mira = await enrolment(
+        database, (await enrol_parent(database, org, series_id, "Mira", clock.now)).token
+    )
+    async with database.unit_of_work() as db:
+        await individual.book(db, org, mira, first, clock.now)
+    clock.advance(minutes=1)
+    async with database.unit_of_work() as db:
+        await individual.move(db, org, mira, first, second, clock.now)
+        mails = await queued(db, org, "individual:%")
+    assert [m.recipient for m in mails] == ["f@example.org", "f@example.org"]  # no volunteer
+    assert "Mira" in mails[0].body and "/individual" in mails[0].body
+    assert "16.00" in mails[1].body  # the times in Helsinki time

@@ -12,13 +12,20 @@ from server.web.forms import FormReader
 router = APIRouter()
 
 
+def _staff_language(request: Request) -> str:
+    """Facilitators are mailed in the installation's language, not the parent's."""
+    return str(request.app.state.settings.default_language)
+
+
 def _back(done: str) -> Response:
     return RedirectResponse(f"/me?individual={done}#individual-heading", status_code=303)
 
 
 @router.post("/me/individual/{session_id}/book", dependencies=[Csrf])
-async def book(session_id: Id, enrolment: Parent, db: Db, now: Now, org: Org) -> Response:
-    await individual.book(db, org, enrolment, session_id, now)
+async def book(
+    request: Request, session_id: Id, enrolment: Parent, db: Db, now: Now, org: Org
+) -> Response:
+    await individual.book(db, org, enrolment, session_id, now, _staff_language(request))
     return _back("booked")
 
 
@@ -29,11 +36,13 @@ async def move(
     form = FormReader(await request.form())
     to = form.integer("to", 1, 2_147_483_647)
     form.check()
-    await individual.move(db, org, enrolment, session_id, to, now)
+    await individual.move(db, org, enrolment, session_id, to, now, _staff_language(request))
     return _back("moved")
 
 
 @router.post("/me/individual/{session_id}/cancel", dependencies=[Csrf])
-async def cancel(session_id: Id, enrolment: Parent, db: Db, now: Now, org: Org) -> Response:
-    await individual.cancel(db, org, enrolment, session_id, now)
+async def cancel(
+    request: Request, session_id: Id, enrolment: Parent, db: Db, now: Now, org: Org
+) -> Response:
+    await individual.cancel(db, org, enrolment, session_id, now, _staff_language(request))
     return _back("cancelled")
