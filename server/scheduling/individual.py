@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import AccessChange, AccessReason
-from server.enrolment.rules import EnrolmentStatus
+from server.enrolment.rules import EnrolmentStatus, SeriesStatus
 from server.enrolment.service import lock_series
 from server.errors import ErrorCode, TupaError
 from server.notify.notices import NoticeKind, tell
@@ -71,13 +71,13 @@ async def offer_time(
 ) -> SessionRow:
     """Offer one time to the parents of a series, at a local day and time of the organisation.
 
-    Raises NOT_FOUND, INVALID_INPUT (field ``date`` for a past time, ``duration_minutes``) and
-    SERIES_CANCELLED; a series has at most MAX_OFFERED upcoming times on offer.
+    Raises NOT_FOUND, INVALID_INPUT (field ``start`` for a past time or one past MAX_OFFERED
+    upcoming times on offer, ``duration_minutes``) and SERIES_CANCELLED.
     """
     series = await db.get(SeriesRow, series_id)
     if series is None:
         raise TupaError(ErrorCode.NOT_FOUND)
-    if series.status == "cancelled":
+    if series.status == SeriesStatus.CANCELLED.value:
         raise TupaError(ErrorCode.SERIES_CANCELLED)
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         raise TupaError(ErrorCode.INVALID_INPUT, field="duration_minutes")
@@ -116,8 +116,10 @@ def _series_media(series: SeriesRow) -> MediaMode:
 async def withdraw_time(
     db: AsyncSession, org: Organisation, series_id: int, session_id: int, now: datetime
 ) -> SessionRow:
-    """Take an offered time back. Its parent, if one booked it, is told; its room ends."""
-    session = await _time_of(db, series_id, session_id)
+    """Take an offered time back. Its parent, if one booked it, is told; its room ends. Under
+    the series lock, so a booking made at the same moment is either seen here or refused."""
+    await lock_series(db, series_id)
+    session = await _time_of(db, series_id, session_id, fresh=True)
     if session.status == SessionStatus.CANCELLED.value:
         raise TupaError(ErrorCode.SESSION_CANCELLED)
     session.status = SessionStatus.CANCELLED.value
