@@ -27,6 +27,8 @@ class AccessReason(StrEnum):
     STAFF_DEACTIVATED = "staff_deactivated"
     ERASED = "erased"  # a parent's data was erased: shut out, and what they wrote is deleted
     STAFF_SIGNED_OUT = "staff_signed_out"  # one staff session ended: only its sockets close
+    # A parent cancelled or moved an individual time (or lost it): they may no longer enter it.
+    BOOKING_ENDED = "booking_ended"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ class ErrorCode(StrEnum):
     LOGIN_NAME_TAKEN = "login_name_taken"
     PEER_INVITATION_NOT_ALLOWED = "peer_invitation_not_allowed"
     PEER_INVITATION_CLOSED = "peer_invitation_closed"
+    TIME_TAKEN = "time_taken"  # an individual time another parent booked first
+    BOOKING_LIMIT = "booking_limit"  # the parent holds as many individual times as allowed
 
 
 class TupaError(Exception):

@@ -8,7 +8,7 @@ support group" can be a safety risk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -74,16 +74,33 @@ def session_summary(series: SeriesRow, session: SessionRow, t: Translator, discr
     return f"{title}: {theme}" if theme else title
 
 
+def individual_summary(series: SeriesRow, t: Translator, discreet: bool) -> str:
+    """An individual time's title; a discreet one names no group either."""
+    if discreet:
+        return t.gettext("Meeting")
+    title = localised(series.title_texts, t.language).text
+    return t.gettext("Individual session: %(title)s", title=title)
+
+
 def series_calendar(
-    series: SeriesRow, org: Organisation, now: datetime, t: Translator, *, discreet: bool
+    series: SeriesRow,
+    org: Organisation,
+    now: datetime,
+    t: Translator,
+    *,
+    discreet: bool,
+    individual: Sequence[SessionRow] = (),
 ) -> bytes:
-    """Every session of ``series``; cancelled ones stay in as CANCELLED so apps remove them."""
+    """Every session of ``series``, and the ``individual`` times a parent holds; cancelled ones
+    stay in as CANCELLED so apps remove them."""
+    summaries = {s.id: session_summary(series, s, t, discreet) for s in series.sessions}
+    summaries |= {s.id: individual_summary(series, t, discreet) for s in individual}
     return build_calendar(
         t.gettext("Group meeting") if discreet else localised(series.title_texts, t.language).text,
-        series.sessions,
+        [*series.sessions, *individual],
         org.public_url,
         now,
-        summary_for={s.id: session_summary(series, s, t, discreet) for s in series.sessions},
+        summary_for=summaries,
         url=None if discreet else org.url(f"/series/{series.id}"),
     )
 
@@ -97,5 +114,10 @@ def staff_calendar(
         sessions,
         org.public_url,
         now,
-        summary_for={s.id: session_summary(s.series, s, t, False) for s in sessions},
+        summary_for={
+            s.id: individual_summary(s.series, t, False)
+            if s.kind == "individual"
+            else session_summary(s.series, s, t, False)
+            for s in sessions
+        },
     )

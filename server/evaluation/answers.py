@@ -142,6 +142,7 @@ async def feedback_due(db: AsyncSession, enrolment: EnrolmentRow) -> list[Sessio
         .join(RoomMemberRow, RoomMemberRow.session_id == SessionRow.id)
         .where(
             SessionRow.series_id == series.id,
+            SessionRow.kind == "group",  # an individual time's feedback would name its parent
             RoomRow.ended_at.is_not(None),
             RoomMemberRow.enrolment_id == enrolment.id,
             RoomMemberRow.admitted_at.is_not(None),
@@ -168,7 +169,7 @@ async def _open_feedback(
     db: AsyncSession, enrolment: EnrolmentRow, session_id: int
 ) -> tuple[SessionRow, int, Questionnaire]:
     session = await db.get(SessionRow, session_id)
-    if session is None or session.series_id != enrolment.series_id:
+    if session is None or session.series_id != enrolment.series_id or session.kind != "group":
         raise TupaError(ErrorCode.NOT_FOUND)
     found = await program_questionnaire(db, enrolment.series.program_id, QuestionnaireKind.FEEDBACK)
     if found is None:
@@ -264,7 +265,11 @@ async def _last_session_over(db: AsyncSession, series_id: int, now: datetime) ->
         await db.execute(
             select(SessionRow, RoomRow)
             .outerjoin(RoomRow, RoomRow.session_id == SessionRow.id)
-            .where(SessionRow.series_id == series_id, SessionRow.status != "cancelled")
+            .where(
+                SessionRow.series_id == series_id,
+                SessionRow.kind == "group",
+                SessionRow.status != "cancelled",
+            )
             .order_by(SessionRow.starts_at.desc())
             .limit(1)
         )

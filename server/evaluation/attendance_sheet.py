@@ -115,7 +115,8 @@ async def attendance_sheet(
     rows = await db.execute(
         select(SessionRow, RoomRow)
         .outerjoin(RoomRow, RoomRow.session_id == SessionRow.id)
-        .where(SessionRow.series_id == series_id)
+        # Group sessions only: individual times are counted apart (evaluation/individual.py).
+        .where(SessionRow.series_id == series_id, SessionRow.kind == "group")
         .order_by(SessionRow.starts_at)
     )
     sessions = [

@@ -18,6 +18,7 @@ from server.evaluation.disclosure import (
     series_on_own_rows,
 )
 from server.evaluation.figures import sum_commitments, sum_funnels
+from server.evaluation.individual import IndividualFigures
 from server.evaluation.report import (
     Report,
     ReportFormat,
@@ -32,6 +33,7 @@ from server.evaluation.report import (
     report_chart,
     too_few_participants,
 )
+from server.evaluation.report_series import individual_section
 from server.evaluation.service import ProgramEvaluation
 from server.i18n import Translator
 
@@ -183,6 +185,14 @@ def program_report(
             _program_commitment_section(fmt, evaluation, all(own), total[1]),
             _series_section(fmt, evaluation, own),
             _outcomes_section(fmt, evaluation),
+            individual_section(
+                fmt,
+                IndividualFigures(
+                    sum(s.individual.held for s in evaluation.series),
+                    sum(s.individual.attended for s in evaluation.series),
+                    sum(s.individual.parents for s in evaluation.series),
+                ),
+            ),
         ),
         hidden=fmt.hidden,
         language=t.language,

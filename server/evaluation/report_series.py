@@ -20,6 +20,7 @@ from server.evaluation.disclosure import (
     protect_sum,
 )
 from server.evaluation.figures import Commitment
+from server.evaluation.individual import IndividualFigures
 from server.evaluation.questionnaires import FeedbackSummary, ItemChange, Questionnaire
 from server.evaluation.report import (
     Report,
@@ -298,6 +299,41 @@ def _self_assessment_section(
     )
 
 
+def individual_section(fmt: ReportFormat, figures: IndividualFigures) -> Section:
+    """Individual times, apart from the group sessions. Each was one parent's, so even the
+    number held is a count of people and is suppressed below the threshold."""
+    t = fmt.t
+    return Section(
+        "individual",
+        t.gettext("Individual sessions"),
+        notes=(
+            t.gettext(
+                "Individual sessions are times one parent booked with a facilitator. They are not"
+                " counted in the group sessions, attendance or commitment above."
+            ),
+        ),
+        tables=(
+            figure_table(
+                fmt,
+                [
+                    (
+                        t.gettext("Individual sessions held"),
+                        fmt.count(disclose_count(figures.held, fmt.threshold)),
+                    ),
+                    (
+                        t.gettext("Individual sessions attended"),
+                        fmt.count(disclose_count(figures.attended, fmt.threshold)),
+                    ),
+                    (
+                        t.gettext("Parents who attended an individual session"),
+                        fmt.count(disclose_count(figures.parents, fmt.threshold)),
+                    ),
+                ],
+            ),
+        ),
+    )
+
+
 def series_report(
     evaluation: SeriesEvaluation,
     t: Translator,
@@ -337,6 +373,7 @@ def series_report(
             _attendance_section(fmt, evaluation, started, attendances),
             _feedback_section(fmt, evaluation.feedback, written_answers),
             _self_assessment_section(fmt, evaluation.self_assessment),
+            individual_section(fmt, evaluation.individual),
         ),
         hidden=fmt.hidden,
         language=t.language,

@@ -7,7 +7,7 @@ small-count rules before anything is shown or exported.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,7 @@ from server.evaluation.figures import (
     program_figures,
     series_figures,
 )
+from server.evaluation.individual import IndividualFigures, individual_figures
 from server.evaluation.questionnaires import (
     Answers,
     FeedbackSummary,
@@ -54,6 +55,8 @@ class SeriesEvaluation:
     feedback: tuple[Questionnaire, FeedbackSummary] | None
     feedback_by_session: dict[int, FeedbackSummary]
     self_assessment: tuple[Questionnaire, tuple[ItemChange, ...]] | None
+    # Counted apart from the group sessions (evaluation/individual.py).
+    individual: IndividualFigures = field(default_factory=IndividualFigures)
 
     @property
     def funnel(self) -> Funnel:
@@ -103,7 +106,10 @@ async def series_evaluation(
             found[1],
             self_assessment_change(found[1], at[Moment.START], at[Moment.END]),
         )
-    return SeriesEvaluation(sheet.series, program, sheet, figures, feedback, by_session, assessment)
+    individual = await individual_figures(db, series_id, rules)
+    return SeriesEvaluation(
+        sheet.series, program, sheet, figures, feedback, by_session, assessment, individual
+    )
 
 
 @dataclass(frozen=True)

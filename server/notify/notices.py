@@ -35,6 +35,10 @@ class NoticeKind(StrEnum):
     PLACED = "placed"  # moved from an intake into the group composed for them
     NOT_PLACED = "not_placed"  # on an intake's waiting list when its groups were composed
     PEER_INVITED = "peer_invited"  # invited to continue as a peer volunteer (server/volunteering)
+    # Individual times (server/scheduling/individual.py), as the parent booked, moved or cancelled.
+    INDIVIDUAL_BOOKED = "individual_booked"
+    INDIVIDUAL_MOVED = "individual_moved"
+    INDIVIDUAL_CANCELLED = "individual_cancelled"
 
 
 NOTICE_TEXT: dict[NoticeKind, str] = {
@@ -73,6 +77,15 @@ NOTICE_TEXT: dict[NoticeKind, str] = {
     NoticeKind.PEER_INVITED: N_(
         "The organiser of %(series)s invites you to continue as a peer volunteer in new groups."
         " Read the invitation on your personal page."
+    ),
+    NoticeKind.INDIVIDUAL_BOOKED: N_(
+        "You booked an individual session of %(series)s on %(start)s."
+    ),
+    NoticeKind.INDIVIDUAL_MOVED: N_(
+        "You moved your individual session of %(series)s from %(old_start)s to %(new_start)s."
+    ),
+    NoticeKind.INDIVIDUAL_CANCELLED: N_(
+        "You cancelled your individual session of %(series)s on %(start)s."
     ),
 }
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.enrolment.person_record import enrolment_of
 from server.evaluation.person_record import feedback_receipts_of, self_assessments_of
 from server.rooms.person_record import rooms_of
+from server.scheduling.individual import individual_times_of
 from server.storage.tables import EnrolmentRow
 from server.volunteering.person_record import invitations_of
 
@@ -30,6 +31,7 @@ async def personal_record(db: AsyncSession, row: EnrolmentRow, now: datetime) ->
         "feedback_given_for": await feedback_receipts_of(db, row.id),
         "self_assessments": await self_assessments_of(db, row.id),
         "peer_volunteer_invitations": await invitations_of(db, row.id),
+        "individual_times": await individual_times_of(db, row),
     }
 
 

@@ -1,4 +1,5 @@
-"""Who may enter a room: enrolled parents with a held device, assigned staff and coordinators.
+"""Who may enter a room: enrolled parents with a held device (an individual time's: only the
+parent who booked it), assigned staff and coordinators.
 
 Each refusal carries the WebSocket close code of docs/protocol.md.
 """
@@ -18,6 +19,7 @@ from server.rooms.frames import CloseCode
 from server.rooms.state import ParticipantRole
 from server.rooms.store import Entrant, is_banned
 from server.scheduling.drop_in import drop_in_live
+from server.scheduling.individual_rules import may_enter
 from server.scheduling.series import SessionStatus
 from server.storage.tables import SessionRow
 
@@ -56,6 +58,8 @@ async def parent_entrant(
         raise AccessRefused(CloseCode.FORBIDDEN)
     if await is_banned(db, session.series_id, enrolment.id):
         raise AccessRefused(CloseCode.FORBIDDEN)
+    if not may_enter(session.kind, session.booked_enrolment_id, enrolment.id):
+        raise AccessRefused(CloseCode.FORBIDDEN)  # an individual time booked by someone else
     return Entrant(
         ParticipantRole.PARENT, enrolment.pseudonym, session.series_id, enrolment_id=enrolment.id
     )

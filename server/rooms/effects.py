@@ -63,6 +63,7 @@ ACCESS_CLOSE_CODES: dict[AccessReason, int] = {
     AccessReason.ERASED: CloseCode.UNAUTHENTICATED,  # the link stopped working
     AccessReason.SESSION_CANCELLED: CloseCode.ENDED,
     AccessReason.SERIES_CANCELLED: CloseCode.ENDED,
+    AccessReason.BOOKING_ENDED: CloseCode.FORBIDDEN,
 }
 
 

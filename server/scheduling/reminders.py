@@ -64,8 +64,11 @@ async def enqueue_due_reminders(
         offset = reminder_due(session.starts_at, offsets_minutes, now)
         if offset is None:
             continue
+        # An individual time reminds the one parent who booked it (None: nobody).
+        only = [EnrolmentRow.id == session.booked_enrolment_id] if session.kind != "group" else []
         enrolments = await db.scalars(
             select(EnrolmentRow).where(
+                *only,
                 EnrolmentRow.series_id == session.series_id,
                 EnrolmentRow.status == EnrolmentStatus.ENROLLED.value,
                 EnrolmentRow.email.is_not(None),

@@ -189,10 +189,17 @@ class SeriesRow(Base):
     # Bumped by every enrolment change: the UPDATE takes the row lock on PostgreSQL and the write
     # lock on SQLite, so seat counting is serialised per series on both.
     lock_version: Mapped[int] = mapped_column(default=0)
+    # How many individual times (server/scheduling/individual.py) one parent may hold at once.
+    individual_limit: Mapped[int] = mapped_column(default=1)
 
     program: Mapped[ProgramRow] = relationship(lazy="joined")
+    # The series' group sessions only: an individual time (``SessionRow.kind``) belongs to one
+    # parent, so every listing, calendar and report that walks this list leaves it out.
     sessions: Mapped[list[SessionRow]] = relationship(
-        back_populates="series", order_by="SessionRow.starts_at", lazy="selectin"
+        order_by="SessionRow.starts_at",
+        lazy="selectin",
+        primaryjoin="and_(SeriesRow.id == SessionRow.series_id, SessionRow.kind == 'group')",
+        overlaps="series",
     )
     # An assignment row belongs to its series: dropped from the list, it is deleted, not orphaned
     # with a blank key.
@@ -222,8 +229,16 @@ class SessionRow(Base):
     media_mode: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default="planned")
     calendar_sequence: Mapped[int] = mapped_column(default=0)
+    # "group", or "individual": a time a facilitator offered for one parent of the series
+    # (server/scheduling/individual.py), whose room only that parent and the staff may enter.
+    kind: Mapped[str] = mapped_column(String(10), default="group")
+    # The parent holding an individual time; None while it is free (always None for a group one).
+    booked_enrolment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="SET NULL"), index=True
+    )
 
-    series: Mapped[SeriesRow] = relationship(back_populates="sessions", lazy="joined")
+    # Not the other side of ``SeriesRow.sessions``: an individual time has its series too.
+    series: Mapped[SeriesRow] = relationship(lazy="joined", overlaps="sessions")
 
     @property
     def theme_texts(self) -> Texts:

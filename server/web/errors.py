@@ -53,6 +53,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.LOGIN_NAME_TAKEN: 409,
     ErrorCode.PEER_INVITATION_NOT_ALLOWED: 409,
     ErrorCode.PEER_INVITATION_CLOSED: 410,
+    ErrorCode.TIME_TAKEN: 409,
+    ErrorCode.BOOKING_LIMIT: 409,
 }
 
 

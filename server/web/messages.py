@@ -79,6 +79,11 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.PEER_INVITATION_CLOSED: N_(
         "This invitation no longer stands: it was answered, withdrawn or has expired."
     ),
+    ErrorCode.TIME_TAKEN: N_("Someone else booked this time a moment ago. Please choose another."),
+    ErrorCode.BOOKING_LIMIT: N_(
+        "You already have as many individual times booked as this group allows. Move or cancel"
+        " one of them instead."
+    ),
 }
 
 # What is wrong with one answer or one question of a questionnaire (``params["problem"]``).
@@ -120,6 +125,9 @@ FIELD_MESSAGES: dict[str, str] = {
     "questions": N_("At most 5 questions, each with at most 10 options."),
     "staff_ids": N_("Choose facilitators and volunteers from the list."),
     "theme": N_("At most 200 characters."),
+    "individual_limit": N_("Enter a number between 1 and 10."),
+    "start": N_("Choose a time in the future. At most 20 times can be on offer at once."),
+    "time": N_("Enter a time such as 16:00."),
     # The Swedish and English content of a series (server/scheduling/content.py): optional.
     **{
         f"{name}_{lang}": message

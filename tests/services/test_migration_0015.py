@@ -53,7 +53,15 @@ async def columns(database: Database) -> dict[str, set[str]]:
 
 
 # Columns later migrations add, which the tables at BEFORE do not have yet.
-ADDED_LATER = {"identifying_held", "drop_in", "browser_key", "intake", "intake_id"}
+ADDED_LATER = {
+    "identifying_held",
+    "drop_in",
+    "browser_key",
+    "intake",
+    "intake_id",
+    "individual_limit",
+    "kind",
+}
 
 
 def insert_as_before(name: str, /, **values: object):

@@ -54,6 +54,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/staff/security/password"): Rule.STAFF,
     ("GET", "/staff/sessions/{session_id}/room"): Rule.STAFF,  # assigned staff, all roles
     ("GET", "/staff/series/{series_id}/bans"): Rule.RUNS_SERIES,
+    ("GET", "/staff/series/{series_id}/individual"): Rule.RUNS_SERIES,
+    ("POST", "/staff/series/{series_id}/individual"): Rule.RUNS_SERIES,
+    ("POST", "/staff/series/{series_id}/individual/{session_id}/withdraw"): Rule.RUNS_SERIES,
+    ("POST", "/staff/series/{series_id}/individual/limit"): Rule.RUNS_SERIES,
     ("POST", "/staff/series/{series_id}/enrolments/{enrolment_id}/ban"): Rule.RUNS_SERIES,
     ("POST", "/staff/series/{series_id}/bans/{enrolment_id}/lift"): Rule.RUNS_SERIES,
     ("POST", "/staff/series/{series_id}/identifying-held"): Rule.RUNS_SERIES,

@@ -17,6 +17,7 @@ from server.evaluation.questionnaires import MAX_TEXT_ANSWER, Questionnaire
 from server.i18n import Translator
 from server.localised import localised
 from server.notify.notices import NoticeKind, notice_text
+from server.scheduling import individual
 from server.scheduling import service as scheduling
 from server.scheduling.joining import session_joining
 from server.scheduling.series import SessionStatus
@@ -46,6 +47,7 @@ async def personal_page(request: Request, enrolment: Parent, db: Db, now: Now, t
     # Those from before a move out of an intake are about the intake: they keep their title.
     title = {"series": localised(enrolment.series.title_texts, t.language).text}
     placed = max((n.id for n in notices if n.kind == NoticeKind.PLACED.value), default=0)
+    times = await individual.times_for_parent(db, enrolment, now)
     joining = {
         session.id: session_joining(
             enrolment.status,
@@ -56,7 +58,7 @@ async def personal_page(request: Request, enrolment: Parent, db: Db, now: Now, t
             now,
             opens_before,
         )
-        for session in enrolment.series.sessions
+        for session in [*enrolment.series.sessions, *times.booked]
     }
     return private_page(
         render(
@@ -82,6 +84,9 @@ async def personal_page(request: Request, enrolment: Parent, db: Db, now: Now, t
                 "assessment_due": await answers.self_assessment_due(db, enrolment, now),
                 "peer_invitation": await peer_invitations.standing_for(db, enrolment, now),
                 "volunteer_answer": request.query_params.get("volunteer", ""),
+                "individual": times,
+                "individual_done": request.query_params.get("individual", ""),
+                "now": now,
             },
         )
     )
@@ -97,12 +102,16 @@ async def withdraw(request: Request, enrolment: Parent, db: Db, now: Now, org: O
 
 @router.get("/me/calendar.ics")
 async def enrolment_calendar(
-    request: Request, enrolment: Parent, now: Now, org: Org, t: T
+    request: Request, enrolment: Parent, db: Db, now: Now, org: Org, t: T
 ) -> Response:
     """A downloaded file, not a subscription: a calendar app that fetched a feed by URL would hold
-    a working credential outside the browser, so parents get no feed address at all."""
+    a working credential outside the browser, so parents get no feed address at all. The
+    parent's own individual times are in it beside the group's sessions."""
     discreet = request.query_params.get("discreet") == "1"
-    return ics_response(ics.series_calendar(enrolment.series, org, now, t, discreet=discreet))
+    own = await individual.booked_times(db, enrolment)
+    return ics_response(
+        ics.series_calendar(enrolment.series, org, now, t, discreet=discreet, individual=own)
+    )
 
 
 def _answers_from(form: FormData, questionnaire: Questionnaire) -> dict[str, object]:

@@ -10,6 +10,7 @@ from server.evaluation.questionnaires import QuestionnaireKind
 from server.permissions import may_enter_room, parent_may_enter_room
 from server.scheduling import service as scheduling
 from server.scheduling.drop_in import drop_in_live
+from server.scheduling.individual_rules import SessionKind, may_enter
 from server.storage.tables import SessionRow
 from server.web.deps import Db, Id, Parent, StaffMember
 from server.web.routes.parent import private_page
@@ -47,7 +48,10 @@ async def parent_room(request: Request, enrolment: Parent, session_id: Id, db: D
     session = await scheduling.get_session(db, enrolment.series_id, session_id)
     if not parent_may_enter_room(enrolment.status, drop_in_live(session.series, session)):
         raise TupaError(ErrorCode.FORBIDDEN)
-    has_feedback = await program_questionnaire(
+    if not may_enter(session.kind, session.booked_enrolment_id, enrolment.id):
+        raise TupaError(ErrorCode.FORBIDDEN)  # an individual time someone else booked
+    # Feedback is anonymous among a group; an individual time's would name its one parent.
+    has_feedback = session.kind == SessionKind.GROUP and await program_questionnaire(
         db, session.series.program_id, QuestionnaireKind.FEEDBACK
     )
     # The parent's socket lives under /me, where their device cookie is sent.
