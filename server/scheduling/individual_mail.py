@@ -45,8 +45,8 @@ async def tell_facilitators(
     title = localised(series.title_texts, language).text
     for assigned in series.staff:
         staff = assigned.member
-        if staff.role != Role.FACILITATOR.value or not staff.active:
-            continue
+        if staff.role != Role.FACILITATOR.value or not staff.active or staff.email is None:
+            continue  # an account with a login name only is told on its pages, not by mail
         mail = Mail(
             staff.email,
             t.gettext(SUBJECT, series=title),
