@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.bidi import has_direction_controls
@@ -69,7 +70,14 @@ async def create_staff(db: AsyncSession, new: NewStaff, now: datetime) -> StaffR
         created_at=now,
     )
     db.add(row)
-    await db.flush()
+    try:
+        await db.flush()
+    except IntegrityError as exc:
+        # Another transaction made the same account since the checks above and committed
+        # first: the unique index decided. (Not in a savepoint: on SQLite, before any write, a
+        # savepoint is the outermost transaction and releasing it would commit the account.)
+        taken = "login_key" in str(exc.orig)
+        raise TupaError(ErrorCode.LOGIN_NAME_TAKEN if taken else ErrorCode.EMAIL_TAKEN) from exc
     return row
 
 

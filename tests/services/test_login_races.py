@@ -76,3 +76,51 @@ async def test_failures_counted_at_once_all_count(database, clock):
     async with database.unit_of_work() as db:
         counted = list(await db.scalars(select(LoginFailureRow.failures)))
     assert counted == [4, 4, 4]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "code"),
+    [
+        (("sama.nimi", None), ("Sama.Nimi", None), ErrorCode.LOGIN_NAME_TAKEN),
+        ((None, "sama@example.org"), (None, "SAMA@example.org"), ErrorCode.EMAIL_TAKEN),
+    ],
+)
+async def test_two_accounts_made_at_once_with_one_login_get_taken_not_an_error(
+    database, clock, first, second, code
+):
+    """Two peer volunteers accept their invitations at the same moment with one login name (or a
+    coordinator adds one address twice): neither check sees the other's uncommitted row, so the
+    unique index decides, and the loser is told the name is taken rather than given a 500."""
+    from server.people.roles import Role
+    from server.people.service import NewStaff, create_staff
+    from tests.factories import PASSWORD
+
+    def account(login: tuple[str | None, str | None], name: str) -> NewStaff:
+        login_name, email = login
+        return NewStaff(email, name, Role.VOLUNTEER, PASSWORD, name, login_name=login_name)
+
+    flushed, release = asyncio.Event(), asyncio.Event()
+
+    async def holder() -> None:
+        async with database.unit_of_work() as db:
+            await create_staff(db, account(first, "Eka"), clock.now)
+            flushed.set()
+            await release.wait()
+
+    async def latecomer() -> ErrorCode | None:
+        await flushed.wait()
+        # On SQLite the second write waits for the first to commit; on PostgreSQL the insert
+        # waits on the unique index. Either way the first commits half a second from now.
+        asyncio.get_running_loop().call_later(0.5, release.set)
+        try:
+            async with database.unit_of_work() as db:
+                await create_staff(db, account(second, "Toka"), clock.now)
+        except TupaError as error:
+            return error.code
+        return None
+
+    _, refused = await asyncio.gather(holder(), latecomer())
+    assert refused is code
+    async with database.unit_of_work() as db:
+        names = (await db.scalars(select(StaffRow.real_name))).all()
+    assert names == ["Eka"]
