@@ -43,6 +43,7 @@ from server.rooms.media import topology
 from server.rooms.presence_records import PresenceRecords
 from server.rooms.receiving import Receiver
 from server.rooms.relay_link import RelayLink
+from server.rooms.relay_moves import MovingRelays, RelayMoves
 from server.rooms.runtime import RoomRuntime, online
 from server.rooms.sends import Sends
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomStatus
@@ -89,6 +90,10 @@ class RoomHub:
         self.presence = PresenceRecords(database, clock)
         self.rooms: dict[int, RoomRuntime] = {}
         self._rooms_lock = asyncio.Lock()
+        # Several relays: rooms on a relay that died move to another (server.rooms.relay_moves).
+        self.relay_moves: RelayMoves | None = None
+        if relay is not None and isinstance(relay, MovingRelays):
+            self.relay_moves = RelayMoves(relay, self.rooms, self._committer)
         self._follow_ups = FollowUps()
         self.instance = secrets.token_hex(6)
         self.heartbeats = Heartbeats(self.rooms, bus, self.instance, presence_expiry)
@@ -128,6 +133,8 @@ class RoomHub:
         await self.bus.start(self._on_events, self._resubscribed)
         self.heartbeats.start(self._handle)
         self.database.on_commit(self.access.committed)
+        if self.relay_moves is not None:
+            await self.relay_moves.start()
 
     async def stop(self) -> None:
         await self.heartbeats.stop()
@@ -138,6 +145,8 @@ class RoomHub:
         await self.bus.stop()
         await self.sends.stop()
         await self.writer.stop()
+        if self.relay_moves is not None:
+            await self.relay_moves.stop()
         await self.relay_link.close()
 
     # --- entering and leaving -------------------------------------------------------------

@@ -118,6 +118,16 @@ def relay_ended(member: Member) -> list[Event]:
     return [_av_event(member, replace(member.av, relay=0), member)]
 
 
+def relay_moved(member: Member) -> list[Event]:
+    """The room moved to another relay (``server.rooms.relay_moves``): the member's publication
+    there is gone. ``moved`` tells their own browser to publish anew; the others unsubscribe
+    and subscribe to the new publication when it comes (a new ``relay`` number)."""
+    if not member.av.relay:
+        return []
+    event = _av_event(member, replace(member.av, relay=0), member)
+    return [replace(event, data={**event.data, "moved": True})]
+
+
 def _av_event(target: Member, av: AvState, actor: Member, audience: Audience = EVERYONE) -> Event:
     return Event(EventType.AV, {"peer": target.peer, **av.public()}, audience, actor.peer)
 
