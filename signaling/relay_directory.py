@@ -129,12 +129,16 @@ class RelayDirectory:
         keys = [key async for key in self._redis.scan_iter(match=RELAY_PREFIX + "*", count=100)]
         values = await self._redis.mget(keys) if keys else []
         now = time.monotonic()
+        present = set()
         for raw in values:
             announcement = parse(raw) if raw is not None else None
             if announcement is not None:
+                present.add(announcement.relay)
                 self._seen[announcement.relay] = now
                 self._announced[announcement.relay] = announcement
-        for relay in set(self._seen) - self.live_ids():
+        # Gone from Redis (expired, or withdrawn by a relay that stopped): dead at once. While
+        # Redis cannot be read, relays last read die as their TTL passes (``live_ids``).
+        for relay in set(self._seen) - present:
             self._seen.pop(relay, None)
             self._announced.pop(relay, None)
         self.refreshed.set()

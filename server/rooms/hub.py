@@ -43,7 +43,6 @@ from server.rooms.media import topology
 from server.rooms.presence_records import PresenceRecords
 from server.rooms.receiving import Receiver
 from server.rooms.relay_link import RelayLink
-from server.rooms.relay_moves import MovingRelays, RelayMoves
 from server.rooms.runtime import RoomRuntime, online
 from server.rooms.sends import Sends
 from server.rooms.state import Member, MemberStatus, ParticipantRole, RoomStatus
@@ -90,10 +89,6 @@ class RoomHub:
         self.presence = PresenceRecords(database, clock)
         self.rooms: dict[int, RoomRuntime] = {}
         self._rooms_lock = asyncio.Lock()
-        # Several relays: rooms on a relay that died move to another (server.rooms.relay_moves).
-        self.relay_moves: RelayMoves | None = None
-        if relay is not None and isinstance(relay, MovingRelays):
-            self.relay_moves = RelayMoves(relay, self.rooms, self._committer)
         self._follow_ups = FollowUps()
         self.instance = secrets.token_hex(6)
         self.heartbeats = Heartbeats(self.rooms, bus, self.instance, presence_expiry)
@@ -133,8 +128,7 @@ class RoomHub:
         await self.bus.start(self._on_events, self._resubscribed)
         self.heartbeats.start(self._handle)
         self.database.on_commit(self.access.committed)
-        if self.relay_moves is not None:
-            await self.relay_moves.start()
+        await self.relay_link.start(self.rooms, self._committer)  # several relays: rooms move
 
     async def stop(self) -> None:
         await self.heartbeats.stop()
@@ -145,8 +139,6 @@ class RoomHub:
         await self.bus.stop()
         await self.sends.stop()
         await self.writer.stop()
-        if self.relay_moves is not None:
-            await self.relay_moves.stop()
         await self.relay_link.close()
 
     # --- entering and leaving -------------------------------------------------------------
