@@ -5,6 +5,7 @@ reloading, while rooms on the other relay never stop."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -13,6 +14,7 @@ import pytest
 from server.scheduling.series import MediaMode
 from signaling.placed import PlacedRelays
 from signaling.relay_directory import PLACEMENT_PREFIX
+from tests.conftest import free_port
 from tests.redis_server import RedisServer
 from tests.rooms.relays_support import (
     TTL,
@@ -25,6 +27,7 @@ from tests.rooms.relays_support import (
 )
 from tests.rooms.support import open_room_with_parents
 from tests.signaling.peers import Publisher, Subscriber
+from tests.signaling.test_service import tupa
 
 # What the issue asks: a dead relay's subscribers see media again within this many seconds.
 RECOVERY_SECONDS = 5.0
@@ -164,3 +167,18 @@ async def test_without_any_live_relay_a_room_gets_relay_unavailable(redis, relay
     assert placed.directory.live() == []
     with pytest.raises(RelayUnavailable):
         await placed.publish("room-7", "peer-1", "v=0\r\n")
+
+
+def test_a_relay_told_to_announce_itself_refuses_to_start_without_redis(tmp_path):
+    process = tupa(
+        "relay",
+        "--port",
+        str(free_port()),
+        cwd=tmp_path,
+        extra_env={"TUPA_RELAY_ANNOUNCE_URL": "http://127.0.0.1:8100"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "TUPA_REDIS_URL" in err
