@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     relay_discovery: bool = False
     relay_announce_url: str = ""
     relay_ttl_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    # A room whose relay serves relay_cascade_share of relay_capacity (subscribers one relay
+    # carries) gets a second relay, fed once by the first, for further subscribers.
+    relay_capacity: int = Field(default=130, ge=1, le=100_000)
+    relay_cascade_share: float = Field(default=0.5, gt=0, le=1)
 
     # Evaluation: the share of a session a parent must be present for it to count as attended,
     # and the share of the held sessions a parent must attend to have completed the series.

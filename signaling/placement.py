@@ -19,6 +19,7 @@ from signaling.interface import MediaRelay
 from signaling.placed import PlacedRelays
 from signaling.relay import Relay
 from signaling.relay_directory import RelayDirectory
+from signaling.relay_rules import cascade_after
 
 
 def relay_for(settings: Settings) -> MediaRelay:
@@ -28,7 +29,8 @@ def relay_for(settings: Settings) -> MediaRelay:
         if not settings.redis_url:
             raise ValueError("TUPA_RELAY_DISCOVERY needs TUPA_REDIS_URL")
         directory = RelayDirectory(settings.redis_url, settings.relay_ttl_seconds)
-        return PlacedRelays(directory, settings.relay_secret)
+        limit = cascade_after(settings.relay_capacity, settings.relay_cascade_share)
+        return PlacedRelays(directory, settings.relay_secret, cascade_after=limit)
     if not settings.relay_url:
         return Relay(relay_ice_servers(settings, datetime.now(UTC)))
     return RelayClient(settings.relay_url, settings.relay_secret)

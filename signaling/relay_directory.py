@@ -9,6 +9,9 @@ moves them in and out of Redis:
   :data:`CLAIM`, atomically: of several web instances placing a room at once, or moving it off a
   dead relay, one wins and every other gets the winner's answer, so all agree where a room is.
   It lives :data:`PLACEMENT_SECONDS` and is renewed while any instance has the room loaded.
+- ``tupa:relay-room2:<room>``: the room's second relay, fed by the first (``signaling.cascade``),
+  claimed the same way; ``tupa:relay-subscribers:<room>``: a hash of subscriber to the relay
+  that serves them (the first or the second), so that their answer reaches the same relay.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ log = logging.getLogger(__name__)
 
 RELAY_PREFIX = "tupa:relay:"
 PLACEMENT_PREFIX = "tupa:relay-room:"
+# A room's second relay (a stage past one relay's share) and which relay serves each subscriber.
+SECOND_PREFIX = "tupa:relay-room2:"
+SUBSCRIBERS_PREFIX = "tupa:relay-subscribers:"
+FEED_LOCK_PREFIX = "tupa:relay-feed-lock:"
 # A placement outlives a quiet minute of a room; every instance with the room loaded renews it.
 PLACEMENT_SECONDS = 300
 # Redis calls are short; a Redis that does not answer must not hold a beat for long.
@@ -167,8 +174,61 @@ class RelayDirectory:
         return (winner.decode() if isinstance(winner, bytes) else str(winner)), placed == 1
 
     async def renew(self, rooms: Iterable[str]) -> None:
-        """Keep the placements of rooms still in use."""
+        """Keep the placements of rooms still in use (their second relay and subscribers too)."""
         pipe = self._redis.pipeline(transaction=False)
         for room in rooms:
-            pipe.pexpire(PLACEMENT_PREFIX + room, PLACEMENT_SECONDS * 1000)
+            for prefix in (PLACEMENT_PREFIX, SECOND_PREFIX, SUBSCRIBERS_PREFIX):
+                pipe.pexpire(prefix + room, PLACEMENT_SECONDS * 1000)
         await pipe.execute()
+
+    async def second(self, room: str) -> str | None:
+        raw = await self._redis.get(SECOND_PREFIX + room)
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def claim_second(self, room: str, expected: str | None, relay: str) -> str:
+        """Give ``room`` a second relay (the same atomic claim as :meth:`claim`)."""
+        keys = [SECOND_PREFIX + room]
+        args = [expected or "", relay, PLACEMENT_SECONDS * 1000]
+        winner, _ = await self._claim(keys=keys, args=args)
+        return winner.decode() if isinstance(winner, bytes) else str(winner)
+
+    async def forget_second(self, room: str) -> None:
+        await self._redis.delete(SECOND_PREFIX + room)
+
+    async def subscribers(self, room: str) -> dict[str, str]:
+        """Which relay serves each subscriber of the room."""
+        raw = await self._redis.hgetall(SUBSCRIBERS_PREFIX + room)
+        return {_text(k): _text(v) for k, v in raw.items()}
+
+    async def serve(self, room: str, subscriber: str, relay: str) -> None:
+        key = SUBSCRIBERS_PREFIX + room
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hset(key, subscriber, relay)
+        pipe.pexpire(key, PLACEMENT_SECONDS * 1000)
+        await pipe.execute()
+
+    async def unserve(self, room: str, subscribers: Iterable[str] | None = None) -> None:
+        """Forget who serves these subscribers (all of the room's with None)."""
+        key = SUBSCRIBERS_PREFIX + room
+        if subscribers is None:
+            await self._redis.delete(key)
+            return
+        names = list(subscribers)
+        if names:
+            await self._redis.hdel(key, *names)
+
+    async def lock_feed(self, name: str, seconds: float) -> bool:
+        """Whether this caller may set up the feed ``name`` (one instance at a time)."""
+        return bool(
+            await self._redis.set(FEED_LOCK_PREFIX + name, "1", nx=True, px=int(seconds * 1000))
+        )
+
+    async def unlock_feed(self, name: str) -> None:
+        await self._redis.delete(FEED_LOCK_PREFIX + name)
+
+    async def feed_locked(self, name: str) -> bool:
+        return bool(await self._redis.exists(FEED_LOCK_PREFIX + name))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 # A relay's id: chosen by the relay at start (random), also a Redis key's last part.
@@ -106,3 +106,23 @@ def packets_per_second(before: tuple[int, float], after: tuple[int, float]) -> f
     if now <= then:
         return 0.0
     return max(0, packets_now - packets_then) / (now - then)
+
+
+def cascade_after(capacity: int, share: float) -> int:
+    """How many subscribers of one room its relay serves before a second relay, fed once by the
+    first, takes the next ones: ``share`` of what one relay carries (``capacity``), at least 1."""
+    return max(1, math.floor(capacity * share))
+
+
+def relay_for_subscriber(
+    served: Mapping[str, str], first: str, second: str | None, limit: int
+) -> str:
+    """Where a new subscriber of a room goes: its first relay until that serves ``limit`` of the
+    room's subscribers, then the second (if the room has one; else the first all the same)."""
+    on_first = sum(1 for relay in served.values() if relay == first)
+    return second if second is not None and on_first >= limit else first
+
+
+def second_relay(live: Iterable[Announcement], first: str) -> Announcement | None:
+    """The least-loaded live relay other than the room's first: its second, or None."""
+    return least_loaded([a for a in live if a.relay != first])

@@ -5,7 +5,8 @@ about the media rooms it has loaded (renewing their placements too). For each ro
 moved off a dead relay, it commits ``relay_moved`` for everyone who published there; the events
 reach every instance's people through the bus like any microphone change. The publisher's own
 browser publishes anew (``moved``), the others drop their subscriptions to the old publication
-and subscribe to the new one when it comes.
+and subscribe to the new one when it comes. When a stage's second relay died, only the
+subscribers it served are told to subscribe again (``relay_resubscribe``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Iterable, Mapping
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 from server.lifecycle import OwnedTask
@@ -22,6 +24,7 @@ from server.rooms.media import Topology
 from server.rooms.runtime import RoomRuntime
 from server.rooms.state import Member
 from signaling.interface import RelayUnavailable
+from signaling.placed import Moves
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,7 @@ class MovingRelays(Protocol):
 
     async def start(self) -> None: ...
 
-    async def moves(self, rooms: Iterable[str]) -> list[str]: ...
+    async def moves(self, rooms: Iterable[str]) -> Moves: ...
 
     @property
     def beat(self) -> float: ...
@@ -71,18 +74,26 @@ class RelayMoves:
             except Exception:
                 log.exception("checking where rooms' relays are failed")
 
-    async def check(self) -> list[int]:
-        """Move this instance's relay rooms off dead relays; the rooms it moved."""
+    async def check(self) -> Moves:
+        """Move this instance's relay rooms off dead relays, and tell their people."""
         relayed = {
             str(session_id): runtime
             for session_id, runtime in list(self.rooms.items())
             if runtime.topology is Topology.RELAY
         }
         moved = await self.relays.moves(relayed)
-        for room in moved:
-            runtime = relayed[room]
-            commit = self.committer(runtime)
-            for member in list(runtime.state.members.values()):
-                if member.av.relay:
-                    await commit(member.peer, media_commands.relay_moved)
-        return [int(room) for room in moved]
+        for room in moved.rooms:
+            await self._tell(relayed[room], media_commands.relay_moved)
+        for room, subscribers in moved.subscribers.items():
+            resubscribe = partial(
+                media_commands.relay_resubscribe, subscribers=frozenset(subscribers)
+            )
+            await self._tell(relayed[room], resubscribe)
+        return moved
+
+    async def _tell(self, runtime: RoomRuntime, make: Callable[[Member], list[Event]]) -> None:
+        """Events about everyone publishing in the room, made from their state as it is now."""
+        commit = self.committer(runtime)
+        for member in list(runtime.state.members.values()):
+            if member.av.relay:
+                await commit(member.peer, make)

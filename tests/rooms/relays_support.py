@@ -9,11 +9,12 @@ import asyncio
 import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import av
+import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, MediaStreamTrack
 
@@ -22,6 +23,7 @@ from server.rooms.relay_link import RelayLink
 from signaling.placed import PlacedRelays
 from signaling.relay_directory import RelayDirectory
 from tests.conftest import free_port
+from tests.redis_server import RedisServer
 from tests.roomclient import RoomClient
 from tests.signaling.peers import MovingStripes, peer_connection
 from tests.signaling.test_service import SECRET, RelayProcess, tupa
@@ -62,9 +64,12 @@ class AnnouncedRelay(RelayProcess):
         self.process.wait()
 
 
-async def use_placed_relays(hub: RoomHub, redis_url: str, ttl: float = TTL) -> PlacedRelays:
+async def use_placed_relays(
+    hub: RoomHub, redis_url: str, ttl: float = TTL, cascade_after: int | None = None
+) -> PlacedRelays:
     """Make the hub place its rooms on the announced relays (as TUPA_RELAY_DISCOVERY does)."""
-    placed = PlacedRelays(RelayDirectory(redis_url, ttl), SECRET)
+    directory = RelayDirectory(redis_url, ttl)
+    placed = PlacedRelays(directory, SECRET, cascade_after=cascade_after)
     hub.relay_link = RelayLink(placed)
     await hub.relay_link.start(hub.rooms, hub._committer)
     return placed
@@ -175,7 +180,8 @@ class FollowingBrowser:
         await asyncio.gather(self._loop, *self._tasks, return_exceptions=True)
 
 
-async def browsers_fixture() -> AsyncIterator[Callable[[RoomClient, bool], FollowingBrowser]]:
+@pytest.fixture
+async def browsers() -> AsyncIterator[Callable[[RoomClient, bool], FollowingBrowser]]:
     made: list[FollowingBrowser] = []
 
     def make(client: RoomClient, publishes: bool) -> FollowingBrowser:
@@ -194,3 +200,37 @@ async def eventually(condition: Callable[[], Any], timeout: float = 15.0) -> flo
         assert asyncio.get_running_loop().time() - start < timeout, "timed out"
         await asyncio.sleep(0.05)
     return asyncio.get_running_loop().time() - start
+
+
+@pytest.fixture
+async def redis(tmp_path) -> AsyncIterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def relays(tmp_path, redis) -> Iterator[list[AnnouncedRelay]]:
+    started = [AnnouncedRelay(tmp_path, redis.url) for _ in range(2)]
+    yield started
+    for relay in started:
+        relay.stop()
+
+
+@pytest.fixture
+def cascade_after() -> int | None:
+    """How many subscribers of a room its relay serves before a second one serves the next
+    (None: never); a module overrides it."""
+    return None
+
+
+@pytest.fixture
+async def placed(live_server, redis, relays, cascade_after) -> AsyncIterator[PlacedRelays]:
+    hub = live_server.app.state.hub
+    in_process = hub.relay_link
+    placed = await use_placed_relays(hub, redis.url, cascade_after=cascade_after)
+    await eventually(lambda: len(placed.directory.live()) == 2)
+    yield placed
+    await stop_placed_relays(hub)
+    hub.relay_link = in_process

@@ -7,60 +7,24 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from server.scheduling.series import MediaMode
-from signaling.placed import PlacedRelays
 from signaling.relay_directory import PLACEMENT_PREFIX
 from tests.conftest import free_port
-from tests.redis_server import RedisServer
-from tests.rooms.relays_support import (
-    TTL,
-    AnnouncedRelay,
-    FollowingBrowser,
-    browsers_fixture,
-    eventually,
-    stop_placed_relays,
-    use_placed_relays,
-)
+from tests.rooms import relays_support
+from tests.rooms.relays_support import TTL, FollowingBrowser, eventually
 from tests.rooms.support import open_room_with_parents
 from tests.signaling.peers import Publisher, Subscriber
 from tests.signaling.test_service import tupa
 
+# The fixtures: a Redis of the test's own, two announced relays, the hub placing rooms on them.
+redis, relays, placed = relays_support.redis, relays_support.relays, relays_support.placed
+browsers, cascade_after = relays_support.browsers, relays_support.cascade_after
+
 # What the issue asks: a dead relay's subscribers see media again within this many seconds.
 RECOVERY_SECONDS = 5.0
-
-
-@pytest.fixture
-async def redis(tmp_path) -> AsyncIterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def relays(tmp_path, redis) -> Iterator[list[AnnouncedRelay]]:
-    started = [AnnouncedRelay(tmp_path, redis.url) for _ in range(2)]
-    yield started
-    for relay in started:
-        relay.stop()
-
-
-@pytest.fixture
-async def placed(live_server, redis, relays) -> AsyncIterator[PlacedRelays]:
-    hub = live_server.app.state.hub
-    in_process = hub.relay_link
-    placed = await use_placed_relays(hub, redis.url)
-    await eventually(lambda: len(placed.directory.live()) == 2)
-    yield placed
-    await stop_placed_relays(hub)
-    hub.relay_link = in_process
-
-
-browsers = pytest.fixture(browsers_fixture)
 
 
 async def a_stage(

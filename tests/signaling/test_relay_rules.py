@@ -10,10 +10,13 @@ from signaling.relay_rules import (
     Announcement,
     alive,
     beat_interval,
+    cascade_after,
     keeps,
     least_loaded,
     packets_per_second,
     parse,
+    relay_for_subscriber,
+    second_relay,
 )
 
 
@@ -129,3 +132,21 @@ def test_an_announcement_survives_the_trip_through_redis() -> None:
 )
 def test_a_malformed_announcement_is_ignored(data: bytes | str) -> None:
     assert parse(data) is None
+
+
+def test_a_room_cascades_past_its_share_of_one_relay() -> None:
+    assert cascade_after(130, 0.5) == 65
+    assert cascade_after(3, 0.1) == 1  # at least one viewer on the first relay
+
+
+def test_new_subscribers_go_to_the_second_relay_once_the_first_serves_its_share() -> None:
+    served = {"v1": "a", "v2": "a", "v3": "b"}
+    assert relay_for_subscriber(served, "a", "b", limit=3) == "a"
+    assert relay_for_subscriber(served, "a", "b", limit=2) == "b"
+    assert relay_for_subscriber(served, "a", None, limit=2) == "a"  # no second: the first
+
+
+def test_a_rooms_second_relay_is_the_least_loaded_other_one() -> None:
+    first, busy, quiet = relay("a"), relay("b", pps=900), relay("c", pps=10)
+    assert second_relay([first, busy, quiet], "a") == quiet
+    assert second_relay([first], "a") is None
