@@ -16,14 +16,23 @@ first and end the subscriptions made on it meanwhile.
 from __future__ import annotations
 
 import asyncio
+from typing import Protocol
 
-from signaling.client import RelayClient
-from signaling.interface import RelayUnavailable
-from signaling.relay_directory import RelayDirectory
+from signaling.interface import MediaRelay, RelayUnavailable
 
 # Setting up a feed is two negotiations (each relay gathers its candidates): well under this.
 FEED_SECONDS = 15.0
 FEEDER_PREFIX = "feed."
+
+
+class FeedLocks(Protocol):
+    """One feed set up at a time across web instances (``RelayDirectory`` keeps them in Redis)."""
+
+    async def lock_feed(self, name: str, seconds: float) -> bool: ...
+
+    async def unlock_feed(self, name: str) -> None: ...
+
+    async def feed_locked(self, name: str) -> bool: ...
 
 
 def feeder(second: str) -> str:
@@ -32,20 +41,20 @@ def feeder(second: str) -> str:
 
 
 async def feed(
-    directory: RelayDirectory,
+    locks: FeedLocks,
     room: str,
     publisher: str,
-    first: RelayClient,
-    second: RelayClient,
+    first: MediaRelay,
+    second: MediaRelay,
     second_id: str,
 ) -> None:
     """Make ``second`` publish ``publisher``'s streams of ``room`` as the first relay forwards
     them; if another instance is doing it, wait until it is done."""
     name = f"{room}:{publisher}:{second_id}"
-    if not await directory.lock_feed(name, FEED_SECONDS):
+    if not await locks.lock_feed(name, FEED_SECONDS):
         try:
             async with asyncio.timeout(FEED_SECONDS):
-                while await directory.feed_locked(name):  # noqa: ASYNC110 (another instance)
+                while await locks.feed_locked(name):  # noqa: ASYNC110 (another instance)
                     await asyncio.sleep(0.05)
         except TimeoutError as exc:
             raise RelayUnavailable("feeding the second relay took too long") from exc
@@ -55,4 +64,4 @@ async def feed(
         answer = await second.publish(room, publisher, offer)
         await first.answer(room, feeder(second_id), publisher, answer)
     finally:
-        await directory.unlock_feed(name)
+        await locks.unlock_feed(name)
