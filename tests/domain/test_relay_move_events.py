@@ -21,7 +21,7 @@ def test_a_publisher_of_a_moved_room_is_told_to_publish_again_and_everyone_to_dr
 
 
 def test_only_the_viewers_of_a_dead_second_relay_are_told_to_subscribe_again():
-    room, fac, _vol, a, b = a_room(MediaMode.STAGE)
+    room, fac, _vol, a, _b = a_room(MediaMode.STAGE)
     for event in media_commands.relay_published(fac):
         apply(room.state, event)
     assert media_commands.relay_resubscribe(fac, frozenset()) == []
