@@ -56,8 +56,10 @@ async def test_rooms_go_to_the_least_loaded_relay_and_move_when_theirs_is_killed
         await publisher.publish(placed, other)
         await subscriber.subscribe(placed, "speaker-b", other)
         await eventually(lambda: subscriber.frames["video"] >= 10, timeout=30)
-        # Its relay announces the subscription: the next room goes to the other relay.
+        # Its relay announces the subscription and the packets it forwards: the next room goes
+        # to the other relay.
         await eventually(lambda: sum(a.subscriptions for a in directory.live()) >= 1)
+        await eventually(lambda: max(a.packets_per_second for a in directory.live()) > 10)
 
         room, speaker, viewer = await a_stage(live_server, org, clock, browsers, "Mustikka")
         where = {r: directory.url_of(await directory.placement(r)) for r in (room, other)}
