@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     # move a dead relay's rooms (silent for relay_ttl_seconds) to another.
     relay_discovery: bool = False
     relay_announce_url: str = ""
-    relay_ttl_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    relay_ttl_seconds: float = Field(default=2.0, ge=0.5, le=60)
     # A room whose relay serves relay_cascade_share of relay_capacity (subscribers one relay
     # carries) gets a second relay, fed once by the first, for further subscribers.
     relay_capacity: int = Field(default=130, ge=1, le=100_000)

@@ -73,6 +73,15 @@ class PlacedRelays:
         """How often the room server checks for rooms to move: as often as relays announce."""
         return beat_interval(self.directory.ttl)
 
+    async def changed(self) -> None:
+        """Wait a beat, or less if a relay was found gone meanwhile (its rooms move at once)."""
+        try:
+            async with asyncio.timeout(self.beat):
+                await self.directory.dropped.wait()
+        except TimeoutError:
+            return
+        self.directory.dropped.clear()
+
     async def start(self) -> None:
         self.directory.start()
         try:

@@ -115,6 +115,7 @@ class RelayDirectory:
         self._announced: dict[str, Announcement] = {}
         self._task = OwnedTask("tupa-relay-directory")
         self.refreshed = asyncio.Event()
+        self.dropped = asyncio.Event()  # set when a relay was found gone: rooms to move now
 
     def start(self) -> None:
         self._task.start(self._run())
@@ -148,6 +149,7 @@ class RelayDirectory:
         for relay in set(self._seen) - present:
             self._seen.pop(relay, None)
             self._announced.pop(relay, None)
+            self.dropped.set()
         self.refreshed.set()
 
     def live_ids(self) -> set[str]:

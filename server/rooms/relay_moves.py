@@ -11,7 +11,6 @@ subscribers it served are told to subscribe again (``relay_resubscribe``).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from functools import partial
@@ -39,8 +38,7 @@ class MovingRelays(Protocol):
 
     async def moves(self, rooms: Iterable[str]) -> Moves: ...
 
-    @property
-    def beat(self) -> float: ...
+    async def changed(self) -> None: ...
 
 
 class RelayMoves:
@@ -66,7 +64,7 @@ class RelayMoves:
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(self.relays.beat)
+            await self.relays.changed()
             try:
                 await self.check()
             except RelayUnavailable as exc:
