@@ -148,15 +148,14 @@ class PlacedRelays:
             return moved
         await self._redis(self.directory.renew(rooms))
         live = self.directory.live_ids()
-        for room in rooms:
-            placed = await self._redis(self.directory.placement(room))
+        where = await self._redis(self.directory.placements(rooms))
+        for room, (placed, second) in zip(rooms, where, strict=True):
             if placed is None:
                 continue
             if not keeps(placed, live):
                 if await self._move(room, placed):
                     moved.rooms.append(room)
                 continue
-            second = await self._redis(self.directory.second(room))
             if second is not None and second not in live:
                 back = await self._second_died(room, placed, second)
                 if back:

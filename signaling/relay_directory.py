@@ -183,6 +183,17 @@ class RelayDirectory:
                 pipe.pexpire(prefix + room, PLACEMENT_SECONDS * 1000)
         await pipe.execute()
 
+    async def placements(self, rooms: list[str]) -> list[tuple[str | None, str | None]]:
+        """Each room's first and second relay, in one round trip (the move check's every beat)."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.mget([PLACEMENT_PREFIX + room for room in rooms])
+        pipe.mget([SECOND_PREFIX + room for room in rooms])
+        firsts, seconds = await pipe.execute()
+        return [
+            (_text(f) if f is not None else None, _text(s) if s is not None else None)
+            for f, s in zip(firsts, seconds, strict=True)
+        ]
+
     async def second(self, room: str) -> str | None:
         raw = await self._redis.get(SECOND_PREFIX + room)
         return raw.decode() if isinstance(raw, bytes) else raw

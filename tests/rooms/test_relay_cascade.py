@@ -53,14 +53,13 @@ async def test_viewers_past_the_first_relays_share_are_served_by_a_second_fed_by
     first_url, second_url = directory.url_of(first), directory.url_of(second)
     assert first_url is not None and second_url is not None
 
-    # The first relay sends the speaker once to the second (its feed), which asked it for a
-    # keyframe when its viewer came; the second forwards to its own viewer only.
+    # The first relay sends the speaker once to the second (its feed); the second forwards to
+    # its own viewer only (keyframe requests and NACKs up the chain: tests/signaling/test_cascade).
     upstream, downstream = RelayClient(first_url, SECRET), RelayClient(second_url, SECRET)
     try:
         at_first = (await upstream.stats())[key]
         feeds = [s for s in at_first["subscriptions"] if s["subscriber"] == feeder(second)]
         assert len(feeds) == 1 and feeds[0]["forwarded"]["video"] > 0
-        assert feeds[0]["keyframe_requests"] >= 1  # came up the chain from the second relay
         assert sorted(at_first["subscribers"]) == sorted([near.client.peer, feeder(second)])
         at_second = (await downstream.stats())[key]
         assert at_second["publishers"] == [speaker_peer]

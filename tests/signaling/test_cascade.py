@@ -48,7 +48,7 @@ def lose_some_video(relay: Relay, publisher: str) -> list[int]:
 
 async def test_a_second_relay_forwards_packets_and_asks_the_first_for_keyframes_and_losses():
     first, second = Relay(), Relay()
-    speaker, viewer = Publisher("speaker"), Subscriber("viewer")
+    speaker, viewer, late = Publisher("speaker"), Subscriber("viewer"), Subscriber("late")
     try:
         await speaker.publish(first, ROOM)
         await feed(Locks(), ROOM, "speaker", first, second, "second")
@@ -61,14 +61,24 @@ async def test_a_second_relay_forwards_packets_and_asks_the_first_for_keyframes_
             s for s in first.stats()[ROOM].subscriptions if s.subscriber == feeder("second")
         )
         assert at_first.retransmitted > 0  # the second relay's NACKs, answered by the first
-        assert at_first.keyframe_requests >= 1  # the second relay's viewer started at one
-        assert speaker.keyframe_requests >= 1  # ... which the speaker's camera was asked for
-        # The speaker sends once, to the first relay; the second forwards to its own viewer.
+
+        # A viewer who comes later starts at a keyframe: the second relay asks the first,
+        # which asks the speaker's camera.
+        asked, made = at_first.keyframe_requests, speaker.keyframe_requests
+        await late.subscribe(second, "speaker", ROOM)
+        await eventually(lambda: late.frames["video"] >= 10)
+        at_first = next(
+            s for s in first.stats()[ROOM].subscriptions if s.subscriber == feeder("second")
+        )
+        assert at_first.keyframe_requests > asked
+        assert speaker.keyframe_requests > made
+        # The speaker sends once, to the first relay; the second forwards to its own viewers.
         assert first.stats()[ROOM].subscribers == (feeder("second"),)
-        assert second.stats()[ROOM].subscribers == ("viewer",)
+        assert second.stats()[ROOM].subscribers == ("late", "viewer")
         assert second.stats()[ROOM].frames_received["video"] > 0
     finally:
         await viewer.close()
+        await late.close()
         await speaker.close()
         await first.close()
         await second.close()

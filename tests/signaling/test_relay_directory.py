@@ -92,3 +92,18 @@ async def test_a_relay_without_redis_keeps_running_and_says_so_once(redis, caplo
         await announcer.beat()
     assert len([r for r in caplog.records if "could not announce" in r.getMessage()]) == 1
     await announcer.stop()
+
+
+async def test_where_many_rooms_are_is_read_at_once(redis):
+    directory = RelayDirectory(redis.url, TTL)
+    try:
+        await directory.claim("1", None, "r1")
+        await directory.claim("2", None, "r2")
+        assert await directory.claim_second("2", None, "r1") == "r1"
+        assert await directory.placements(["1", "2", "3"]) == [
+            ("r1", None),
+            ("r2", "r1"),
+            (None, None),
+        ]
+    finally:
+        await directory.stop()
