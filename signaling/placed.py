@@ -239,13 +239,17 @@ class PlacedRelays:
         given = served.get(subscriber)
         if given is None or given not in self.directory.live_ids():
             served.pop(subscriber, None)
-            second = await self._second(room)
-            second_id = second[0] if second else None
-            if second_id is None:
+            placed_second = await self._redis(self.directory.second(room))
+            second_id = placed_second
+            if placed_second is None:
                 candidate = second_relay(self.directory.live(), first)
                 second_id = candidate.relay if candidate else None
+            elif placed_second not in self.directory.live_ids():
+                # Dead, not yet cleared by the move check (which tells its subscribers to come
+                # back): until then new subscribers stay at the first relay.
+                second_id = None
             given = relay_for_subscriber(served, first, second_id, self.cascade_after)
-            if given != first and second is None:
+            if given != first and placed_second is None:
                 given = await self._redis(self.directory.claim_second(room, None, given))
             await self._redis(self.directory.serve(room, subscriber, given))
         url = self.directory.url_of(given)
