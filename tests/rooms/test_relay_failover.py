@@ -148,3 +148,29 @@ def test_a_relay_told_to_announce_itself_refuses_to_start_without_redis(tmp_path
     _, err = process.communicate(timeout=60)
     assert process.returncode == 2
     assert "TUPA_REDIS_URL" in err
+
+
+async def test_of_two_instances_checking_a_room_on_a_killed_relay_one_moves_it(redis, relays):
+    from signaling.placed import PlacedRelays
+    from signaling.relay_directory import RelayDirectory
+    from tests.signaling.test_service import SECRET
+
+    instances = [PlacedRelays(RelayDirectory(redis.url, TTL), SECRET) for _ in range(2)]
+    try:
+        for instance in instances:
+            await instance.start()
+        first = instances[0].directory
+        await eventually(lambda: all(len(i.directory.live()) == 2 for i in instances))
+        doomed = next(a for a in first.live())
+        await first.claim("55", None, doomed.relay)
+        next(r for r in relays if r.url == doomed.url).kill()
+        await eventually(lambda: all(len(i.directory.live()) == 1 for i in instances))
+
+        checks = await asyncio.gather(*(i.moves(["55"]) for i in instances))
+        assert sorted(len(c.rooms) for c in checks) == [0, 1]  # told once, by one instance
+        (survivor,) = first.live()
+        for instance in instances:
+            assert await instance.directory.placement("55") == survivor.relay
+    finally:
+        for instance in instances:
+            await instance.close()
