@@ -11,7 +11,8 @@ raise ``RelayUnavailable``, as calls to one unreachable relay always did: client
 A room whose relay serves ``cascade_after`` of its subscribers gets a second relay for the next
 ones, fed each speaker's streams once by the first (``signaling.cascade``). Each subscriber is
 served by one of the two for all their subscriptions; when the second dies, the room server
-tells its subscribers to subscribe again, and they are served by the first.
+tells its subscribers to subscribe again, served by another second relay if one is alive, else
+by the first.
 """
 
 from __future__ import annotations
