@@ -268,7 +268,7 @@ class PlacedRelays:
     async def _redis(work: Awaitable[T]) -> T:
         try:
             return await work
-        except RelayUnavailable:
+        except (RelayUnavailable, TupaError):  # a relay's own answer, as it is
             raise
         except Exception as exc:  # Redis away: as good as no relay, for this call
             raise RelayUnavailable(f"Redis: {type(exc).__name__}") from exc

@@ -10,12 +10,14 @@ import time
 
 import pytest
 
+from server.errors import ErrorCode, TupaError
 from server.scheduling.series import MediaMode
 from signaling.cascade import feeder
 from signaling.client import RelayClient
 from tests.rooms import relays_support
 from tests.rooms.relays_support import eventually
 from tests.rooms.support import open_room_with_parents
+from tests.signaling.peers import Publisher, Subscriber
 from tests.signaling.test_service import SECRET
 
 redis, relays, placed = relays_support.redis, relays_support.relays, relays_support.placed
@@ -85,3 +87,18 @@ async def test_viewers_past_the_first_relays_share_are_served_by_a_second_fed_by
     assert await directory.second(key) is None
     assert near.seen(speaker_peer, "video") > before_near + 10
     assert speaker.published == 1
+
+
+async def test_subscribing_at_the_second_relay_to_someone_not_publishing_is_not_found(placed):
+    speaker, viewer = Publisher("speaker"), Subscriber("viewer")
+    try:
+        await speaker.publish(placed, "room-9")
+        await viewer.subscribe(placed, "speaker", "room-9")  # the first relay's one viewer
+        with pytest.raises(TupaError) as refused:
+            await placed.subscribe("room-9", "second-viewer", "nobody")  # at the second
+        assert refused.value.code is ErrorCode.NOT_FOUND
+        served = await placed.directory.subscribers("room-9")
+        assert served["second-viewer"] == await placed.directory.second("room-9")
+    finally:
+        await viewer.close()
+        await speaker.close()
