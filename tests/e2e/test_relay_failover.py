@@ -31,7 +31,7 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
 
 from signaling.relay_directory import PLACEMENT_PREFIX, RELAY_PREFIX, SUBSCRIBERS_PREFIX
 from signaling.relay_rules import parse
-from tests.conftest import free_port
+from tests.conftest import free_port, service_unavailable
 from tests.e2e.room import enrol_and_join, move_next_session_to_soon, open_room_without_lobby
 from tests.e2e.servers import browser_contexts, tupa_server
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
@@ -63,7 +63,7 @@ class Installation:
 
         binary = shutil.which("redis-server")
         if binary is None:
-            pytest.skip("redis-server is not installed")
+            service_unavailable("redis-server is not installed")
         port = free_port()
         self.redis_url = f"redis://127.0.0.1:{port}/0"
         command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
