@@ -54,6 +54,9 @@ class RelayMoves:
         self.rooms = rooms
         self.committer = committer
         self._task = OwnedTask("tupa-relay-moves")
+        # What this instance moved but could not tell yet (the bus or the database was away):
+        # nobody else will tell, since the room now is on a live relay. Tried again each beat.
+        self._untold: list[tuple[RoomRuntime, Callable[[Member], list[Event]]]] = []
 
     async def start(self) -> None:
         await self.relays.start()
@@ -81,12 +84,17 @@ class RelayMoves:
         }
         moved = await self.relays.moves(relayed)
         for room in moved.rooms:
-            await self._tell(relayed[room], media_commands.relay_moved)
+            self._untold.append((relayed[room], media_commands.relay_moved))
         for room, subscribers in moved.subscribers.items():
             resubscribe = partial(
                 media_commands.relay_resubscribe, subscribers=frozenset(subscribers)
             )
-            await self._tell(relayed[room], resubscribe)
+            self._untold.append((relayed[room], resubscribe))
+        while self._untold:
+            runtime, make = self._untold[0]
+            if self.rooms.get(runtime.state.session_id) is runtime:  # still loaded here
+                await self._tell(runtime, make)
+            self._untold.pop(0)
         return moved
 
     async def _tell(self, runtime: RoomRuntime, make: Callable[[Member], list[Event]]) -> None:
