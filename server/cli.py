@@ -133,8 +133,21 @@ def cmd_relay(args: argparse.Namespace) -> int:
     address = f"[{host}]" if ":" in host else host
     secured = "secret required" if settings.relay_secret else "no secret: loopback only"
     print(f"Tupa media relay is listening at http://{address}:{port} ({secured})", flush=True)
+    announcing = None
+    if settings.relay_announce_url:
+        if not settings.redis_url:
+            message = "The relay was not started: TUPA_RELAY_ANNOUNCE_URL needs TUPA_REDIS_URL."
+            print(message, file=sys.stderr)
+            return 2
+        from signaling.announcing import announced
+
+        announcing = announced(
+            relay, settings.redis_url, settings.relay_announce_url, settings.relay_ttl_seconds
+        )
+        print(f"It announces itself in Redis as {settings.relay_announce_url}", flush=True)
+    service = relay_service(relay, settings.relay_secret, announcing)
     uvicorn.run(
-        AccessLog(relay_service(relay, settings.relay_secret), client_ips=settings.log_client_ips),
+        AccessLog(service, client_ips=settings.log_client_ips),
         host=host,
         port=port,
         log_level="info",

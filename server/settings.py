@@ -127,6 +127,17 @@ class Settings(BaseSettings):
     relay_secret: str = Field(default="", repr=False)
     relay_host: str = "127.0.0.1"
     relay_port: int = Field(default=8100, ge=1, le=65535)
+    # Several relays (README, "Several relays"): each `tupa relay` with relay_announce_url (the
+    # address web processes reach it at) announces itself in Redis every relay_ttl_seconds / 4;
+    # web processes with relay_discovery place each room on the least-loaded live relay, and
+    # move a dead relay's rooms (silent for relay_ttl_seconds) to another.
+    relay_discovery: bool = False
+    relay_announce_url: str = ""
+    relay_ttl_seconds: float = Field(default=2.0, ge=0.5, le=60)
+    # A room whose relay serves relay_cascade_share of relay_capacity (subscribers one relay
+    # carries) gets a second relay, fed once by the first, for further subscribers.
+    relay_capacity: int = Field(default=130, ge=1, le=100_000)
+    relay_cascade_share: float = Field(default=0.5, gt=0, le=1)
 
     # Evaluation: the share of a session a parent must be present for it to count as attended,
     # and the share of the held sessions a parent must attend to have completed the series.
@@ -162,12 +173,12 @@ class Settings(BaseSettings):
             raise ValueError("organisation_phone may hold digits, spaces, +, - and brackets only")
         return value
 
-    @field_validator("relay_url")
+    @field_validator("relay_url", "relay_announce_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         # Checked at start-up: a typo would otherwise surface as "relay unavailable" in a room.
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError("relay_url must be empty or start with http:// or https://")
+            raise ValueError("relay URLs must be empty or start with http:// or https://")
         return value.rstrip("/")
 
     @field_validator("relay_secret")

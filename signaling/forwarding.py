@@ -103,6 +103,11 @@ class ForwardedTrack(MediaStreamTrack):
         self.keyframe_requests = 0
         self.retransmitted = 0
 
+    @property
+    def packets(self) -> int:
+        """RTP packets sent to the subscriber (their relay's load, announced to room servers)."""
+        return self._packets
+
     def attach(self, sender: RTCRtpSender) -> None:
         """Take over the sender's packets: call once, right after ``addTransceiver``.
 

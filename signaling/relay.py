@@ -69,6 +69,16 @@ class RoomStats:
     subscriptions: tuple[SubscriptionStats, ...]
 
 
+@dataclass(frozen=True)
+class RelayLoad:
+    """What a relay announces of its load (``signaling.relay_rules``): packets sent ever (a
+    counter: the rate is its difference over time), subscriptions and rooms now."""
+
+    packets: int
+    subscriptions: int
+    rooms: int
+
+
 @dataclass
 class _Publication:
     pc: RTCPeerConnection
@@ -130,6 +140,7 @@ class Relay:
         self._rooms: dict[str, _Room] = {}
         self._closed = False
         self._cleanups: set[asyncio.Task[None]] = set()
+        self._packets_closed = 0  # sent by subscriptions closed since (see load())
 
     async def publish(self, room: str, publisher: str, offer_sdp: str) -> str:
         """Accept a publisher's offer of at most one audio and one video track; return the answer.
@@ -287,6 +298,17 @@ class Relay:
             await self._close_subscriptions(state, list(state.subscriptions))
         self._rooms.clear()
 
+    def load(self) -> RelayLoad:
+        """How busy the relay is: packets sent to subscribers ever, subscriptions and rooms now."""
+        live = sum(
+            track.packets
+            for state in self._rooms.values()
+            for subscription in state.subscriptions.values()
+            for track in subscription.tracks.values()
+        )
+        subscriptions = sum(len(state.subscriptions) for state in self._rooms.values())
+        return RelayLoad(self._packets_closed + live, subscriptions, len(self._rooms))
+
     def stats(self) -> dict[str, RoomStats]:
         """Per room: who publishes and subscribes, frames per kind, keyframe requests and PLIs."""
         return {room: _room_stats(state) for room, state in self._rooms.items()}
@@ -389,6 +411,7 @@ class Relay:
         await subscription.pc.close()
         for track in subscription.tracks.values():
             track.stop()
+            self._packets_closed += track.packets
         state.closed.add_subscription(subscription)
 
 

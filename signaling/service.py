@@ -35,7 +35,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import asdict
 from typing import Any
 
@@ -162,7 +162,11 @@ CALLS: dict[str, tuple[tuple[str, ...], Call]] = {
 }
 
 
-def relay_service(relay: Relay, secret: str) -> Starlette:
+def relay_service(
+    relay: Relay,
+    secret: str,
+    while_serving: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+) -> Starlette:
     """The ASGI app serving ``relay``; its shutdown closes the relay.
 
     ``secret`` empty means no authorisation at all: only for a relay on loopback, which
@@ -207,7 +211,9 @@ def relay_service(relay: Relay, secret: str) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         try:
-            yield
+            # Announcing itself to room servers (several relays), from start to shutdown.
+            async with while_serving() if while_serving else nullcontext():
+                yield
         finally:
             await relay.close()
             logger.info("relay closed")

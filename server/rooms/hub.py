@@ -128,6 +128,7 @@ class RoomHub:
         await self.bus.start(self._on_events, self._resubscribed)
         self.heartbeats.start(self._handle)
         self.database.on_commit(self.access.committed)
+        await self.relay_link.start(self.rooms, self._committer)  # several relays: rooms move
 
     async def stop(self) -> None:
         await self.heartbeats.stop()

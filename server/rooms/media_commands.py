@@ -118,6 +118,27 @@ def relay_ended(member: Member) -> list[Event]:
     return [_av_event(member, replace(member.av, relay=0), member)]
 
 
+def relay_moved(member: Member) -> list[Event]:
+    """The room moved to another relay (``server.rooms.relay_moves``): the member's publication
+    there is gone. ``moved`` tells their own browser to publish anew; the others unsubscribe
+    and subscribe to the new publication when it comes (a new ``relay`` number)."""
+    if not member.av.relay:
+        return []
+    event = _av_event(member, replace(member.av, relay=0), member)
+    return [replace(event, data={**event.data, "moved": True})]
+
+
+def relay_resubscribe(member: Member, subscribers: frozenset[str]) -> list[Event]:
+    """The relay that served ``subscribers`` died (a stage's second relay): they drop their
+    subscriptions to the member's publication and subscribe again (its ``relay`` number, after
+    a 0), served by the room's first relay. Nobody else hears of it."""
+    if not member.av.relay or not subscribers:
+        return []
+    audience = Audience(peers=subscribers)
+    gone = _av_event(member, replace(member.av, relay=0), member, audience)
+    return [gone, _av_event(member, member.av, member, audience)]
+
+
 def _av_event(target: Member, av: AvState, actor: Member, audience: Audience = EVERYONE) -> Event:
     return Event(EventType.AV, {"peer": target.peer, **av.public()}, audience, actor.peer)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from server.errors import ErrorCode, TupaError
@@ -26,6 +26,7 @@ from server.rooms.connection import Phase
 from server.rooms.events import Event
 from server.rooms.frames import RoomError
 from server.rooms.media import Topology, topology
+from server.rooms.relay_moves import Committer, MovingRelays, RelayMoves
 from server.rooms.runtime import RoomRuntime
 from server.rooms.state import Member, RoomState
 from signaling.interface import KINDS, MediaRelay, RelayUnavailable
@@ -66,6 +67,15 @@ class RelayLink:
         # separate relay may overtake each other, so each change applies the latest wish.
         self._wanted: dict[tuple[str, str], frozenset[str]] = {}
         self._forwarding: dict[tuple[str, str], asyncio.Lock] = {}
+        self.moves: RelayMoves | None = None
+
+    async def start(
+        self, rooms: Mapping[int, RoomRuntime], committer: Callable[[RoomRuntime], Committer]
+    ) -> None:
+        """With several relays, move rooms off relays that die (``server.rooms.relay_moves``)."""
+        if isinstance(self.relay, MovingRelays):
+            self.moves = RelayMoves(self.relay, rooms, committer)
+            await self.moves.start()
 
     def request(
         self,
@@ -202,6 +212,8 @@ class RelayLink:
         self._spawn(self._quietly(self.relay.leave(str(room), person)))
 
     async def close(self) -> None:
+        if self.moves is not None:
+            await self.moves.stop()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -79,3 +79,27 @@ def test_the_relay_secret_must_fit_in_a_header(secret: str) -> None:
 
 def test_the_relay_secret_is_not_shown_in_the_settings_repr() -> None:
     assert "s3cret" not in repr(settings(relay_secret="s3cret"))
+
+
+async def test_with_relay_discovery_rooms_are_placed_on_the_relays_announced_in_redis() -> None:
+    from signaling.placed import PlacedRelays
+
+    relay = relay_for(
+        settings(relay_discovery=True, redis_url="redis://127.0.0.1:1/0", relay_ttl_seconds=2)
+    )
+    assert isinstance(relay, PlacedRelays)
+    assert relay.directory.ttl == 2 and relay.beat == 0.5
+    await relay.close()
+
+
+def test_relay_discovery_needs_redis() -> None:
+    with pytest.raises(ValueError, match="TUPA_REDIS_URL"):
+        relay_for(settings(relay_discovery=True))
+
+
+def test_an_announced_relay_address_must_be_http() -> None:
+    with pytest.raises(ValidationError):
+        settings(relay_announce_url="10.0.0.5:8100")
+    assert settings(relay_announce_url="http://10.0.0.5:8100/").relay_announce_url == (
+        "http://10.0.0.5:8100"
+    )

@@ -429,7 +429,10 @@ export class RoomMedia {
   av(frame, live) {
     if (!this.media || !frame?.peer) return;
     const fields = ["mic", "camera", "blurred", "mic_allowed", "camera_allowed"];
-    if (this.you && frame.peer === this.you.peer) return this.ownAllowed(frame, live);
+    if (this.you && frame.peer === this.you.peer) {
+      if (frame.moved === true) this.relay?.republish(); // the room's relay died: publish anew
+      return this.ownAllowed(frame, live);
+    }
     const p = this.people.get(frame.peer);
     if (!p) return;
     const before = { ...p.av };

@@ -270,6 +270,16 @@ export class RelayMedia {
     this.sync();
   }
 
+  /** The server moved the room to another relay (its own `av` with `moved`): the publication
+   * at the old one is gone; publish anew at once (the others resubscribe to the new one). */
+  republish() {
+    if (this.closed) return;
+    this.end(this.pub, null);
+    this.pub.tries = 0;
+    this.pub.halted = false;
+    this.sync();
+  }
+
   unsubscribe(peer) {
     const sub = this.subs.get(peer);
     if (!sub) return;
