@@ -112,6 +112,10 @@ NOT_PAGES: dict[str, str] = {
     "/staff/series/{series_id}/report.{kind}": "a PDF or CSV download",
     "/staff/programs/{program_id}/report.{kind}": "a PDF or CSV download",
     "/me/volunteer": "a page, but only with an invitation: axe sweeps it in test_peer_volunteer.py",
+    "/staff/intakes/new": "axe sweeps it in test_composed_groups.py, with the intake it opens",
+    "/staff/intakes/{intake_id}": "only with an intake: axe sweeps it in test_composed_groups.py",
+    "/staff/intakes/{intake_id}/compose": "only with a closed intake: test_composed_groups.py",
+    "/staff/series/{series_id}/individual": "axe sweeps it with times booked, in test_individual_*",
 }
 
 

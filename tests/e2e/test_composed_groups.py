@@ -23,6 +23,7 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
         raise
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
+from tests.e2e.accessibility import Sweep
 from tests.e2e.staff import COORDINATOR_EMAIL, log_in
 
 pytestmark = pytest.mark.e2e
@@ -35,12 +36,13 @@ AGES = ("7–9 v", "10–12 v")
 PARENTS = [("Kataja", AGES[0]), ("Kuusi", AGES[1]), ("Mänty", AGES[0]), ("Koivu", AGES[1])]
 
 
-def open_intake(page: Page, title: str) -> str:
+def open_intake(page: Page, title: str, sweep: Sweep) -> str:
     """Opens an intake from the template with an age question; returns its staff URL."""
     page.goto("/staff/series/new")
     card = page.locator("li.series-card", has_text=TEMPLATE_NAME)
     card.locator('a[href^="/staff/intakes/new?program="]').click()
     expect(page.locator("#title")).to_have_value(TEMPLATE_NAME)
+    sweep.check(page, "opening an intake")
     page.locator("#title").fill(title)
     page.locator("#q1_label").fill(AGE_QUESTION)
     page.locator("#q1_options").fill(" | ".join(AGES))
@@ -78,7 +80,9 @@ def test_coordinator_composes_groups_and_a_parent_finds_theirs_by_the_same_link(
     coordinator = new_context(lang="en").new_page()
     coordinator.on("dialog", lambda dialog: dialog.accept())
     log_in(coordinator, COORDINATOR_EMAIL)
-    intake_url = open_intake(coordinator, title)
+    sweep = Sweep(lambda path: path)  # the intake's pages pass axe
+    intake_url = open_intake(coordinator, title, sweep)
+    sweep.check(coordinator, "an intake")
     intake_id = intake_url.rsplit("/", 1)[1]
 
     # Parents enrol under pseudonyms; each keeps the personal link shown once.
@@ -116,6 +120,7 @@ def test_coordinator_composes_groups_and_a_parent_finds_theirs_by_the_same_link(
     )
     coordinator.locator("#recount").click()
     expect(coordinator.locator("#out-of-bounds")).to_be_visible()
+    sweep.check(coordinator, "a proposal with a group out of bounds")
     expect(
         coordinator.locator(f'section[data-group="{other}"] li[data-enrolment-id]')
     ).to_have_count(3)
@@ -155,3 +160,5 @@ def test_coordinator_composes_groups_and_a_parent_finds_theirs_by_the_same_link(
     expect(parent.locator("ul.notices")).to_contain_text(group_titles[other])
     expect(parent.locator("ol.sessions > li").first).to_be_visible()
     expect(parent.locator("[data-intake]")).to_have_count(0)
+    sweep.check(parent, "a parent's page after placement")
+    sweep.assert_clean(set())

@@ -28,6 +28,7 @@ except ImportError as exc:  # the same rule as conftest.py: skip, or fail where 
         raise
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
+from tests.e2e.accessibility import Sweep
 from tests.e2e.room import chat_texts, open_room_without_lobby, say, status
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 
@@ -169,6 +170,9 @@ def test_a_parent_books_moves_and_meets_the_facilitator_alone(new_context: NewCo
     expect(
         facilitator.locator(f'tr[data-session-id="{tomorrow}"] td[data-booked-by]')
     ).to_have_text("Free")
+    sweep = Sweep(lambda path: path)  # the new page and the parent's new section pass axe too
+    sweep.check(facilitator, "a series' individual times")
+    sweep.check(myrsky, "a parent's page with individual times")
 
     # Another parent of the group sees only the free time, and is refused at Myrsky's room.
     nokkonen = new_context(lang="en").new_page()
@@ -195,3 +199,4 @@ def test_a_parent_books_moves_and_meets_the_facilitator_alone(new_context: NewCo
     sessions_held = cells(facilitator.locator("#report-commitment table"))[2]
     assert sessions_held == ["Sessions held", "4"]  # the demo group's four, not seven
     assert BOOKER not in facilitator.locator("main").inner_text()
+    sweep.assert_clean(set())
