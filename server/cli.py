@@ -87,6 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.run(_renew_demo_rooms())
     host = args.host or settings.host
     port = args.port or settings.port
+    settings = settings.serving_at(host, port)
     print(f"Tupa is running at http://{host}:{port}")
     tune_for_latency()
     uvicorn.run(

@@ -200,6 +200,18 @@ class Settings(BaseSettings):
         unset = {k: v for k, v in examples.items() if k not in self.model_fields_set}
         return self.model_copy(update=unset)
 
+    def serving_at(self, host: str, port: int) -> Settings:
+        """These settings with ``public_url`` following where ``tupa serve`` listens, when
+        TUPA_PUBLIC_URL was not set: ``tupa serve --port 8765`` otherwise served pages whose room
+        sockets were refused as another site's (the origin check) and whose personal links
+        pointed at port 8000. An address for every interface is reached here as 127.0.0.1."""
+        if "public_url" in self.model_fields_set:
+            return self
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host  # noqa: S104 - read, not bound
+        if ":" in shown and not shown.startswith("["):
+            shown = f"[{shown}]"
+        return self.model_copy(update={"public_url": f"http://{shown}:{port}"})
+
     def ice_config(self) -> IceConfig:
         """STUN and TURN for browsers, from the comma-separated URL lists."""
         return IceConfig(

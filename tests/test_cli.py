@@ -176,3 +176,57 @@ def test_staff_add_refuses_short_and_common_passwords_as_the_page_does(tmp_path,
     assert added.returncode == 2 and refusal in added.stderr, added.stderr
     url = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'tupa.db'}"
     assert asyncio.run(_staff_states(url, coordinator=False)) == {}
+
+
+@pytest.mark.parametrize(
+    ("host", "public_url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8765"),
+        ("0.0.0.0", "http://127.0.0.1:8765"),  # noqa: S104
+        ("::", "http://[::1]:8765"),
+        ("::1", "http://[::1]:8765"),
+        ("ryhmat.local", "http://ryhmat.local:8765"),
+    ],
+)
+def test_public_url_follows_where_serve_listens_unless_it_was_set(host, public_url):
+    assert Settings(_env_file=None).serving_at(host, 8765).public_url == public_url
+    configured = Settings(_env_file=None, public_url="https://ryhmat.example.fi")
+    assert configured.serving_at(host, 8765).public_url == "https://ryhmat.example.fi"
+
+
+def test_serve_on_another_port_points_its_pages_and_room_sockets_at_that_port(tmp_path):
+    """A visitor who runs ``tupa serve --demo --port …`` (8000 taken) without TUPA_PUBLIC_URL:
+    the room socket's origin check and every address the pages give name that port. (A drop-in
+    viewer on the demo stage was refused at the socket, 4003, before this.)"""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUPA_")}
+    env |= {"TUPA_DATA_DIR": str(tmp_path / "var"), "PYTHONPATH": str(ROOT)}
+    env["TUPA_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'tupa.db'}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accessibility") as answer:
+                    page = answer.read().decode()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert f"http://127.0.0.1:{port}" in page
+    assert "127.0.0.1:8000" not in page
