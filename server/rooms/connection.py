@@ -209,7 +209,8 @@ class Connection:
         try:
             self._queue.put_nowait(text)
         except asyncio.QueueFull:
-            ROOMS.send_queue_full += 1
+            if self.phase is not Phase.CLOSED:  # once per socket, not per frame it refused
+                ROOMS.send_queue_full += 1
             self.terminate(CloseCode.RESYNC)
 
     def within_rate(self, signalling: bool) -> bool:
