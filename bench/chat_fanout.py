@@ -58,6 +58,20 @@ HOST = "127.0.0.1"
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 SATURATION_RATES = "0.25,0.5,0.75,1,1.5,2,3,4"
 PASS_FRACTION = 0.99  # a saturation step "holds" while at least this share is delivered
+# Message texts carry their send time and sender with digits written as letters: most chat lines
+# have no digits, and a line of them is checked as a possible phone number (6 % of such lines
+# looked like one and were held for approval; server.rooms.identifying), which real chat is not.
+_TO_LETTERS = str.maketrans("0123456789", "abcdefghij")
+_FROM_LETTERS = bytes.maketrans(b"abcdefghij", b"0123456789")
+
+
+def _letters(number: str) -> str:
+    return number.translate(_TO_LETTERS)
+
+
+def _sent_at(written: bytes) -> float:
+    return float(written.translate(_FROM_LETTERS))
+
 
 try:
     from websockets.speedups import apply_mask
@@ -189,9 +203,11 @@ class Client(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
         key = base64.b64encode(random.randbytes(16)).decode()
+        path, _, cookie = self.path.partition("#")  # a parent's device cookie rides after "#"
+        cookie_line = f"Cookie: {cookie}\r\n" if cookie else ""
         transport.write(
-            f"GET {self.path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            f"GET {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n{cookie_line}"
             "Sec-WebSocket-Version: 13\r\n\r\n".encode()
         )
 
@@ -286,7 +302,7 @@ class Client(asyncio.Protocol):
             if at >= 0:
                 step = self.driver.step
                 if step is not None:
-                    sent_at = float(payload[at + 11 : payload.index(b";", at)])
+                    sent_at = _sent_at(payload[at + 11 : payload.index(b";", at)])
                     if step.start <= sent_at < step.end:
                         step.delivered += 1
                         step.latencies.append(time.perf_counter() - sent_at)
@@ -299,7 +315,7 @@ class Client(asyncio.Protocol):
                 return
             text = frame.get("text", "")
             if text.startswith("t="):
-                sent_at = float(text[2 : text.index(";")])
+                sent_at = _sent_at(text[2 : text.index(";")].encode())
                 if step.start <= sent_at < step.end:
                     step.delivered += 1
                     step.latencies.append(time.perf_counter() - sent_at)
@@ -328,7 +344,9 @@ class Client(asyncio.Protocol):
         counted = step.start <= now < step.end
         cid = f"{step.tag if counted else 'c'}{self.sid}n{self.n}"
         self.send_text(
-            f'{{"type": "send", "cid": "{cid}", "text": "t={now:.7f};s={self.sid};n={self.n}"}}'
+            f'{{"type": "send", "cid": "{cid}", '
+            f'"text": "t={_letters(f"{now:.7f}")};s={_letters(str(self.sid))};'
+            f'n={_letters(str(self.n))}"}}'
         )
         if counted:
             step.sent += 1
@@ -650,7 +668,13 @@ async def _drive(
 
 
 def _start(
-    cmd: list[str], env: dict[str, str], log: Path, port: int, cwd: Path, timeout: float = 90
+    cmd: list[str],
+    env: dict[str, str],
+    log: Path,
+    port: int,
+    cwd: Path,
+    cpus: set[int] | None = None,
+    timeout: float = 90,
 ) -> subprocess.Popen[bytes]:
     with log.open("wb") as sink:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
@@ -659,7 +683,7 @@ def _start(
             cwd=cwd,
             stdout=sink,
             stderr=subprocess.STDOUT,
-            preexec_fn=machine.die_with_parent,
+            preexec_fn=machine.child_setup(cpus),  # pinned as `taskset -c` would
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -708,8 +732,11 @@ def run_baseline(
         loop,
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUPA_")}
-    proc = _start(cmd, env, tmp / "baseline.log", port, tmp)
-    out(f"  baseline server pid {proc.pid} on port {port} ({loop} loop)")
+    proc = _start(cmd, env, tmp / "baseline.log", port, tmp, args.server_cpus)
+    out(
+        f"  baseline server pid {proc.pid} on port {port} ({loop} loop, "
+        f"{machine.cpus_text(args.server_cpus)})"
+    )
     try:
         rooms = [
             [f"/ws/rooms/{r + 1}?link=x" for _ in range(args.people)] for r in range(args.rooms)
@@ -759,11 +786,14 @@ async def _drop_postgres_database(admin_url: str, url: str) -> None:
 
 async def _seed(url: str, public_url: str, rooms: int, people: int) -> list[list[str]]:
     """Series of up to ten sessions, ``people`` parents enrolled in each, every session's room
-    open without a lobby. Returns, per room, the WebSocket path of each participant."""
+    open without a lobby. Returns, per room, the WebSocket path of each participant, with the
+    device cookie their personal link was swapped for after a "#" (as a browser that opened the
+    link would send it; server.enrolment.devices)."""
     from zoneinfo import ZoneInfo
 
     from sqlalchemy import select
 
+    from server.enrolment.devices import COOKIE, open_link
     from server.enrolment.service import EnrolmentRequest, enrol
     from server.organisation import Organisation
     from server.storage.db import Database
@@ -801,7 +831,9 @@ async def _seed(url: str, public_url: str, rooms: int, people: int) -> list[list
                         db, org, series_id, EnrolmentRequest(f"Vanhempi {i + 1:03d}"), now
                     )
                     assert new.waitlist_position is None
-                    tokens.append(new.token)
+                    _, device = await open_link(db, new.token, None, now, timedelta(days=1))
+                    assert device is not None
+                    tokens.append(device)
             async with database.unit_of_work() as db:
                 sessions = list(
                     await db.scalars(
@@ -812,7 +844,7 @@ async def _seed(url: str, public_url: str, rooms: int, people: int) -> list[list
                 )
                 for session_id in sessions:
                     db.add(RoomRow(session_id=session_id, status="open", lobby=False))
-                    paths.append([f"/ws/rooms/{session_id}?link={t}" for t in tokens])
+                    paths.append([f"/me/rooms/{session_id}/socket#{COOKIE}={t}" for t in tokens])
     finally:
         await database.dispose()
     return paths
@@ -859,8 +891,11 @@ def run_tupa(args: argparse.Namespace, tmp: Path, out: Callable[[str], None]) ->
                 if args.profile_tupa and number == 1:  # cProfile of the first instance
                     cmd[1:1] = ["-m", "cProfile", "-o", str(Path(args.profile_tupa).resolve())]
                 log = tmp / f"tupa-{number}.log"
-                procs.append(_start(cmd, env, log, instance_port, tmp))
-                out(f"  tupa server pid {procs[-1].pid} on port {instance_port} (log {log})")
+                procs.append(_start(cmd, env, log, instance_port, tmp, args.server_cpus))
+                out(
+                    f"  tupa server pid {procs[-1].pid} on port {instance_port} "
+                    f"({machine.cpus_text(args.server_cpus)}, log {log})"
+                )
             out(f"  tupa code: {code}")
             driver = Driver(
                 "tupa",
@@ -1104,6 +1139,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--profile-tupa", metavar="FILE", help="run the Tupa server under cProfile into FILE"
     )
+    p.add_argument(
+        "--server-cpus",
+        metavar="CPUS",
+        help="pin the server under test (the baseline, every Tupa instance and its writer "
+        "thread) to these cores, as taskset -c takes them (1, 0-1)",
+    )
+    p.add_argument(
+        "--load-cpus",
+        metavar="CPUS",
+        help="pin this load process to these cores (give it others than --server-cpus)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
     p.add_argument("--serve-baseline", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -1113,6 +1159,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.seconds = 10.0 if args.saturate else 20.0
     if not 1 <= args.people <= 200:
         p.error("--people must be 1..200 (a series' capacity)")
+    try:
+        args.server_cpus = machine.parse_cpus(args.server_cpus) if args.server_cpus else None
+        args.load_cpus = machine.parse_cpus(args.load_cpus) if args.load_cpus else None
+    except ValueError as error:
+        p.error(str(error))
     return args
 
 
@@ -1124,6 +1175,7 @@ def main(argv: list[str] | None = None) -> int:
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     limit = _raise_file_limit(args.rooms * args.people + 1000)
+    machine.pin(args.load_cpus)  # before any server starts: they get their own pinning
 
     def out(line: str) -> None:
         print(line, flush=True)
@@ -1164,6 +1216,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.database}; baseline: websockets {_websockets_version()} broadcast, "
         f"{args.baseline_loop} loop, no storage; load: one {args.load_loop} process, "
         f"open-file limit {limit}"
+    )
+    out(
+        f"pinned: server {machine.cpus_text(args.server_cpus)}, "
+        f"load {machine.cpus_text(args.load_cpus)}; load average "
+        + " ".join(Path("/proc/loadavg").read_text().split()[:3])
     )
     results: dict[str, list[StepResult]] = {}
     try:

@@ -1,5 +1,6 @@
 """What both benchmarks need from the machine they run on: CPU readings from ``/proc``, waiting
-for other work to stop, children that die with the program, free ports, event loops.
+for other work to stop, children that die with the program, pinning to cores, free ports, event
+loops.
 
 The benchmarks are scripts (``python bench/chat_fanout.py``), and their child processes run the
 same script again, so Python finds this module beside them: ``import machine``.
@@ -65,6 +66,40 @@ def die_with_parent() -> None:
     """Run in the child before exec: it is killed when this program dies, however it dies."""
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+
+
+def parse_cpus(text: str) -> set[int]:
+    """A CPU list as ``taskset -c`` takes it (``1``, ``0,2``, ``2-3``); checked against the CPUs
+    this process may use."""
+    cpus: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        cpus.update(range(int(first), int(last or first) + 1))
+    allowed = os.sched_getaffinity(0)
+    if not cpus or not cpus <= allowed:
+        raise ValueError(f"CPUs {text!r}: this process may use {sorted(allowed)}")
+    return cpus
+
+
+def pin(cpus: set[int] | None) -> None:
+    """Keep this process (and the children it starts after) on ``cpus``, as ``taskset`` does;
+    None leaves it where it is."""
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+
+
+def child_setup(cpus: set[int] | None) -> Callable[[], None]:
+    """What a child runs before exec: die with this program, and stay on ``cpus`` if given."""
+
+    def setup() -> None:
+        die_with_parent()
+        pin(cpus)
+
+    return setup
+
+
+def cpus_text(cpus: set[int] | None) -> str:
+    return "any core" if not cpus else "core " + ",".join(map(str, sorted(cpus)))
 
 
 def free_port(host: str) -> int:

@@ -309,11 +309,16 @@ async def _serve_relay(port: int) -> None:
 
 
 def _relay_counts(relay: Any) -> dict[str, Any]:
-    """The room's totals from ``Relay.stats()``, as plain JSON."""
+    """The room's totals from ``Relay.stats()``, and the process's RTP packets in and out
+    (``signaling.traffic``, what ``tupa relay`` exposes as metrics), as plain JSON."""
+    from signaling.traffic import TRAFFIC
+
+    packets = {"packets_in": TRAFFIC.packets_in, "packets_out": TRAFFIC.packets_out}
     room = relay.stats().get(ROOM)
     if room is None:
-        return {"subscribers": 0}
+        return {"subscribers": 0, **packets}
     return {
+        **packets,
         "publishers": list(room.publishers),
         "subscribers": len(room.subscribers),
         "received": dict(room.frames_received),
@@ -682,9 +687,18 @@ class Child:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
-    async def start(cls, role: str, argv: list[str], log: Path, loop: str, nice: int = 0) -> Child:
+    async def start(
+        cls,
+        role: str,
+        argv: list[str],
+        log: Path,
+        loop: str,
+        nice: int = 0,
+        cpus: set[int] | None = None,
+    ) -> Child:
         def prepare() -> None:  # in the child, before exec
             machine.die_with_parent()
+            machine.pin(cpus)  # as `taskset -c` would
             if nice:
                 os.nice(nice)
 
@@ -737,7 +751,7 @@ class Child:
         said: dict[str, Any] = {}
         if self.proc.returncode is None:
             try:
-                if self.role == "relay":
+                if self.role.startswith("relay"):
                     self.proc.send_signal(signal.SIGINT)
                     said = await self._line(within)
                 else:
@@ -821,6 +835,9 @@ class StepResult:
     relay_room: str  # who Relay.stats() says publishes and how many subscribe, at the end
     problems: dict[str, list[str]]
     relay_closed_in: float | None = None
+    relay: int = 1  # which of --relays (each with its own copy of the stage)
+    packets_in_per_second: float = 0.0  # RTP packets the relay received, and sent on
+    packets_out_per_second: float = 0.0
 
 
 async def _snapshot(
@@ -929,6 +946,8 @@ def _measure(
         relay_room=f"publishers {after.relay.get('publishers', [])}, "
         f"{after.relay.get('subscribers', 0)} subscribers",
         problems={},
+        packets_in_per_second=(after.relay["packets_in"] - before.relay["packets_in"]) / wall,
+        packets_out_per_second=(after.relay["packets_out"] - before.relay["packets_out"]) / wall,
     )
 
 
@@ -940,82 +959,145 @@ async def _receiving(viewers: list[Child]) -> tuple[int, int]:
     return video, both
 
 
+@dataclass
+class Stage:
+    """One relay process with a publisher of its own and its share of the viewers: a copy of
+    the stage per relay, the way to use several relays in parallel until a cascade exists."""
+
+    number: int  # 1, 2, ...
+    port: int
+    relay: Child
+    publisher: Child
+    viewers: list[Child]
+    names: list[str]
+
+
+def _viewer_shares(n: int, relays: int) -> list[int]:
+    """N viewers dealt round the relays: 101 over 2 is 51 and 50."""
+    return [n // relays + (1 if i < n % relays else 0) for i in range(relays)]
+
+
+async def _start_stage(
+    number: int, n: int, viewers: int, args: argparse.Namespace, tmp: Path, children: list[Child]
+) -> Stage:
+    """Start one relay, its publisher and its viewers' processes (each into ``children`` as it
+    starts, so that a failure still stops everything)."""
+    several = args.relays > 1
+    tag = f"{n}-r{number}" if several else f"{n}"
+    port = machine.free_port(HOST)
+    relay = await Child.start(
+        f"relay-{number}" if several else "relay",
+        ["--serve-relay", str(port)],
+        tmp / f"relay-{tag}.log",
+        args.relay_loop,
+        cpus=args.relay_cpus[number - 1] if args.relay_cpus else None,
+    )
+    children.append(relay)
+    processes = max(1, math.ceil(viewers / args.per_process))
+    starting = [
+        Child.start(
+            f"publisher-{number}" if several else "publisher",
+            ["--serve-publisher", str(port)]
+            + (["--video-kbps", str(args.video_kbps)] if args.video_kbps else []),
+            tmp / f"publisher-{tag}.log",
+            args.client_loop,
+        ),
+        *(
+            Child.start(
+                f"subscribers-{number}-{i}" if several else f"subscribers-{i}",
+                ["--serve-subscribers", str(port)],
+                tmp / f"subscribers-{tag}-{i}.log",
+                args.client_loop,
+                args.nice,
+            )
+            for i in range(processes)
+        ),
+    ]
+    outcomes = await asyncio.gather(*starting, return_exceptions=True)
+    started = [c for c in outcomes if isinstance(c, Child)]
+    children += started  # stopped in ``finally``
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    prefix = f"r{number}-" if several else ""
+    names = [f"{prefix}viewer-{i:03d}" for i in range(viewers)]
+    return Stage(number, port, relay, started[0], started[1:], names)
+
+
+async def _publish(stage: Stage) -> None:
+    await stage.publisher.call("publish")
+    began = time.perf_counter()
+    while (await _ask_relay(stage.port, {"op": "stats"})).get("received", {}).get("video", 0) < FPS:
+        if time.perf_counter() - began > 20:
+            raise RuntimeError(f"relay {stage.number} received no video from its publisher in 20 s")
+        await asyncio.sleep(0.2)
+
+
+async def _connect_batch(
+    stage: Stage, first: int, args: argparse.Namespace, decode: list[str]
+) -> Counter[str]:
+    """Subscribe the stage's viewers ``first`` .. ``first + --batch``, dealt round its
+    processes."""
+    batch = stage.names[first : first + args.batch]
+    processes = len(stage.viewers)
+    replies = await asyncio.gather(
+        *(
+            v.call(
+                "connect",
+                within=args.connect_timeout,
+                names=[name for j, name in enumerate(batch, first) if j % processes == i],
+                decode=decode,
+                concurrency=args.concurrency,
+                how=args.viewers,
+                rcvbuf=args.viewer_rcvbuf * 1024,
+            )
+            for i, v in enumerate(stage.viewers)
+        )
+    )
+    failures: Counter[str] = Counter()
+    for reply in replies:
+        failures.update(reply["failures"])
+    return failures
+
+
 async def run_step(
     n: int, args: argparse.Namespace, tmp: Path, out: Callable[[str], None]
-) -> StepResult | None:
-    processes = max(1, math.ceil(n / args.per_process))
-    relay_port = machine.free_port(HOST)
+) -> list[StepResult] | None:
+    """One step of N viewers: one result per relay (one relay unless ``--relays``)."""
     children: list[Child] = []
-    relay_said: dict[str, Any] = {}
-    result: StepResult | None = None
+    stages: list[Stage] = []
+    results: list[StepResult] = []
     try:
-        relay = await Child.start(
-            "relay", ["--serve-relay", str(relay_port)], tmp / f"relay-{n}.log", args.relay_loop
-        )
-        children.append(relay)
-        starting = [
-            Child.start(
-                "publisher",
-                ["--serve-publisher", str(relay_port)]
-                + (["--video-kbps", str(args.video_kbps)] if args.video_kbps else []),
-                tmp / f"publisher-{n}.log",
-                args.client_loop,
-            ),
-            *(
-                Child.start(
-                    f"subscribers-{i}",
-                    ["--serve-subscribers", str(relay_port)],
-                    tmp / f"subscribers-{n}-{i}.log",
-                    args.client_loop,
-                    args.nice,
-                )
-                for i in range(processes)
-            ),
-        ]
-        outcomes = await asyncio.gather(*starting, return_exceptions=True)
-        children += [c for c in outcomes if isinstance(c, Child)]  # stopped in ``finally``
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        publisher, viewers = children[1], children[2:]
-        out(
-            f"  pids: relay {relay.pid}, publisher {publisher.pid}, "
-            f"subscribers {', '.join(str(v.pid) for v in viewers)} ({processes} processes)"
-        )
-        await publisher.call("publish")
-        began = time.perf_counter()
-        while (await _ask_relay(relay_port, {"op": "stats"})).get("received", {}).get(
-            "video", 0
-        ) < FPS:
-            if time.perf_counter() - began > 20:
-                raise RuntimeError("the relay received no video from the publisher in 20 s")
-            await asyncio.sleep(0.2)
+        for number, viewers in enumerate(_viewer_shares(n, args.relays), start=1):
+            stages.append(await _start_stage(number, n, viewers, args, tmp, children))
+        for stage in stages:
+            out(
+                f"  pids: relay {stage.relay.pid}"
+                + (f" (#{stage.number}, port {stage.port})" if args.relays > 1 else "")
+                + f", publisher {stage.publisher.pid}, "
+                f"subscribers {', '.join(str(v.pid) for v in stage.viewers)} "
+                f"({len(stage.viewers)} processes)"
+            )
+        await asyncio.gather(*(_publish(stage) for stage in stages))
 
-        # Connect in batches, dealt round the subscriber processes; subscriber 0 decodes.
-        names = [f"viewer-{i:03d}" for i in range(n)]
+        # Connect in batches; the first viewer of the first stage decodes.
+        everyone = [v for stage in stages for v in stage.viewers]
+        decoder = stages[0].names[:1]
         began = time.perf_counter()
         failures: Counter[str] = Counter()
-        for first in range(0, n, args.batch):
-            batch = names[first : first + args.batch]
-            replies = await asyncio.gather(
+        for first in range(0, max(len(stage.names) for stage in stages), args.batch):
+            for found in await asyncio.gather(
                 *(
-                    v.call(
-                        "connect",
-                        within=args.connect_timeout,
-                        names=[name for j, name in enumerate(batch, first) if j % processes == i],
-                        decode=names[:1],
-                        concurrency=args.concurrency,
-                        how=args.viewers,
-                        rcvbuf=args.viewer_rcvbuf * 1024,
-                    )
-                    for i, v in enumerate(viewers)
+                    _connect_batch(stage, first, args, decoder)
+                    for stage in stages
+                    if first < len(stage.names)
                 )
-            )
-            for reply in replies:
-                failures.update(reply["failures"])
-            video, _ = await _receiving(viewers)
+            ):
+                failures.update(found)
+            video, _ = await _receiving(everyone)
+            connected = sum(min(len(stage.names), first + args.batch) for stage in stages)
             out(
-                f"  connected {first + len(batch)}/{n} "
+                f"  connected {connected}/{n} "
                 f"({video} receiving video) after {time.perf_counter() - began:.1f} s"
             )
         for reason, count in failures.most_common(5):
@@ -1024,7 +1106,7 @@ async def run_step(
         # Warm-up: every subscriber has had its keyframe (and audio); then the burst settles.
         deadline = time.perf_counter() + args.warmup_timeout
         while True:
-            video, both = await _receiving(viewers)
+            video, both = await _receiving(everyone)
             if both >= n or time.perf_counter() > deadline:
                 break
             await asyncio.sleep(0.5)
@@ -1035,31 +1117,48 @@ async def run_step(
         )
         await asyncio.sleep(args.warmup)
 
-        before = await _snapshot(relay_port, relay.pid, publisher, viewers)
+        def snapshots() -> Any:
+            return asyncio.gather(
+                *(
+                    _snapshot(stage.port, stage.relay.pid, stage.publisher, stage.viewers)
+                    for stage in stages
+                )
+            )
+
+        before = await snapshots()
         await asyncio.sleep(args.seconds)
-        after = await _snapshot(relay_port, relay.pid, publisher, viewers)
-        result = _measure(n, before, after, both, connect_seconds)
+        after = await snapshots()
+        for stage, first_snapshot, last_snapshot in zip(stages, before, after, strict=True):
+            receiving = (await _receiving(stage.viewers))[1]
+            result = _measure(
+                len(stage.names), first_snapshot, last_snapshot, receiving, connect_seconds
+            )
+            result.relay = stage.number
+            results.append(result)
     finally:
-        said = await asyncio.gather(
-            *(c.stop() for c in reversed(children[1:])), return_exceptions=True
-        )
-        if children:
-            relay_said = await children[0].stop()
-        for child, words in zip(reversed(children[1:]), said, strict=True):
+        relays = [c for c in children if c.role.startswith("relay")]
+        others = [c for c in children if not c.role.startswith("relay")]
+        said = await asyncio.gather(*(c.stop() for c in reversed(others)), return_exceptions=True)
+        relays_said = [await relay.stop() for relay in relays]
+        stopped = [
+            *zip(reversed(others), said, strict=True),
+            *zip(relays, relays_said, strict=True),
+        ]
+        for child, words in stopped:
             if isinstance(words, dict) and "problem" in words:
                 out(f"  {child.role} did not stop cleanly: {words['problem']}")
-        if "problem" in relay_said:
-            out(f"  relay did not stop cleanly: {relay_said['problem']}")
         left = [c.pid for c in children if c.proc.returncode is None]
         if left:
             out(f"  still running after teardown: {left}")
-    if result is not None:
-        result.relay_closed_in = relay_said.get("closed_in")
-        for child in children:
+    if len(results) != len(stages) or not results:
+        return None
+    for stage, result in zip(stages, results, strict=True):
+        result.relay_closed_in = relays_said[stage.number - 1].get("closed_in")
+        for child in [stage.relay, stage.publisher, *stage.viewers]:
             problems = _log_problems(child.log)
             if problems:
                 result.problems[child.role] = problems
-    return result
+    return results
 
 
 # --- reporting -------------------------------------------------------------------------------
@@ -1076,7 +1175,8 @@ def _ms(value: float) -> str:
 def _describe(r: StepResult, out: Callable[[str], None]) -> None:
     c = r.cpu
     out(
-        f"  N={r.n}: window {r.seconds:.1f} s; cpu (one core = 100%): relay {_pct(c['relay'])} "
+        f"  N={r.n}{f' on relay {r.relay}' if r.relay > 1 or r.packets_in_per_second else ''}: "
+        f"window {r.seconds:.1f} s; cpu (one core = 100%): relay {_pct(c['relay'])} "
         f"(event-loop thread {_pct(c['relay_loop'])}), publisher {_pct(c['publisher'])}, "
         f"subscribers {_pct(c['subscribers'])}, this program {_pct(c['bench'])}, "
         f"other {_pct(c['other'])}; machine {_pct(r.machine)} of {(os.cpu_count() or 1) * 100}%"
@@ -1114,6 +1214,12 @@ def _describe(r: StepResult, out: Callable[[str], None]) -> None:
         )
         + f"connections {r.states}"
     )
+    if r.packets_out_per_second:
+        out(
+            f"    relay packets: {r.packets_in_per_second:.0f}/s in, "
+            f"{r.packets_out_per_second:.0f}/s out "
+            f"({c['relay'] / r.packets_out_per_second * 1e6:.0f} us of relay CPU per packet out)"
+        )
     out(
         f"    kernel UDP drops (whole machine) {r.udp_drops}; worst loop lag: relay "
         f"{_ms(r.relay_lag_max)}, subscribers {_ms(r.viewers_lag_max)}; relay closed in "
@@ -1181,7 +1287,53 @@ def _table_row(r: StepResult) -> str:
     )
 
 
+RELAYS_HEADER = (
+    "| viewers | relay | its viewers | relay CPU | packets in/s | packets out/s | "
+    "µs relay CPU per packet out | video delivered | audio delivered | fps per viewer (min) |"
+)
+
+
+def _relays_summary(results: list[StepResult], out: Callable[[str], None]) -> None:
+    """Per relay of each step, and the step's total: what N relays carry side by side."""
+    out("")
+    out(RELAYS_HEADER)
+    out("|---|---|---|---|---|---|---|---|---|---|")
+    by_step: list[list[StepResult]] = []
+    for r in results:
+        if r.relay == 1:
+            by_step.append([])
+        by_step[-1].append(r)
+    for step in by_step:
+        total = sum(r.n for r in step)
+        for r in step:
+            per_packet = (
+                r.cpu["relay"] / r.packets_out_per_second * 1e6 if r.packets_out_per_second else 0
+            )
+            out(
+                f"| {total} | {r.relay} | {r.n} | {_pct(r.cpu['relay'])} | "
+                f"{r.packets_in_per_second:.0f} | {r.packets_out_per_second:.0f} | "
+                f"{per_packet:.0f} | {r.share['video']:.1%} | {r.share['audio']:.1%} | "
+                f"{r.fps_mean['video']:.1f} ({r.fps_min['video']:.1f}) |"
+            )
+        video = sum(r.share["video"] * r.n for r in step) / max(total, 1)
+        audio = sum(r.share["audio"] * r.n for r in step) / max(total, 1)
+        out(
+            f"| {total} | all | {total} | {_pct(sum(r.cpu['relay'] for r in step))} | "
+            f"{sum(r.packets_in_per_second for r in step):.0f} | "
+            f"{sum(r.packets_out_per_second for r in step):.0f} | | {video:.1%} | {audio:.1%} | "
+            f"machine {_pct(step[0].machine)} |"
+        )
+    out("")
+    out(
+        "Each relay has a publisher of its own (a copy of the stage) and its share of the "
+        "viewers; CPU: share of one core in the window; packets from signaling.traffic."
+    )
+
+
 def _summary(results: list[StepResult], out: Callable[[str], None]) -> None:
+    if any(r.relay > 1 for r in results):
+        _relays_summary(results, out)
+        return
     out("")
     out(TABLE_HEADER)
     out("|---|---|---|---|---|---|---|---|---|---|")
@@ -1261,17 +1413,19 @@ async def _run_steps(
         out(f"N={n}:")
         machine.wait_for_quiet(args.quiet_wait, out, "the step")
         try:
-            result = await asyncio.wait_for(run_step(n, args, tmp, out), args.step_timeout)
+            step = await asyncio.wait_for(run_step(n, args, tmp, out), args.step_timeout)
         except TimeoutError:
             out(f"  N={n} failed: longer than --step-timeout={args.step_timeout:g} s")
             break
         except (RuntimeError, OSError) as exc:
             out(f"  N={n} failed: {type(exc).__name__}: {exc}")
             break
-        if result is None:
+        if step is None:
             break
-        results.append(result)
-        _describe(result, out)
+        results += step
+        for result in step:
+            _describe(result, out)
+        result = min(step, key=lambda r: r.share["video"])
         per_subscriber = max(per_subscriber * 0.5, result.connect_seconds / n)
         if result.share["video"] < GIVE_UP_SHARE:
             c = result.cpu
@@ -1353,6 +1507,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="asyncio",
         help="event loop of the publisher and subscriber processes",
     )
+    p.add_argument(
+        "--relays",
+        type=int,
+        default=1,
+        help="relay processes, each with a publisher of its own (a copy of the stage) and its "
+        "share of the N viewers: the relays' parallel capacity",
+    )
+    p.add_argument(
+        "--relay-cpus",
+        metavar="CPUS/CPUS",
+        help="pin each relay to cores, as taskset -c takes them, one list per relay separated "
+        "by / (0/1: relay 1 on core 0, relay 2 on core 1)",
+    )
     p.add_argument("--loop", choices=["asyncio", "uvloop"], help=argparse.SUPPRESS)
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
     p.add_argument("--serve-relay", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -1362,6 +1529,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.steps = [args.only] if args.only else [int(n) for n in args.subscribers.split(",")]
     if any(n < 1 for n in args.steps):
         p.error("subscriber counts must be positive")
+    if args.relays < 1 or any(n < args.relays for n in args.steps):
+        p.error("--relays must be at least 1 and at most the smallest N")
+    if args.relay_cpus:
+        try:
+            args.relay_cpus = [machine.parse_cpus(part) for part in args.relay_cpus.split("/")]
+        except ValueError as error:
+            p.error(str(error))
+        if len(args.relay_cpus) != args.relays:
+            p.error("--relay-cpus needs one list per relay")
     return args
 
 
@@ -1403,6 +1579,17 @@ def main(argv: list[str] | None = None) -> int:
         f"signaling.Relay -> N subscribers, N = {', '.join(map(str, args.steps))}; "
         f"window {args.seconds:g} s after {args.warmup:g} s settling"
     )
+    if args.relays > 1:
+        out(
+            f"{args.relays} relays, each with a publisher of its own and its share of the N "
+            "subscribers; relays "
+            + (
+                ", ".join(machine.cpus_text(c) for c in args.relay_cpus)
+                if args.relay_cpus
+                else "not pinned"
+            )
+        )
+    out("load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3]))
     out(
         f"machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
         f"aiortc {aiortc.__version__}, PyAV {av.__version__}; event loops: relay "

@@ -17,6 +17,7 @@ from server.notify.outbox import Mailer
 from server.organisation import Organisation
 from server.rooms.bus import bus_for
 from server.rooms.hub import RoomHub
+from server.rooms.metrics import rooms_metrics_listener
 from server.settings import Settings, get_settings
 from server.storage.db import Database
 from server.web.access_log import AccessLog
@@ -103,6 +104,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        metrics = rooms_metrics_listener(settings, hub)  # off the public port, when configured
+        app.state.metrics = metrics
         if background:
             work.start()
             if demo_people is not None:
@@ -113,6 +116,8 @@ def create_app(
             if demo_people is not None:
                 await demo_people.stop()
             await work.stop()
+            if metrics is not None:
+                metrics.stop()
             await hub.stop()
             await database.dispose()
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import socket
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from server.logs import UVICORN_OPTIONS, configure_logging
@@ -111,6 +112,7 @@ def cmd_relay(args: argparse.Namespace) -> int:
 
     from server.web.access_log import AccessLog
     from signaling.ice import relay_ice_servers
+    from signaling.metrics import ServesMetrics
     from signaling.relay import Relay
     from signaling.service import ExposedWithoutSecret, check_exposure, relay_service
 
@@ -146,9 +148,17 @@ def cmd_relay(args: argparse.Namespace) -> int:
             relay, settings.redis_url, settings.relay_announce_url, settings.relay_ttl_seconds
         )
         print(f"It announces itself in Redis as {settings.relay_announce_url}", flush=True)
-    service = relay_service(relay, settings.relay_secret, announcing)
+    app: Any = AccessLog(
+        relay_service(relay, settings.relay_secret, announcing), client_ips=settings.log_client_ips
+    )
+    metrics_port = (
+        args.metrics_port if args.metrics_port is not None else settings.relay_metrics_port
+    )
+    if metrics_port is not None:  # its own listener, never the relay's API port
+        relay_id = f"{socket.gethostname()}:{port}"
+        app = ServesMetrics(app, relay, relay_id, settings.metrics_host, metrics_port)
     uvicorn.run(
-        AccessLog(service, client_ips=settings.log_client_ips),
+        app,
         host=host,
         port=port,
         log_level="info",
@@ -318,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     relay.add_argument("--host", help="address to listen on (default TUPA_RELAY_HOST or 127.0.0.1)")
     relay.add_argument(
         "--port", type=int, help="port to listen on (default TUPA_RELAY_PORT or 8100)"
+    )
+    relay.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve Prometheus metrics on this port of TUPA_METRICS_HOST "
+        "(default TUPA_RELAY_METRICS_PORT; unset: none)",
     )
     relay.set_defaults(func=cmd_relay)
 

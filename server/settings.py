@@ -94,6 +94,13 @@ class Settings(BaseSettings):
 
     max_request_bytes: int = 64 * 1024
 
+    # Prometheus metrics (server/metrics.py) on a listener of their own, never the public port:
+    # `tupa serve` on metrics_port, `tupa relay` on relay_metrics_port; unset: no listener.
+    # Loopback unless metrics_host says otherwise (compose.yaml: its private network only).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    relay_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+
     # Client IP addresses in the access log: off, since behind the proxy they are the parents'
     # real addresses, which say where someone at risk is (see the README before turning it on).
     log_client_ips: bool = False

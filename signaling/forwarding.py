@@ -46,6 +46,7 @@ from signaling.rtp import (
     sequence_delta,
     vp8_starts_key_frame,
 )
+from signaling.traffic import TRAFFIC
 
 MID_EXTENSION = "urn:ietf:params:rtp-hdrext:sdes:mid"
 # Video packets kept per subscriber for answering NACKs: about two seconds at 1.5 Mbps. A
@@ -180,6 +181,7 @@ class ForwardedTrack(MediaStreamTrack):
     def keyframe_requested(self) -> None:
         """The subscriber asked for a keyframe (RTCP PLI or FIR)."""
         self.keyframe_requests += 1
+        TRAFFIC.keyframe_requests += 1
         self._fanout.ask_keyframe()
 
     def send(self, packet: RtpPacket, starts_key_frame: bool, ends_frame: bool, ntp: int) -> bool:
@@ -240,6 +242,7 @@ class ForwardedTrack(MediaStreamTrack):
             if self._waiting_send is not None:
                 self._waiting_send.add_done_callback(_missed_if_failed)
         self._packets += 1
+        TRAFFIC.packets_out += 1
         self._octets += len(payload)
         if ends_frame:
             self.forwarded += 1
@@ -254,6 +257,7 @@ class ForwardedTrack(MediaStreamTrack):
 
     async def _retransmit(self, sequence_number: int) -> None:
         """Answer the subscriber's NACK for one packet, if it is still in the history."""
+        TRAFFIC.nacks += 1
         transport = self._transport
         entry = self._history[sequence_number % HISTORY_SIZE] if self._history else None
         if transport is None or entry is None or entry[0] != sequence_number:
@@ -327,6 +331,7 @@ class Fanout:
 
     def forward(self, packet: RtpPacket) -> None:
         """Send one packet from the publisher (retransmissions already unwrapped) onwards."""
+        TRAFFIC.packets_in += 1
         ends_frame = self.kind == "audio" or bool(packet.marker)
         if ends_frame:
             self.received += 1

@@ -27,6 +27,8 @@ from typing import Any
 from aiortc import RTCRtpReceiver
 from aiortc.rtp import RtpPacket
 
+from signaling.traffic import TRAFFIC
+
 # How often, at most, the relay asks one publisher for a keyframe. Each keyframe costs the
 # publisher's uplink several times a delta frame, and joins and losses tend to come in bursts.
 KEYFRAME_INTERVAL = 0.5
@@ -122,4 +124,5 @@ class KeyframeRequests:
             for ssrc in ssrcs:
                 await self._send_pli(ssrc)
             self.sent += 1
+            TRAFFIC.plis_sent += 1
             await asyncio.sleep(self._interval)

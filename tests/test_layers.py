@@ -73,6 +73,8 @@ LAYERS = [
         "server.access",
         "server.private_files",
         "server.logs",
+        "server.counts",
+        "server.metrics",
     },
     {"server.settings", "server.help_lines"},
     {"server.organisation", "server.i18n", "server.storage"},

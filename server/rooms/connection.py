@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from server.counts import ROOMS
 from server.rooms.events import Event
 from server.rooms.frames import CloseCode, RoomError
 from server.rooms.limits import (
@@ -208,6 +209,8 @@ class Connection:
         try:
             self._queue.put_nowait(text)
         except asyncio.QueueFull:
+            if self.phase is not Phase.CLOSED:  # once per socket, not per frame it refused
+                ROOMS.send_queue_full += 1
             self.terminate(CloseCode.RESYNC)
 
     def within_rate(self, signalling: bool) -> bool:
@@ -251,6 +254,7 @@ class Connection:
         if self.gone:
             return  # writing them failed, and closed the socket already
         self.phase = Phase.CLOSED
+        ROOMS.closes[code] += 1
 
         async def close() -> None:
             if code != CloseCode.RESYNC:

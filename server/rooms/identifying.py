@@ -35,6 +35,9 @@ class Kind(StrEnum):
     BUSINESS_ID = "business_id"
 
 
+_DIGIT = re.compile(r"\d")  # any Unicode digit: phonenumbers reads Arabic-Indic ones too
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: Kind
@@ -44,6 +47,10 @@ class Finding:
 
 def findings(text: str) -> list[Finding]:
     """Everything in ``text`` that looks like identifying details, in the order it appears."""
+    if _DIGIT.search(text) is None:
+        # Every rule but the e-mail one needs a digit, and most chat lines have none: the
+        # patterns below cost tens of microseconds a line, at thousands of lines a second.
+        return _emails(text)
     found = [*_emails(text), *_personal_ids(text), *_business_ids(text), *_bank_accounts(text)]
     found += _street_addresses(text)
     taken = [(f.start, f.end) for f in found]

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from server.counts import ROOMS
 from server.rooms.connection import Connection, Outgoing, Phase
 from server.rooms.events import Event, EventType
 from server.rooms.media import Topology
@@ -202,6 +203,7 @@ class RoomRuntime:
             if event.personal:  # a vote, or what a stage's audience wrote: framed for each
                 frame = event.wire(conn.peer, state.is_moderator(member))
                 out = Outgoing(json.dumps(frame, ensure_ascii=False))
+            ROOMS.delivered += 1
             conn.push(out)
         elif phase is Phase.PENDING:
             conn.held.append((event, out))

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
+from server.counts import FLUSH_SECONDS, ROOMS
 from server.lifecycle import OwnedTask
 from server.organisation import Organisation
 from server.rooms.event_log import only_logged, write_events
@@ -78,6 +80,7 @@ class EventWriter:
     async def _flush(self, batch: list[_Job]) -> None:
         now = self.clock()
         jobs = [(j.session_id, j.events) for j in batch]
+        started = time.perf_counter()
         try:
             if self._sqlite_log is not None and only_logged(jobs):
                 results = await self._sqlite_log.write(jobs, now)
@@ -100,6 +103,8 @@ class EventWriter:
                 if not job.done.done():
                     job.done.set_exception(exc)
             return
+        FLUSH_SECONDS.observe(time.perf_counter() - started)
+        ROOMS.stored += sum(len(stored) for stored in results)
         for job, stored in zip(batch, results, strict=True):
             if not job.done.done():
                 job.done.set_result(stored)

@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from server.counts import ROOMS
 from server.people.roles import Role
 from server.rooms.bus import MemoryBus
 from server.rooms.connection import Connection
@@ -153,10 +154,12 @@ async def test_direct_writes_fall_back_to_the_queue_in_order_and_a_stuck_socket_
 
     release.clear()
     room["accepting"] = False
+    full_before = ROOMS.send_queue_full
     for i in range(10):
         conn.push(f"x{i}")
     await asyncio.sleep(0.05)
     assert closed == [CloseCode.RESYNC]
+    assert ROOMS.send_queue_full == full_before + 1  # what /metrics reports as 4008 closes
 
 
 async def test_frames_pushed_in_one_turn_of_the_loop_go_out_in_one_write_in_order():
