@@ -30,7 +30,7 @@ import yaml
 from starlette.routing import WebSocketRoute
 
 from server.web.routes import room_socket
-from tests.conftest import free_port
+from tests.conftest import free_port, service_unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "tests" / "vendor" / "compose-spec" / "compose-spec.json"
@@ -152,10 +152,11 @@ def instances() -> Iterator[dict[str, int]]:
         server.server_close()
 
 
-@pytest.mark.skipif(shutil.which("caddy") is None, reason="Debian's caddy is not installed")
 def test_caddy_sends_every_socket_of_a_room_to_one_instance(
     tmp_path: Path, instances: dict[str, int]
 ):
+    if shutil.which("caddy") is None:
+        service_unavailable("Debian's caddy is not installed (apt-get install caddy)")
     port = free_port()
     config = CADDYFILE
     for name, instance_port in instances.items():
