@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, ViewportSize
+from tests.e2e.playwright_api import Page, ViewportSize
 
 AXE_DIR = Path(__file__).resolve().parent / "vendor" / "axe-core"
 AXE_FILE = AXE_DIR / "axe.min.js"

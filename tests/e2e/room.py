@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import (
+from tests.e2e.playwright_api import (
     BrowserContext,
     Dialog,
     Locator,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
-
 from server.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from server.people.roles import Role
+from tests.e2e.playwright_api import Page, expect
 
 COORDINATOR_EMAIL = next(a.email for a in DEMO_ACCOUNTS if a.role is Role.COORDINATOR)
 FACILITATOR_EMAIL = next(a.email for a in DEMO_ACCOUNTS if a.role is Role.FACILITATOR)

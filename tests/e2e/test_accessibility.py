@@ -16,7 +16,6 @@ figures are other tests' subject) and the module's one browser; each test opens 
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -24,14 +23,6 @@ from functools import cache
 
 import pyotp
 import pytest
-
-try:
-    from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Route, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
 from fastapi.routing import APIRoute
 
 from server.app import create_app
@@ -39,6 +30,7 @@ from server.demo import DEMO_ACCOUNTS
 from server.people.roles import Role
 from server.settings import Settings
 from tests.e2e.accessibility import AXE_DIR, AXE_SHA256, AXE_VERSION, Sweep, axe_source
+from tests.e2e.playwright_api import Browser, BrowserContext, Dialog, Page, Route, expect
 from tests.e2e.room import (
     accept_dialogs,
     enrol_and_join,

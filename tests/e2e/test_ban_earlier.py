@@ -6,19 +6,12 @@ in this session" and bans them from there, and the series' moderation log shows 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 
 import pytest
 
-try:
-    from playwright.sync_api import BrowserContext, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
+from tests.e2e.playwright_api import BrowserContext, expect
 from tests.e2e.room import (
     enrol_and_join,
     move_next_session_to_soon,

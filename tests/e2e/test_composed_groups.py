@@ -9,21 +9,14 @@ attributes, so wording can change without breaking the test.
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from collections.abc import Callable
 
 import pytest
 
-try:
-    from playwright.sync_api import BrowserContext, Page, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
 from tests.e2e.accessibility import Sweep
+from tests.e2e.playwright_api import BrowserContext, Page, expect
 from tests.e2e.staff import COORDINATOR_EMAIL, log_in
 
 pytestmark = pytest.mark.e2e

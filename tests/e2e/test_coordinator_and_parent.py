@@ -6,7 +6,6 @@ wherever possible, so Finnish wording can change without breaking these tests.
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from collections.abc import Callable
@@ -14,13 +13,7 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from playwright.sync_api import BrowserContext, Page, Route, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
+from tests.e2e.playwright_api import BrowserContext, Page, Route, expect
 from tests.e2e.staff import COORDINATOR_EMAIL, log_in
 
 pytestmark = pytest.mark.e2e

@@ -11,12 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-try:
-    from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
-except ImportError as exc:  # pragma: no cover - the e2e conftest reports it
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.playwright_api import Browser, BrowserContext, Page, Route, expect
 from tests.e2e.room import move_next_session_to_soon
 from tests.e2e.staff import COORDINATOR_EMAIL, log_in
 

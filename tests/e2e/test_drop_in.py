@@ -9,19 +9,12 @@ live; the other visitor gives feedback, once; the attendance page counts both dr
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 
 import pytest
 
-try:
-    from playwright.sync_api import BrowserContext, Page, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
+from tests.e2e.playwright_api import BrowserContext, Page, expect
 from tests.e2e.room import (
     chat_texts,
     move_next_session_to_soon,

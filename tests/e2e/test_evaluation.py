@@ -19,24 +19,16 @@ English (``/?lang=en``), so the PDF is in English too.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
-try:
-    from playwright.sync_api import BrowserContext, Locator, Page, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
 from pypdf import PdfReader
 
 from server.demo_history import PARENTS
+from tests.e2e.playwright_api import BrowserContext, Locator, Page, expect
 from tests.e2e.room import (
     chat_texts,
     move_next_session_to_soon,

@@ -7,18 +7,11 @@ is rejected, which only its author is told.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import pytest
 
-try:
-    from playwright.sync_api import BrowserContext, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
+from tests.e2e.playwright_api import BrowserContext, expect
 from tests.e2e.room import (
     chat_texts,
     enrol_and_join,

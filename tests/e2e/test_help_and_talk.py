@@ -8,20 +8,19 @@ notice goes away.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 
 import pytest
 
-try:
-    from playwright.sync_api import BrowserContext, Page, Request, ViewportSize, expect
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
+from tests.e2e.playwright_api import (
+    BrowserContext,
+    Page,
+    PlaywrightTimeout,
+    Request,
+    ViewportSize,
+    expect,
+)
 from tests.e2e.room import (
     enrol_and_join,
     move_next_session_to_soon,

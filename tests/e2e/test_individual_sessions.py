@@ -13,7 +13,6 @@ Elements are found by id, name and action; wording is read only for the figures 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -21,14 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-try:
-    from playwright.sync_api import BrowserContext, Locator, Page, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
 from tests.e2e.accessibility import Sweep
+from tests.e2e.playwright_api import BrowserContext, Locator, Page, expect
 from tests.e2e.room import chat_texts, open_room_without_lobby, say, status
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 

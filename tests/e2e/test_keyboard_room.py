@@ -11,20 +11,20 @@ Enter would.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 
 import pytest
 
-try:
-    from playwright.sync_api import BrowserContext, Locator, Page, Route, ViewportSize, expect
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
+from tests.e2e.playwright_api import (
+    BrowserContext,
+    Locator,
+    Page,
+    PlaywrightTimeout,
+    Route,
+    ViewportSize,
+    expect,
+)
 from tests.e2e.room import accept_dialogs, chat_texts, move_next_session_to_soon, status
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 

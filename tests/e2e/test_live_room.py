@@ -22,18 +22,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-try:
-    from playwright.sync_api import (
-        BrowserContext,
-        Locator,
-        Page,
-        expect,
-    )
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
+from tests.e2e.playwright_api import (
+    BrowserContext,
+    Locator,
+    Page,
+    expect,
+)
 from tests.e2e.room import (
     RoomSocketLine,
     accept_dialogs,

@@ -24,15 +24,9 @@ from typing import Any
 
 import pytest
 
-try:
-    from playwright.sync_api import Browser, BrowserContext, Locator, Page, WebSocket, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
 from server.demo import DEMO_ACCOUNTS
 from server.people.roles import Role
+from tests.e2e.playwright_api import Browser, BrowserContext, Locator, Page, WebSocket, expect
 from tests.e2e.room import (
     Frames,
     RelayRefusal,

@@ -5,21 +5,14 @@ shows from the page's strings) are all in Sámi, marked as a draft awaiting revi
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-try:
-    from playwright.sync_api import Browser, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
 from tests.e2e.accessibility import Sweep
+from tests.e2e.playwright_api import Browser, expect
 from tests.e2e.room import chat_texts, say
 from tests.e2e.servers import browser_contexts, tupa_server
 

@@ -13,7 +13,6 @@ Redis of the test's own, the room server places the room on them.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -22,16 +21,10 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from playwright.sync_api import Browser, BrowserContext, Page, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
 from signaling.relay_directory import PLACEMENT_PREFIX, RELAY_PREFIX, SUBSCRIBERS_PREFIX
 from signaling.relay_rules import parse
 from tests.conftest import free_port, service_unavailable
+from tests.e2e.playwright_api import Browser, BrowserContext, Page, expect
 from tests.e2e.room import enrol_and_join, move_next_session_to_soon, open_room_without_lobby
 from tests.e2e.servers import browser_contexts, tupa_server
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in

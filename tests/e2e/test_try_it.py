@@ -8,20 +8,13 @@ own (its admission delay shortened), not the shared one: the path starts from an
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-try:
-    from playwright.sync_api import Browser, expect
-except ImportError as exc:  # the same rule as conftest.py: skip, or fail where required
-    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
-        raise
-    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
-
+from tests.e2e.playwright_api import Browser, expect
 from tests.e2e.room import chat_texts, say
 from tests.e2e.servers import browser_contexts, tupa_server
 

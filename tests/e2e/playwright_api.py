@@ -1,0 +1,42 @@
+"""Playwright's names for the browser tests, imported once: a test module that imports them from
+here is skipped when the playwright package is missing, or fails where services are required
+(``TUPA_REQUIRE_SERVICES=1``), the same rule as conftest.py applies to Chromium."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+try:
+    from playwright.sync_api import Browser as Browser
+    from playwright.sync_api import BrowserContext as BrowserContext
+    from playwright.sync_api import Dialog as Dialog
+    from playwright.sync_api import Locator as Locator
+    from playwright.sync_api import Page as Page
+    from playwright.sync_api import Request as Request
+    from playwright.sync_api import Route as Route
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import ViewportSize as ViewportSize
+    from playwright.sync_api import WebSocket as WebSocket
+    from playwright.sync_api import WebSocketRoute as WebSocketRoute
+    from playwright.sync_api import expect as expect
+except ImportError as exc:
+    if os.environ.get("TUPA_REQUIRE_SERVICES") == "1":
+        raise
+    pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
+
+__all__ = [
+    "Browser",
+    "BrowserContext",
+    "Dialog",
+    "Locator",
+    "Page",
+    "PlaywrightTimeout",
+    "Request",
+    "Route",
+    "ViewportSize",
+    "WebSocket",
+    "WebSocketRoute",
+    "expect",
+]
