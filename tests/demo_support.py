@@ -7,23 +7,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from argon2 import PasswordHasher
-
 from server.demo_rooms.supervisor import DemoPeople
 from server.organisation import Organisation
-from server.people import passwords
 from server.rooms.bus import MemoryBus
 from server.rooms.hub import RoomHub
 from server.storage.db import Database
 
 OPENS_BEFORE = timedelta(minutes=30)
-
-
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo makes staff accounts (two simulated, three public); what a password costs to check
-    is not the subject, and Argon2's real cost makes each test take seconds."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @dataclass

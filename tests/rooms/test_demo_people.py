@@ -25,7 +25,7 @@ from server.rooms.frames import CloseCode
 from server.rooms.state import ParticipantRole, RoomStatus
 from server.rooms.store import Entrant
 from server.scheduling.series import MediaMode
-from tests.demo_support import OPENS_BEFORE, a_demo_hub, cheap_password_hashing
+from tests.demo_support import OPENS_BEFORE, a_demo_hub
 from tests.rooms.hub_support import Socket, until
 
 SANNA = SIMULATED_ACCOUNTS[0].real_name
@@ -34,7 +34,6 @@ EEVA = SIMULATED_ACCOUNTS[1].alias
 
 @pytest.fixture(autouse=True)
 def _quick(monkeypatch):
-    cheap_password_hashing(monkeypatch)
     monkeypatch.setattr(people, "REPLY_DELAY_SECONDS", 0.0)
 
 

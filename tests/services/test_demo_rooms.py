@@ -3,18 +3,11 @@ and renewed before the current one ends, and a visitor's one-click enrolment in 
 
 from datetime import timedelta
 
-import pytest
-
 from server.demo_rooms import sessions as live
 from server.demo_rooms.accounts import SIMULATED_ACCOUNTS
 from server.enrolment.rules import EnrolmentStatus, SeriesStatus
 from server.scheduling.series import MediaMode
-from tests.demo_support import OPENS_BEFORE, cheap_password_hashing
-
-
-@pytest.fixture(autouse=True)
-def _cheap_passwords(monkeypatch):
-    cheap_password_hashing(monkeypatch)
+from tests.demo_support import OPENS_BEFORE
 
 
 async def test_one_live_session_per_media_mode_starts_a_few_minutes_after_the_demo_does(

@@ -8,15 +8,12 @@ import re
 from datetime import date
 
 import httpx
-import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from server.accessibility.feedback_rules import FEEDBACK_MAX
 from server.accessibility.statement import TUPA_ASSESSED_ON
 from server.notify.sealing import unseal
 from server.organisation import Organisation
-from server.people import passwords
 from server.people.roles import Role
 from server.storage.tables import AccessibilityFeedbackRow, OutboxRow, SeriesRow
 from tests.conftest import csrf_of, post_form
@@ -24,12 +21,6 @@ from tests.factories import a_staff_member, enrol_parent, personal_page, seed_se
 from tests.web.login_support import browser_at, log_in
 
 FOOTER = re.compile(r'<footer class="site-footer">.*?</footer>', re.S)
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Staff log in here to read pages; what a password costs to check is not the subject."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 def configure(client: httpx.AsyncClient, **changes: object) -> None:

@@ -10,11 +10,10 @@ from enum import Enum
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi.routing import APIRoute
 
 from server.app import create_app
-from server.people import deactivation, passwords
+from server.people import deactivation
 from server.people.roles import Role
 from server.settings import Settings
 from server.storage.tables import SeriesRow, SeriesStaffRow
@@ -124,14 +123,6 @@ ALLOWED: dict[Rule, set[str]] = {
     Rule.RUNS_SERIES: {"facilitator", "coordinator"},
     Rule.COORDINATOR: {"coordinator"},
 }
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Who may use a route is the subject here, not what a password costs to check: each case
-    makes five accounts and signs four of them in, which at Argon2's real cost takes minutes."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
 
 
 def staff_routes() -> set[tuple[str, str]]:

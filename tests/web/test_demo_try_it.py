@@ -10,15 +10,9 @@ from server.app import create_app
 from server.demo_rooms import sessions as live
 from server.scheduling.series import MediaMode
 from tests.conftest import csrf_of
-from tests.demo_support import cheap_password_hashing
 
 TRY_IT = 'id="try-it"'
 BANNER = 'id="demo-banner"'
-
-
-@pytest.fixture(autouse=True)
-def _cheap_passwords(monkeypatch):
-    cheap_password_hashing(monkeypatch)
 
 
 @pytest.fixture
