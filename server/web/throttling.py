@@ -15,6 +15,8 @@ from typing import TypeVar
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.accessibility.feedback_rules import SendingLimit
+from server.accessibility.sending_limit import SendCounter
 from server.errors import TupaError
 from server.people.throttle import COUNTED, Attempt, Throttle
 from server.people.throttle_rules import ThrottleRules
@@ -35,6 +37,19 @@ def throttle(request: Request) -> Throttle:
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+# Enrolments per client address in an hour, by the form and the API together: enrolling needs no
+# account, so without it a script could fill a group's seats with made-up names; a shelter or a
+# library behind one address still enrols its families.
+ENROLMENTS = SendingLimit(sends=20, window=timedelta(hours=1))
+
+
+async def count_enrolment(request: Request, db: AsyncSession, now: datetime) -> None:
+    """Count one enrolment from this client; raises TOO_MANY_SENDS past ``ENROLMENTS``. The caller
+    answers that error itself, so that the count commits."""
+    counter = SendCounter(ENROLMENTS, request.app.state.settings.derived_key("form-sends"))
+    await counter.count(db, "enrol", client_address(request), now)
 
 
 async def guarded(

@@ -166,3 +166,37 @@ async def test_csrf_token_changes_per_browser(client, settings, sqlite_database,
 async def test_health_check_answers_when_the_database_does(client):
     response = await client.get("/healthz")
     assert response.status_code == 200 and response.json()["status"] == "ok"
+
+
+async def test_one_connection_may_enrol_twenty_times_an_hour_in_the_form_and_the_api(
+    client, org, clock
+):
+    """Enrolling needs no account, so a script could fill a group's seats with made-up names:
+    one client address may enrol 20 times an hour (a shelter or a library behind one address
+    still can), counted as keyed hashes like the other public forms; others are not held up."""
+    from tests.web.login_support import browser_at
+
+    series_id = await seed_series(
+        client.app.state.test_database, org, clock.now, capacity=100, min_size=1
+    )
+    api = f"/api/v1/series/{series_id}/enrolments"
+    async with browser_at(client, "198.51.100.30") as busy:
+        for n in range(10):
+            form = await enrol_via_form(busy, series_id, pseudonym=f"Lomake {n}", q1="3–6 v")
+            assert form.status_code == 201
+            json = {"pseudonym": f"Rajapinta {n}", "answers": {"q1": "3–6 v"}}
+            assert (await busy.post(api, json=json)).status_code == 201
+        refused = await enrol_via_form(busy, series_id, pseudonym="Liikaa", q1="3–6 v")
+        assert refused.status_code == 429
+        assert "too_many_sends" not in refused.text  # a sentence, not a code
+        assert 'value="Liikaa"' in refused.text  # kept in the form
+        over = await busy.post(api, json={"pseudonym": "Liikaa", "answers": {"q1": "3–6 v"}})
+        assert over.status_code == 429
+        assert over.json()["code"] == "too_many_sends"
+    async with browser_at(client, "198.51.100.31") as other:
+        form = await enrol_via_form(other, series_id, pseudonym="Toinen", q1="3–6 v")
+        assert form.status_code == 201
+    clock.advance(hours=1, seconds=1)
+    async with browser_at(client, "198.51.100.30") as busy:
+        form = await enrol_via_form(busy, series_id, pseudonym="Tunnin päästä", q1="3–6 v")
+        assert form.status_code == 201

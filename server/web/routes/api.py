@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from server.enrolment import service as enrolment_service
 from server.enrolment.service import EnrolmentRequest
+from server.errors import TupaError
 from server.scheduling import service as scheduling
 from server.scheduling.series import LifeSituation
 from server.web.deps import Db, Id, Now, Org
+from server.web.errors import error_response
 from server.web.schemas import EnrolmentIn, EnrolmentOut, SeriesOut
+from server.web.throttling import count_enrolment
 
 router = APIRouter(prefix="/api/v1")
 
@@ -32,8 +35,14 @@ async def get_series(series_id: Id, db: Db) -> SeriesOut:
     return SeriesOut.of(series, await enrolment_service.occupancy(db, series))
 
 
-@router.post("/series/{series_id}/enrolments", status_code=201)
-async def enrol(series_id: Id, body: EnrolmentIn, db: Db, now: Now, org: Org) -> EnrolmentOut:
+@router.post("/series/{series_id}/enrolments", status_code=201, response_model=EnrolmentOut)
+async def enrol(
+    http: Request, series_id: Id, body: EnrolmentIn, db: Db, now: Now, org: Org
+) -> EnrolmentOut | Response:
+    try:
+        await count_enrolment(http, db, now)
+    except TupaError as error:
+        return error_response(http, error)  # answered, not raised: the count commits
     request = EnrolmentRequest(body.pseudonym, body.email, dict(body.answers), body.language)  # type: ignore[arg-type]
     new = await enrolment_service.enrol(db, org, series_id, request, now)
     return EnrolmentOut(

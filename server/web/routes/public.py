@@ -19,10 +19,12 @@ from server.scheduling import service as scheduling
 from server.scheduling.series import LifeSituation
 from server.storage.tables import SeriesRow
 from server.web.deps import Csrf, Db, Id, Now, Org, T
+from server.web.errors import HTTP_STATUS
 from server.web.forms import FormReader, invalid_fields
 from server.web.routes.calendar import ics_response
 from server.web.routes.demo import try_it
 from server.web.templating import render
+from server.web.throttling import count_enrolment
 
 router = APIRouter()
 
@@ -94,6 +96,9 @@ async def series_response(
     )
 
 
+_ANSWERED_HERE = (ErrorCode.INVALID_INPUT, ErrorCode.PSEUDONYM_TAKEN, ErrorCode.TOO_MANY_SENDS)
+
+
 @router.post("/series/{series_id}/enrol", dependencies=[Csrf])
 async def enrol(request: Request, series_id: Id, db: Db, now: Now, org: Org, t: T) -> Response:
     series = await scheduling.get_series(db, series_id)
@@ -111,12 +116,15 @@ async def enrol(request: Request, series_id: Id, db: Db, now: Now, org: Org, t: 
         language=t.language,
     )
     try:
+        await count_enrolment(request, db, now)
         new = await enrolment_service.enrol(db, org, series_id, enrol_request, now)
     except TupaError as error:
-        if error.code not in (ErrorCode.INVALID_INPUT, ErrorCode.PSEUDONYM_TAKEN):
+        if error.code not in _ANSWERED_HERE:
             raise
+        # Answered rather than raised, so that the count of this send commits.
         occupancy = await enrolment_service.occupancy(db, series)
-        errors = invalid_fields(error) or ["pseudonym"]
+        too_many = error.code is ErrorCode.TOO_MANY_SENDS
+        errors = [] if too_many else invalid_fields(error) or ["pseudonym"]
         return render(
             request,
             "public/series.html",
@@ -127,7 +135,7 @@ async def enrol(request: Request, series_id: Id, db: Db, now: Now, org: Org, t: 
                 "errors": errors,
                 "error_code": error.code.value,
             },
-            status_code=409 if error.code is ErrorCode.PSEUDONYM_TAKEN else 422,
+            status_code=HTTP_STATUS[error.code],
         )
     response = render(
         request,
