@@ -166,3 +166,13 @@ def test_northern_sami_covers_every_message_of_the_visitors_and_parents_pages():
     drafted = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalogue("se") if m.string}
     missing = sorted(wanted - drafted)
     assert not missing, f"not in the Northern Sámi draft: {missing[:10]}"
+
+
+def test_the_translators_template_holds_every_message(messages):
+    """web/translations/messages.pot is what a translator or an organisation starts from (a new
+    language, an override): it had fallen to half of the messages. Regenerate it with
+    ``pybabel extract -F web/babel.cfg -o web/translations/messages.pot --sort-output .``"""
+    with (TRANSLATIONS_DIR / "messages.pot").open("rb") as pot:
+        template = {m.id[0] if isinstance(m.id, tuple) else m.id for m in read_po(pot) if m.id}
+    missing = sorted(messages - template)
+    assert not missing, f"{len(missing)} messages missing from messages.pot, e.g. {missing[:5]}"
