@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from server.enrolment.questions import MAX_QUESTIONS, define_questions
+from server.enrolment.questions import MAX_QUESTIONS
 from server.errors import ErrorCode, TupaError
 from server.localised import TRANSLATED
 from server.organisation import Organisation
@@ -29,6 +29,7 @@ from server.scheduling.service import MAX_DURATION, MIN_DURATION, SeriesPlan
 from server.storage.tables import ProgramRow
 from server.web.deps import Coordinator, Csrf, Db, Now, Org
 from server.web.forms import FormReader, invalid_fields
+from server.web.planning_forms import program_asked, read_questions
 from server.web.templating import render
 
 router = APIRouter()
@@ -85,12 +86,7 @@ async def _new_series_page(
 
 @router.get("/staff/series/new")
 async def new_series_page(request: Request, _: Coordinator, db: Db, now: Now, org: Org) -> Response:
-    program_raw = request.query_params.get("program", "")
-    program = (
-        await scheduling.program_by_id(db, int(program_raw))
-        if program_raw.isdigit() and len(program_raw) < 10
-        else None
-    )
+    program = await program_asked(request, db)
     if program is None:
         return render(
             request, "staff/series_choose.html", {"programs": await scheduling.list_programs(db)}
@@ -112,19 +108,7 @@ def _read_plan(form: FormReader, org: Organisation) -> SeriesPlan:
     themes_text = form.text("themes", 52 * 201, multiline=True)
     themes = [line.strip() for line in themes_text.split("\n")] if themes_text else []
     translations = {lang: _read_translation(form, lang) for lang in TRANSLATED}
-    question_rows = [
-        (
-            form.text(f"q{i}_label", 200),
-            form.text(f"q{i}_options", 10 * 81),
-            form.checkbox(f"q{i}_required"),
-        )
-        for i in range(1, MAX_QUESTIONS + 1)
-    ]
-    try:
-        questions = define_questions(question_rows)
-    except TupaError:
-        form.errors.add("questions")
-        questions = []
+    questions = read_questions(form)
     plan_fields: dict[str, Any] = {
         "program_id": form.integer("program_id", 1, 2**31),
         "title": form.text("title", 160, min_len=3),
