@@ -4,7 +4,6 @@ enrolments held because their e-mail address matches a ban."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 
 from server.enrolment import bans
 from server.enrolment import service as enrolment_service
@@ -16,6 +15,7 @@ from server.storage.tables import StaffRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, StaffMember
 from server.web.forms import FormReader
 from server.web.series_access import series_run_by
+from server.web.series_redirect import back_to_series
 from server.web.templating import render
 
 router = APIRouter()
@@ -24,7 +24,7 @@ router = APIRouter()
 def _back(staff: StaffRow, series_id: int, done: str) -> Response:
     # Coordinators work on the series page; facilitators have the bans page of their series.
     page = "" if staff.role == Role.COORDINATOR.value else "/bans"
-    return RedirectResponse(f"/staff/series/{series_id}{page}?done={done}", status_code=303)
+    return back_to_series(series_id, done, page)
 
 
 @router.get("/staff/series/{series_id}/bans")

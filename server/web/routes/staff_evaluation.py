@@ -37,6 +37,7 @@ from server.web.deps import (
 )
 from server.web.forms import FormReader
 from server.web.series_access import series_run_by
+from server.web.series_redirect import back_to_series
 from server.web.templating import render
 
 router = APIRouter()
@@ -84,7 +85,7 @@ async def correct_attendance(
     await attendance_sheet.correct_attendance(
         db, series_id, session_id, enrolment_id, attended, reason, staff.id, now
     )
-    return RedirectResponse(f"/staff/series/{series_id}/attendance?done=corrected", status_code=303)
+    return back_to_series(series_id, "corrected", "/attendance")
 
 
 # --- questionnaires ---------------------------------------------------------------------------

@@ -4,7 +4,6 @@ and how many one parent may hold at once. Coordinators and the series' facilitat
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 
 from server.errors import ErrorCode, TupaError
 from server.scheduling import individual
@@ -13,13 +12,14 @@ from server.storage.tables import SeriesRow
 from server.web.deps import Csrf, Db, Id, Now, Org, StaffMember
 from server.web.forms import FormReader, invalid_fields
 from server.web.series_access import series_run_by
+from server.web.series_redirect import back_to_series
 from server.web.templating import render
 
 router = APIRouter()
 
 
 def _back(series_id: int, done: str) -> Response:
-    return RedirectResponse(f"/staff/series/{series_id}/individual?done={done}", status_code=303)
+    return back_to_series(series_id, done, "/individual")
 
 
 async def _page(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 
 from server.enrolment import bans
 from server.enrolment import service as enrolment_service
@@ -24,6 +23,7 @@ from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org
 from server.web.forms import FormReader, invalid_fields
 from server.web.routes import staff_volunteering
 from server.web.routes.staff_series_new import optional_title
+from server.web.series_redirect import back_to_series
 from server.web.templating import render
 
 router = APIRouter()
@@ -85,10 +85,6 @@ def _text_values(series: SeriesRow) -> dict[str, str]:
     return values
 
 
-def _back(series_id: Id, done: str) -> Response:
-    return RedirectResponse(f"/staff/series/{series_id}?done={done}", status_code=303)
-
-
 @router.post("/staff/series/{series_id}/sessions/{session_id}/move", dependencies=[Csrf])
 async def move_session(
     request: Request, series_id: Id, session_id: Id, _: Coordinator, db: Db, now: Now, org: Org
@@ -98,7 +94,7 @@ async def move_session(
     at = form.clock_time("time")
     form.check()
     await scheduling.move_session(db, org, series_id, session_id, day, at, now)
-    return _back(series_id, "moved")
+    return back_to_series(series_id, "moved")
 
 
 @router.post("/staff/series/{series_id}/sessions/{session_id}/cancel", dependencies=[Csrf])
@@ -106,7 +102,7 @@ async def cancel_session(
     series_id: Id, session_id: Id, _: Coordinator, db: Db, now: Now, org: Org
 ) -> Response:
     await scheduling.cancel_session(db, org, series_id, session_id, now)
-    return _back(series_id, "session_cancelled")
+    return back_to_series(series_id, "session_cancelled")
 
 
 @router.post("/staff/series/{series_id}/sessions/{session_id}/edit", dependencies=[Csrf])
@@ -120,7 +116,7 @@ async def edit_session(
     mode = form.choice("media_mode", MediaMode)
     form.check()
     await scheduling.edit_session(db, series_id, session_id, theme, mode)
-    return _back(series_id, "saved")
+    return back_to_series(series_id, "saved")
 
 
 TEXT_FIELDS = [
@@ -150,19 +146,19 @@ async def edit_texts(request: Request, series_id: Id, _: Coordinator, db: Db, no
             raise
         typed = {name: form.raw(name)[:8000] for name in TEXT_FIELDS}
         return await _detail(request, db, series_id, now, "", None, (typed, invalid_fields(error)))
-    return _back(series_id, "saved")
+    return back_to_series(series_id, "saved")
 
 
 @router.post("/staff/series/{series_id}/confirm", dependencies=[Csrf])
 async def confirm_series(series_id: Id, _: Coordinator, db: Db, now: Now, org: Org) -> Response:
     await scheduling.confirm_series(db, org, series_id, now)
-    return _back(series_id, "confirmed")
+    return back_to_series(series_id, "confirmed")
 
 
 @router.post("/staff/series/{series_id}/cancel", dependencies=[Csrf])
 async def cancel_series(series_id: Id, _: Coordinator, db: Db, now: Now, org: Org) -> Response:
     await scheduling.cancel_series(db, org, series_id, now)
-    return _back(series_id, "cancelled")
+    return back_to_series(series_id, "cancelled")
 
 
 @router.post("/staff/series/{series_id}/staff", dependencies=[Csrf])
@@ -171,7 +167,7 @@ async def assign_staff(request: Request, series_id: Id, _: Coordinator, db: Db) 
     staff_ids = form.integers("staff_ids", 20)
     form.check()
     await scheduling.assign_staff(db, series_id, staff_ids)
-    return _back(series_id, "saved")
+    return back_to_series(series_id, "saved")
 
 
 @router.post("/staff/series/{series_id}/enrolments/{enrolment_id}/remove", dependencies=[Csrf])
@@ -179,7 +175,7 @@ async def remove_enrolment(
     series_id: Id, enrolment_id: Id, _: Coordinator, db: Db, now: Now, org: Org
 ) -> Response:
     await enrolment_service.remove(db, org, series_id, enrolment_id, now)
-    return _back(series_id, "removed")
+    return back_to_series(series_id, "removed")
 
 
 @router.post("/staff/series/{series_id}/enrolments/{enrolment_id}/revoke", dependencies=[Csrf])
@@ -187,7 +183,7 @@ async def revoke_link(
     series_id: Id, enrolment_id: Id, _: Coordinator, db: Db, now: Now
 ) -> Response:
     await enrolment_service.revoke_link(db, series_id, enrolment_id, now)
-    return _back(series_id, "revoked")
+    return back_to_series(series_id, "revoked")
 
 
 @router.post("/staff/series/{series_id}/enrolments/{enrolment_id}/reissue", dependencies=[Csrf])

@@ -7,7 +7,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 
 from server.enrolment.questions import MAX_QUESTIONS
 from server.errors import ErrorCode, TupaError
@@ -30,6 +29,7 @@ from server.storage.tables import ProgramRow
 from server.web.deps import Coordinator, Csrf, Db, Now, Org
 from server.web.forms import FormReader, invalid_fields
 from server.web.planning_forms import program_asked, read_questions
+from server.web.series_redirect import back_to_series
 from server.web.templating import render
 
 router = APIRouter()
@@ -190,4 +190,4 @@ async def create_series(request: Request, _: Coordinator, db: Db, now: Now, org:
         if error.code is not ErrorCode.INVALID_INPUT:
             raise
         return await _new_series_page(request, db, _form_values(form), invalid_fields(error), 422)
-    return RedirectResponse(f"/staff/series/{series.id}?done=created", status_code=303)
+    return back_to_series(series.id, "created")
