@@ -42,6 +42,7 @@ from server.web.routes import (
     staff_accessibility,
     staff_auth,
     staff_bans,
+    staff_dashboard,
     staff_evaluation,
     staff_individual,
     staff_intakes,
@@ -49,6 +50,7 @@ from server.web.routes import (
     staff_people,
     staff_personal_data,
     staff_series,
+    staff_series_new,
     staff_volunteering,
 )
 from server.web.routes import demo as demo_routes
@@ -177,6 +179,9 @@ def create_app(
         parent_individual,
         calendar,
         staff_auth,
+        staff_dashboard,
+        # staff_series_new first: its /staff/series/new is not a series id.
+        staff_series_new,
         staff_series,
         staff_intakes,
         staff_bans,

@@ -4,45 +4,32 @@ enrolments held because their e-mail address matches a ban."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 
 from server.enrolment import bans
 from server.enrolment import service as enrolment_service
 from server.enrolment.rules import ACTIVE_STATUSES
-from server.errors import ErrorCode, TupaError
 from server.people.roles import Role
 from server.people.service import shown_name
-from server.permissions import runs_series
-from server.scheduling import service as scheduling
 from server.scheduling.room_rules import allow_drop_in, hold_identifying
-from server.storage.tables import SeriesRow, StaffRow
+from server.storage.tables import StaffRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, StaffMember
 from server.web.forms import FormReader
+from server.web.series_access import series_run_by
+from server.web.series_redirect import back_to_series
 from server.web.templating import render
 
 router = APIRouter()
 
 
-def _moderates(staff: StaffRow, series: SeriesRow) -> bool:
-    return runs_series(staff.role, any(s.staff_id == staff.id for s in series.staff))
-
-
-async def _series_moderated_by(db: Db, series_id: int, staff: StaffRow) -> SeriesRow:
-    series = await scheduling.get_series(db, series_id)
-    if not _moderates(staff, series):
-        raise TupaError(ErrorCode.FORBIDDEN)
-    return series
-
-
 def _back(staff: StaffRow, series_id: int, done: str) -> Response:
     # Coordinators work on the series page; facilitators have the bans page of their series.
     page = "" if staff.role == Role.COORDINATOR.value else "/bans"
-    return RedirectResponse(f"/staff/series/{series_id}{page}?done={done}", status_code=303)
+    return back_to_series(series_id, done, page)
 
 
 @router.get("/staff/series/{series_id}/bans")
 async def bans_page(request: Request, series_id: Id, staff: StaffMember, db: Db) -> Response:
-    series = await _series_moderated_by(db, series_id, staff)
+    series = await series_run_by(db, series_id, staff)
     active = {s.value for s in ACTIVE_STATUSES}
     return render(
         request,
@@ -64,7 +51,7 @@ async def bans_page(request: Request, series_id: Id, staff: StaffMember, db: Db)
 async def ban(
     series_id: Id, enrolment_id: Id, staff: StaffMember, db: Db, now: Now, org: Org
 ) -> Response:
-    await _series_moderated_by(db, series_id, staff)
+    await series_run_by(db, series_id, staff)
     await bans.ban(db, org, series_id, enrolment_id, now, shown_name(staff), by_role=staff.role)
     return _back(staff, series_id, "banned")
 
@@ -73,7 +60,7 @@ async def ban(
 async def lift_ban(
     series_id: Id, enrolment_id: Id, staff: StaffMember, db: Db, now: Now
 ) -> Response:
-    await _series_moderated_by(db, series_id, staff)
+    await series_run_by(db, series_id, staff)
     await bans.lift_ban(db, series_id, enrolment_id, now, shown_name(staff), by_role=staff.role)
     return _back(staff, series_id, "unbanned")
 
@@ -97,7 +84,7 @@ async def refuse_held(
 @router.post("/staff/series/{series_id}/identifying-held", dependencies=[Csrf])
 async def identifying_held(request: Request, series_id: Id, staff: StaffMember, db: Db) -> Response:
     """Whether the series' rooms hold a message with identifying details for approval."""
-    await _series_moderated_by(db, series_id, staff)
+    await series_run_by(db, series_id, staff)
     form = FormReader(await request.form())
     held = form.checkbox("held")
     form.check()
@@ -108,7 +95,7 @@ async def identifying_held(request: Request, series_id: Id, staff: StaffMember, 
 @router.post("/staff/series/{series_id}/drop-in", dependencies=[Csrf])
 async def drop_in(request: Request, series_id: Id, staff: StaffMember, db: Db) -> Response:
     """Whether visitors may drop in to the series' running stage sessions without enrolling."""
-    await _series_moderated_by(db, series_id, staff)
+    await series_run_by(db, series_id, staff)
     form = FormReader(await request.form())
     allowed = form.checkbox("drop_in")
     form.check()

@@ -21,9 +21,8 @@ from server.evaluation.report import Report
 from server.evaluation.report_program import program_report
 from server.evaluation.report_series import series_report
 from server.organisation import Organisation
-from server.permissions import may_export_reports, may_read_free_text, runs_series
+from server.permissions import may_export_reports, may_read_free_text
 from server.scheduling import service as scheduling
-from server.storage.tables import SeriesRow, StaffRow
 from server.web.deps import (
     Coordinator,
     Csrf,
@@ -37,22 +36,18 @@ from server.web.deps import (
     T,
 )
 from server.web.forms import FormReader
+from server.web.series_access import series_run_by
+from server.web.series_redirect import back_to_series
 from server.web.templating import render
 
 router = APIRouter()
-
-
-def _runs_series(staff: StaffRow, series: SeriesRow) -> bool:
-    return runs_series(staff.role, any(s.staff_id == staff.id for s in series.staff))
 
 
 @router.get("/staff/series/{series_id}/attendance")
 async def attendance_page(
     request: Request, series_id: Id, staff: StaffMember, db: Db, rules: Rules
 ) -> Response:
-    series = await scheduling.get_series(db, series_id)
-    if not _runs_series(staff, series):
-        raise TupaError(ErrorCode.FORBIDDEN)
+    series = await series_run_by(db, series_id, staff)
     sheet = await attendance_sheet.attendance_sheet(db, series_id, rules)
     return render(
         request,
@@ -80,9 +75,7 @@ async def correct_attendance(
     db: Db,
     now: Now,
 ) -> Response:
-    series = await scheduling.get_series(db, series_id)
-    if not _runs_series(staff, series):
-        raise TupaError(ErrorCode.FORBIDDEN)
+    await series_run_by(db, series_id, staff)
     form = FormReader(await request.form())
     attended = form.raw("attended") == "yes"
     if form.raw("attended") not in ("yes", "no"):
@@ -92,7 +85,7 @@ async def correct_attendance(
     await attendance_sheet.correct_attendance(
         db, series_id, session_id, enrolment_id, attended, reason, staff.id, now
     )
-    return RedirectResponse(f"/staff/series/{series_id}/attendance?done=corrected", status_code=303)
+    return back_to_series(series_id, "corrected", "/attendance")
 
 
 # --- questionnaires ---------------------------------------------------------------------------
@@ -253,9 +246,7 @@ def _export_kind(value: str) -> str:
 async def series_report_page(
     request: Request, series_id: Id, staff: StaffMember, db: Db, rules: Rules, t: T, now: Now
 ) -> Response:
-    series = await scheduling.get_series(db, series_id)
-    if not _runs_series(staff, series):
-        raise TupaError(ErrorCode.FORBIDDEN)
+    await series_run_by(db, series_id, staff)
     evaluated = await service.series_evaluation(db, series_id, rules)
     written = may_read_free_text(staff.role)
     report = series_report(evaluated, t, written_answers=written, made_at=now)

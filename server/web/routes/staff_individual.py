@@ -4,30 +4,22 @@ and how many one parent may hold at once. Coordinators and the series' facilitat
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 
 from server.errors import ErrorCode, TupaError
-from server.permissions import runs_series
 from server.scheduling import individual
-from server.scheduling import service as scheduling
 from server.scheduling.individual_rules import MAX_LIMIT
-from server.storage.tables import SeriesRow, StaffRow
+from server.storage.tables import SeriesRow
 from server.web.deps import Csrf, Db, Id, Now, Org, StaffMember
 from server.web.forms import FormReader, invalid_fields
+from server.web.series_access import series_run_by
+from server.web.series_redirect import back_to_series
 from server.web.templating import render
 
 router = APIRouter()
 
 
-async def _series_run_by(db: Db, series_id: int, staff: StaffRow) -> SeriesRow:
-    series = await scheduling.get_series(db, series_id)
-    if not runs_series(staff.role, any(s.staff_id == staff.id for s in series.staff)):
-        raise TupaError(ErrorCode.FORBIDDEN)
-    return series
-
-
 def _back(series_id: int, done: str) -> Response:
-    return RedirectResponse(f"/staff/series/{series_id}/individual?done={done}", status_code=303)
+    return back_to_series(series_id, done, "/individual")
 
 
 async def _page(
@@ -60,14 +52,14 @@ async def _page(
 async def individual_page(
     request: Request, series_id: Id, staff: StaffMember, db: Db, now: Now
 ) -> Response:
-    return await _page(request, db, await _series_run_by(db, series_id, staff), now)
+    return await _page(request, db, await series_run_by(db, series_id, staff), now)
 
 
 @router.post("/staff/series/{series_id}/individual", dependencies=[Csrf])
 async def offer_time(
     request: Request, series_id: Id, staff: StaffMember, db: Db, now: Now, org: Org
 ) -> Response:
-    series = await _series_run_by(db, series_id, staff)
+    series = await series_run_by(db, series_id, staff)
     form = FormReader(await request.form())
     values = {name: form.raw(name)[:20] for name in ("date", "time", "duration_minutes")}
     try:
@@ -87,14 +79,14 @@ async def offer_time(
 async def withdraw_time(
     series_id: Id, session_id: Id, staff: StaffMember, db: Db, now: Now, org: Org
 ) -> Response:
-    await _series_run_by(db, series_id, staff)
+    await series_run_by(db, series_id, staff)
     await individual.withdraw_time(db, org, series_id, session_id, now)
     return _back(series_id, "withdrawn")
 
 
 @router.post("/staff/series/{series_id}/individual/limit", dependencies=[Csrf])
 async def set_limit(request: Request, series_id: Id, staff: StaffMember, db: Db) -> Response:
-    await _series_run_by(db, series_id, staff)
+    await series_run_by(db, series_id, staff)
     form = FormReader(await request.form())
     limit = form.integer("individual_limit", 1, MAX_LIMIT)
     form.check()

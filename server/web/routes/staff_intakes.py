@@ -23,7 +23,7 @@ from server.enrolment.composition import (
     propose,
     unlike_pairs,
 )
-from server.enrolment.questions import MAX_QUESTIONS, Question, define_questions
+from server.enrolment.questions import MAX_QUESTIONS, Question
 from server.errors import ErrorCode, TupaError
 from server.organisation import Organisation
 from server.people.service import assignable_staff
@@ -35,6 +35,7 @@ from server.scheduling.series import MAX_CAPACITY, LifeSituation
 from server.storage.tables import ProgramRow, SeriesRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org
 from server.web.forms import FormReader, invalid_fields
+from server.web.planning_forms import program_asked, read_questions
 from server.web.templating import render
 
 router = APIRouter()
@@ -74,29 +75,14 @@ async def _new_page(
 
 @router.get("/staff/intakes/new")
 async def new_intake_page(request: Request, _: Coordinator, db: Db, now: Now, org: Org) -> Response:
-    raw = request.query_params.get("program", "")
-    program = (
-        await scheduling.program_by_id(db, int(raw)) if raw.isdigit() and len(raw) < 10 else None
-    )
+    program = await program_asked(request, db)
     if program is None:
         return RedirectResponse("/staff/series/new", status_code=303)
     return await _new_page(request, db, _defaults_from(program, now, org), [])
 
 
 def _read_intake(form: FormReader, org: Organisation) -> IntakePlan:
-    rows = [
-        (
-            form.text(f"q{i}_label", 200),
-            form.text(f"q{i}_options", 10 * 81),
-            form.checkbox(f"q{i}_required"),
-        )
-        for i in range(1, MAX_QUESTIONS + 1)
-    ]
-    try:
-        questions = define_questions(rows)
-    except TupaError:
-        form.errors.add("questions")
-        questions = []
+    questions = read_questions(form)
     fields: dict[str, Any] = {
         "program_id": form.integer("program_id", 1, 2**31),
         "title": form.text("title", 160, min_len=3),

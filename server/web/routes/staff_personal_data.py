@@ -10,6 +10,7 @@ from server.enrolment.forgetting import Eraser, erase
 from server.people.service import shown_name
 from server.privacy.export import as_json, file_name, personal_record
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org
+from server.web.series_redirect import back_to_series
 from server.web.templating import render
 
 router = APIRouter()
@@ -52,4 +53,4 @@ async def erase_enrolment(
     if (await request.form()).get("confirm") != "on":
         return RedirectResponse(back, status_code=303)  # irreversible: nothing unconfirmed
     await erase(db, org, series_id, enrolment_id, now, Eraser(shown_name(staff), staff.role))
-    return RedirectResponse(f"/staff/series/{series_id}?done=erased", status_code=303)
+    return back_to_series(series_id, "erased")

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 
 from server.evaluation.attendance_sheet import EvaluationRules
 from server.storage.tables import EnrolmentRow, SeriesRow
 from server.volunteering import invitations
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org, Rules
+from server.web.series_redirect import back_to_series
 
 router = APIRouter()
 
@@ -32,7 +32,7 @@ async def invite(
     series_id: Id, enrolment_id: Id, me: Coordinator, db: Db, now: Now, org: Org, rules: Rules
 ) -> Response:
     await invitations.invite(db, org, series_id, enrolment_id, me.id, rules, now)
-    return RedirectResponse(f"/staff/series/{series_id}?done=peer_invited#peer-volunteers", 303)
+    return back_to_series(series_id, "peer_invited", anchor="peer-volunteers")
 
 
 @router.post(
@@ -41,4 +41,4 @@ async def invite(
 )
 async def withdraw(series_id: Id, enrolment_id: Id, _: Coordinator, db: Db, now: Now) -> Response:
     await invitations.withdraw(db, series_id, enrolment_id, now)
-    return RedirectResponse(f"/staff/series/{series_id}?done=peer_withdrawn#peer-volunteers", 303)
+    return back_to_series(series_id, "peer_withdrawn", anchor="peer-volunteers")
