@@ -5,10 +5,16 @@ import { visitedAfter } from "./visited.js";
 
 const ROLE_ORDER = { facilitator: 0, coordinator: 1, volunteer: 2, parent: 3 };
 
+/** Where a member goes in the list (pure): facilitators, coordinators, volunteers, then parents,
+ * each by name regardless of case; an unknown role last. */
+export function memberSortKey(member) {
+  return `${ROLE_ORDER[member.role] ?? 9}${(member.name || "").toLocaleLowerCase()}`;
+}
+
 /** Methods of RoomView (view.js mixes them in): they read and write its state through `this`. */
 export class RoomMembers {
   sortKey(member) {
-    return `${ROLE_ORDER[member.role] ?? 9}${(member.name || "").toLocaleLowerCase()}`;
+    return memberSortKey(member);
   }
 
   addMember(data) {

@@ -3,6 +3,18 @@ import { el, isolated } from "./dom.js";
 import { format } from "./text.js";
 import { visitedAfter } from "./visited.js";
 
+/** The note a room setting's new value gives (pure): `key` is "locked", "slow_mode", "lobby" or
+ * "volunteers_moderate", `S` the strings. */
+export function settingNote(S, key, value) {
+  const on = Boolean(value);
+  switch (key) {
+    case "locked": return on ? S.mod_locked : S.mod_unlocked;
+    case "slow_mode": return Number(value) > 0 ? format(S.mod_slow_on, { seconds: Number(value) }) : S.mod_slow_off;
+    case "lobby": return on ? S.mod_lobby_on : S.mod_lobby_off;
+    default: return on ? S.mod_volunteers_on : S.mod_volunteers_off;
+  }
+}
+
 /** Methods of RoomView (view.js mixes them in): they read and write its state through `this`. */
 export class RoomModeration {
   moderation(frame, replay) {
@@ -61,14 +73,7 @@ export class RoomModeration {
   }
 
   settingNote(key, value) {
-    const { S } = this;
-    const on = Boolean(value);
-    switch (key) {
-      case "locked": return on ? S.mod_locked : S.mod_unlocked;
-      case "slow_mode": return Number(value) > 0 ? format(S.mod_slow_on, { seconds: Number(value) }) : S.mod_slow_off;
-      case "lobby": return on ? S.mod_lobby_on : S.mod_lobby_off;
-      default: return on ? S.mod_volunteers_on : S.mod_volunteers_off;
-    }
+    return settingNote(this.S, key, value);
   }
 
   report(frame, replay) {

@@ -1,6 +1,6 @@
 // The room view's stage questions: asking, the list, votes and moderators' actions on them.
 import { el } from "./dom.js";
-import { QUESTION_RANK, questionView } from "./questions.js";
+import { questionOrder, questionView } from "./questions.js";
 import { format } from "./text.js";
 
 const MAX_QUESTION = 500;
@@ -81,11 +81,9 @@ export class RoomQuestions {
 
   /** Pending first (for moderators), then approved by votes, then answered; focus is kept. */
   sortQuestions() {
-    const rank = QUESTION_RANK;
     const list = this.ui.questions;
     const focused = list.contains(document.activeElement) ? document.activeElement : null;
-    const items = [...this.questions.values()].sort((a, b) =>
-      (rank[a.status] ?? 3) - (rank[b.status] ?? 3) || (b.votes || 0) - (a.votes || 0) || a.seq - b.seq);
+    const items = [...this.questions.values()].sort(questionOrder);
     const order = items.map((q) => q.li);
     if (order.every((li, i) => list.children[i] === li)) return;
     for (const li of order) list.append(li);

@@ -6,6 +6,48 @@ import { watchingTemplate } from "./watching.js";
 
 const FACILITATOR_ROLES = new Set(["facilitator", "coordinator"]);
 
+/** What the status line says (pure): `state` is the view's {connState, closeCode, phase, room,
+ * startsAt, opensAt, isStaff, lobbyPosition}, `S` the strings and `when` formats a time. Gives
+ * the text, its tone ("info", "final", or "none" when there is no text) and which of the retry,
+ * back and open buttons show. */
+export function statusLine(state, S, when) {
+  let text = "";
+  let tone = "info";
+  let retry = false;
+  let back = false;
+  let open = false;
+  if (state.connState === "final") {
+    text = S[`close_${state.closeCode}`] || S.err_unknown;
+    tone = "final";
+    back = true;
+  } else if (state.connState === "reconnecting") {
+    text = state.closeCode === 4029 ? S.close_4029 : state.closeCode === 4009 ? S.close_4009 : S.reconnecting;
+    retry = true;
+  } else if (state.connState !== "open") {
+    text = S.connecting;
+  } else if (state.phase === "waiting") {
+    const parts = [S.waiting_room];
+    if (state.startsAt) parts.push(format(S.starts_at, { time: when(state.startsAt) }));
+    if (state.isStaff && state.opensAt) parts.push(format(S.staff_opens_at, { time: when(state.opensAt) }));
+    text = parts.join(" ");
+  } else if (state.phase === "lobby") {
+    text = S.lobby_wait;
+    if (state.lobbyPosition) text += ` ${format(S.lobby_position, { position: state.lobbyPosition })}`;
+  } else if (state.phase === "in") {
+    if (state.room.status === "ended") {
+      text = S.ended;
+      tone = "final";
+      back = true;
+    } else if (state.room.status === "waiting") {
+      text = state.isStaff ? S.not_open_staff : S.waiting_room;
+      open = true;
+    }
+  } else {
+    text = S.connecting;
+  }
+  return { text, tone: text ? tone : "none", retry, back, open };
+}
+
 /** Methods of RoomView (view.js mixes them in): they read and write its state through `this`. */
 export class RoomRender {
   render() {
@@ -17,42 +59,9 @@ export class RoomRender {
 
   renderStatus() {
     const { S, ui, room } = this;
-    let text = "";
-    let tone = "info";
-    let retry = false;
-    let back = false;
-    let open = false;
-    if (this.connState === "final") {
-      text = S[`close_${this.closeCode}`] || S.err_unknown;
-      tone = "final";
-      back = true;
-    } else if (this.connState === "reconnecting") {
-      text = this.closeCode === 4029 ? S.close_4029 : this.closeCode === 4009 ? S.close_4009 : S.reconnecting;
-      retry = true;
-    } else if (this.connState !== "open") {
-      text = S.connecting;
-    } else if (this.phase === "waiting") {
-      const parts = [S.waiting_room];
-      if (this.startsAt) parts.push(format(S.starts_at, { time: this.when(this.startsAt) }));
-      if (this.isStaff && this.opensAt) parts.push(format(S.staff_opens_at, { time: this.when(this.opensAt) }));
-      text = parts.join(" ");
-    } else if (this.phase === "lobby") {
-      text = S.lobby_wait;
-      if (this.lobbyPosition) text += ` ${format(S.lobby_position, { position: this.lobbyPosition })}`;
-    } else if (this.phase === "in") {
-      if (room.status === "ended") {
-        text = S.ended;
-        tone = "final";
-        back = true;
-      } else if (room.status === "waiting") {
-        text = this.isStaff ? S.not_open_staff : S.waiting_room;
-        open = true;
-      }
-    } else {
-      text = S.connecting;
-    }
+    const { text, tone, retry, back, open } = statusLine(this, S, (value) => this.when(value));
     if (ui.statusText.textContent !== text) ui.statusText.textContent = text;
-    ui.status.dataset.tone = text ? tone : "none";
+    ui.status.dataset.tone = tone;
     ui.retry.hidden = !retry;
     ui.back.hidden = !back;
     if (ui.feedback) {
