@@ -8,6 +8,7 @@ import { el, hiddenText } from "./dom.js";
 import { fitLog } from "./fit.js";
 import { RoomLobby } from "./lobby.js";
 import { RoomMembers } from "./members.js";
+import { mixIn } from "./mixin.js";
 import { RoomModeration } from "./moderation.js";
 import { RoomQuestions } from "./question_list.js";
 import { RoomRender } from "./render.js";
@@ -386,17 +387,6 @@ export class RoomView {
 
   isMine(peer) {
     return Boolean(this.you) && peer === this.you.peer;
-  }
-}
-
-/** Copies the methods of each part's class onto the view's prototype (same names, same `this`). */
-function mixIn(target, ...parts) {
-  for (const part of parts) {
-    for (const name of Object.getOwnPropertyNames(part.prototype)) {
-      if (name === "constructor") continue;
-      if (name in target.prototype) throw new Error(`RoomView.${name} twice`);
-      Object.defineProperty(target.prototype, name, Object.getOwnPropertyDescriptor(part.prototype, name));
-    }
   }
 }
 
