@@ -31,3 +31,10 @@ test("format gives the same sentence as plain text", () => {
   assert.equal(format("%(missing)s", {}), "%(missing)s");
   assert.equal(format(undefined), "");
 });
+
+test("view.js still hands out the same fill and format that text.js holds", async () => {
+  const text = await import("../../../web/static/room/text.js");
+  const view = await import("../../../web/static/room/view.js");
+  assert.equal(view.fill, text.fill);
+  assert.equal(view.format, text.format);
+});

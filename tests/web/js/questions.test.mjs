@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { QUESTION_RANK, questionView } from "../../../web/static/room/questions.js";
+import { QUESTION_RANK, questionOrder, questionView } from "../../../web/static/room/questions.js";
 
 const aino = "p-aino";
 const bea = "p-bea";
@@ -36,4 +36,13 @@ test("nobody votes for their own question, nor for one pending or answered", () 
 test("the author's hidden questions come last", () => {
   const order = ["hidden", "answered", "pending", "approved"].sort((a, b) => QUESTION_RANK[a] - QUESTION_RANK[b]);
   assert.deepEqual(order, ["pending", "approved", "answered", "hidden"]);
+});
+
+test("questions are listed pending first, then approved by votes, then answered, ties in asking order", () => {
+  const questions = [
+    { seq: 1, status: "answered", votes: 9 }, { seq: 2, status: "approved", votes: 1 },
+    { seq: 3, status: "approved", votes: 4 }, { seq: 4, status: "pending" }, { seq: 5, status: "approved", votes: 1 },
+    { seq: 6, status: "hidden" }, { seq: 7, status: "newer-than-this-page" },
+  ];
+  assert.deepEqual([...questions].sort(questionOrder).map((q) => q.seq), [4, 3, 2, 5, 1, 6, 7]);
 });

@@ -10,6 +10,13 @@
  * last the author's own hidden ones. */
 export const QUESTION_RANK = { pending: 0, approved: 1, answered: 2, hidden: 3 };
 
+/** Compares two questions ({seq, status, votes}) for the list: by QUESTION_RANK (an unknown
+ * status with the hidden ones), then most votes first, then the order they were asked in. */
+export function questionOrder(a, b) {
+  const rank = QUESTION_RANK;
+  return (rank[a.status] ?? 3) - (rank[b.status] ?? 3) || (b.votes || 0) - (a.votes || 0) || a.seq - b.seq;
+}
+
 /** What `question` ({peer, status}) shows to the person `you` (their peer, or null): null when it
  * is not shown at all, otherwise `status` (the key of the words beside it, or null) and `vote`:
  * "can" (the vote button), "voted" (the button says it was given), or "none" (no button: not
