@@ -690,8 +690,11 @@ def test_a_group_moves_to_the_relay_and_back_without_reloading(
     for name in (PIHLAJA, VAAHTERA):
         page, frames = parents[name]
         assert [f["topology"] for f in frames.of("topology")[seen[name] :]] == ["relay"], name
-        # No mesh offer or answer was refused on the way (candidates and bye may pass).
-        assert frames.errors == [], (name, frames.errors)
+        # No mesh offer or answer was refused on the way. A late candidate or bye to the
+        # facilitator who left is refused as unknown_peer (errors name no frame); a refused
+        # offer or answer would also have left a pair above without video.
+        refused = [e for e in frames.errors if e.get("code") != "unknown_peer"]
+        assert refused == [], (name, frames.errors)
 
     # (d) The facilitator comes back and stops Pihlaja's microphone: the relay stops forwarding
     # it, even though her browser (tampered with here) goes on sending sound.
