@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,6 +62,7 @@ class _Asked:
 
 _NOT_STORED = _Refused(RoomError.NOT_STORED, RETRY_AFTER_SECONDS)
 _Answer = int | _Refused | _Asked  # the seq to acknowledge, why not, or the room's question
+_Waiter = tuple[Connection, str, asyncio.Future[None]]  # a socket, the cid it sent, its answer
 
 
 @dataclass(eq=False)
@@ -69,7 +70,7 @@ class _Flight:
     """One write being stored, and the sockets (the original's, a resend's) waiting for its
     answer."""
 
-    waiting: list[tuple[Connection, str, asyncio.Future[None]]]
+    waiting: list[_Waiter]
     task: asyncio.Task[None] | None = None
 
 
@@ -79,8 +80,10 @@ class Sends:
     A write is stored by a task of its own, which outlives its answer when the database is slow
     (the resend finds it). That task answers everyone waiting as soon as the write lands, in the
     same turn of the event loop as the message's delivery: the sender's ``ack`` leaves in the
-    same socket write as its own ``message`` frame (one system call, not two, per message). A
-    timer answers whoever is still waiting when ``answer_seconds`` have passed.
+    same socket write as its own ``message`` frame (one system call, not two, per message).
+    Whoever is still waiting when ``answer_seconds`` have passed is told ``not_stored``: the
+    deadlines wait in one queue under one timer (the answer time is the same for all, so they
+    come due in the order they were set), not a timer per write to set up and cancel.
     """
 
     def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
@@ -88,6 +91,8 @@ class Sends:
         self.clock = clock
         self.answer_seconds = ANSWER_SECONDS
         self._in_flight: dict[tuple[int, str, str], _Flight] = {}
+        self._deadlines: deque[tuple[float, _Flight, _Waiter]] = deque()
+        self._sweep: asyncio.TimerHandle | None = None
         self._reported_at: float | None = None
         self._unreported = 0
 
@@ -112,14 +117,15 @@ class Sends:
             flight.task = asyncio.create_task(
                 self._store(key, flight, state, member, command, commit)
             )
-            flight.task.add_done_callback(functools.partial(self._ended, key, flight))
         else:
             flight.waiting.append(waiter)
-        timer = loop.call_later(self.answer_seconds, self._too_late, flight, waiter)
-        try:
-            await answered
-        finally:
-            timer.cancel()
+        deadlines = self._deadlines
+        while deadlines and deadlines[0][2][2].done():  # answered in time: nothing to watch
+            deadlines.popleft()
+        deadlines.append((loop.time() + self.answer_seconds, flight, waiter))
+        if self._sweep is None:
+            self._sweep = loop.call_at(deadlines[0][0], self._too_late)
+        await answered
 
     @staticmethod
     def _tell(conn: Connection, cid: str, answer: _Answer) -> None:
@@ -130,18 +136,24 @@ class Sends:
         else:
             conn.error(answer.code, answer.retry_after, cid)
 
-    def _too_late(
-        self, flight: _Flight, waiter: tuple[Connection, str, asyncio.Future[None]]
-    ) -> None:
-        """The write has not landed in time: not stored, as far as this socket is told."""
-        conn, cid, answered = waiter
-        if answered.done():
-            return
-        self._report(f"took longer than {self.answer_seconds:g} s")
-        self._tell(conn, cid, _NOT_STORED)
-        answered.set_result(None)
-        with contextlib.suppress(ValueError):
-            flight.waiting.remove(waiter)
+    def _too_late(self) -> None:
+        """Writes that have not landed in time: not stored, as far as their sockets are told."""
+        self._sweep = None
+        loop = asyncio.get_running_loop()
+        now, deadlines = loop.time(), self._deadlines
+        while deadlines:
+            due, flight, waiter = deadlines[0]
+            conn, cid, answered = waiter
+            if not answered.done():
+                if due > now:
+                    self._sweep = loop.call_at(due, self._too_late)
+                    return
+                self._report(f"took longer than {self.answer_seconds:g} s")
+                self._tell(conn, cid, _NOT_STORED)
+                answered.set_result(None)
+                with contextlib.suppress(ValueError):
+                    flight.waiting.remove(waiter)
+            deadlines.popleft()
 
     def _landed(self, key: tuple[int, str, str], flight: _Flight, answer: _Answer) -> None:
         """Answer everyone still waiting, now, and forget the write."""
@@ -153,20 +165,19 @@ class Sends:
                 self._tell(conn, cid, answer)
                 answered.set_result(None)
 
-    def _ended(self, key: tuple[int, str, str], flight: _Flight, task: asyncio.Task[None]) -> None:
+    def _abandoned(self, key: tuple[int, str, str], flight: _Flight, error: BaseException) -> bool:
         """A store that ended without an answer (cancelled, or a bug): its waiters are let go
-        with what happened to it rather than left for the timer."""
+        with what happened to it rather than left for the deadline. Whether any was waiting."""
         if self._in_flight.get(key) is flight:
             del self._in_flight[key]
-        waiting, flight.waiting = flight.waiting, []
-        for _, _, answered in waiting:
-            if answered.done():
-                continue
-            if task.cancelled():
+        waiting = [answered for _, _, answered in flight.waiting if not answered.done()]
+        flight.waiting = []
+        for answered in waiting:
+            if isinstance(error, asyncio.CancelledError):
                 answered.cancel()
             else:
-                error = task.exception()
-                answered.set_exception(error if error is not None else AssertionError(key))
+                answered.set_exception(error)
+        return bool(waiting)
 
     def not_stored(self, conn: Connection, error: Exception) -> None:
         """A command without a cid whose events could not be stored: say so, and go on."""
@@ -174,10 +185,16 @@ class Sends:
         conn.error(RoomError.NOT_STORED, RETRY_AFTER_SECONDS)
 
     async def stop(self) -> None:
-        for task in [f.task for f in self._in_flight.values() if f.task is not None]:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for key, flight in list(self._in_flight.items()):
+            if flight.task is not None:
+                flight.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await flight.task
+            self._abandoned(key, flight, asyncio.CancelledError())  # if it never started
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+        self._deadlines.clear()
 
     async def _store(
         self,
@@ -189,7 +206,16 @@ class Sends:
         commit: Commit,
     ) -> None:
         """Store the write and answer its waiters in the turn it lands."""
-        self._landed(key, flight, await self._outcome(state, member, command, commit))
+        try:
+            answer = await self._outcome(state, member, command, commit)
+        except asyncio.CancelledError as cancelled:
+            self._abandoned(key, flight, cancelled)
+            raise
+        except Exception as error:  # a bug: handed to whoever waits, who logs it
+            if not self._abandoned(key, flight, error):
+                log.exception("a room write failed")
+            return
+        self._landed(key, flight, answer)
 
     async def _outcome(
         self, state: RoomState, member: Member, command: Send | Private | Ask, commit: Commit
