@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-REPO = Path(sys.argv[1])
+REPO = Path(sys.argv[1]).resolve()
 sys.path.insert(0, str(REPO))
 ROOMS, PEOPLE, ROUNDS = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 NULL = os.open("/dev/null", os.O_WRONLY)
