@@ -35,6 +35,9 @@ CloseSocket = Callable[[int], Awaitable[None]]
 Describe = Callable[[str], str]
 
 log = logging.getLogger(__name__)
+# A frame's JSON text. One encoder for all: ``json.dumps`` with an option makes a new one per
+# call, and a message makes at least two frames (its delivery and the sender's ack).
+frame_text = json.JSONEncoder(ensure_ascii=False).encode
 WARN_EVERY_SECONDS = 10.0  # failing sockets are reported in one line at most this often
 
 
@@ -226,7 +229,7 @@ class Connection:
         return False
 
     def push_frame(self, frame: dict[str, Any]) -> None:
-        self.push(json.dumps(frame, ensure_ascii=False))
+        self.push(frame_text(frame))
 
     def error(
         self, code: RoomError, retry_after: int | None = None, cid: str | None = None

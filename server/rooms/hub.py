@@ -10,7 +10,6 @@ with "resync" rather than slowing anyone else down.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
@@ -33,6 +32,7 @@ from server.rooms.connection import (
     SendText,
     Sockets,
     WriteNow,
+    frame_text,
 )
 from server.rooms.entry import Refusal
 from server.rooms.events import MEMBERSHIP_CHANGES, NOBODY, WITH_EFFECTS, Event, EventType
@@ -358,7 +358,7 @@ class RoomHub:
         if unchanged and (event.data.get("sync") or not event.data["online"]):
             return  # nothing changed for others: known already, or still here elsewhere
         # Serialised (and framed) once per room; a vote or a stage audience post per viewer.
-        runtime.deliver(event, Outgoing(json.dumps(event.wire(), ensure_ascii=False)))
+        runtime.deliver(event, Outgoing(frame_text(event.wire())))
         self._follow_up(runtime, event)
         if event.type in MEMBERSHIP_CHANGES and state.mode is not MediaMode.CHAT:
             runtime.tell_watching()

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from server.counts import ROOMS
-from server.rooms.connection import Connection, Outgoing, Phase
+from server.rooms.connection import Connection, Outgoing, Phase, frame_text
 from server.rooms.events import Event, EventType
 from server.rooms.media import Topology
 from server.rooms.stage import watching
@@ -202,7 +202,7 @@ class RoomRuntime:
                 conn.last_seq = seq
             if event.personal:  # a vote, or what a stage's audience wrote: framed for each
                 frame = event.wire(conn.peer, state.is_moderator(member))
-                out = Outgoing(json.dumps(frame, ensure_ascii=False))
+                out = Outgoing(frame_text(frame))
             ROOMS.delivered += 1
             conn.push(out)
         elif phase is Phase.PENDING:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,16 +62,37 @@ class _Asked:
 
 _NOT_STORED = _Refused(RoomError.NOT_STORED, RETRY_AFTER_SECONDS)
 _Answer = int | _Refused | _Asked  # the seq to acknowledge, why not, or the room's question
+_Waiter = tuple[Connection, str, asyncio.Future[None]]  # a socket, the cid it sent, its answer
+
+
+@dataclass(eq=False)
+class _Flight:
+    """One write being stored, and the sockets (the original's, a resend's) waiting for its
+    answer."""
+
+    waiting: list[_Waiter]
+    task: asyncio.Task[None] | None = None
 
 
 class Sends:
-    """This instance's chat-like writes still in flight, by room, person and cid."""
+    """This instance's chat-like writes still in flight, by room, person and cid.
+
+    A write is stored by a task of its own, which outlives its answer when the database is slow
+    (the resend finds it). That task answers everyone waiting as soon as the write lands, in the
+    same turn of the event loop as the message's delivery: the sender's ``ack`` leaves in the
+    same socket write as its own ``message`` frame (one system call, not two, per message).
+    Whoever is still waiting when ``answer_seconds`` have passed is told ``not_stored``: the
+    deadlines wait in one queue under one timer (the answer time is the same for all, so they
+    come due in the order they were set), not a timer per write to set up and cancel.
+    """
 
     def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
         self.database = database
         self.clock = clock
         self.answer_seconds = ANSWER_SECONDS
-        self._in_flight: dict[tuple[int, str, str], asyncio.Task[_Answer]] = {}
+        self._in_flight: dict[tuple[int, str, str], _Flight] = {}
+        self._deadlines: deque[tuple[float, _Flight, _Waiter]] = deque()
+        self._sweep: asyncio.TimerHandle | None = None
         self._reported_at: float | None = None
         self._unreported = 0
 
@@ -83,26 +104,80 @@ class Sends:
         command: Send | Private | Ask,
         commit: Commit,
     ) -> None:
-        """Decide, store and answer one write; a resend of one in flight waits for it."""
+        """Decide, store and answer one write; a resend of one in flight waits for it. Returns
+        once it is answered (the socket's next frame waits: a person's writes keep their order)."""
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future[None] = loop.create_future()
+        waiter = (conn, command.cid, answered)
         key = (state.session_id, member.peer, command.cid)
-        task = self._in_flight.get(key)
-        if task is None:
-            task = asyncio.create_task(self._store(state, member, command, commit))
-            self._in_flight[key] = task
-            task.add_done_callback(functools.partial(self._landed, key))
-        try:
-            # Shielded: a write that outlasts its answer goes on, for the resend to find.
-            answer = await asyncio.wait_for(asyncio.shield(task), self.answer_seconds)
-        except TimeoutError:
-            self._report(f"took longer than {self.answer_seconds:g} s")
-            answer = _NOT_STORED
-        if isinstance(answer, int):
-            conn.push_frame({"type": "ack", "cid": command.cid, "seq": answer})
-        elif isinstance(answer, _Asked):
-            frame = {"type": "check", "cid": command.cid, "findings": answer.findings}
-            conn.push_frame(frame)
+        flight = self._in_flight.get(key)
+        if flight is None:
+            flight = _Flight([waiter])
+            self._in_flight[key] = flight
+            flight.task = asyncio.create_task(
+                self._store(key, flight, state, member, command, commit)
+            )
         else:
-            conn.error(answer.code, answer.retry_after, command.cid)
+            flight.waiting.append(waiter)
+        deadlines = self._deadlines
+        while deadlines and deadlines[0][2][2].done():  # answered in time: nothing to watch
+            deadlines.popleft()
+        deadlines.append((loop.time() + self.answer_seconds, flight, waiter))
+        if self._sweep is None:
+            self._sweep = loop.call_at(deadlines[0][0], self._too_late)
+        await answered
+
+    @staticmethod
+    def _tell(conn: Connection, cid: str, answer: _Answer) -> None:
+        if isinstance(answer, int):
+            conn.push_frame({"type": "ack", "cid": cid, "seq": answer})
+        elif isinstance(answer, _Asked):
+            conn.push_frame({"type": "check", "cid": cid, "findings": answer.findings})
+        else:
+            conn.error(answer.code, answer.retry_after, cid)
+
+    def _too_late(self) -> None:
+        """Writes that have not landed in time: not stored, as far as their sockets are told."""
+        self._sweep = None
+        loop = asyncio.get_running_loop()
+        now, deadlines = loop.time(), self._deadlines
+        while deadlines:
+            due, flight, waiter = deadlines[0]
+            conn, cid, answered = waiter
+            if not answered.done():
+                if due > now:
+                    self._sweep = loop.call_at(due, self._too_late)
+                    return
+                self._report(f"took longer than {self.answer_seconds:g} s")
+                self._tell(conn, cid, _NOT_STORED)
+                answered.set_result(None)
+                with contextlib.suppress(ValueError):
+                    flight.waiting.remove(waiter)
+            deadlines.popleft()
+
+    def _landed(self, key: tuple[int, str, str], flight: _Flight, answer: _Answer) -> None:
+        """Answer everyone still waiting, now, and forget the write."""
+        if self._in_flight.get(key) is flight:
+            del self._in_flight[key]
+        waiting, flight.waiting = flight.waiting, []
+        for conn, cid, answered in waiting:
+            if not answered.done():
+                self._tell(conn, cid, answer)
+                answered.set_result(None)
+
+    def _abandoned(self, key: tuple[int, str, str], flight: _Flight, error: BaseException) -> bool:
+        """A store that ended without an answer (cancelled, or a bug): its waiters are let go
+        with what happened to it rather than left for the deadline. Whether any was waiting."""
+        if self._in_flight.get(key) is flight:
+            del self._in_flight[key]
+        waiting = [answered for _, _, answered in flight.waiting if not answered.done()]
+        flight.waiting = []
+        for answered in waiting:
+            if isinstance(error, asyncio.CancelledError):
+                answered.cancel()
+            else:
+                answered.set_exception(error)
+        return bool(waiting)
 
     def not_stored(self, conn: Connection, error: Exception) -> None:
         """A command without a cid whose events could not be stored: say so, and go on."""
@@ -110,16 +185,39 @@ class Sends:
         conn.error(RoomError.NOT_STORED, RETRY_AFTER_SECONDS)
 
     async def stop(self) -> None:
-        for task in list(self._in_flight.values()):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    def _landed(self, key: tuple[int, str, str], task: asyncio.Task[_Answer]) -> None:
-        if self._in_flight.get(key) is task:
-            del self._in_flight[key]
+        for key, flight in list(self._in_flight.items()):
+            if flight.task is not None:
+                flight.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await flight.task
+            self._abandoned(key, flight, asyncio.CancelledError())  # if it never started
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+        self._deadlines.clear()
 
     async def _store(
+        self,
+        key: tuple[int, str, str],
+        flight: _Flight,
+        state: RoomState,
+        member: Member,
+        command: Send | Private | Ask,
+        commit: Commit,
+    ) -> None:
+        """Store the write and answer its waiters in the turn it lands."""
+        try:
+            answer = await self._outcome(state, member, command, commit)
+        except asyncio.CancelledError as cancelled:
+            self._abandoned(key, flight, cancelled)
+            raise
+        except Exception as error:  # a bug: handed to whoever waits, who logs it
+            if not self._abandoned(key, flight, error):
+                log.exception("a room write failed")
+            return
+        self._landed(key, flight, answer)
+
+    async def _outcome(
         self, state: RoomState, member: Member, command: Send | Private | Ask, commit: Commit
     ) -> _Answer:
         decision = protocol.decide(state, member, command, self.clock())
