@@ -88,6 +88,13 @@ def offer(facilitator: Page, series_id: str, starts: datetime) -> str:
     return str(new)
 
 
+def open_personal_link(parent: Page, link: str) -> None:
+    """Opens the link and waits until it has been swapped for the device cookie and the page has
+    moved on to /me: a navigation started before then is interrupted by that one."""
+    parent.goto(link)
+    expect(parent).to_have_url(re.compile(r"/me$"))
+
+
 def book(parent: Page, session_id: str) -> None:
     parent.goto("/me")
     parent.locator(f'form[action="/me/individual/{session_id}/book"] button').click()
@@ -140,7 +147,7 @@ def test_a_parent_books_moves_and_meets_the_facilitator_alone(new_context: NewCo
 
     # Myrsky books tomorrow's time, then moves it to the first soon one.
     myrsky = new_context(lang="en").new_page()
-    myrsky.goto(links[BOOKER])
+    open_personal_link(myrsky, links[BOOKER])
     book(myrsky, tomorrow)
     moving = myrsky.locator(f'form[action="/me/individual/{tomorrow}/move"]')
     moving.locator('select[name="to"]').select_option(soon[0])
@@ -169,7 +176,7 @@ def test_a_parent_books_moves_and_meets_the_facilitator_alone(new_context: NewCo
 
     # Another parent of the group sees only the free time, and is refused at Myrsky's room.
     nokkonen = new_context(lang="en").new_page()
-    nokkonen.goto(links[OTHER])
+    open_personal_link(nokkonen, links[OTHER])
     expect(nokkonen.locator(f'form[action="/me/individual/{tomorrow}/book"]')).to_have_count(1)
     for session_id in soon:
         expect(nokkonen.locator(f'form[action="/me/individual/{session_id}/book"]')).to_have_count(

@@ -300,7 +300,7 @@ async def test_raised_hand_is_seen_by_everyone_and_lowered_again(live_server, or
 async def test_an_event_is_serialised_once_for_all_its_recipients(
     live_server, org, clock, monkeypatch
 ):
-    import json
+    from server.rooms import connection, hub, runtime
 
     room, facilitator, parents = await open_room_with_parents(
         live_server, org, clock, "Mustikka", "Puolukka"
@@ -308,13 +308,15 @@ async def test_an_event_is_serialised_once_for_all_its_recipients(
     volunteer = await connect(live_server, room.session_id, cookies=room.volunteer)
     await volunteer.expect("welcome")
     encoded: list[object] = []
-    real_dumps = json.dumps
+    real_encode = connection.frame_text
 
-    def counting_dumps(obj, *args, **kwargs):
+    def counting_encode(obj):
         encoded.append(obj)
-        return real_dumps(obj, *args, **kwargs)
+        return real_encode(obj)
 
-    monkeypatch.setattr(json, "dumps", counting_dumps)  # the hub's json module is this one
+    # Frames are encoded by connection.frame_text, one reused encoder the hub and runtime import.
+    for module in (connection, hub, runtime):
+        monkeypatch.setattr(module, "frame_text", counting_encode)
     await facilitator.say("kaikille", cid="once")
     for client in (parents["Mustikka"], parents["Puolukka"], volunteer, facilitator):
         await client.expect("message", text="kaikille")
