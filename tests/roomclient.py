@@ -17,6 +17,10 @@ from server.scheduling import service as scheduling
 from tests.conftest import Clock, LiveServer, csrf_of
 from tests.factories import PASSWORD, a_staff_member, enrol_parent, seed_series
 
+# A request to the in-process server; generous, as the whole suite shares two CPUs (a login once
+# took more than httpx's 5 s default there).
+HTTP_TIMEOUT = 30.0
+
 
 @dataclass
 class RoomClient:
@@ -117,7 +121,9 @@ async def parent_device(server: LiveServer, link: str) -> str | None:
     opens nothing while a device holds it, so the device is remembered and shown again, as the
     browser that opened it would."""
     cookies = {"tupa_me": _DEVICES[link]} if link in _DEVICES else {}
-    async with httpx.AsyncClient(base_url=server.url, cookies=cookies) as http:
+    async with httpx.AsyncClient(
+        base_url=server.url, cookies=cookies, timeout=HTTP_TIMEOUT
+    ) as http:
         opened = await http.get(f"/me/{link}")
     if opened.status_code != 200:
         return None
@@ -129,7 +135,7 @@ async def parent_device(server: LiveServer, link: str) -> str | None:
 
 async def staff_cookie(server: LiveServer, email: str) -> str:
     """Log in over HTTP and return the Cookie header a browser would send on the WebSocket."""
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with httpx.AsyncClient(base_url=server.url, timeout=HTTP_TIMEOUT) as http:
         page = await http.get("/staff/login")
         response = await http.post(
             "/staff/login",

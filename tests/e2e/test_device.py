@@ -117,7 +117,7 @@ def test_after_a_quick_exit_from_a_room_back_never_shows_a_tupa_page(
     else:
         parent.locator("body").press("Escape")
         parent.locator("body").press("Escape")
-    parent.wait_for_url(f"{NEUTRAL_SITE}**")
+    parent.wait_for_url(f"{NEUTRAL_SITE}**", timeout=30_000)  # 10 s once passed in a loaded run
 
     seen = []
     while parent.go_back() is not None:
