@@ -353,7 +353,7 @@ def test_a_chat_room_passes_axe_as_parent_and_facilitator(
     say(facilitator, "Tervetuloa ryhmään!")
     say(parent, "Kiitos, kiva olla täällä.")
     parent.locator('#chat-log > li.msg.staff button[data-act="report"]').click()
-    expect(facilitator.locator("#report-list > li")).to_have_count(1)
+    expect(facilitator.locator("#report-list > li")).to_have_count(1, timeout=20_000)
     member = facilitator.locator("#member-list > li.member").filter(has_text="Pihlaja")
     member.locator("details.member-actions > summary").click()
     member.locator('button[data-act="private"]').click()

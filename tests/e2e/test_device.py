@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.playwright_api import Browser, BrowserContext, Page, Route, expect
+from tests.e2e.playwright_api import Browser, BrowserContext, Page, PlaywrightTimeout, Route, expect
 from tests.e2e.room import move_next_session_to_soon
 from tests.e2e.staff import COORDINATOR_EMAIL, log_in
 
@@ -115,8 +115,16 @@ def test_after_a_quick_exit_from_a_room_back_never_shows_a_tupa_page(
     if how == "button":
         parent.locator("#quick-exit").click()
     else:
-        parent.locator("body").press("Escape")
-        parent.locator("body").press("Escape")
+        # Two presses within a second leave. On a loaded machine Playwright's round trips have
+        # spaced the two further apart, as a person's slow second press would: press twice again.
+        for _attempt in range(3):
+            parent.locator("body").press("Escape")
+            parent.locator("body").press("Escape")
+            try:
+                parent.wait_for_url(f"{NEUTRAL_SITE}**", timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                continue
     parent.wait_for_url(f"{NEUTRAL_SITE}**", timeout=30_000)  # 10 s once passed in a loaded run
 
     seen = []
