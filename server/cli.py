@@ -137,17 +137,28 @@ def cmd_relay(args: argparse.Namespace) -> int:
     secured = "secret required" if settings.relay_secret else "no secret: loopback only"
     print(f"Tupa media relay is listening at http://{address}:{port} ({secured})", flush=True)
     announcing = None
+    # Announced relays are known by their random id, in Redis and in metrics alike; a relay that
+    # does not announce is labelled by its host name and port (no address).
+    relay_id = f"{socket.gethostname()}:{port}"
     if settings.relay_announce_url:
         if not settings.redis_url:
             message = "The relay was not started: TUPA_RELAY_ANNOUNCE_URL needs TUPA_REDIS_URL."
             print(message, file=sys.stderr)
             return 2
-        from signaling.announcing import announced
+        from signaling.announcing import announced, new_relay_id
 
+        relay_id = new_relay_id()
         announcing = announced(
-            relay, settings.redis_url, settings.relay_announce_url, settings.relay_ttl_seconds
+            relay,
+            relay_id,
+            settings.redis_url,
+            settings.relay_announce_url,
+            settings.relay_ttl_seconds,
         )
-        print(f"It announces itself in Redis as {settings.relay_announce_url}", flush=True)
+        print(
+            f"It announces itself in Redis as {relay_id} at {settings.relay_announce_url}",
+            flush=True,
+        )
     app: Any = AccessLog(
         relay_service(relay, settings.relay_secret, announcing), client_ips=settings.log_client_ips
     )
@@ -155,7 +166,6 @@ def cmd_relay(args: argparse.Namespace) -> int:
         args.metrics_port if args.metrics_port is not None else settings.relay_metrics_port
     )
     if metrics_port is not None:  # its own listener, never the relay's API port
-        relay_id = f"{socket.gethostname()}:{port}"
         app = ServesMetrics(app, relay, relay_id, settings.metrics_host, metrics_port)
     uvicorn.run(
         app,

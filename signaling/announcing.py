@@ -2,7 +2,8 @@
 
 Only when ``TUPA_RELAY_ANNOUNCE_URL`` is set: the address room servers reach this relay at (it
 cannot be guessed from where it listens, ``0.0.0.0`` or behind a NAT). Its id is random per
-start: a relay that restarts has lost its rooms, and room servers must see a new relay.
+start (:func:`new_relay_id`): a relay that restarts has lost its rooms, and room servers must see
+a new relay. The same id labels the relay's metrics, so a scrape and Redis name it alike.
 """
 
 from __future__ import annotations
@@ -34,14 +35,19 @@ class LoadMeter:
         return Announcement(self.relay_id, self.url, round(rate, 1), load.subscriptions, load.rooms)
 
 
+def new_relay_id() -> str:
+    """A relay's id for one run: random, so that a restarted relay is a new one."""
+    return secrets.token_hex(6)
+
+
 def announced(
-    relay: Relay, redis_url: str, url: str, ttl: float
+    relay: Relay, relay_id: str, redis_url: str, url: str, ttl: float
 ) -> Callable[[], AbstractAsyncContextManager[None]]:
     """While serving: the relay's announcement kept alive in Redis, withdrawn at shutdown."""
 
     @asynccontextmanager
     async def announcing() -> AsyncIterator[None]:
-        announcer = RelayAnnouncer(redis_url, LoadMeter(relay, secrets.token_hex(6), url), ttl)
+        announcer = RelayAnnouncer(redis_url, LoadMeter(relay, relay_id, url), ttl)
         await announcer.start()
         try:
             yield

@@ -123,12 +123,13 @@ async def test_a_web_process_counts_its_rooms_on_a_listener_of_its_own(live_serv
 class RelayWithMetrics:
     """``tupa relay --metrics-port`` on free loopback ports; its output in a file."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, extra_env: dict[str, str] | None = None) -> None:
         self.port, self.metrics_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
         self.log = directory / "relay.log"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TUPA_RELAY_SECRET": SECRET}
+        env.update(extra_env or {})
         with self.log.open("w") as out:
             self.process = subprocess.Popen(
                 [
@@ -210,3 +211,40 @@ async def test_tupa_relay_counts_packets_and_subscribers_by_relay_id_only(
     assert_nothing_personal(after, NEVER)
     async with httpx.AsyncClient(base_url=relay_process.url) as http:  # not on the relay's API
         assert (await http.get("/metrics")).status_code == 404
+
+
+async def test_an_announcing_relay_is_labelled_with_the_id_it_announces(
+    tmp_path: Path, redis_url: str
+):
+    """A scrape and Redis name a relay alike, so that an operator can tell which relay of the
+    placement (``tupa:relay-room:*``) a series is about."""
+    from redis import asyncio as redis
+
+    from signaling.relay_directory import RELAY_PREFIX
+
+    process = RelayWithMetrics(
+        tmp_path,
+        {"TUPA_REDIS_URL": redis_url, "TUPA_RELAY_ANNOUNCE_URL": "http://relay-a.internal:8100"},
+    )
+    client = redis.from_url(redis_url)
+    try:
+        announced: set[str] = set()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for key in await client.keys(RELAY_PREFIX + "*"):
+                raw = await client.get(key)
+                if raw and b"relay-a.internal" in raw:
+                    name = key.decode() if isinstance(key, bytes) else key
+                    announced.add(name.removeprefix(RELAY_PREFIX))
+            if announced:
+                break
+            await asyncio.sleep(0.1)
+        scraped = await scrape(process.metrics_url)
+    finally:
+        process.stop()
+        await client.aclose()
+    (relay_id,) = announced
+    labels = {dict(labels).get("relay") for (name, labels) in samples(scraped)}
+    assert relay_id in labels
+    assert value(scraped, "tupa_relay_rooms", relay=relay_id) == 0
+    assert not [label for label in labels if label and ":" in label]  # no host:port label
