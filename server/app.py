@@ -24,6 +24,7 @@ from server.web.access_log import AccessLog
 from server.web.csrf import CsrfCookie
 from server.web.direct_frames import text_frame
 from server.web.errors import install_error_handlers
+from server.web.language_choice import choose
 from server.web.routes import (
     accessibility,
     api,
@@ -60,6 +61,8 @@ from signaling.placement import relay_for
 from web import STATIC_DIR
 
 LANGUAGE_COOKIE = "tupa_lang"
+# Answers that are the same in every language: no cache needs to keep one per language.
+LANGUAGE_FREE_PATHS = ("/static/", "/favicon.ico")
 
 
 def create_app(
@@ -138,12 +141,20 @@ def create_app(
     async def choose_language(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        """?lang= switches the language and remembers it in a cookie; Finnish otherwise."""
+        """?lang= switches the language and remembers it in a cookie; without a choice the
+        browser's Accept-Language decides, then the default (server/web/language_choice.py)."""
         asked = parse_language(request.query_params.get("lang"))
-        language = asked or parse_language(request.cookies.get(LANGUAGE_COOKIE))
-        request.state.translator = Translator(language or settings.default_language, settings.zone)
+        choice = choose(
+            asked,
+            request.cookies.get(LANGUAGE_COOKIE),
+            request.headers.get("accept-language"),
+            settings.default_language,
+        )
+        request.state.translator = Translator(choice.language, settings.zone)
         request.state.staff = None
         response = await call_next(request)
+        if choice.from_header and not request.url.path.startswith(LANGUAGE_FREE_PATHS):
+            response.headers.add_vary_header("Accept-Language")
         if asked:
             response.set_cookie(
                 LANGUAGE_COOKIE,

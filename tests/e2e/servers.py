@@ -96,12 +96,14 @@ def browser_contexts(
 ) -> Iterator[Callable[..., BrowserContext]]:
     """Opens browser contexts (separate cookie jars: separate people), closed at the end.
 
-    ``open_context(lang="en")`` visits ``/?lang=en`` first, so the pages are in English.
+    ``open_context(lang="en")`` visits ``/?lang=en`` first, so the pages are in English. Without
+    it the pages follow the browser's language, which is set to Finnish (the machine's own, often
+    American English, would otherwise decide): most visitors' browsers are Finnish.
     """
     contexts: list[BrowserContext] = []
 
     def open_context(lang: str | None = default_lang) -> BrowserContext:
-        context = browser.new_context(base_url=base_url, accept_downloads=True)
+        context = browser.new_context(base_url=base_url, accept_downloads=True, locale="fi-FI")
         context.set_default_timeout(10_000)
         contexts.append(context)
         if lang:

@@ -67,6 +67,7 @@ def test_a_link_opened_from_an_email_leaves_no_working_link_in_the_browser_histo
         headless=True,
         args=CHROMIUM_ARGS,
         base_url=live_server,
+        locale="fi-FI",  # the series' Finnish title is looked for
     )
     page = context.new_page()
     link = enrol_from_the_front_page(page, "Kataja")

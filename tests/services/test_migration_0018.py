@@ -2,46 +2,17 @@
 an intake, composed from none), a group can name its intake, deleting the intake leaves its
 groups standing, and on the way down both columns go while the series stays."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
-from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
-from server.storage.db import Database
-from server.storage.migrate import alembic_config, upgrade
-from tests.conftest import (
-    _drop_database,
-    _postgres_scratch_database,
-    in_thread,
-    service_unavailable,
-)
+from tests.services import migration_support
+from tests.services.migration_support import Migrating
 
 BEFORE = "0017"
 WHEN = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def empty_url(request, tmp_path) -> AsyncIterator[str]:
-    """A database with no tables yet, for a migration to build up step by step."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tupa.db'}"
-        return
-    url, problem = await _postgres_scratch_database()
-    if url is None:
-        service_unavailable(f"PostgreSQL not usable: {problem}")
-    try:
-        yield url
-    finally:
-        await _drop_database(url)
-
-
-async def series_columns(database: Database) -> set[str]:
-    async with database.engine.connect() as conn:
-        return await conn.run_sync(
-            lambda sync: {c["name"] for c in inspect(sync).get_columns("series")}
-        )
+empty_url = migration_support.empty_url
 
 
 INSERT_PROGRAM = (
@@ -60,19 +31,17 @@ INSERT_SERIES = (
 
 
 async def test_series_stay_groups_and_groups_name_their_intake(empty_url):
-    in_thread(upgrade, empty_url, BEFORE)
-    database = Database(empty_url)
-    try:
+    async with Migrating(empty_url, BEFORE) as migrating:
+        database = migrating.database
         async with database.engine.begin() as conn:
             program_id = (await conn.execute(text(INSERT_PROGRAM))).scalar_one()
             values = {"program_id": program_id, "when": WHEN}
             old = (
                 await conn.execute(text(INSERT_SERIES), {**values, "title": "Vanha", "uid": "u1"})
             ).scalar_one()
-        await database.engine.dispose()
 
-        in_thread(upgrade, empty_url)
-        assert {"intake", "intake_id"} <= await series_columns(database)
+        await migrating.up()
+        assert {"intake", "intake_id"} <= (await migrating.columns(["series"]))["series"]
         async with database.engine.begin() as conn:
             row = (
                 await conn.execute(
@@ -99,12 +68,9 @@ async def test_series_stay_groups_and_groups_name_their_intake(empty_url):
                 await conn.execute(text("SELECT intake_id FROM series WHERE id = :id"), {"id": old})
             ).scalar_one()
         assert left is None
-        await database.engine.dispose()
 
-        in_thread(command.downgrade, alembic_config(empty_url), BEFORE)
-        assert not {"intake", "intake_id"} & await series_columns(database)
+        await migrating.down()
+        assert not {"intake", "intake_id"} & (await migrating.columns(["series"]))["series"]
         async with database.engine.connect() as conn:
             titles = list(await conn.scalars(text("SELECT title FROM series")))
         assert titles == ["Vanha"]
-    finally:
-        await database.engine.dispose()

@@ -2,18 +2,12 @@
 sessions and stay in their series, every series lets a parent hold one time, and on the way down
 the individual times go while the group sessions stay."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
-from alembic import command
-from sqlalchemy import column, insert, inspect, select, table, text
+from sqlalchemy import select, text
 
 from server.enrolment.service import EnrolmentRequest, enrol
-from server.storage.db import Database
-from server.storage.migrate import alembic_config, upgrade
 from server.storage.tables import (
-    Base,
     PresenceRow,
     RoomMemberRow,
     RoomRow,
@@ -21,57 +15,24 @@ from server.storage.tables import (
     SeriesRow,
     SessionRow,
 )
-from tests.conftest import (
-    _drop_database,
-    _postgres_scratch_database,
-    in_thread,
-    service_unavailable,
-)
+from tests.services import migration_support
+from tests.services.migration_support import TABLES, Migrating, insert_named
 
 BEFORE = "0017"
-TABLES = Base.metadata.tables
 NEW_COLUMNS = {"sessions": {"kind", "booked_enrolment_id"}, "series": {"individual_limit"}}
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def empty_url(request, tmp_path) -> AsyncIterator[str]:
-    """A database with no tables yet, for a migration to build up step by step."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tupa.db'}"
-        return
-    url, problem = await _postgres_scratch_database()
-    if url is None:
-        service_unavailable(f"PostgreSQL not usable: {problem}")
-    try:
-        yield url
-    finally:
-        await _drop_database(url)
-
-
-def insert_before(name: str, /, **values: object):
-    """An insert naming only the given columns: the table as 0017 left it."""
-    columns = (column(key, TABLES[name].c[key].type) for key in values)
-    return insert(table(name, *columns)).values(**values)
-
-
-async def columns(database: Database) -> dict[str, set[str]]:
-    async with database.engine.connect() as conn:
-        found = await conn.run_sync(
-            lambda sync: {t: {c["name"] for c in inspect(sync).get_columns(t)} for t in NEW_COLUMNS}
-        )
-    return found
+empty_url = migration_support.empty_url
 
 
 async def test_existing_sessions_stay_group_sessions_and_individual_times_go_on_the_way_down(
     empty_url, org, clock
 ):
-    in_thread(upgrade, empty_url, BEFORE)
-    database = Database(empty_url)
-    try:
+    async with Migrating(empty_url, BEFORE) as migrating:
+        database = migrating.database
         async with database.engine.begin() as conn:
             program_id = (
                 await conn.execute(
-                    insert_before(
+                    insert_named(
                         "programs",
                         slug="mina",
                         name="Minä, tunteet ja taidot",
@@ -89,7 +50,7 @@ async def test_existing_sessions_stay_group_sessions_and_individual_times_go_on_
             ).scalar_one()
             series_id = (
                 await conn.execute(
-                    insert_before(
+                    insert_named(
                         "series",
                         program_id=program_id,
                         title="Syksyn ryhmä",
@@ -114,7 +75,7 @@ async def test_existing_sessions_stay_group_sessions_and_individual_times_go_on_
                 )
             ).scalar_one()
             await conn.execute(
-                insert_before(
+                insert_named(
                     "sessions",
                     series_id=series_id,
                     theme="Tunteet",
@@ -125,10 +86,11 @@ async def test_existing_sessions_stay_group_sessions_and_individual_times_go_on_
                     duration_minutes=90,
                 )
             )
-        await database.engine.dispose()
 
-        in_thread(upgrade, empty_url)
-        assert all(NEW_COLUMNS[t] <= found for t, found in (await columns(database)).items())
+        await migrating.up()
+        assert all(
+            NEW_COLUMNS[t] <= found for t, found in (await migrating.columns(NEW_COLUMNS)).items()
+        )
         async with database.unit_of_work() as db:
             series = await db.get(SeriesRow, series_id)
             assert series is not None and series.individual_limit == 1
@@ -169,10 +131,11 @@ async def test_existing_sessions_stay_group_sessions_and_individual_times_go_on_
                     created_at=clock.now,
                 )
             )
-        await database.engine.dispose()
 
-        in_thread(command.downgrade, alembic_config(empty_url), BEFORE)
-        assert not any(NEW_COLUMNS[t] & found for t, found in (await columns(database)).items())
+        await migrating.down()
+        assert not any(
+            NEW_COLUMNS[t] & found for t, found in (await migrating.columns(NEW_COLUMNS)).items()
+        )
         async with database.engine.connect() as conn:
             themes = (await conn.execute(select(TABLES["sessions"].c.theme))).all()
             assert [t for (t,) in themes] == ["Tunteet"]
@@ -180,5 +143,3 @@ async def test_existing_sessions_stay_group_sessions_and_individual_times_go_on_
             rooms = (await conn.execute(select(TABLES["rooms"].c.session_id))).all()
         assert bans == [(None,)]  # the ban holds; only the room it was given in is gone
         assert rooms == []
-    finally:
-        await database.dispose()
