@@ -2,7 +2,8 @@
 
 A room is placed on its first relay call (the least-loaded live relay, claimed atomically in
 Redis, ``signaling.relay_directory``) and every later call for it goes to that relay, from
-whichever web instance. A relay that stops announcing itself is dead: :meth:`moves`, called by
+whichever web instance. A relay that stops announcing itself, or that this instance has not
+reached for a TTL (``RelayDirectory``), is dead: :meth:`moves`, called by
 the room server every beat for the rooms it has loaded, places those rooms on another relay and
 returns the ones this instance moved, whose people the room server then tells to publish and
 subscribe again (``server.rooms.relay_moves``). Until then, calls for a room on a dead relay

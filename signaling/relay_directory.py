@@ -5,6 +5,8 @@ moves them in and out of Redis:
 
 - ``tupa:relay:<id>``: one relay's ``Announcement`` (JSON), rewritten every beat with a TTL of
   ``ttl`` seconds. A relay that is killed stops rewriting it; one that stops cleanly deletes it.
+  One that keeps rewriting it but cannot be reached at its URL is found by the room servers'
+  probes (``signaling.relay_probe``), each for itself.
 - ``tupa:relay-room:<room>``: the id of the relay a room is placed on. Set and changed only by
   :data:`CLAIM`, atomically: of several web instances placing a room at once, or moving it off a
   dead relay, one wins and every other gets the winner's answer, so all agree where a room is.
@@ -23,7 +25,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from server.lifecycle import OwnedTask
-from signaling.relay_rules import Announcement, alive, beat_interval, parse
+from signaling.relay_probe import RelayProbe
+from signaling.relay_rules import (
+    Announcement,
+    beat_interval,
+    parse,
+    probe_timeout,
+    reachable,
+    unreachable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +115,24 @@ class RelayAnnouncer:
 
 
 class RelayDirectory:
-    """A room server's view of the relays: refreshed every beat, and where rooms are placed."""
+    """A room server's view of the relays: refreshed every beat, and where rooms are placed.
 
-    def __init__(self, url: str, ttl: float) -> None:
+    A relay is live for this process while it announces itself in Redis *and* answered this
+    process's ``/health`` probe within the TTL (``relay_rules.reachable``). Placement waits for
+    the first probe: a relay just announced gets rooms from its first answer on, never before,
+    so one that nobody here can reach never gets any. Each beat probes right after reading
+    Redis, so that first answer comes within the beat that first read the relay.
+    """
+
+    def __init__(self, url: str, ttl: float, probe: RelayProbe | None = None) -> None:
         self._redis = _redis(url)
         self._claim = self._redis.register_script(CLAIM)
         self.ttl = ttl
+        self._probe = probe if probe is not None else RelayProbe(probe_timeout(ttl))
         self._seen: dict[str, float] = {}
+        self._first_seen: dict[str, float] = {}
+        self._answered: dict[str, float] = {}
+        self._unreachable: set[str] = set()  # as last logged: a line per change, not per probe
         self._announced: dict[str, Announcement] = {}
         self._task = OwnedTask("tupa-relay-directory")
         self.refreshed = asyncio.Event()
@@ -123,6 +144,7 @@ class RelayDirectory:
     async def stop(self) -> None:
         await self._task.stop()
         await self._redis.aclose()
+        await self._probe.close()
 
     async def _run(self) -> None:
         while True:
@@ -133,7 +155,8 @@ class RelayDirectory:
             await asyncio.sleep(beat_interval(self.ttl))
 
     async def refresh(self) -> None:
-        """Read every announcement; a relay is alive while it was read within its TTL."""
+        """Read every announcement, then probe every announced relay; a relay is alive while it
+        was read and answered within its TTL."""
         keys = [key async for key in self._redis.scan_iter(match=RELAY_PREFIX + "*", count=100)]
         values = await self._redis.mget(keys) if keys else []
         now = time.monotonic()
@@ -143,17 +166,39 @@ class RelayDirectory:
             if announcement is not None:
                 present.add(announcement.relay)
                 self._seen[announcement.relay] = now
+                self._first_seen.setdefault(announcement.relay, now)
                 self._announced[announcement.relay] = announcement
         # Gone from Redis (expired, or withdrawn by a relay that stopped): dead at once. While
         # Redis cannot be read, relays last read die as their TTL passes (``live_ids``).
         for relay in set(self._seen) - present:
-            self._seen.pop(relay, None)
-            self._announced.pop(relay, None)
+            for known in (self._seen, self._first_seen, self._answered, self._announced):
+                known.pop(relay, None)
+            self._unreachable.discard(relay)
             self.dropped.set()
+        await self._probe_all()
         self.refreshed.set()
 
+    async def _probe_all(self) -> None:
+        """Ask every announced relay's ``/health``; log and act on changes of reach only."""
+        urls = {relay: a.url for relay, a in self._announced.items()}
+        answering = await self._probe.answering(urls)
+        now = time.monotonic()
+        for relay in answering & set(self._announced):  # not one withdrawn meanwhile
+            self._answered[relay] = now
+        out_of_reach = self.unreachable_ids()
+        for relay in sorted(out_of_reach - self._unreachable):
+            log.warning("relay %s is announced but does not answer here; its rooms move", relay)
+            self.dropped.set()  # the move check moves its rooms now, not a beat later
+        for relay in sorted((self._unreachable - out_of_reach) & answering):
+            log.info("relay %s answers again", relay)
+        self._unreachable = out_of_reach
+
     def live_ids(self) -> set[str]:
-        return alive(self._seen, time.monotonic(), self.ttl)
+        return reachable(self._seen, self._answered, time.monotonic(), self.ttl)
+
+    def unreachable_ids(self) -> set[str]:
+        """Relays announced but not answering this process (for a log line and a gauge)."""
+        return unreachable(self._seen, self._answered, self._first_seen, time.monotonic(), self.ttl)
 
     def live(self) -> list[Announcement]:
         ids = self.live_ids()

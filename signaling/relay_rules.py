@@ -1,9 +1,13 @@
 """Which of several media relays takes a room, and which relays count as alive (pure).
 
 Each ``tupa relay`` announces itself (``Announcement``) every ``beat_interval(ttl)`` seconds with
-a time to live; an announcement older than its TTL is a relay that stopped answering. A room goes
-to the least-loaded live relay and stays there while that relay lives: moving a room costs every
-browser in it a new negotiation, so load only decides where *new* rooms go.
+a time to live; an announcement older than its TTL is a relay that stopped answering. A relay
+still announcing may yet be out of a room server's reach (a wrong announced address, a firewall,
+a network split), so each room server also asks every relay's ``/health`` each beat: a relay
+counts as alive for it only while it has also answered within the TTL (:func:`reachable`).
+
+A room goes to the least-loaded live relay and stays there while that relay lives: moving a room
+costs every browser in it a new negotiation, so load only decides where *new* rooms go.
 
 Announcements are read back from Redis, which any process of the installation can write to, so
 :func:`parse` takes them as untrusted: bounded ids, an ``http(s)`` URL, non-negative numbers.
@@ -78,6 +82,40 @@ def alive(seen: dict[str, float], now: float, ttl: float) -> set[str]:
     """The relays last heard from less than ``ttl`` seconds before ``now`` (one clock: the
     reader's own, so that clocks of other machines never matter)."""
     return {relay for relay, at in seen.items() if now - at < ttl}
+
+
+def reachable(
+    announced: Mapping[str, float], answered: Mapping[str, float], now: float, ttl: float
+) -> set[str]:
+    """The relays alive for this room server: announced within ``ttl`` and answered its probe
+    within ``ttl`` (one clock, the reader's). A relay that never answered is not one, however
+    fresh its announcement: nobody here can reach it, so no room may be placed on it."""
+    return {
+        relay
+        for relay in alive(dict(announced), now, ttl)
+        if relay in answered and now - answered[relay] < ttl
+    }
+
+
+def unreachable(
+    announced: Mapping[str, float],
+    answered: Mapping[str, float],
+    first_announced: Mapping[str, float],
+    now: float,
+    ttl: float,
+) -> set[str]:
+    """The relays announced within ``ttl`` that this room server cannot reach: their last answer
+    (or, before any, their first announcement: a relay announces itself just before it listens)
+    is ``ttl`` or more old. What the room server logs and counts; placing uses :func:`reachable`.
+    """
+    since = {relay: answered.get(relay, first_announced.get(relay, now)) for relay in announced}
+    return {relay for relay in alive(dict(announced), now, ttl) if now - since[relay] >= ttl}
+
+
+def probe_timeout(ttl: float) -> float:
+    """How long a ``/health`` probe may wait: at most a second, and never past half a TTL, so
+    that a relay that does not answer still leaves the beat time to find it gone."""
+    return min(1.0, ttl / 2)
 
 
 def load(announcement: Announcement) -> tuple[float, int, int, str]:

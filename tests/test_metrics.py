@@ -112,6 +112,8 @@ async def test_a_web_process_counts_its_rooms_on_a_listener_of_its_own(live_serv
     )
     assert value(after, "tupa_room_socket_closes_total", code=str(CloseCode.REMOVED)) >= 1
     assert "tupa_room_send_queue_closes_total" in after
+    assert "tupa_relays_unreachable" in after  # 0 here: one relay, in this process
+    assert value(after, "tupa_relays_unreachable") == 0
     assert "process_cpu_seconds_total" in after
     links = list(room.parent_links.values())
     assert_nothing_personal(after, [*NEVER, *links, room.facilitator, room.volunteer])

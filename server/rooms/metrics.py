@@ -1,4 +1,5 @@
-"""What a web process tells Prometheus about its rooms: sockets, rooms, events, flushes, closes.
+"""What a web process tells Prometheus about its rooms: sockets, rooms, events, flushes, closes,
+and how many announced relays it cannot reach.
 
 Counters come from ``server.counts`` (plain integers the hot paths add to); the writer's flush
 time is a histogram, observed once per flush; rooms and sockets are counted on the event loop at
@@ -17,6 +18,8 @@ from server.counts import FLUSHES, ROOMS, RoomCounts
 from server.metrics import Collector, MetricsListener, OnLoop
 from server.rooms.hub import RoomHub
 from server.settings import Settings
+from signaling.interface import MediaRelay
+from signaling.placed import PlacedRelays
 
 
 class RoomCountsCollector:
@@ -65,9 +68,25 @@ def live_rooms(hub: RoomHub) -> list[Metric]:
     ]
 
 
+def unreachable_relays(relay: MediaRelay) -> Metric:
+    """Relays announced in Redis that this process has not reached for a TTL: their rooms moved
+    away and they get no new ones, yet they run. Only a count: which relays it is says the
+    log line of each change. Always 0 without several relays (``TUPA_RELAY_DISCOVERY``)."""
+    count = len(relay.directory.unreachable_ids()) if isinstance(relay, PlacedRelays) else 0
+    return GaugeMetricFamily(
+        "tupa_relays_unreachable",
+        "Relays announced in Redis that this web process cannot reach at their address.",
+        count,
+    )
+
+
 def room_collectors(hub: RoomHub, loop: asyncio.AbstractEventLoop) -> list[Collector]:
-    """Everything a web process exposes about its rooms."""
-    return [RoomCountsCollector(), FLUSHES, OnLoop(loop, lambda: live_rooms(hub))]
+    """Everything a web process exposes about its rooms (and the relays it places them on)."""
+
+    def read() -> list[Metric]:
+        return [*live_rooms(hub), unreachable_relays(hub.relay_link.relay)]
+
+    return [RoomCountsCollector(), FLUSHES, OnLoop(loop, read)]
 
 
 def rooms_metrics_listener(settings: Settings, hub: RoomHub) -> MetricsListener | None:

@@ -9,7 +9,7 @@ import asyncio
 import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,13 @@ from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, MediaStreamT
 
 from server.rooms.hub import RoomHub
 from server.rooms.relay_link import RelayLink
+from server.scheduling.series import MediaMode
 from signaling.placed import PlacedRelays
 from signaling.relay_directory import RelayDirectory
 from tests.conftest import free_port
 from tests.redis_server import RedisServer
 from tests.roomclient import RoomClient
+from tests.rooms.support import open_room_with_parents
 from tests.signaling.peers import MovingStripes, peer_connection
 from tests.signaling.test_service import SECRET, RelayProcess, tupa
 
@@ -33,15 +35,21 @@ TTL = 2.0
 
 
 class AnnouncedRelay(RelayProcess):
-    """``tupa relay`` that announces itself in ``redis_url``, and can be killed outright."""
+    """``tupa relay`` that announces itself in ``redis_url``, and can be killed outright.
 
-    def __init__(self, directory: Path, redis_url: str, ttl: float = TTL) -> None:
+    It announces ``announce_url`` if given (an address in front of it, such as a
+    :class:`CuttableProxy`), else where it listens (``url``)."""
+
+    def __init__(
+        self, directory: Path, redis_url: str, ttl: float = TTL, announce_url: str | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.announced_url = announce_url or self.url
         self.log = directory / f"relay-{self.port}.log"
         env = {
             "TUPA_REDIS_URL": redis_url,
-            "TUPA_RELAY_ANNOUNCE_URL": self.url,
+            "TUPA_RELAY_ANNOUNCE_URL": self.announced_url,
             "TUPA_RELAY_TTL_SECONDS": str(ttl),
         }
         with self.log.open("w") as out:
@@ -62,6 +70,54 @@ class AnnouncedRelay(RelayProcess):
         """``kill -9``: no shutdown, no withdrawn announcement, every connection just stops."""
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
+
+
+class CuttableProxy:
+    """A TCP forwarder on a free loopback port to ``127.0.0.1:<target>``, that the test can cut:
+    the address a relay announced stops answering (as behind a firewall or a network split)
+    while the relay runs on and keeps announcing itself. Only its HTTP is cut: media between
+    browsers and the relay does not pass here."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.target: int | None = None
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._forward, "127.0.0.1", self.port)
+
+    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.target is None:
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        except OSError:
+            writer.close()
+            return
+        self._writers |= {writer, up_writer}
+        await asyncio.gather(
+            _pipe(reader, up_writer), _pipe(up_reader, writer), return_exceptions=True
+        )
+
+    async def cut(self) -> None:
+        """Nothing listens at the address any more, and every open connection is closed."""
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.close()
+        await self._server.wait_closed()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
 
 
 async def use_placed_relays(
@@ -93,6 +149,7 @@ class FollowingBrowser:
         self.frames: dict[str, Counter[str]] = {}
         self.last_frame: dict[str, float] = {}
         self.published = 0
+        self.subscribed: Counter[str] = Counter()  # subscriptions made, per publisher
         self._tasks: list[asyncio.Task[None]] = []
         self._loop = asyncio.create_task(self._follow())
 
@@ -140,6 +197,7 @@ class FollowingBrowser:
         if old is not None:
             await old.close()
         pc = self.downstream[publisher] = peer_connection()
+        self.subscribed[publisher] += 1
         counts = self.frames.setdefault(publisher, Counter())
 
         @pc.on("track")
@@ -191,6 +249,35 @@ async def browsers() -> AsyncIterator[Callable[[RoomClient, bool], FollowingBrow
     yield make
     for browser in made:
         await browser.close()
+
+
+async def a_stage(
+    server: Any,
+    org: Any,
+    clock: Any,
+    browsers: Callable[[RoomClient, bool], FollowingBrowser],
+    *names: str,
+    before_media: Callable[[str], Awaitable[None]] | None = None,
+) -> tuple[str, FollowingBrowser, list[FollowingBrowser]]:
+    """A stage whose facilitator publishes through the relay to the named parents: the room's
+    id, the facilitator's and the viewers' browsers. ``before_media`` is given the room's id
+    before anyone publishes (to place the room on a relay of the test's choosing)."""
+    room, facilitator, parents = await open_room_with_parents(
+        server, org, clock, *names, media_mode=MediaMode.STAGE
+    )
+    if before_media is not None:
+        await before_media(str(room.session_id))
+    await facilitator.send(type="av", mic=True, camera=True, blurred=False)
+    await facilitator.expect("av", peer=facilitator.peer)
+    speaking = browsers(facilitator, True)
+    watching = [browsers(parents[name], False) for name in names]
+
+    def everyone_sees_and_hears() -> bool:
+        kinds = ("video", "audio")
+        return all(v.seen(facilitator.peer, k) >= 10 for v in watching for k in kinds)
+
+    await eventually(everyone_sees_and_hears, timeout=30)
+    return str(room.session_id), speaking, watching
 
 
 async def eventually(condition: Callable[[], Any], timeout: float = 15.0) -> float:

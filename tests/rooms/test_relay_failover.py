@@ -10,12 +10,10 @@ import time
 
 import pytest
 
-from server.scheduling.series import MediaMode
 from signaling.relay_directory import PLACEMENT_PREFIX
 from tests.conftest import free_port
 from tests.rooms import relays_support
-from tests.rooms.relays_support import TTL, FollowingBrowser, eventually
-from tests.rooms.support import open_room_with_parents
+from tests.rooms.relays_support import TTL, a_stage, eventually
 from tests.signaling.peers import Publisher, Subscriber
 from tests.signaling.test_service import tupa
 
@@ -25,23 +23,6 @@ browsers, cascade_after = relays_support.browsers, relays_support.cascade_after
 
 # What the issue asks: a dead relay's subscribers see media again within this many seconds.
 RECOVERY_SECONDS = 5.0
-
-
-async def a_stage(
-    server, org, clock, browsers, name: str
-) -> tuple[str, FollowingBrowser, FollowingBrowser]:
-    """A stage whose facilitator publishes through the relay to one parent: the room's id,
-    the facilitator's and the viewer's browsers."""
-    room, facilitator, parents = await open_room_with_parents(
-        server, org, clock, name, media_mode=MediaMode.STAGE
-    )
-    await facilitator.send(type="av", mic=True, camera=True, blurred=False)
-    await facilitator.expect("av", peer=facilitator.peer)
-    speaking = browsers(facilitator, True)
-    watching = browsers(parents[name], False)
-    await eventually(lambda: watching.seen(facilitator.peer, "video") >= 10, timeout=30)
-    await eventually(lambda: watching.seen(facilitator.peer, "audio") >= 10, timeout=30)
-    return str(room.session_id), speaking, watching
 
 
 async def test_rooms_go_to_the_least_loaded_relay_and_move_when_theirs_is_killed(
@@ -61,7 +42,7 @@ async def test_rooms_go_to_the_least_loaded_relay_and_move_when_theirs_is_killed
         await eventually(lambda: sum(a.subscriptions for a in directory.live()) >= 1)
         await eventually(lambda: max(a.packets_per_second for a in directory.live()) > 10)
 
-        room, speaker, viewer = await a_stage(live_server, org, clock, browsers, "Mustikka")
+        room, speaker, (viewer,) = await a_stage(live_server, org, clock, browsers, "Mustikka")
         where = {r: directory.url_of(await directory.placement(r)) for r in (room, other)}
         assert where[room] != where[other]  # one room on each relay
 

@@ -15,8 +15,11 @@ from signaling.relay_rules import (
     least_loaded,
     packets_per_second,
     parse,
+    probe_timeout,
+    reachable,
     relay_for_subscriber,
     second_relay,
+    unreachable,
 )
 
 
@@ -51,6 +54,40 @@ def test_a_relay_is_alive_until_its_ttl_has_passed_since_it_was_last_read() -> N
     assert alive(seen, now=100.0, ttl=3.0) == {"a", "b"}
     assert alive(seen, now=100.6, ttl=3.0) == {"a"}
     assert alive(seen, now=103.0, ttl=3.0) == set()
+
+
+def test_an_announced_relay_is_reachable_while_it_answered_within_its_ttl() -> None:
+    announced = {"a": 100.0, "b": 100.0}
+    answered = {"a": 99.0, "b": 96.9}
+    assert reachable(announced, answered, now=100.0, ttl=3.0) == {"a"}
+    # A probe or two that go unanswered change nothing until the TTL has passed.
+    assert reachable(announced, answered, now=101.9, ttl=3.0) == {"a"}
+    assert reachable(announced, answered, now=102.0, ttl=3.0) == set()
+
+
+def test_a_relay_that_never_answered_is_not_reachable_however_fresh_its_announcement() -> None:
+    assert reachable({"new": 100.0}, {}, now=100.0, ttl=3.0) == set()
+    assert reachable({"new": 100.0}, {"new": 100.1}, now=100.1, ttl=3.0) == {"new"}
+
+
+def test_a_relay_that_answers_but_stopped_announcing_is_not_reachable() -> None:
+    assert reachable({"gone": 96.0}, {"gone": 100.0}, now=100.0, ttl=3.0) == set()
+
+
+def test_a_relay_counts_as_unreachable_once_a_ttl_passed_without_an_answer() -> None:
+    announced = {"a": 100.0, "b": 100.0, "new": 100.0}
+    answered = {"a": 99.0, "b": 96.9}
+    first = {"a": 90.0, "b": 90.0, "new": 99.5}
+    # "new" has had less than a TTL to start listening: not reachable, not yet unreachable.
+    assert unreachable(announced, answered, first, now=100.0, ttl=3.0) == {"b"}
+    assert unreachable(announced, answered, first, now=102.5, ttl=3.0) == {"a", "b", "new"}
+    assert unreachable({"gone": 90.0}, {}, {"gone": 80.0}, now=100.0, ttl=3.0) == set()
+
+
+def test_a_probe_waits_at_most_a_second_and_never_past_half_a_ttl() -> None:
+    assert probe_timeout(2.0) == 1.0
+    assert probe_timeout(10.0) == 1.0
+    assert probe_timeout(0.5) == 0.25
 
 
 def test_a_room_stays_on_its_relay_while_that_relay_lives() -> None:
