@@ -2,7 +2,8 @@
 
 Counted apart from the group sessions (``attendance_sheet`` takes group sessions only): an
 individual time is one parent's, so it belongs neither in a group's attendance per session nor
-in its commitment percentage. The same attendance rules decide whether the parent attended.
+in its commitment percentage. The same attendance rules decide whether the parent attended,
+and the same staff corrections (``newest_corrections``) win over what the room recorded.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.evaluation.attendance import (
+    AttendanceMark,
     Presence,
     SessionRun,
     attendance_window,
     attended,
     time_present,
 )
-from server.evaluation.attendance_sheet import EvaluationRules
+from server.evaluation.attendance_sheet import EvaluationRules, newest_corrections
 from server.storage.tables import PresenceRow, RoomMemberRow, RoomRow, SessionRow
 
 INDIVIDUAL = "individual"  # server.scheduling.individual_rules.SessionKind, a layer beside
@@ -78,11 +80,17 @@ async def individual_figures(
     for session_id, joined_at, left_at in presence:
         if left_at is None or left_at >= joined_at:
             intervals[session_id].append(Presence(joined_at, left_at))
+    corrections = await newest_corrections(db, series_id)
     came: list[int] = []
     for session_id, (enrolment_id, run) in runs.items():
         window = attendance_window(run)
         assert window is not None and enrolment_id is not None  # opened, booked
         present = time_present(intervals[session_id], window.start, window.end)
-        if attended(present, window.length, rules.attendance_share):
+        correction = corrections.get((enrolment_id, session_id))
+        mark = AttendanceMark(
+            attended(present, window.length, rules.attendance_share),
+            correction.attended if correction else None,
+        )
+        if mark.counts:
             came.append(enrolment_id)
     return IndividualFigures(len(runs), len(came), len(set(came)))
