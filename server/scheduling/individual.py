@@ -22,6 +22,7 @@ from server.enrolment.service import lock_series
 from server.errors import ErrorCode, TupaError
 from server.notify.notices import NoticeKind, tell
 from server.organisation import Organisation
+from server.scheduling.individual_calendar import RELEASED, booked_times
 from server.scheduling.individual_mail import BOOKED, CANCELLED, MOVED, tell_facilitators
 from server.scheduling.individual_rules import (
     MAX_OFFERED,
@@ -223,6 +224,7 @@ async def move(
         NoticeKind.INDIVIDUAL_MOVED,
         now,
         staff_language,
+        released=old,
         old_start=old.starts_at,
         new_start=new.starts_at,
     )
@@ -244,7 +246,9 @@ async def cancel(
     _release(db, session, enrolment)
     cancelled = NoticeKind.INDIVIDUAL_CANCELLED
     start = session.starts_at
-    await _tell_both(db, org, series, enrolment, cancelled, now, staff_language, start=start)
+    await _tell_both(
+        db, org, series, enrolment, cancelled, now, staff_language, released=session, start=start
+    )
     return session
 
 
@@ -264,12 +268,15 @@ async def _tell_both(
     kind: NoticeKind,
     now: datetime,
     staff_language: str,
+    released: SessionRow | None = None,
     **starts: datetime,
 ) -> None:
     """Tell the parent of their booking change (on their page, and by mail if they gave an
     address) and mail the series' facilitators, by pseudonym; ``starts`` are its instants in
-    UTC."""
+    UTC. A ``released`` time is named in the notice: the parent's calendar file cancels it."""
     params: dict[str, Any] = {key: value.isoformat() for key, value in starts.items()}
+    if released is not None:
+        params[RELEASED] = released.id
     await tell(db, org, enrolment, kind, now, **params)
     mail = _STAFF_MAIL[kind]
     name = enrolment.pseudonym
@@ -348,17 +355,6 @@ async def _own_time(db: AsyncSession, enrolment: EnrolmentRow, session_id: int) 
     if session.booked_enrolment_id != enrolment.id:
         raise TupaError(ErrorCode.NOT_FOUND)
     return session
-
-
-async def booked_times(db: AsyncSession, enrolment: EnrolmentRow) -> list[SessionRow]:
-    """Every time the parent holds, past ones and withdrawn ones too: their calendar file."""
-    return list(
-        await db.scalars(
-            select(SessionRow)
-            .where(_individual(enrolment.series_id), SessionRow.booked_enrolment_id == enrolment.id)
-            .order_by(SessionRow.starts_at)
-        )
-    )
 
 
 async def individual_times_of(db: AsyncSession, enrolment: EnrolmentRow) -> list[dict[str, str]]:
