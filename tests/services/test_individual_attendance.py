@@ -2,47 +2,12 @@
 do: a parent who joined by phone attended, a dead connection kept open did not."""
 
 import secrets
-from datetime import datetime, timedelta
 
-from server.enrolment import service as enrolment_service
 from server.evaluation.attendance_sheet import EvaluationRules, correct_attendance
 from server.evaluation.individual import IndividualFigures, individual_figures
 from server.people.roles import Role
-from server.scheduling import individual
-from server.storage.tables import PresenceRow, RoomMemberRow, RoomRow
-from tests.factories import a_staff_member, enrol_parent, seed_series
-
-
-async def held_time(database, org, series_id: int, now: datetime, present_minutes: int):
-    """An individual time booked by a new parent and held, the parent present for
-    ``present_minutes`` of its 45; returns (session id, enrolment id)."""
-    new = await enrol_parent(database, org, series_id, "Mira", now)
-    async with database.unit_of_work() as db:
-        enrolment = await enrolment_service.enrolment_by_token(db, new.token)
-        day = (now + timedelta(days=2)).date()
-        offered = await individual.offer_time(db, org, series_id, day, now.time(), 45, now)
-        offered.booked_enrolment_id = enrolment.id
-        end = offered.starts_at + timedelta(minutes=45)
-        db.add(
-            RoomRow(
-                session_id=offered.id, status="ended", opened_at=offered.starts_at, ended_at=end
-            )
-        )
-        member = RoomMemberRow(
-            session_id=offered.id,
-            peer=secrets.token_urlsafe(12),
-            enrolment_id=enrolment.id,
-            name=enrolment.pseudonym,
-            role="parent",
-            status="admitted",
-            created_at=offered.starts_at,
-            admitted_at=offered.starts_at,
-        )
-        db.add(member)
-        await db.flush()
-        left = offered.starts_at + timedelta(minutes=present_minutes)
-        db.add(PresenceRow(member_id=member.id, joined_at=offered.starts_at, left_at=left))
-        return offered.id, enrolment.id
+from tests.factories import a_staff_member, seed_series
+from tests.services.individual_support import held_time
 
 
 async def corrected(database, series_id, session_id, enrolment_id, attended, now) -> None:
