@@ -8,7 +8,7 @@ support group" can be a safety risk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -36,8 +36,10 @@ def build_calendar(
     summary_for: dict[int, str],
     url: str | None = None,
     description: str = "",
+    cancelled: Collection[int] = (),
 ) -> bytes:
-    """An iCalendar file of ``sessions``; ``summary_for`` maps a session id to its event title."""
+    """An iCalendar file of ``sessions``; ``summary_for`` maps a session id to its event title.
+    The ``cancelled`` ids are CANCELLED whatever their status: times the reader gave up."""
     host = urlsplit(public_url).hostname or "tupa.local"
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -53,8 +55,8 @@ def build_calendar(
         event.add("dtend", session.starts_at + timedelta(minutes=session.duration_minutes))
         event.add("summary", summary_for[session.id])
         event.add("sequence", session.calendar_sequence)
-        cancelled = session.status == SessionStatus.CANCELLED.value
-        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        off = session.status == SessionStatus.CANCELLED.value or session.id in cancelled
+        event.add("status", "CANCELLED" if off else "CONFIRMED")
         if description:
             event.add("description", description)
         if url:
@@ -90,18 +92,21 @@ def series_calendar(
     *,
     discreet: bool,
     individual: Sequence[SessionRow] = (),
+    released: Sequence[SessionRow] = (),
 ) -> bytes:
-    """Every session of ``series``, and the ``individual`` times a parent holds; cancelled ones
-    stay in as CANCELLED so apps remove them."""
+    """Every session of ``series``, the ``individual`` times a parent holds and the ones they
+    ``released`` (moved away from or cancelled); cancelled and released ones stay in as
+    CANCELLED, under their UID and current SEQUENCE, so apps remove them."""
     summaries = {s.id: session_summary(series, s, t, discreet) for s in series.sessions}
-    summaries |= {s.id: individual_summary(series, t, discreet) for s in individual}
+    summaries |= {s.id: individual_summary(series, t, discreet) for s in [*individual, *released]}
     return build_calendar(
         t.gettext("Group meeting") if discreet else localised(series.title_texts, t.language).text,
-        [*series.sessions, *individual],
+        [*series.sessions, *individual, *released],
         org.public_url,
         now,
         summary_for=summaries,
         url=None if discreet else org.url(f"/series/{series.id}"),
+        cancelled={s.id for s in released},
     )
 
 

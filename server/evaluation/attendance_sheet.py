@@ -146,14 +146,7 @@ async def attendance_sheet(
     for enrolment_id, session_id, joined_at, left_at in presence:
         if enrolment_id is not None and (left_at is None or left_at >= joined_at):
             intervals[(enrolment_id, session_id)].append(Presence(joined_at, left_at))
-    corrections: dict[tuple[int, int], AttendanceCorrectionRow] = {}
-    for newer in await db.scalars(
-        select(AttendanceCorrectionRow)
-        .join(SessionRow, SessionRow.id == AttendanceCorrectionRow.session_id)
-        .where(SessionRow.series_id == series_id)
-        .order_by(AttendanceCorrectionRow.created_at, AttendanceCorrectionRow.id)
-    ):
-        corrections[(newer.enrolment_id, newer.session_id)] = newer  # the newest wins
+    corrections = await newest_corrections(db, series_id)
     enrolments = list(
         await db.scalars(
             select(EnrolmentRow)
@@ -193,6 +186,25 @@ async def attendance_sheet(
             for session_id in viewers:
                 viewers[session_id] += _watched(cells.get((e.id, session_id)))
     return AttendanceSheet(series, sessions, participants, cells, viewers)
+
+
+async def newest_corrections(
+    db: AsyncSession, series_id: int
+) -> dict[tuple[int, int], AttendanceCorrectionRow]:
+    """The correction that counts for each (enrolment id, session id) of the series: the newest.
+
+    Every session's, group and individual alike, so the individual counts
+    (``evaluation/individual.py``) apply the same corrections as the sheet does.
+    """
+    corrections: dict[tuple[int, int], AttendanceCorrectionRow] = {}
+    for newer in await db.scalars(
+        select(AttendanceCorrectionRow)
+        .join(SessionRow, SessionRow.id == AttendanceCorrectionRow.session_id)
+        .where(SessionRow.series_id == series_id)
+        .order_by(AttendanceCorrectionRow.created_at, AttendanceCorrectionRow.id)
+    ):
+        corrections[(newer.enrolment_id, newer.session_id)] = newer  # the newest wins
+    return corrections
 
 
 def _watched(cell: AttendanceCell | None) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ from server.enrolment.service import lock_series
 from server.errors import ErrorCode, TupaError
 from server.notify.notices import NoticeKind, tell
 from server.organisation import Organisation
+from server.scheduling.individual_calendar import RELEASED, booked_times
 from server.scheduling.individual_mail import BOOKED, CANCELLED, MOVED, tell_facilitators
 from server.scheduling.individual_rules import (
     MAX_OFFERED,
@@ -192,17 +194,9 @@ async def book(
     BOOKING_LIMIT (``check_bookable``)."""
     series = await lock_series(db, enrolment.series_id)
     session = await _book_locked(db, series, enrolment, session_id, now, releasing=None)
-    start = session.starts_at.isoformat()
-    await tell(db, org, enrolment, NoticeKind.INDIVIDUAL_BOOKED, now, start=start)
-    await tell_facilitators(
-        db,
-        org,
-        series,
-        BOOKED,
-        staff_language,
-        now,
-        name=enrolment.pseudonym,
-        start=session.starts_at,
+    booked = NoticeKind.INDIVIDUAL_BOOKED
+    await _tell_both(
+        db, org, series, enrolment, booked, now, staff_language, start=session.starts_at
     )
     return session
 
@@ -222,23 +216,15 @@ async def move(
     check_releasable(old.status, old.starts_at, now)
     new = await _book_locked(db, series, enrolment, to_id, now, releasing=old)
     _release(db, old, enrolment)
-    await tell(
-        db,
-        org,
-        enrolment,
-        NoticeKind.INDIVIDUAL_MOVED,
-        now,
-        old_start=old.starts_at.isoformat(),
-        new_start=new.starts_at.isoformat(),
-    )
-    await tell_facilitators(
+    await _tell_both(
         db,
         org,
         series,
-        MOVED,
-        staff_language,
+        enrolment,
+        NoticeKind.INDIVIDUAL_MOVED,
         now,
-        name=enrolment.pseudonym,
+        staff_language,
+        released=old,
         old_start=old.starts_at,
         new_start=new.starts_at,
     )
@@ -258,19 +244,43 @@ async def cancel(
     session = await _own_time(db, enrolment, session_id)
     check_releasable(session.status, session.starts_at, now)
     _release(db, session, enrolment)
-    start = session.starts_at.isoformat()
-    await tell(db, org, enrolment, NoticeKind.INDIVIDUAL_CANCELLED, now, start=start)
-    await tell_facilitators(
-        db,
-        org,
-        series,
-        CANCELLED,
-        staff_language,
-        now,
-        name=enrolment.pseudonym,
-        start=session.starts_at,
+    cancelled = NoticeKind.INDIVIDUAL_CANCELLED
+    start = session.starts_at
+    await _tell_both(
+        db, org, series, enrolment, cancelled, now, staff_language, released=session, start=start
     )
     return session
+
+
+# What the series' facilitators are mailed for each notice the parent gets.
+_STAFF_MAIL = {
+    NoticeKind.INDIVIDUAL_BOOKED: BOOKED,
+    NoticeKind.INDIVIDUAL_MOVED: MOVED,
+    NoticeKind.INDIVIDUAL_CANCELLED: CANCELLED,
+}
+
+
+async def _tell_both(
+    db: AsyncSession,
+    org: Organisation,
+    series: SeriesRow,
+    enrolment: EnrolmentRow,
+    kind: NoticeKind,
+    now: datetime,
+    staff_language: str,
+    released: SessionRow | None = None,
+    **starts: datetime,
+) -> None:
+    """Tell the parent of their booking change (on their page, and by mail if they gave an
+    address) and mail the series' facilitators, by pseudonym; ``starts`` are its instants in
+    UTC. A ``released`` time is named in the notice: the parent's calendar file cancels it."""
+    params: dict[str, Any] = {key: value.isoformat() for key, value in starts.items()}
+    if released is not None:
+        params[RELEASED] = released.id
+    await tell(db, org, enrolment, kind, now, **params)
+    mail = _STAFF_MAIL[kind]
+    name = enrolment.pseudonym
+    await tell_facilitators(db, org, series, mail, staff_language, now, name=name, **starts)
 
 
 async def _book_locked(
@@ -345,17 +355,6 @@ async def _own_time(db: AsyncSession, enrolment: EnrolmentRow, session_id: int) 
     if session.booked_enrolment_id != enrolment.id:
         raise TupaError(ErrorCode.NOT_FOUND)
     return session
-
-
-async def booked_times(db: AsyncSession, enrolment: EnrolmentRow) -> list[SessionRow]:
-    """Every time the parent holds, past ones and withdrawn ones too: their calendar file."""
-    return list(
-        await db.scalars(
-            select(SessionRow)
-            .where(_individual(enrolment.series_id), SessionRow.booked_enrolment_id == enrolment.id)
-            .order_by(SessionRow.starts_at)
-        )
-    )
 
 
 async def individual_times_of(db: AsyncSession, enrolment: EnrolmentRow) -> list[dict[str, str]]:

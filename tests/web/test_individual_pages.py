@@ -5,6 +5,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from icalendar import Calendar
 from sqlalchemy import select
 
 from server.evaluation.attendance_sheet import EvaluationRules
@@ -14,6 +15,7 @@ from server.scheduling import individual
 from server.storage.tables import PresenceRow, RoomMemberRow, RoomRow, SessionRow
 from tests.conftest import post_form
 from tests.factories import PASSWORD, a_staff_member, enrol_parent, personal_page, seed_series
+from tests.services.individual_support import held_time
 
 
 async def facilitator_signed_in(client, org, clock):
@@ -96,7 +98,13 @@ async def test_a_parent_books_moves_and_cancels_from_their_page(client, org, clo
     assert holders == {first: None, second: "Mira"}
 
     calendar = (await client.get("/me/calendar.ics")).text
-    assert f"tupa-session-{second}@" in calendar and f"tupa-session-{first}@" not in calendar
+    entries = {
+        str(event["uid"]): str(event["status"])
+        for event in Calendar.from_ical(calendar).walk("VEVENT")
+    }
+    # The time moved away from stays in, cancelled, so an app that imported it drops it.
+    assert entries[f"tupa-session-{first}@testserver"] == "CANCELLED"
+    assert entries[f"tupa-session-{second}@testserver"] == "CONFIRMED"
     assert "Individual session" in calendar or "Yksilötapaaminen" in calendar
     discreet = (await client.get("/me/calendar.ics?discreet=1")).text
     assert "Testiryhmä" not in discreet
@@ -192,3 +200,27 @@ async def test_the_report_counts_individual_sessions_apart_and_hides_small_count
     assert cells[-6:][1] == "3"  # held: shown
     assert cells[-6:][3] == cells[-6:][5]  # attended 2 and parents 2: both hidden alike
     assert cells[-6:][3] != "2"
+
+
+async def test_the_attendance_page_lets_staff_correct_an_individual_time_and_the_count_follows(
+    client, org, clock
+):
+    series_id = await facilitator_signed_in(client, org, clock)
+    database = client.app.state.test_database
+    session_id, enrolment_id = await held_time(database, org, series_id, clock.now, 5)
+    page = f"/staff/series/{series_id}/attendance"
+    action = f"{page}/{session_id}/{enrolment_id}"
+
+    html = (await client.get(page)).text
+    section = html.split('id="attendance-individual"')[1].split("</section>")[0]
+    assert "Mira" in section and f'action="{action}"' in section
+    assert 'data-attended="no"' in section
+
+    fixed = await post_form(client, page, action, {"attended": "yes", "reason": "Puhelimella"})
+
+    assert fixed.status_code == 303
+    async with database.unit_of_work() as db:
+        figures = await individual_figures(db, series_id, EvaluationRules())
+    assert (figures.held, figures.attended, figures.parents) == (1, 1, 1)
+    section = (await client.get(page)).text.split('id="attendance-individual"')[1]
+    assert 'data-attended="yes"' in section.split("</section>")[0]

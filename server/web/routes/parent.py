@@ -17,7 +17,7 @@ from server.evaluation.questionnaires import MAX_TEXT_ANSWER, Questionnaire
 from server.i18n import Translator
 from server.localised import localised
 from server.notify.notices import NoticeKind, notice_text
-from server.scheduling import individual
+from server.scheduling import individual, individual_calendar
 from server.scheduling import service as scheduling
 from server.scheduling.joining import session_joining
 from server.scheduling.series import SessionStatus
@@ -106,11 +106,20 @@ async def enrolment_calendar(
 ) -> Response:
     """A downloaded file, not a subscription: a calendar app that fetched a feed by URL would hold
     a working credential outside the browser, so parents get no feed address at all. The
-    parent's own individual times are in it beside the group's sessions."""
+    parent's own individual times are in it beside the group's sessions, and the ones they gave
+    up as cancelled until these have passed."""
     discreet = request.query_params.get("discreet") == "1"
-    own = await individual.booked_times(db, enrolment)
+    own = await individual_calendar.calendar_times(db, enrolment, now)
     return ics_response(
-        ics.series_calendar(enrolment.series, org, now, t, discreet=discreet, individual=own)
+        ics.series_calendar(
+            enrolment.series,
+            org,
+            now,
+            t,
+            discreet=discreet,
+            individual=own.held,
+            released=own.released,
+        )
     )
 
 

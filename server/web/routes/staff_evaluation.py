@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from server.errors import ErrorCode, TupaError
 from server.evaluation import answers, attendance_sheet, service
 from server.evaluation.export import report_csv, report_pdf
+from server.evaluation.individual import individual_attendance
 from server.evaluation.questionnaires import (
     MAX_QUESTION_TEXT,
     MAX_QUESTIONS,
@@ -55,6 +56,7 @@ async def attendance_page(
         {
             "series": series,
             "sheet": sheet,
+            "individual": await individual_attendance(db, series_id, rules),
             "corrections": await attendance_sheet.attendance_corrections(db, series_id),
             "share_percent": int(rules.attendance_share * 100),
             "done": request.query_params.get("done", ""),
