@@ -96,3 +96,33 @@ async def test_a_hello_the_parser_cannot_read_closes_with_protocol_error(live_se
     )
     await binary.ws.send(b'{"type":"hello","v":1}')
     assert await binary.closed_with() == CloseCode.PROTOCOL
+
+
+async def test_a_room_answers_in_the_browser_language_when_none_was_chosen(live_server, org, clock):
+    """The room's page follows Accept-Language on a first visit (server/web/language_choice.py);
+    its socket must too, or a Swedish reader's page is Swedish and its room's answers Finnish."""
+    from server.i18n import Translator
+    from server.web.messages import room_error_message
+    from tests.roomclient import RoomClient
+
+    room, facilitator, _ = await open_room_with_parents(live_server, org, clock, "Mustikka")
+    url = f"{live_server.ws_url}/ws/rooms/{room.session_id}"
+    zone = live_server.app.state.settings.zone
+    for header, cookie, expected in (
+        ("sv-FI,sv;q=0.9,en;q=0.5", "", "sv"),
+        ("sv-FI,sv;q=0.9", "; tupa_lang=en", "en"),  # a choice made with the switch wins
+        ("xx-YY", "", "fi"),
+    ):
+        headers = {"Cookie": room.facilitator + cookie, "Accept-Language": header}
+        ws = await websockets.connect(url, additional_headers=headers)
+        client = RoomClient(ws)
+        await client.send(type="hello", v=1)
+        await client.expect("welcome")
+        await ws.send('{"type":"send","cid":"lang-1","text":"hei \\ud800"}')
+        error = await client.expect("error")
+        assert error["message"] == room_error_message(Translator(expected, zone), "invalid_text")
+        await ws.close()
+    assert room_error_message(Translator("sv", zone), "invalid_text") != room_error_message(
+        Translator("fi", zone), "invalid_text"
+    )
+    await facilitator.say("vielä täällä")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from server.enrolment.devices import COOKIE as PARENT_COOKIE
-from server.i18n import Translator, parse_language
+from server.i18n import Translator
 from server.people import staff_sessions
 from server.people.session_rules import SEEN_RESOLUTION
 from server.rooms.access import AccessRefused, parent_entrant, room_session, staff_entrant
@@ -25,6 +25,7 @@ from server.rooms.hub import RoomHub
 from server.rooms.store import Entrant
 from server.storage.tables import SessionRow
 from server.web.direct_frames import direct_writer
+from server.web.language_choice import choose
 from server.web.messages import room_error_message
 from server.web.security import DirectWebSocketSend, same_origin
 from server.web.staff_cookie import COOKIE as STAFF_COOKIE
@@ -115,7 +116,14 @@ async def room_socket(ws: WebSocket, session_id: int) -> None:
         await _close(ws, CloseCode.RESYNC)
         return
     settings = ws.app.state.settings
-    language = parse_language(ws.cookies.get("tupa_lang")) or settings.default_language
+    # The page's own rule (switch cookie, else the browser's Accept-Language, else ours), so that
+    # the room's answers are in the language its page was shown in.
+    language = choose(
+        None,
+        ws.cookies.get("tupa_lang"),
+        ws.headers.get("accept-language"),
+        settings.default_language,
+    ).language
     t = Translator(language, settings.zone)
     hub: RoomHub = ws.app.state.hub
 
