@@ -40,6 +40,26 @@ def expired(
     return now - last_seen_at > limits.idle or now - created_at > limits.absolute
 
 
+@dataclass(frozen=True)
+class TimeLeft:
+    """How long a signed-in session still lasts: ``idle`` if nothing more is requested (a renewal
+    restores it), ``absolute`` however busy (nothing extends it). What the page's warning shows."""
+
+    idle: timedelta
+    absolute: timedelta
+
+
+def remaining(
+    created_at: datetime, last_seen_at: datetime, now: datetime, limits: SessionLimits
+) -> TimeLeft:
+    """The time left of a signed-in session at ``now``, by the same limits as ``expired``."""
+    zero = timedelta(0)
+    return TimeLeft(
+        idle=max(zero, last_seen_at + limits.idle - now),
+        absolute=max(zero, created_at + limits.absolute - now),
+    )
+
+
 def new_token() -> str:
     """A fresh session id for the cookie."""
     return secrets.token_urlsafe(32)
