@@ -229,3 +229,17 @@ def test_the_absolute_limit_is_warned_without_continue(
     expect(dialog).to_be_hidden()
     page.goto("/staff")  # closing it logged nobody out
     expect(page).to_have_url(re.compile(r"/staff$"))
+
+
+def test_log_out_in_the_warning_ends_the_session_on_the_server(
+    new_context: Callable[..., BrowserContext], database: Path
+) -> None:
+    page = form_being_written(new_context())
+    session_id = newest_session(database).id
+    quiet_until_warned(page, database, timedelta(seconds=50))
+
+    warning(page).get_by_role("button", name="Log out").click()
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    with server_database(database) as db:
+        assert db.get(StaffSessionRow, session_id) is None
