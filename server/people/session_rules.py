@@ -18,6 +18,12 @@ CODE_STEP = timedelta(minutes=5)
 # last_seen is written at most this often: a page load needs no write for the idle clock.
 SEEN_RESOLUTION = timedelta(minutes=1)
 MAX_TOKEN_LENGTH = 100
+# The staff pages warn this long before a session ends (WCAG 2.2.1), or at a fifth of the limit
+# if that is shorter: before the idle end, which "Continue" renews, and earlier before the
+# absolute end, which nothing extends, so that what is being written can be saved.
+IDLE_WARNING = timedelta(minutes=2)
+ABSOLUTE_WARNING = timedelta(minutes=10)
+WARNING_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,14 @@ def remaining(
     return TimeLeft(
         idle=max(zero, last_seen_at + limits.idle - now),
         absolute=max(zero, created_at + limits.absolute - now),
+    )
+
+
+def warnings_before(limits: SessionLimits) -> tuple[timedelta, timedelta]:
+    """How long before the idle end and before the absolute end the staff pages warn."""
+    return (
+        min(IDLE_WARNING, limits.idle * WARNING_SHARE),
+        min(ABSOLUTE_WARNING, limits.absolute * WARNING_SHARE),
     )
 
 

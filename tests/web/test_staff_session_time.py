@@ -40,12 +40,22 @@ async def test_the_time_left_counts_down_without_renewing_the_session(client, cl
     assert answer.json() == {
         "idle_seconds": 10 * MINUTE,
         "absolute_seconds": 12 * HOUR - 50 * MINUTE,
-        "idle_limit_seconds": HOUR,
-        "absolute_limit_seconds": 12 * HOUR,
+        "idle_warning_seconds": 2 * MINUTE,  # two minutes before the idle end
+        "absolute_warning_seconds": 10 * MINUTE,  # and ten before the absolute end
     }
     assert (await the_session(client)).last_seen_at == seen  # asking is no activity
     clock.advance(minutes=11)
     assert (await client.get(TIME_LEFT)).status_code == 401  # so it ends all the same
+
+
+async def test_a_short_idle_limit_is_warned_at_a_fifth_of_it(client, clock, settings):
+    client.app.state.settings = settings.model_copy(update={"staff_session_idle_minutes": 5})
+    await signed_in_coordinator(client, clock)
+
+    answer = (await client.get(TIME_LEFT)).json()
+
+    assert answer["idle_seconds"] == 5 * MINUTE
+    assert answer["idle_warning_seconds"] == MINUTE
 
 
 async def test_continue_restarts_the_idle_clock_and_answers_the_new_time(client, clock):

@@ -1,35 +1,19 @@
 // When the staff session warning opens, and which one (pure: no page, no clock of its own).
 //
-// The server says how long the session lasts (seconds left before the idle limit and the absolute
-// limit, and the limits themselves); this module decides. The idle warning opens two minutes
-// before the idle end, or at a fifth of the idle limit if that is shorter, and "Continue" can
-// renew it. The absolute limit cannot be renewed, so its warning opens earlier (ten minutes, or
-// a fifth of the limit), leaving time to save what is being written.
-
-const IDLE_LEAD_S = 120;
-const ABSOLUTE_LEAD_S = 600;
-const LEAD_SHARE = 0.2;
-
-/** Seconds before the idle end that its warning opens. */
-export function idleLead(idleLimitSeconds) {
-  return Math.min(IDLE_LEAD_S, LEAD_SHARE * idleLimitSeconds);
-}
-
-/** Seconds before the absolute end that its warning opens. */
-export function absoluteLead(absoluteLimitSeconds) {
-  return Math.min(ABSOLUTE_LEAD_S, LEAD_SHARE * absoluteLimitSeconds);
-}
+// The server says how long the session lasts (seconds left before the idle end and the absolute
+// end) and how long before each its warning opens (server/people/session_rules.py); this module
+// decides. The idle warning can be renewed ("Continue"); the absolute one cannot.
 
 /**
  * What the page shows with this much time left: {kind, seconds} where kind is "ended", "idle"
  * (renewable), "absolute" (not) or null (nothing yet), seconds the time shown; and wakeIn, the
  * seconds until this answer may change when nothing happens.
  */
-export function decide({ idle, absolute, idleLimit, absoluteLimit }) {
+export function decide({ idle, absolute, idleWarning, absoluteWarning }) {
   const ends = Math.min(idle, absolute);
   if (ends <= 0) return { kind: "ended", seconds: 0, wakeIn: 0 };
-  const toIdleWarning = idle - idleLead(idleLimit);
-  const toAbsoluteWarning = absolute - absoluteLead(absoluteLimit);
+  const toIdleWarning = idle - idleWarning;
+  const toAbsoluteWarning = absolute - absoluteWarning;
   // The idle end comes first and is near: "Continue" helps, so offer it.
   if (idle < absolute && toIdleWarning <= 0) return { kind: "idle", seconds: idle, wakeIn: idle };
   if (toAbsoluteWarning <= 0) {

@@ -36,7 +36,7 @@ function install(dialog) {
   };
   const channel = "BroadcastChannel" in window ? new BroadcastChannel("tupa-staff-session") : null;
 
-  let known = null; // ends on this browser's clock (ms) and the limits (s), from the server
+  let known = null; // ends on this browser's clock (ms) and the warnings' leads (s), from the server
   let shown = null; // the warning on screen: "idle", "absolute", "ended" or null
   let dismissed = null; // an absolute end or an ended session the person closed the dialog on
   let said = -1; // the stretch of time the live region last announced (see stretch)
@@ -66,8 +66,8 @@ function install(dialog) {
     known = {
       idleEnd: now + answer.idle_seconds * 1000,
       absoluteEnd: now + answer.absolute_seconds * 1000,
-      idleLimit: answer.idle_limit_seconds,
-      absoluteLimit: answer.absolute_limit_seconds,
+      idleWarning: answer.idle_warning_seconds,
+      absoluteWarning: answer.absolute_warning_seconds,
     };
   }
 
@@ -76,8 +76,8 @@ function install(dialog) {
     return {
       idle: (known.idleEnd - now) / 1000,
       absolute: (known.absoluteEnd - now) / 1000,
-      idleLimit: known.idleLimit,
-      absoluteLimit: known.absoluteLimit,
+      idleWarning: known.idleWarning,
+      absoluteWarning: known.absoluteWarning,
     };
   }
 

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from server.errors import ErrorCode
 from server.people import staff_sessions
-from server.people.session_rules import SessionLimits, TimeLeft
+from server.people.session_rules import SessionLimits, TimeLeft, warnings_before
 from server.web import staff_cookie
 from server.web.deps import Csrf, Db, Now
 
@@ -24,12 +24,13 @@ router = APIRouter()
 def _answer(left: TimeLeft | None, limits: SessionLimits) -> JSONResponse:
     if left is None:
         return JSONResponse({"code": ErrorCode.LOGIN_REQUIRED.value}, status_code=401)
+    idle_warning, absolute_warning = warnings_before(limits)
     return JSONResponse(
         {
             "idle_seconds": int(left.idle.total_seconds()),
             "absolute_seconds": int(left.absolute.total_seconds()),
-            "idle_limit_seconds": int(limits.idle.total_seconds()),
-            "absolute_limit_seconds": int(limits.absolute.total_seconds()),
+            "idle_warning_seconds": int(idle_warning.total_seconds()),
+            "absolute_warning_seconds": int(absolute_warning.total_seconds()),
         }
     )
 
