@@ -1,9 +1,10 @@
-"""When a staff session has expired, how its id is kept, how a browser is named (pure).
+"""When a staff session has expired or will, how its id is kept, how a browser is named (pure).
 
 A staff session ends after a stretch without any request (idle) and, however busy, a fixed time
 after the login (absolute). A login still waiting for its two-factor code lasts minutes only.
 The cookie holds a random id of 256 bits; the database keeps its SHA-256 (a fast hash is enough
 for a random value no one can guess), so a copy of the database opens no staff page.
+The time left and how long before each end the staff pages warn are here too, beside the limits.
 """
 
 from __future__ import annotations
