@@ -52,6 +52,7 @@ from server.web.routes import (
     staff_personal_data,
     staff_series,
     staff_series_new,
+    staff_session_time,
     staff_volunteering,
 )
 from server.web.routes import demo as demo_routes
@@ -190,6 +191,7 @@ def create_app(
         parent_individual,
         calendar,
         staff_auth,
+        staff_session_time,
         staff_dashboard,
         # staff_series_new first: its /staff/series/new is not a series id.
         staff_series_new,

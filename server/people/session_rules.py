@@ -1,9 +1,10 @@
-"""When a staff session has expired, how its id is kept, how a browser is named (pure).
+"""When a staff session has expired or will, how its id is kept, how a browser is named (pure).
 
 A staff session ends after a stretch without any request (idle) and, however busy, a fixed time
 after the login (absolute). A login still waiting for its two-factor code lasts minutes only.
 The cookie holds a random id of 256 bits; the database keeps its SHA-256 (a fast hash is enough
 for a random value no one can guess), so a copy of the database opens no staff page.
+The time left and how long before each end the staff pages warn are here too, beside the limits.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ CODE_STEP = timedelta(minutes=5)
 # last_seen is written at most this often: a page load needs no write for the idle clock.
 SEEN_RESOLUTION = timedelta(minutes=1)
 MAX_TOKEN_LENGTH = 100
+# The staff pages warn this long before a session ends (WCAG 2.2.1), or at a fifth of the limit
+# if that is shorter: before the idle end, which "Continue" renews, and earlier before the
+# absolute end, which nothing extends, so that what is being written can be saved.
+IDLE_WARNING = timedelta(minutes=2)
+ABSOLUTE_WARNING = timedelta(minutes=10)
+WARNING_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,34 @@ def expired(
     if code_due:
         return now - created_at > limits.code_step
     return now - last_seen_at > limits.idle or now - created_at > limits.absolute
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """How long a signed-in session still lasts: ``idle`` if nothing more is requested (a renewal
+    restores it), ``absolute`` however busy (nothing extends it). What the page's warning shows."""
+
+    idle: timedelta
+    absolute: timedelta
+
+
+def remaining(
+    created_at: datetime, last_seen_at: datetime, now: datetime, limits: SessionLimits
+) -> TimeLeft:
+    """The time left of a signed-in session at ``now``, by the same limits as ``expired``."""
+    zero = timedelta(0)
+    return TimeLeft(
+        idle=max(zero, last_seen_at + limits.idle - now),
+        absolute=max(zero, created_at + limits.absolute - now),
+    )
+
+
+def warnings_before(limits: SessionLimits) -> tuple[timedelta, timedelta]:
+    """How long before the idle end and before the absolute end the staff pages warn."""
+    return (
+        min(IDLE_WARNING, limits.idle * WARNING_SHARE),
+        min(ABSOLUTE_WARNING, limits.absolute * WARNING_SHARE),
+    )
 
 
 def new_token() -> str:

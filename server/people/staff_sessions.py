@@ -7,6 +7,8 @@ that the room sockets this session opened close on every instance. Expiry (idle 
 An open room socket asks ``still_here`` once a minute: it counts as activity, so a facilitator
 who spends a whole session in the room is still signed in after it, and it closes once its
 session is past the absolute limit or ended where no hub heard of it (the command line).
+A staff page asks ``time_left`` to warn before either limit (WCAG 2.2.1); asking is no activity,
+or an open tab would keep its session alive for ever. ``renew`` is the warning's "Continue".
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from server.people.session_rules import (
     MAX_TOKEN_LENGTH,
     SEEN_RESOLUTION,
     SessionLimits,
+    TimeLeft,
     describe_browser,
     expired,
     new_token,
+    remaining,
     token_hash,
 )
 from server.settings import Settings
@@ -100,6 +104,34 @@ async def signed_in(
         return None
     staff = await _used_by_active_staff(db, row, now)
     return (row, staff) if staff is not None else None
+
+
+async def time_left(
+    db: AsyncSession, token: str | None, now: datetime, limits: SessionLimits
+) -> TimeLeft | None:
+    """How long the signed-in session of this cookie still lasts, or None when there is none.
+    Not counted as activity: the warning asks while its person is away from the keyboard."""
+    row = await _live(db, token, now, limits)
+    if row is None or row.code_due:
+        return None
+    staff = await db.get(StaffRow, row.staff_id)
+    if staff is None or not staff.active:
+        return None
+    return remaining(row.created_at, row.last_seen_at, now, limits)
+
+
+async def renew(
+    db: AsyncSession, token: str | None, now: datetime, limits: SessionLimits
+) -> TimeLeft | None:
+    """Restart the idle clock of this cookie's signed-in session (its person said they are still
+    there) and say how long it now lasts; None when there is no session to renew. The absolute
+    limit stays where the login put it."""
+    found = await signed_in(db, token, now, limits)
+    if found is None:
+        return None
+    row = found[0]
+    row.last_seen_at = now  # exactly now, not at SEEN_RESOLUTION: the person asked for it
+    return remaining(row.created_at, row.last_seen_at, now, limits)
 
 
 async def still_here(

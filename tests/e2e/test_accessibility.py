@@ -100,6 +100,7 @@ NOT_PAGES: dict[str, str] = {
     "/me/calendar.ics": "a calendar file",
     "/calendar/staff/{token}.ics": "a calendar feed",
     "/me/data.json": "a parent's own data, a JSON download",
+    "/staff/session/time-left": "JSON for the session warning (its dialog: test_session_warning)",
     "/staff/series/{series_id}/enrolments/{enrolment_id}/export": "a JSON download",
     "/staff/series/{series_id}/report.{kind}": "a PDF or CSV download",
     "/staff/programs/{program_id}/report.{kind}": "a PDF or CSV download",

@@ -20,7 +20,14 @@ from tests.conftest import csrf_of, post_form
 from tests.factories import a_staff_member, enrol_parent, personal_page, seed_series
 from tests.web.login_support import browser_at, log_in
 
+SHORTCOMINGS = re.compile(r'<ul class="shortcomings">.*?</ul>', re.S)
 FOOTER = re.compile(r'<footer class="site-footer">.*?</footer>', re.S)
+
+
+def shortcomings_on(page: httpx.Response) -> str:
+    found = SHORTCOMINGS.search(page.text)
+    assert found, "the statement lists its shortcomings"
+    return found[0]
 
 
 def configure(client: httpx.AsyncClient, **changes: object) -> None:
@@ -75,8 +82,22 @@ async def test_the_statement_lists_tupas_known_shortcomings_with_what_to_use_ins
     assert "no captions, transcript or sign language interpretation" in page
     assert "The PDF files are not tagged" in page
     assert "The same report is a web page and a CSV file." in page
-    assert "logged out after 45 minutes without use" in page
+    assert "logged out after 45 minutes without use, a warning says so" in page
+    assert "ends 12 h after logging in" in page  # warned, but not renewable
     assert "We answer within 14 days if you leave a contact." in page
+
+
+async def test_sessions_of_twenty_hours_or_more_are_no_timing_shortcoming(client):
+    """WCAG 2.2.1's twenty-hour exception: the idle limit is warned and renewable, and an
+    absolute limit that long needs no extension."""
+    configure(client, staff_session_max_hours=19)
+    assert "Staff login" in shortcomings_on(await client.get("/accessibility?lang=en"))
+    configure(client, staff_session_max_hours=20)
+
+    listed = shortcomings_on(await client.get("/accessibility?lang=en"))
+
+    assert "Staff login" not in listed and "2.2.1" not in listed
+    assert "The PDF files are not tagged" in listed
 
 
 async def test_the_statement_names_the_organisation_its_contact_and_the_assessment_it_was_given(

@@ -51,6 +51,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/staff/security/sessions/{session_id}/end"): Rule.STAFF,
     ("POST", "/staff/security/sessions/end-all"): Rule.STAFF,
     ("POST", "/staff/security/password"): Rule.STAFF,
+    ("GET", "/staff/session/time-left"): Rule.STAFF,  # the session warning's questions
+    ("POST", "/staff/session/continue"): Rule.STAFF,
     ("GET", "/staff/sessions/{session_id}/room"): Rule.STAFF,  # assigned staff, all roles
     ("GET", "/staff/series/{series_id}/bans"): Rule.RUNS_SERIES,
     ("GET", "/staff/series/{series_id}/individual"): Rule.RUNS_SERIES,

@@ -17,8 +17,8 @@ from server.accessibility.feedback_rules import (
 from server.accessibility.sending_limit import SendCounter
 from server.accessibility.statement import (
     ANSWER_WITHIN_DAYS,
-    SHORTCOMINGS,
     Assessment,
+    shortcomings,
     supervisor,
 )
 from server.errors import ErrorCode, TupaError
@@ -37,8 +37,9 @@ def _page(request: Request, t: T, status_code: int = 200, **shown: Any) -> Respo
         "assessment": Assessment.of(
             settings.accessibility_assessed_on, settings.accessibility_assessed_by
         ),
-        "shortcomings": SHORTCOMINGS,
+        "shortcomings": shortcomings(settings.staff_session_max_hours),
         "staff_idle_minutes": settings.staff_session_idle_minutes,
+        "staff_max_hours": settings.staff_session_max_hours,
         "supervisor": supervisor(t.language),
         "public_address": request.app.state.organisation.public_url,
         "answer_days": ANSWER_WITHIN_DAYS,
