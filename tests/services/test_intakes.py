@@ -18,13 +18,11 @@ from server.errors import ErrorCode, TupaError
 from server.scheduling import intakes
 from server.scheduling import service as scheduling
 from server.scheduling.endings import forget_expired_personal_data, series_ends
-from server.scheduling.intakes import GroupPlan, IntakePlan
-from server.scheduling.series import LifeSituation
-from server.scheduling.service import ensure_program_templates, list_programs
+from server.scheduling.intakes import GroupPlan
 from server.storage.tables import EnrolmentRow, NoticeRow, SeriesRow
+from tests.services.intake_support import AGES, open_intake, plans
 from tests.services.mail_support import queued
 
-AGES = ["0–2 v", "3–6 v"]
 PARENTS = [
     ("Mustikka", AGES[0]),
     ("Puolukka", AGES[1]),
@@ -35,23 +33,6 @@ PARENTS = [
 ]
 
 
-async def open_intake(database, now: datetime, capacity: int = 6) -> int:
-    async with database.unit_of_work() as db:
-        await ensure_program_templates(db)
-        program = (await list_programs(db))[0]
-        plan = IntakePlan(
-            program_id=program.id,
-            title="Minä, tunteet ja taidot – haku",
-            description="",
-            life_situation=LifeSituation.WELLBEING,
-            capacity=capacity,
-            min_size=2,
-            enrolment_deadline=now + timedelta(days=3),
-            questions=[Question("q1", "Lapsen ikä", AGES, True)],
-        )
-        return (await intakes.plan_intake(db, plan, now)).id
-
-
 async def enrol_all(database, org, intake_id: int, now: datetime) -> dict[str, NewEnrolment]:
     enrolled = {}
     for i, (name, age) in enumerate(PARENTS):
@@ -60,11 +41,6 @@ async def enrol_all(database, org, intake_id: int, now: datetime) -> dict[str, N
             request = EnrolmentRequest(name, email, {"q1": age})
             enrolled[name] = await enrolment_service.enrol(db, org, intake_id, request, now)
     return enrolled
-
-
-def plans(now: datetime, count: int = 2) -> list[GroupPlan]:
-    first = (now + timedelta(days=14)).date()
-    return [GroupPlan(f"Ryhmä {i + 1}", first, time(18, 0)) for i in range(count)]
 
 
 async def proposal(database, intake_id: int) -> dict[int, int]:
