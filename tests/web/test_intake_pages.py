@@ -315,6 +315,22 @@ async def test_a_coordinator_places_the_waiting_list_into_free_seats_and_a_stale
     assert late_id and "Myöhäinen" in html.unescape(body)
     labelled = rf'<label class="choice"><input type="checkbox" [^>]*id="place-{group_id}'
     assert re.search(labelled, body)
+    nobody = await post_form(
+        client,
+        f"/staff/intakes/{intake_id}",
+        f"/staff/intakes/{intake_id}/place",
+        {"group_id": group_id},
+    )
+    assert nobody.headers["location"] == f"/staff/intakes/{intake_id}?done=nobody_chosen"
+    shown = (await client.get(nobody.headers["location"])).text
+    assert "Valitse vähintään yksi jonotuslistalla oleva vanhempi" in html.unescape(shown)
+    not_its_group = await post_form(
+        client,
+        f"/staff/intakes/{intake_id}",
+        f"/staff/intakes/{intake_id}/place",
+        {"group_id": str(intake_id), "enrolment": late_id.group(1)},
+    )
+    assert not_its_group.status_code == 404
     placing = {"group_id": group_id, "enrolment": late_id.group(1)}
     response = await post_form(
         client, f"/staff/intakes/{intake_id}", f"/staff/intakes/{intake_id}/place", placing
