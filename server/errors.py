@@ -44,6 +44,8 @@ class ErrorCode(StrEnum):
     PEER_INVITATION_CLOSED = "peer_invitation_closed"
     TIME_TAKEN = "time_taken"  # an individual time another parent booked first
     BOOKING_LIMIT = "booking_limit"  # the parent holds as many individual times as allowed
+    # A group's free seats or an intake's waiting list changed since the placing page was shown.
+    PLACES_CHANGED = "places_changed"
 
 
 class TupaError(Exception):

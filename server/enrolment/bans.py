@@ -4,6 +4,10 @@ A ban ends the enrolment (its seat goes to the waiting list) and keeps the paren
 room of the series; a new enrolment with a banned enrolment's e-mail address waits for a
 coordinator's decision (``enrol`` holds it). Every ban and lift goes to the moderation log under
 the name the acting staff member is shown by, and reaches live rooms once it commits.
+
+An intake's bans hold in the groups composed from it, given before or after composing: a group's
+check for a banned address reads its intake's bans too (``service.ban_sources``), and a ban given
+in the intake bans the same address's active enrolments in its groups (``_reach_groups``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.access import AccessChange, AccessReason
 from server.enrolment.rules import ACTIVE_STATUSES, EnrolmentStatus, SeriesStatus, email_key
 from server.enrolment.service import (
+    banned_addresses,
     end_as_banned,
     enrolment_in_series,
     lock_series,
@@ -98,7 +103,58 @@ async def ban(
     after_commit(
         db, AccessChange(AccessReason.BANNED, series_id=series_id, enrolment_id=enrolment_id)
     )
+    if series.intake and row.email:
+        await _reach_groups(db, org, series, email_key(row.email), now, by_name, by_role)
     return row
+
+
+async def _reach_groups(
+    db: AsyncSession,
+    org: Organisation,
+    intake: SeriesRow,
+    key: str,
+    now: datetime,
+    by_name: str,
+    by_role: str,
+) -> None:
+    """A ban given in an intake also bans, from each group composed from it, the enrolments
+    still active there with the banned address (made before the ban: one made after it is held,
+    ``matches_ban`` reads the intake's bans). Each is a ban of the group's own, so the group's
+    page lists it, its log records it and its rooms shut the person out; lifting the intake's
+    ban does not lift these (they are lifted on the group's page, where they were felt).
+
+    Locks go intake first, then groups in id order, as composing and placing take them.
+    """
+    group_ids = await db.scalars(
+        select(SeriesRow.id).where(SeriesRow.intake_id == intake.id).order_by(SeriesRow.id)
+    )
+    active = [s.value for s in ACTIVE_STATUSES]
+    for group_id in list(group_ids):
+        group = await lock_series(db, group_id)
+        rows = await db.scalars(
+            select(EnrolmentRow)
+            .where(
+                EnrolmentRow.series_id == group_id,
+                EnrolmentRow.status.in_(active),
+                EnrolmentRow.email.is_not(None),
+            )
+            .order_by(EnrolmentRow.id)
+            .execution_options(populate_existing=True)
+        )
+        for row in [r for r in rows if email_key(r.email or "") == key]:
+            db.add(
+                SeriesBanRow(
+                    series_id=group_id,
+                    enrolment_id=row.id,
+                    session_id=None,
+                    by_name=by_name[:60],
+                    created_at=now,
+                )
+            )
+            await end_as_banned(db, org, group, row, now)
+            _log(db, group_id, None, by_name, by_role, "banned", row.pseudonym, now)
+            access = AccessChange(AccessReason.BANNED, series_id=group_id, enrolment_id=row.id)
+            after_commit(db, access)
 
 
 async def lift_ban(
@@ -160,19 +216,9 @@ async def held_in(db: AsyncSession, series_id: int) -> list[HeldEnrolment]:
     )
     if not held:
         return []
-    banned = await db.execute(
-        select(EnrolmentRow.pseudonym, EnrolmentRow.email)
-        .join(
-            SeriesBanRow,
-            (SeriesBanRow.series_id == EnrolmentRow.series_id)
-            & (SeriesBanRow.enrolment_id == EnrolmentRow.id),
-        )
-        .where(EnrolmentRow.series_id == series_id, EnrolmentRow.email.is_not(None))
-    )
     by_email: dict[str, list[str]] = {}
-    for pseudonym, email in banned:
-        if email:
-            by_email.setdefault(email_key(email), []).append(pseudonym)
+    for pseudonym, email in await banned_addresses(db, series_id):
+        by_email.setdefault(email_key(email), []).append(pseudonym)
     return [HeldEnrolment(e, by_email.get(email_key(e.email or ""), [])) for e in held]
 
 

@@ -149,20 +149,39 @@ async def enrol(
     return NewEnrolment(row, token, position)
 
 
-async def matches_ban(db: AsyncSession, series_id: int, email: str) -> bool:
-    """Whether ``email`` is the address of an enrolment banned from the series (compared
-    trimmed and case-insensitively, against the addresses stored for mailing)."""
-    banned = await db.scalars(
-        select(EnrolmentRow.email)
+async def ban_sources(db: AsyncSession, series_id: int) -> list[int]:
+    """The series whose bans hold in ``series_id``: itself and, for a group composed from an
+    intake, that intake. A ban in the intake is read where it was given rather than copied into
+    each group: there is one row to give or lift, it holds for groups composed after it, and a
+    ban's enrolment (which stays in the intake) needs no counterpart in the group."""
+    intake_id = await db.scalar(select(SeriesRow.intake_id).where(SeriesRow.id == series_id))
+    return [series_id] if intake_id is None else [series_id, intake_id]
+
+
+async def banned_addresses(db: AsyncSession, series_id: int) -> list[tuple[str, str]]:
+    """(pseudonym, e-mail address) of every banned enrolment that holds in the series."""
+    rows = await db.execute(
+        select(EnrolmentRow.pseudonym, EnrolmentRow.email)
         .join(
             SeriesBanRow,
             (SeriesBanRow.series_id == EnrolmentRow.series_id)
             & (SeriesBanRow.enrolment_id == EnrolmentRow.id),
         )
-        .where(EnrolmentRow.series_id == series_id, EnrolmentRow.email.is_not(None))
+        .where(
+            EnrolmentRow.series_id.in_(await ban_sources(db, series_id)),
+            EnrolmentRow.email.is_not(None),
+        )
+        .order_by(EnrolmentRow.id)
     )
+    return [(pseudonym, email) for pseudonym, email in rows if email]
+
+
+async def matches_ban(db: AsyncSession, series_id: int, email: str) -> bool:
+    """Whether ``email`` is the address of an enrolment banned from the series or from the
+    intake it was composed from (compared trimmed and case-insensitively, against the addresses
+    stored for mailing)."""
     key = email_key(email)
-    return any(email_key(address) == key for address in banned if address)
+    return any(email_key(address) == key for _, address in await banned_addresses(db, series_id))
 
 
 async def is_banned(db: AsyncSession, series_id: int, enrolment_id: int) -> bool:

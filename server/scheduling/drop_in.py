@@ -165,6 +165,7 @@ async def join(
     await _check_room_for(db, series, session, row)
     if row is None:
         row = await _new_viewer(db, series, request, key, now)
+    row.live_session_id = session.id  # the place is held from now, under the series lock
     await _hand_device(db, row, request.device)
     device = new_link_token()
     row.device_hash = token_hash(device)
@@ -176,16 +177,29 @@ async def join(
 async def _check_room_for(
     db: AsyncSession, series: SeriesRow, session: SessionRow, row: EnrolmentRow | None
 ) -> None:
-    """LIVE_FULL when the seats of the series and the drop-in viewers who have been in this
-    session's room fill its capacity; a viewer who has been in it already always gets back."""
-    viewers = select(RoomMemberRow.enrolment_id).join(
+    """LIVE_FULL when the seats of the series and the drop-in viewers holding a place in this
+    session fill its capacity; a viewer holding one already always gets back.
+
+    A viewer holds a place from joining the session (``live_session_id``), not only once in its
+    room: counted at entry, two visitors joining at the same moment, neither in the room yet,
+    could both take the last place. The caller holds the series lock from this count until the
+    join is stored, so counting and taking are one step. Those who have been in the room keep
+    their place too (a viewer who since joined another session of the series, or one from
+    before places were held at the join).
+    """
+    in_room = select(RoomMemberRow.enrolment_id).join(
         EnrolmentRow, EnrolmentRow.id == RoomMemberRow.enrolment_id
     )
-    viewers = viewers.where(RoomMemberRow.session_id == session.id, EnrolmentRow.drop_in.is_(True))
-    inside = set(await db.scalars(viewers))
-    if row is not None and row.id in inside:
+    in_room = in_room.where(RoomMemberRow.session_id == session.id, EnrolmentRow.drop_in.is_(True))
+    joined = select(EnrolmentRow.id).where(
+        EnrolmentRow.live_session_id == session.id,
+        EnrolmentRow.drop_in.is_(True),
+        EnrolmentRow.series_id == series.id,
+    )
+    holding = set(await db.scalars(in_room)) | set(await db.scalars(joined))
+    if row is not None and row.id in holding:
         return
-    if (await occupancy(db, series)).enrolled + len(inside) >= series.capacity:
+    if (await occupancy(db, series)).enrolled + len(holding) >= series.capacity:
         raise TupaError(ErrorCode.LIVE_FULL)
 
 

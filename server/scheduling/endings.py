@@ -4,7 +4,10 @@ time after that (``TUPA_PERSONAL_DATA_RETENTION_DAYS``).
 A series ends when its last session that was not cancelled ends; a series with none (cancelled
 before it began) ends at its enrolment deadline. An intake (no sessions of its own) ends at its
 deadline too, but not while parents in it still wait to be placed in a group: their answers are
-what the groups are composed by. The e-mail addresses, enrolment answers and
+what the groups are composed by. Once composed, an intake with a waiting list ends with its last
+group: until then a coordinator may place those waiting into a free seat
+(``server.scheduling.intake_places``), and their address and answers go with them. The e-mail
+addresses, enrolment answers and
 notices of its enrolments go then (``server.enrolment.forgetting``); what the reports count
 (enrolments and their status, attendance, feedback, self-assessments) stays with the series.
 """
@@ -41,6 +44,8 @@ async def series_ends(db: AsyncSession, series_ids: list[int]) -> dict[int, date
     for series_id, starts_at, minutes in sessions:
         end = starts_at + timedelta(minutes=minutes)
         held[series_id] = max(held.get(series_id, end), end)
+    for intake_id, end in (await _groups_ends_while_waiting(db, series_ids)).items():
+        held[intake_id] = max(ends[intake_id], end)
     unplaced = set(
         await db.scalars(
             select(EnrolmentRow.series_id)
@@ -53,6 +58,32 @@ async def series_ends(db: AsyncSession, series_ids: list[int]) -> dict[int, date
         )
     )
     return {k: v for k, v in {**ends, **held}.items() if k not in unplaced}
+
+
+async def _groups_ends_while_waiting(
+    db: AsyncSession, series_ids: list[int]
+) -> dict[int, datetime]:
+    """For each intake among ``series_ids`` with someone on its waiting list, when the last
+    session of its groups ends (intakes without groups or without a waiting list are left out)."""
+    waiting = select(EnrolmentRow.series_id).where(
+        EnrolmentRow.series_id.in_(series_ids),
+        EnrolmentRow.status == EnrolmentStatus.WAITLISTED.value,
+    )
+    rows = await db.execute(
+        select(SeriesRow.intake_id, SessionRow.starts_at, SessionRow.duration_minutes)
+        .join(SessionRow, SessionRow.series_id == SeriesRow.id)
+        .where(
+            SeriesRow.intake_id.in_(waiting),
+            SessionRow.status != SessionStatus.CANCELLED.value,
+        )
+    )
+    ends: dict[int, datetime] = {}
+    for intake_id, starts_at, minutes in rows:
+        if intake_id is None:  # never: the query names only groups of an intake
+            continue
+        end = starts_at + timedelta(minutes=minutes)
+        ends[intake_id] = max(ends.get(intake_id, end), end)
+    return ends
 
 
 async def forget_expired_personal_data(

@@ -8,9 +8,11 @@ its own schedule and staff, and each enrolment *moves* into its group. Moving ke
 row (its pseudonym, answers, notices and personal link, whose hash is on the row) and tells the
 parent on their page and by e-mail.
 
-What stays behind in the intake: the waiting list (only seats are placed), enrolments held for a
-coordinator's decision because of a ban, and ended or banned enrolments with their bans. A held
-enrolment accepted later is placed by composing again.
+What stays behind in the intake: the waiting list (only seats are placed; a coordinator places
+them later into a group's free seat, ``server.scheduling.intake_places``), enrolments held for a
+coordinator's decision because of a ban, and ended or banned enrolments with their bans (which
+hold in the groups too, ``server.enrolment.bans``). A held enrolment accepted later is placed by
+composing again.
 """
 
 from __future__ import annotations
@@ -137,8 +139,9 @@ async def seated(db: AsyncSession, intake_id: int) -> list[EnrolmentRow]:
     )
 
 
-async def _waiting(db: AsyncSession, intake_id: int) -> list[EnrolmentRow]:
-    """The intake's waiting list: told when the groups are composed without them."""
+async def waiting(db: AsyncSession, intake_id: int) -> list[EnrolmentRow]:
+    """The intake's waiting list, first in line first: told when the groups are composed
+    without them, and placed later into a group's free seat (``intake_places``)."""
     return list(
         await db.scalars(
             select(EnrolmentRow)
@@ -223,7 +226,7 @@ async def compose(
             await tell(
                 db, org, row, NoticeKind.PLACED, now, intake=intake.title, first_start=first_start
             )
-        for row in await _waiting(db, intake_id):
+        for row in await waiting(db, intake_id):
             await tell(db, org, row, NoticeKind.NOT_PLACED, now)
         await db.flush()
     return groups

@@ -295,6 +295,18 @@ class EnrolmentRow(Base):
     # and a keyed hash of their browser's cookie for this series: how a ban holds for the browser.
     drop_in: Mapped[bool] = mapped_column(default=False)
     browser_key: Mapped[str | None] = mapped_column(String(64))
+    # The session a drop-in viewer last joined: their place in it is held from the join, before
+    # they enter its room (server/scheduling/drop_in.py counts these against capacity). Sessions
+    # already point at enrolments (an individual time's parent): ``use_alter`` breaks the cycle.
+    live_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey(
+            "sessions.id",
+            ondelete="SET NULL",
+            use_alter=True,
+            name="fk_enrolments_live_session_id_sessions",
+        ),
+        index=True,
+    )
 
     series: Mapped[SeriesRow] = relationship(lazy="joined")
 

@@ -55,6 +55,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PEER_INVITATION_CLOSED: 410,
     ErrorCode.TIME_TAKEN: 409,
     ErrorCode.BOOKING_LIMIT: 409,
+    ErrorCode.PLACES_CHANGED: 409,
 }
 
 

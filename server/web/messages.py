@@ -84,6 +84,10 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
         "You already have as many individual times booked as this group allows. Move or cancel"
         " one of them instead."
     ),
+    ErrorCode.PLACES_CHANGED: N_(
+        "The group's free places or the waiting list changed a moment ago (someone else may have"
+        " placed a parent). Please open the intake's page again and choose once more."
+    ),
 }
 
 # What is wrong with one answer or one question of a questionnaire (``params["problem"]``).

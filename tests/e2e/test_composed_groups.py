@@ -1,7 +1,8 @@
 """End to end, in a real browser: a coordinator opens an intake for *Minä, tunteet ja taidot*,
 parents enrol and say their child's age group, the coordinator closes enrolment, asks for a
 proposal, moves one person, recounts, and confirms; a parent's own link then opens the page of
-the group they were placed in (issue 16, composed groups).
+the group they were placed in (issue 16, composed groups). The parent left on the waiting list
+is placed afterwards into a group's free place and finds that group by their link too.
 
 Pages are in English (``lang="en"`` contexts); elements are found by id, name and data
 attributes, so wording can change without breaking the test.
@@ -27,6 +28,7 @@ TEMPLATE_NAME = "Minä, tunteet ja taidot"  # program data, not a translation
 AGE_QUESTION = "Lapsen ikä"
 AGES = ("7–9 v", "10–12 v")
 PARENTS = [("Kataja", AGES[0]), ("Kuusi", AGES[1]), ("Mänty", AGES[0]), ("Koivu", AGES[1])]
+LATE = ("Haapa", AGES[0])  # enrols when the intake's four places are taken: waits
 
 
 def open_intake(page: Page, title: str, sweep: Sweep) -> str:
@@ -37,6 +39,7 @@ def open_intake(page: Page, title: str, sweep: Sweep) -> str:
     expect(page.locator("#title")).to_have_value(TEMPLATE_NAME)
     sweep.check(page, "opening an intake")
     page.locator("#title").fill(title)
+    page.locator("#capacity").fill(str(len(PARENTS)))
     page.locator("#q1_label").fill(AGE_QUESTION)
     page.locator("#q1_options").fill(" | ".join(AGES))
     page.locator('input[name="q1_required"]').check()
@@ -80,19 +83,19 @@ def test_coordinator_composes_groups_and_a_parent_finds_theirs_by_the_same_link(
 
     # Parents enrol under pseudonyms; each keeps the personal link shown once.
     links = {}
-    for pseudonym, age in PARENTS:
+    for pseudonym, age in [*PARENTS, LATE]:
         parent = new_context(lang="en").new_page()
         links[pseudonym] = enrol(parent, intake_id, pseudonym, age)
         parent.context.close()
 
     # The coordinator sees them, closes enrolment early and asks for a proposal.
     coordinator.goto(intake_url)
-    expect(coordinator.locator("table.intake-people tbody tr")).to_have_count(len(PARENTS))
+    expect(coordinator.locator("table.intake-people tbody tr")).to_have_count(len(PARENTS) + 1)
     coordinator.locator("#close-intake").click()
     expect(coordinator).to_have_url(re.compile(r"\?done=closed$"))
     expect(coordinator.locator('input[name="keys"][value="q1"]')).to_be_checked()
     coordinator.locator("#compose-min").fill("2")
-    coordinator.locator("#compose-capacity").fill("2")
+    coordinator.locator("#compose-capacity").fill("3")  # two groups of two: a place free in each
     coordinator.locator("#propose").click()
     expect(coordinator).to_have_url(re.compile(rf"/staff/intakes/{intake_id}/compose\?"))
 
@@ -134,7 +137,22 @@ def test_coordinator_composes_groups_and_a_parent_finds_theirs_by_the_same_link(
     expect(coordinator).to_have_url(re.compile(rf"/staff/intakes/{intake_id}\?done=composed$"))
     composed = coordinator.locator("ul.composed-groups > li")
     expect(composed).to_have_count(2)
+    # Only the late parent is left in the intake, on its waiting list.
+    expect(coordinator.locator("table.intake-people tbody tr[data-enrolment-id]")).to_have_count(1)
+    expect(coordinator.locator("ul.composed-groups > li[data-free='1']")).to_have_count(2)
+    place = coordinator.locator("form.place-waiting[data-group-id]").filter(
+        has_text=group_titles[kataja_group]
+    )
+    expect(place.get_by_label(re.compile(LATE[0]))).to_be_checked()
+    sweep.check(coordinator, "an intake with a waiting list and free places")
+    place.locator('button[type="submit"]').click()
+    expect(coordinator).to_have_url(re.compile(rf"/staff/intakes/{intake_id}\?done=placed$"))
     expect(coordinator.locator("table.intake-people tbody tr[data-enrolment-id]")).to_have_count(0)
+    late = new_context(lang="en").new_page()
+    late.goto(links[LATE[0]])
+    expect(late.locator("h1")).to_have_text(group_titles[kataja_group])
+    expect(late.locator("ul.notices")).to_contain_text(group_titles[kataja_group])
+    late.context.close()
 
     # The group Kataja was moved into is a series with its own sessions and staff.
     coordinator.locator("ul.composed-groups a", has_text=group_titles[other]).click()

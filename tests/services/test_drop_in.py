@@ -1,6 +1,7 @@
 """Dropping in to a live stage session (issue 16): who gets in, how a ban holds for the browser,
 capacity and the join limit, and what the lifetime pass and erasure leave (both databases)."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -174,6 +175,39 @@ async def test_seats_and_viewers_in_the_room_fill_the_capacity(database, org, cl
     # One already in the room always gets back.
     back, *_ = await join(database, clock, series_id, "Katsoja 0", browser="c" * 40)
     assert back == ids[0]
+
+
+async def test_visitors_joining_at_once_for_the_last_place_get_it_once(database, org, clock):
+    """Nobody has entered the room yet: a join holds its place from the join itself, so of
+    several visitors joining at the same moment for the last place exactly one gets it."""
+    series_id, _ = await a_live_series(database, org, clock, capacity=2)
+    await enrol_parent(database, org, series_id, "Mira", clock.now)
+    racers = 6
+
+    async def warm_connection():
+        async with database.sessions() as db:
+            await db.execute(select(1))
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(warm_connection() for _ in range(racers)))
+
+    async def racer(n: int) -> str:
+        try:
+            await join(database, clock, series_id, f"Katsoja {n}", str(n) * 40, f"192.0.2.{10 + n}")
+        except TupaError as error:
+            return error.code.value
+        return "joined"
+
+    results = await asyncio.gather(*(racer(n) for n in range(racers)))
+
+    assert sorted(results) == ["joined"] + ["live_full"] * (racers - 1)
+    # The one who joined gets back in although they have not entered the room yet.
+    winner = results.index("joined")
+    again = await join(database, clock, series_id, "x", str(winner) * 40, "192.0.2.99")
+    assert again[3]  # returning
+    async with database.unit_of_work() as db:
+        viewers = await db.scalars(select(EnrolmentRow).where(EnrolmentRow.drop_in.is_(True)))
+        assert len(list(viewers)) == 1
 
 
 async def test_joins_are_limited_per_address_without_keeping_it(database, org, clock):

@@ -18,13 +18,11 @@ from server.errors import ErrorCode, TupaError
 from server.scheduling import intakes
 from server.scheduling import service as scheduling
 from server.scheduling.endings import forget_expired_personal_data, series_ends
-from server.scheduling.intakes import GroupPlan, IntakePlan
-from server.scheduling.series import LifeSituation
-from server.scheduling.service import ensure_program_templates, list_programs
+from server.scheduling.intakes import GroupPlan
 from server.storage.tables import EnrolmentRow, NoticeRow, SeriesRow
+from tests.services.intake_support import AGES, open_intake, plans
 from tests.services.mail_support import queued
 
-AGES = ["0–2 v", "3–6 v"]
 PARENTS = [
     ("Mustikka", AGES[0]),
     ("Puolukka", AGES[1]),
@@ -35,23 +33,6 @@ PARENTS = [
 ]
 
 
-async def open_intake(database, now: datetime, capacity: int = 6) -> int:
-    async with database.unit_of_work() as db:
-        await ensure_program_templates(db)
-        program = (await list_programs(db))[0]
-        plan = IntakePlan(
-            program_id=program.id,
-            title="Minä, tunteet ja taidot – haku",
-            description="",
-            life_situation=LifeSituation.WELLBEING,
-            capacity=capacity,
-            min_size=2,
-            enrolment_deadline=now + timedelta(days=3),
-            questions=[Question("q1", "Lapsen ikä", AGES, True)],
-        )
-        return (await intakes.plan_intake(db, plan, now)).id
-
-
 async def enrol_all(database, org, intake_id: int, now: datetime) -> dict[str, NewEnrolment]:
     enrolled = {}
     for i, (name, age) in enumerate(PARENTS):
@@ -60,11 +41,6 @@ async def enrol_all(database, org, intake_id: int, now: datetime) -> dict[str, N
             request = EnrolmentRequest(name, email, {"q1": age})
             enrolled[name] = await enrolment_service.enrol(db, org, intake_id, request, now)
     return enrolled
-
-
-def plans(now: datetime, count: int = 2) -> list[GroupPlan]:
-    first = (now + timedelta(days=14)).date()
-    return [GroupPlan(f"Ryhmä {i + 1}", first, time(18, 0)) for i in range(count)]
 
 
 async def proposal(database, intake_id: int) -> dict[int, int]:
@@ -202,8 +178,9 @@ async def test_a_group_in_the_past_names_the_group_and_its_field_and_leaves_noth
 
 async def test_answers_are_kept_until_the_intakes_parents_are_placed(database, org, clock):
     """The lifetime pass leaves an intake alone while parents in it wait to be placed (their
-    answers are what the groups are made by); once they are placed, those left behind (the
-    waiting list) lose their data on the usual schedule."""
+    answers are what the groups are made by), and, after composing, while its groups run (a
+    coordinator may still place the waiting list into a free seat); once the last group has
+    ended, those left behind lose their data on the usual schedule."""
     intake_id = await open_intake(database, clock.now, capacity=4)
     await enrol_all(database, org, intake_id, clock.now)  # four seats, two on the waiting list
     async with database.unit_of_work() as db:
@@ -224,10 +201,17 @@ async def test_answers_are_kept_until_the_intakes_parents_are_placed(database, o
         )
     async with database.unit_of_work() as db:
         next_day = clock.now + timedelta(days=1)  # the groups have not met yet
-        assert await forget_expired_personal_data(db, next_day, timedelta(days=0)) == [intake_id]
+        assert await forget_expired_personal_data(db, next_day, timedelta(days=0)) == []
+        groups = await intakes.groups_of(db, intake_id)
+        last_end = max(
+            s.starts_at + timedelta(minutes=s.duration_minutes) for g in groups for s in g.sessions
+        )
+        assert (await series_ends(db, [intake_id]))[intake_id] == last_end
+    async with database.unit_of_work() as db:
+        after = last_end + timedelta(minutes=1)
+        assert intake_id in await forget_expired_personal_data(db, after, timedelta(days=0))
         rows = list(await db.scalars(select(EnrolmentRow).order_by(EnrolmentRow.id)))
     assert [r.answers for r in rows if r.series_id == intake_id] == [{}, {}]
-    assert all(r.answers for r in rows if r.series_id != intake_id)
 
 
 async def test_an_intake_is_not_confirmed_as_if_it_were_a_group(database, org, clock):

@@ -113,6 +113,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/staff/intakes/new"): Rule.COORDINATOR,
     ("GET", "/staff/intakes/{intake_id}"): Rule.COORDINATOR,
     ("POST", "/staff/intakes/{intake_id}/close"): Rule.COORDINATOR,
+    ("POST", "/staff/intakes/{intake_id}/place"): Rule.COORDINATOR,
     ("GET", "/staff/intakes/{intake_id}/compose"): Rule.COORDINATOR,
     ("POST", "/staff/intakes/{intake_id}/compose"): Rule.COORDINATOR,
 }

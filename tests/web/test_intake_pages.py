@@ -266,3 +266,93 @@ async def test_a_group_number_out_of_range_is_shown_again_not_a_crash(client, cl
         assert '<section class="compose-group' in response.text
     async with client.app.state.test_database.unit_of_work() as db:
         assert await db.scalar(select(SeriesRow.id).where(SeriesRow.intake_id == intake_id)) is None
+
+
+async def test_a_coordinator_places_the_waiting_list_into_free_seats_and_a_stale_form_is_told(
+    client, clock
+):
+    intake_id = await open_intake(client, clock)
+    async with client.app.state.test_database.unit_of_work() as db:
+        intake = await db.get(SeriesRow, intake_id)
+        assert intake is not None
+        intake.capacity = 4
+    for name, age in PARENTS:
+        await enrol(client, intake_id, name, age)
+    late_token = await enrol(client, intake_id, "Myöhäinen", AGES[0])
+    await post_form(client, f"/staff/intakes/{intake_id}", f"/staff/intakes/{intake_id}/close", {})
+    proposal = await client.get(
+        f"/staff/intakes/{intake_id}/compose",
+        params={"keys": "q1", "min_size": "2", "capacity": "3"},
+    )
+    selects = re.findall(r'<select id="p(\d+)" name="p\d+">(.*?)</select>', proposal.text, re.S)
+    next_year = clock.now.date().replace(year=clock.now.year + 1).isoformat()
+    composed = await client.post(
+        f"/staff/intakes/{intake_id}/compose",
+        data={
+            "csrf_token": csrf_of(proposal.text),
+            "keys": "q1",
+            "min_size": "2",
+            "capacity": "3",
+            "group_count": "2",
+            **{f"p{pid}": str(chosen(body)) for pid, body in selects},
+            **{f"g{i}_title": f"Ryhmä {i}" for i in (1, 2)},
+            **{f"g{i}_first_on": next_year for i in (1, 2)},
+            **{f"g{i}_local_time": "18:00" for i in (1, 2)},
+            "action": "confirm",
+        },
+    )
+    assert composed.status_code == 303, composed.text
+
+    page = (await client.get(f"/staff/intakes/{intake_id}")).text
+    # Each group shows its one free place, with a form ticking the first on the waiting list.
+    assert page.count('data-free="1"') == 2
+    forms = re.findall(
+        r'<form [^>]*class="stacked place-waiting" data-group-id="(\d+)">(.*?)</form>', page, re.S
+    )
+    assert len(forms) == 2
+    group_id, body = forms[0]
+    late_id = re.search(r'name="enrolment" value="(\d+)" id="place-\d+-(\d+)" checked', body)
+    assert late_id and "Myöhäinen" in html.unescape(body)
+    labelled = rf'<label class="choice"><input type="checkbox" [^>]*id="place-{group_id}'
+    assert re.search(labelled, body)
+    nobody = await post_form(
+        client,
+        f"/staff/intakes/{intake_id}",
+        f"/staff/intakes/{intake_id}/place",
+        {"group_id": group_id},
+    )
+    assert nobody.headers["location"] == f"/staff/intakes/{intake_id}?done=nobody_chosen"
+    shown = (await client.get(nobody.headers["location"])).text
+    assert "Valitse vähintään yksi jonotuslistalla oleva vanhempi" in html.unescape(shown)
+    not_its_group = await post_form(
+        client,
+        f"/staff/intakes/{intake_id}",
+        f"/staff/intakes/{intake_id}/place",
+        {"group_id": str(intake_id), "enrolment": late_id.group(1)},
+    )
+    assert not_its_group.status_code == 404
+    placing = {"group_id": group_id, "enrolment": late_id.group(1)}
+    response = await post_form(
+        client, f"/staff/intakes/{intake_id}", f"/staff/intakes/{intake_id}/place", placing
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/staff/intakes/{intake_id}?done=placed"
+    async with client.app.state.test_database.unit_of_work() as db:
+        row = await db.get(EnrolmentRow, int(late_id.group(1)))
+        assert row is not None
+        assert (row.series_id, row.status) == (int(group_id), "enrolled")
+        group_title = row.series.title
+
+    # A second coordinator's page from before: the parent no longer waits.
+    other_group = forms[1][0]
+    stale = await client.post(
+        f"/staff/intakes/{intake_id}/place",
+        data={"csrf_token": csrf_of(page), "group_id": other_group, "enrolment": late_id.group(1)},
+    )
+    assert stale.status_code == 409
+    assert "Ryhmän vapaat paikat tai jonotuslista muuttuivat juuri" in html.unescape(stale.text)
+
+    async with browser_at(client, "198.51.100.22") as parent:
+        own = await personal_page(parent, late_token)
+    assert group_title in own.text and 'class="sessions"' in own.text
+    assert f"ryhmät on koottu. Ryhmäsi on {group_title}" in html.unescape(own.text)

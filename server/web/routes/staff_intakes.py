@@ -27,7 +27,7 @@ from server.enrolment.questions import MAX_QUESTIONS, Question
 from server.errors import ErrorCode, TupaError
 from server.organisation import Organisation
 from server.people.service import assignable_staff
-from server.scheduling import intakes
+from server.scheduling import intake_places, intakes
 from server.scheduling import service as scheduling
 from server.scheduling.intakes import GroupPlan, IntakePlan
 from server.scheduling.recurrence import to_utc
@@ -134,7 +134,8 @@ async def intake_page(
             "enrolments": await enrolment_service.enrolments_in(db, intake.id),
             "questions": [Question.from_json(q) for q in intake.questions],
             "choice_questions": choice_questions,
-            "groups": await intakes.groups_of(db, intake.id),
+            "groups": await intake_places.free_seats(db, intake.id),
+            "waiting": await intakes.waiting(db, intake.id),
             "closed": intake.enrolment_deadline <= now,
             "program": intake.program,
             "done": request.query_params.get("done", ""),
@@ -146,6 +147,22 @@ async def intake_page(
 async def close_intake(intake_id: Id, _: Coordinator, db: Db, now: Now) -> Response:
     await intakes.close_now(db, intake_id, now)
     return RedirectResponse(f"/staff/intakes/{intake_id}?done=closed", status_code=303)
+
+
+@router.post("/staff/intakes/{intake_id}/place", dependencies=[Csrf])
+async def place_waiting(
+    request: Request, intake_id: Id, _: Coordinator, db: Db, now: Now, org: Org
+) -> Response:
+    """Place the waiting parents ticked into one group's free seats. A page out of date (the
+    seats or the line changed meanwhile) gets PLACES_CHANGED, which says to look again."""
+    form = FormReader(await request.form())
+    group_id = form.integer("group_id", 1, 2**31)
+    chosen = form.integers("enrolment", intakes.MAX_TOTAL)
+    form.check()
+    if not chosen:
+        return RedirectResponse(f"/staff/intakes/{intake_id}?done=nobody_chosen", status_code=303)
+    await intake_places.place(db, org, intake_id, group_id, chosen, now)
+    return RedirectResponse(f"/staff/intakes/{intake_id}?done=placed", status_code=303)
 
 
 class _Settings:
