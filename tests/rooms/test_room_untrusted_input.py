@@ -102,17 +102,19 @@ async def test_a_room_answers_in_the_browser_language_when_none_was_chosen(live_
     """The room's page follows Accept-Language on a first visit (server/web/language_choice.py);
     its socket must too, or a Swedish reader's page is Swedish and its room's answers Finnish."""
     from server.i18n import Translator
+    from server.settings import Language
     from server.web.messages import room_error_message
     from tests.roomclient import RoomClient
 
     room, facilitator, _ = await open_room_with_parents(live_server, org, clock, "Mustikka")
     url = f"{live_server.ws_url}/ws/rooms/{room.session_id}"
     zone = live_server.app.state.settings.zone
-    for header, cookie, expected in (
+    cases: tuple[tuple[str, str, Language], ...] = (
         ("sv-FI,sv;q=0.9,en;q=0.5", "", "sv"),
         ("sv-FI,sv;q=0.9", "; tupa_lang=en", "en"),  # a choice made with the switch wins
         ("xx-YY", "", "fi"),
-    ):
+    )
+    for header, cookie, expected in cases:
         headers = {"Cookie": room.facilitator + cookie, "Accept-Language": header}
         ws = await websockets.connect(url, additional_headers=headers)
         client = RoomClient(ws)
