@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -165,6 +166,18 @@ class RoomHub:
                 await self.bus.publish(session.id, [sync])
             return runtime
 
+    @asynccontextmanager
+    async def _held_runtime(self, session: SessionRow) -> AsyncIterator[RoomRuntime]:
+        """The room's runtime with its lock held, loaded if need be. The last socket leaving
+        unloads a room under its lock; a runtime unloaded while this waited for the lock is not
+        one to enter (a socket there would hear nothing), so the room is looked up again."""
+        while True:
+            runtime = await self._runtime(session)
+            async with runtime.lock:
+                if self.rooms.get(session.id) is runtime:
+                    yield runtime
+                    return
+
     async def enter(
         self,
         session: SessionRow,
@@ -182,30 +195,38 @@ class RoomHub:
         database or the bus fails, nothing of the socket stays and it is refused with RESYNC: the
         client comes back and resumes.
         """
-        runtime = await self._runtime(session)
-        state = runtime.state
         now = self.clock()
         conn = None
+        runtime: RoomRuntime | None = None
         try:
-            async with runtime.lock:
+            async with self._held_runtime(session) as runtime:
+                state = runtime.state
                 async with self.database.unit_of_work() as db:
                     row = await store.membership(db, state.session_id, entrant, now)
                 member = state.members.get(row.peer)
                 status = member.status if member else MemberStatus(row.status)
                 connections = len(runtime.connections.get(row.peer, []))
                 code = entry.refusal(state, status, entrant.role, connections)
-                if code is not None:
-                    return Refusal(code)
-                conn = self.sockets.connect(row.peer, send, close, describe, write_now)
-                conn.staff_session_id = entrant.staff_session_id
-                runtime.connections[row.peer].append(conn)
-                if state.status is RoomStatus.WAITING and entrant.role is ParticipantRole.PARENT:
-                    conn.phase = Phase.WAITING
-                    conn.push_frame(waiting_frame(state))
+                if code is None:
+                    conn = self.sockets.connect(row.peer, send, close, describe, write_now)
+                    conn.staff_session_id = entrant.staff_session_id
+                    runtime.connections[row.peer].append(conn)
+                    if (
+                        state.status is RoomStatus.WAITING
+                        and entrant.role is ParticipantRole.PARENT
+                    ):
+                        conn.phase = Phase.WAITING
+                        conn.push_frame(waiting_frame(state))
+                        return conn
+                    await self._arrive(runtime, conn, row.peer, row.name, entrant.role, last_seq)
                     return conn
-                await self._arrive(runtime, conn, row.peer, row.name, entrant.role, last_seq)
-                return conn
+            # Refused: a room loaded only to say so must not stay loaded (and following its bus
+            # channel) until somebody else comes and goes.
+            await self._unload_if_empty(session.id, runtime)
+            return Refusal(code)
         except Exception as error:
+            if runtime is None:
+                raise  # the room could not be loaded: as before a socket had any part in it
             log.warning("a socket could not enter its room (%s)", type(error).__name__)
             if conn is not None:
                 await self.leave(session.id, conn)
@@ -289,7 +310,9 @@ class RoomHub:
         await self._unload_if_empty(session_id, runtime)
 
     async def _unload_if_empty(self, session_id: int, runtime: RoomRuntime) -> None:
-        async with self._rooms_lock:
+        """Under the room's lock, so that no socket is being let in meanwhile (see
+        ``_held_runtime``); the caller must not hold it."""
+        async with runtime.lock, self._rooms_lock:
             if not runtime.connections and self.rooms.get(session_id) is runtime:
                 del self.rooms[session_id]
                 try:

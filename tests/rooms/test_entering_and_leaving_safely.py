@@ -112,6 +112,27 @@ async def test_a_socket_whose_entry_fails_is_refused_with_resync_and_leaves_noth
         await room.hub.stop()
 
 
+async def test_a_refused_entry_into_an_empty_room_does_not_keep_the_room_loaded(
+    database, org, clock, caplog
+):
+    """Found by the state machine: a parent refused at a locked room that nobody was in left the
+    room loaded (and following its bus channel) until somebody else came and went."""
+    room = await an_open_room(database, org, clock, "A", present="")
+    try:
+        hub = room.hub
+        await room.receive("F", type="lock", locked=True)
+        await until(lambda: hub.rooms[room.session.id].state.locked)
+        await hub.leave(room.session.id, room.conns["F"])
+        assert room.session.id not in hub.rooms
+
+        assert await room.enter("A") == Refusal(CloseCode.LOCKED)
+
+        assert room.session.id not in hub.rooms
+        assert not problems(caplog)
+    finally:
+        await room.hub.stop()
+
+
 async def test_a_welcome_after_admission_that_fails_closes_the_socket_to_resume(
     database, org, clock, caplog, monkeypatch
 ):
