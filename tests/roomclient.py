@@ -20,6 +20,10 @@ from tests.factories import PASSWORD, a_staff_member, enrol_parent, seed_series
 # A request to the in-process server; generous, as the whole suite shares two CPUs (a login once
 # took more than httpx's 5 s default there).
 HTTP_TIMEOUT = 30.0
+# How long a frame the test expects may take: generous for the same reason (a room told of a
+# moved session once answered after more than 5 s in CI). A test that checks that nothing comes
+# passes its own, short timeout.
+FRAME_TIMEOUT = 10.0
 
 
 @dataclass
@@ -43,7 +47,7 @@ class RoomClient:
         await self.send(type="send", cid=cid, text=text)
         return cid
 
-    async def next(self, timeout: float = 5.0) -> dict[str, Any]:
+    async def next(self, timeout: float = FRAME_TIMEOUT) -> dict[str, Any]:
         text = await asyncio.wait_for(self.ws.recv(), timeout)
         assert isinstance(text, str)
         self.raw.append(text)
@@ -57,7 +61,7 @@ class RoomClient:
         return frame
 
     async def expect(
-        self, frame_type: str, /, timeout: float = 5.0, **match: Any
+        self, frame_type: str, /, timeout: float = FRAME_TIMEOUT, **match: Any
     ) -> dict[str, Any]:
         """Read frames until one of ``frame_type`` (whose fields include ``match``) arrives."""
         deadline = asyncio.get_running_loop().time() + timeout
@@ -76,7 +80,7 @@ class RoomClient:
         except TimeoutError:
             return frames
 
-    async def closed_with(self, timeout: float = 5.0) -> int | None:
+    async def closed_with(self, timeout: float = FRAME_TIMEOUT) -> int | None:
         try:
             while True:
                 await self.next(timeout)

@@ -179,7 +179,7 @@ class RedisBus:
             finally:
                 self._disconnected()
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             failures += 1
             await asyncio.sleep(reconnect_wait(failures))
 

@@ -9,11 +9,9 @@ with "resync" rather than slowing anyone else down.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,11 +34,11 @@ from server.rooms.connection import (
     frame_text,
 )
 from server.rooms.entry import Refusal
-from server.rooms.events import MEMBERSHIP_CHANGES, NOBODY, WITH_EFFECTS, Event, EventType
+from server.rooms.events import MEMBERSHIP_CHANGES, WITH_EFFECTS, Event, EventType
 from server.rooms.frames import CloseCode
 from server.rooms.heartbeats import PRESENCE_EXPIRY_SECONDS, Heartbeats
 from server.rooms.ice import ice_servers, ice_transport_policy
-from server.rooms.media import topology
+from server.rooms.loaded_rooms import LoadedRooms
 from server.rooms.presence_records import PresenceRecords
 from server.rooms.receiving import Receiver
 from server.rooms.relay_link import RelayLink
@@ -88,10 +86,10 @@ class RoomHub:
         self.access = AccessAnnouncer(database, self.writer, bus, opens_before)
         self.sends = Sends(database, clock)
         self.presence = PresenceRecords(database, clock)
-        self.rooms: dict[int, RoomRuntime] = {}
-        self._rooms_lock = asyncio.Lock()
         self._follow_ups = FollowUps()
         self.instance = secrets.token_hex(6)
+        self.loaded = LoadedRooms(database, bus, opens_before, self.instance)
+        self.rooms = self.loaded.rooms
         self.heartbeats = Heartbeats(self.rooms, bus, self.instance, presence_expiry)
         receiver = Receiver(
             self.rooms,
@@ -144,40 +142,6 @@ class RoomHub:
 
     # --- entering and leaving -------------------------------------------------------------
 
-    async def _runtime(self, session: SessionRow) -> RoomRuntime:
-        async with self._rooms_lock:
-            runtime = self.rooms.get(session.id)
-            if runtime is None:
-                await self.bus.follow(session.id)
-                try:
-                    async with self.database.unit_of_work() as db:
-                        state = await store.load_state(db, session, self.opens_before)
-                except BaseException:
-                    await self.bus.unfollow(session.id)
-                    raise
-                state.mesh_limit = self.mesh_limit
-                fill = store.reader(self.database, session.id)
-                runtime = RoomRuntime(state, delivered_seq=state.last_seq, fill=fill)
-                runtime.topology = topology(state)
-                self.rooms[session.id] = runtime
-                runtime.catch_up(self._handle)  # what was published while it loaded
-                # Presence is not stored: ask the other instances who is connected there.
-                sync = Event(EventType.PRESENCE_SYNC, {}, NOBODY, origin=self.instance)
-                await self.bus.publish(session.id, [sync])
-            return runtime
-
-    @asynccontextmanager
-    async def _held_runtime(self, session: SessionRow) -> AsyncIterator[RoomRuntime]:
-        """The room's runtime with its lock held, loaded if need be. The last socket leaving
-        unloads a room under its lock; a runtime unloaded while this waited for the lock is not
-        one to enter (a socket there would hear nothing), so the room is looked up again."""
-        while True:
-            runtime = await self._runtime(session)
-            async with runtime.lock:
-                if self.rooms.get(session.id) is runtime:
-                    yield runtime
-                    return
-
     async def enter(
         self,
         session: SessionRow,
@@ -199,7 +163,7 @@ class RoomHub:
         conn = None
         runtime: RoomRuntime | None = None
         try:
-            async with self._held_runtime(session) as runtime:
+            async with self.loaded.held(session, self.mesh_limit, self._handle) as runtime:
                 state = runtime.state
                 async with self.database.unit_of_work() as db:
                     row = await store.membership(db, state.session_id, entrant, now)
@@ -222,7 +186,7 @@ class RoomHub:
                     return conn
             # Refused: a room loaded only to say so must not stay loaded (and following its bus
             # channel) until somebody else comes and goes.
-            await self._unload_if_empty(session.id, runtime)
+            await self.loaded.drop_if_empty(session.id, runtime)
             return Refusal(code)
         except Exception as error:
             if runtime is None:
@@ -230,7 +194,7 @@ class RoomHub:
             log.warning("a socket could not enter its room (%s)", type(error).__name__)
             if conn is not None:
                 await self.leave(session.id, conn)
-            await self._unload_if_empty(session.id, runtime)
+            await self.loaded.drop_if_empty(session.id, runtime)
             return Refusal(CloseCode.RESYNC)
 
     async def _arrive(
@@ -307,18 +271,7 @@ class RoomHub:
                     except Exception as error:  # the bus is away: at least this instance knows
                         log.warning("a departure was not published (%s)", type(error).__name__)
                         runtime.accept(departs, self._handle)
-        await self._unload_if_empty(session_id, runtime)
-
-    async def _unload_if_empty(self, session_id: int, runtime: RoomRuntime) -> None:
-        """Under the room's lock, so that no socket is being let in meanwhile (see
-        ``_held_runtime``); the caller must not hold it."""
-        async with runtime.lock, self._rooms_lock:
-            if not runtime.connections and self.rooms.get(session_id) is runtime:
-                del self.rooms[session_id]
-                try:
-                    await self.bus.unfollow(session_id)
-                except Exception as error:
-                    log.warning("an empty room was not unfollowed (%s)", type(error).__name__)
+        await self.loaded.drop_if_empty(session_id, runtime)
 
     # --- commands ---------------------------------------------------------------------------
 

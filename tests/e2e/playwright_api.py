@@ -27,6 +27,7 @@ except ImportError as exc:
     pytest.skip(f"the playwright package cannot be imported: {exc}", allow_module_level=True)
 
 __all__ = [
+    "EXPECT_TIMEOUT_MS",
     "Browser",
     "BrowserContext",
     "Dialog",
@@ -40,3 +41,10 @@ __all__ = [
     "WebSocketRoute",
     "expect",
 ]
+
+# Playwright's assertions wait 5 s by default. CI runs the suite on three processes over two
+# cores, the browser tests beside servers, browsers and state machines of the other processes:
+# a condition that holds after 6 s there is not a failure. A passing assertion returns as soon as
+# it holds, so only a failing one waits longer.
+EXPECT_TIMEOUT_MS = 15_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)

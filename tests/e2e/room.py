@@ -13,10 +13,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.e2e.playwright_api import (
+    EXPECT_TIMEOUT_MS,
     BrowserContext,
     Dialog,
     Locator,
     Page,
+    PlaywrightTimeout,
     WebSocket,
     WebSocketRoute,
     expect,
@@ -258,3 +260,20 @@ class RoomSocketLine:
 
     def restore(self) -> None:
         self.up = True
+
+
+IN_VIEW = """selector => {
+  const box = document.querySelector(selector)?.getBoundingClientRect();
+  return Boolean(box) && box.top + scrollY >= 0 && box.bottom + scrollY <= innerHeight;
+}"""
+
+
+def expect_in_view(page: Page, selector: str) -> None:
+    """The whole element is on the screen with the page at its top, without scrolling (waiting
+    for the room's layout to settle once it has opened)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    try:
+        page.wait_for_function(IN_VIEW, arg=selector, timeout=EXPECT_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        box = page.locator(selector).bounding_box()
+        raise AssertionError(f"{selector} is not in view: {box}, {page.viewport_size}") from None

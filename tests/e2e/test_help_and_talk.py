@@ -16,13 +16,13 @@ import pytest
 from tests.e2e.playwright_api import (
     BrowserContext,
     Page,
-    PlaywrightTimeout,
     Request,
     ViewportSize,
     expect,
 )
 from tests.e2e.room import (
     enrol_and_join,
+    expect_in_view,
     move_next_session_to_soon,
     open_room_without_lobby,
     record_frames,
@@ -38,11 +38,6 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 MOST_TABS = 20
 ANSWER = "Hei Kanerva, olen tässä. Kirjoita kun ehdit."
 
-IN_VIEW = """selector => {
-  const box = document.querySelector(selector)?.getBoundingClientRect();
-  return Boolean(box) && box.top + scrollY >= 0 && box.bottom + scrollY <= innerHeight;
-}"""
-
 
 def tab_to(page: Page, selector: str) -> None:
     """Presses Tab from the top of the page until the focused element matches."""
@@ -51,16 +46,6 @@ def tab_to(page: Page, selector: str) -> None:
         if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
             return
     raise AssertionError(f"{selector} not reached in {MOST_TABS} presses of Tab")
-
-
-def expect_in_view(page: Page, selector: str) -> None:
-    """The whole element is on the screen with the page at its top, once the layout settled."""
-    page.evaluate("window.scrollTo(0, 0)")
-    try:
-        page.wait_for_function(IN_VIEW, arg=selector, timeout=5_000)
-    except PlaywrightTimeout:
-        box = page.locator(selector).bounding_box()
-        raise AssertionError(f"{selector} is not in view: {box}, {page.viewport_size}") from None
 
 
 def test_help_is_one_key_away_tells_nobody_and_a_parent_can_ask_the_facilitator_for_a_word(

@@ -20,12 +20,17 @@ from tests.e2e.playwright_api import (
     BrowserContext,
     Locator,
     Page,
-    PlaywrightTimeout,
     Route,
     ViewportSize,
     expect,
 )
-from tests.e2e.room import accept_dialogs, chat_texts, move_next_session_to_soon, status
+from tests.e2e.room import (
+    accept_dialogs,
+    chat_texts,
+    expect_in_view,
+    move_next_session_to_soon,
+    status,
+)
 from tests.e2e.staff import COORDINATOR_EMAIL, FACILITATOR_EMAIL, log_in
 
 pytestmark = pytest.mark.e2e
@@ -59,22 +64,6 @@ def tab_to(page: Page, selector: str, *, backwards: bool = False, most: int = MO
 
 def expect_focus(page: Page, selector: str) -> None:
     expect(page.locator(selector)).to_be_focused()
-
-
-IN_VIEW = """selector => {
-  const box = document.querySelector(selector)?.getBoundingClientRect();
-  return Boolean(box) && box.top + scrollY >= 0 && box.bottom + scrollY <= innerHeight;
-}"""
-
-
-def expect_in_view(page: Page, selector: str) -> None:
-    """The whole element is on the screen with the page at its top, without scrolling (waiting
-    for the room's layout to settle once it has opened)."""
-    try:
-        page.wait_for_function(IN_VIEW, arg=selector, timeout=5_000)
-    except PlaywrightTimeout:
-        box = page.locator(selector).bounding_box()
-        raise AssertionError(f"{selector} is not in view: {box}, {page.viewport_size}") from None
 
 
 def log_items(page: Page) -> Locator:

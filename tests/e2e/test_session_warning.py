@@ -169,6 +169,9 @@ def test_continue_in_another_tab_closes_the_warning_here(
     other = context.new_page()
     other.clock.install()
     other.goto("/staff")
+    # Every request a signed-in page makes counts as use: the session is aged only after the
+    # other tab's last one, or a late one (a loaded CI machine) would undo the ageing.
+    other.wait_for_load_state("networkidle")
     quiet_until_warned(page, database, timedelta(seconds=50))
     other.clock.fast_forward(QUIET)
     expect(warning(page)).to_be_visible()
