@@ -30,9 +30,12 @@ async def open_series(
     life_situation: LifeSituation | None = None,
     program_id: int | None = None,
 ) -> list[SeriesListing]:
-    """Series a parent can still enrol in, soonest first, with seats and the minimum."""
+    """Listed series a parent can still enrol in, soonest first, with seats and the minimum
+    (an unlisted one is reached by its address: server/scheduling/public_listing.py)."""
     query = select(SeriesRow).where(
-        SeriesRow.status != SeriesStatus.CANCELLED.value, SeriesRow.enrolment_deadline > now
+        SeriesRow.listed,
+        SeriesRow.status != SeriesStatus.CANCELLED.value,
+        SeriesRow.enrolment_deadline > now,
     )
     if life_situation is not None:
         query = query.where(SeriesRow.life_situation == life_situation.value)

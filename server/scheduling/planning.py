@@ -29,6 +29,7 @@ from server.scheduling.content import (
     write_translations,
 )
 from server.scheduling.lookups import get_series
+from server.scheduling.public_listing import listed_by_default
 from server.scheduling.recurrence import RecurrenceRule, session_starts
 from server.scheduling.series import LifeSituation, MediaMode, SessionStatus, validate_sizes
 from server.storage.db import after_commit
@@ -104,6 +105,7 @@ async def plan_series(
         calendar_uid=uuid.uuid4().hex,
         created_at=now,
         lock_version=0,
+        listed=listed_by_default(program.slug),
     )
     series.sessions = [
         SessionRow(

@@ -28,6 +28,9 @@ class ProgramTemplate:
     themes: list[str] = field(default_factory=list)
     name_sv: str | None = None
     name_en: str | None = None
+    # Whether its series are on the public lists by default (a coordinator may change it per
+    # series): a training for volunteers-to-be is not what parents look for there.
+    listed: bool = True
 
 
 PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
@@ -235,6 +238,7 @@ PROGRAM_TEMPLATES: tuple[ProgramTemplate, ...] = (
         name="Kokemuskumppanikoulutus",
         name_sv="Utbildning för erfarenhetspartner",
         name_en="Experience partner training",
+        listed=False,
         description=(
             "Asiakkaasta kumppaniksi: koulutus vanhemmille, joilla on kokemus "
             "lastensuojelusta ja jotka haluavat ohjata Vanhemmalta vanhemmalle -ryhmiä "

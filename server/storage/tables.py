@@ -177,6 +177,9 @@ class SeriesRow(Base):
     # A stage series whose running sessions visitors may join without enrolling
     # (server/enrolment/drop_in.py).
     drop_in: Mapped[bool] = mapped_column(default=False)
+    # Shown on the public lists (front page, series list, API); otherwise reachable by its
+    # address only (server/scheduling/public_listing.py).
+    listed: Mapped[bool] = mapped_column(default=True)
     # An intake: parents enrol and answer the questions, and after its deadline a coordinator
     # composes groups from it (server/scheduling/intakes.py); it has no sessions of its own.
     # ``intake_id``: the intake a group was composed from.

@@ -215,6 +215,12 @@ def test_a_training_series_for_volunteers_to_be_reports_attendance_and_commitmen
     coordinator.locator('form[action="/staff/series/new"] button[type="submit"]').click()
     expect(coordinator).to_have_url(re.compile(r"/staff/series/\d+\?done=created$"))
     expect(coordinator.locator("ol.staff-sessions > li")).to_have_count(20)
+    # Not on the parents' front page: its address, shown here, goes to those invited.
+    expect(coordinator.locator('input[name="listed"]')).not_to_be_checked()
+    address = coordinator.locator("#series-address").input_value()
+    assert re.search(r"/series/\d+$", address), address
+    coordinator.goto("/")
+    expect(coordinator.locator("main")).not_to_contain_text(title)
     series_id, session_id = move_next_session_to_soon(coordinator, title)
 
     trainees = []

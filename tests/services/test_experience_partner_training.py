@@ -63,6 +63,7 @@ async def test_a_training_series_is_planned_and_its_commitment_reported_like_any
             clock.now,
         )
         assert [s.duration_minutes for s in series.sessions] == [300] * 20
+        assert series.listed is False  # its address goes to those invited, not the front page
         trainees = [
             (await enrol(db, org, series.id, EnrolmentRequest(name), clock.now)).enrolment.id
             for name in ("Harjoittelija A", "Harjoittelija B")

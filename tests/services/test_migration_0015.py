@@ -25,6 +25,7 @@ ADDED_LATER = {
     "intake",
     "intake_id",
     "individual_limit",
+    "listed",
     "kind",
 }
 

@@ -76,6 +76,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/staff/series/{series_id}/sessions/{session_id}/cancel"): Rule.COORDINATOR,
     ("POST", "/staff/series/{series_id}/sessions/{session_id}/edit"): Rule.COORDINATOR,
     ("POST", "/staff/series/{series_id}/texts"): Rule.COORDINATOR,
+    ("POST", "/staff/series/{series_id}/listed"): Rule.COORDINATOR,
     ("POST", "/staff/series/{series_id}/confirm"): Rule.COORDINATOR,
     ("POST", "/staff/series/{series_id}/cancel"): Rule.COORDINATOR,
     ("POST", "/staff/series/{series_id}/staff"): Rule.COORDINATOR,

@@ -17,6 +17,7 @@ from server.people.service import assignable_staff
 from server.rooms import store as room_store
 from server.scheduling import content
 from server.scheduling import service as scheduling
+from server.scheduling.public_listing import set_listed
 from server.scheduling.series import MediaMode, needs_decision
 from server.storage.tables import SeriesRow
 from server.web.deps import Coordinator, Csrf, Db, Id, Now, Org
@@ -68,6 +69,7 @@ async def _detail(
             "assigned_ids": {s.staff_id for s in series.staff},
             "now": now,
             "done": done,
+            "series_address": f"{request.app.state.settings.public_url}/series/{series.id}",
             "new_link": new_link,
             "text_values": texts_form[0] if texts_form else _text_values(series),
             "text_errors": texts_form[1] if texts_form else [],
@@ -168,6 +170,16 @@ async def assign_staff(request: Request, series_id: Id, _: Coordinator, db: Db) 
     form.check()
     await scheduling.assign_staff(db, series_id, staff_ids)
     return back_to_series(series_id, "saved")
+
+
+@router.post("/staff/series/{series_id}/listed", dependencies=[Csrf])
+async def list_publicly(request: Request, series_id: Id, _: Coordinator, db: Db) -> Response:
+    """Whether the series is on the public lists or reached by its address only."""
+    form = FormReader(await request.form())
+    listed = form.checkbox("listed")
+    form.check()
+    await set_listed(db, series_id, listed)
+    return back_to_series(series_id, "listed")
 
 
 @router.post("/staff/series/{series_id}/enrolments/{enrolment_id}/remove", dependencies=[Csrf])
