@@ -69,7 +69,7 @@ async def _detail(
             "assigned_ids": {s.staff_id for s in series.staff},
             "now": now,
             "done": done,
-            "series_address": f"{request.app.state.settings.public_url}/series/{series.id}",
+            "series_address": request.app.state.organisation.url(f"/series/{series.id}"),
             "new_link": new_link,
             "text_values": texts_form[0] if texts_form else _text_values(series),
             "text_errors": texts_form[1] if texts_form else [],
